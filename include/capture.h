@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* capture.h: our own packet loop over capture files or a live interface;
+ * frames are stripped to IP and handed to the stream layer. */
+#ifndef RS_CAPTURE_H
+#define RS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "output.h"
+
+struct capture_opts {
+	char **files;		/* NULL-terminated, "-" is standard input */
+	const char *iface;	/* live capture instead of files */
+	const char *bpf;	/* filter expression or NULL */
+	uint64_t max_packets;	/* stop after this many frames; 0 = all */
+	bool promisc;
+};
+
+/* Read every file in order as one continuous capture (or capture live
+ * until a signal or max_packets).  Returns FALSE with *error set to a
+ * "NAME: problem" message if the input could not be read to its end;
+ * what was read before stays analysed. */
+gboolean capture_run(const struct capture_opts *o, struct run_stats *stats,
+    GError **error);
+/* Ask a running capture to stop (async-signal-safe). */
+void capture_stop(void);
+
+#endif

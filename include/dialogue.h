@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dialogue.h: the model of one SMTP session: items (commands with their
+ * replies, unsolicited replies) in order, transactions with recipients,
+ * and what the session negotiated.  Parents own their children. */
+#ifndef RS_DIALOGUE_H
+#define RS_DIALOGUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "anomaly.h"
+#include "smtp_cmd.h"
+#include "smtp_reply.h"
+
+/* Limits on what one dialogue keeps; past them the parser goes on counting
+ * but stops recording, and the record says so (record-truncated). */
+#define DLG_MAX_ITEMS 5000
+#define DLG_MAX_BYTES (512 * 1024)
+
+/* How a session ended. */
+#define DLG_END_LIST(X)                                                 \
+	X(NONE, "none")                                                 \
+	X(CLOSED, "closed")                                             \
+	X(RESET, "reset")                                               \
+	X(CAPTURE_ENDED, "capture-ended")                               \
+	X(TIMED_OUT, "timed-out")                                       \
+	X(EVICTED, "evicted")                                           \
+	X(DROPPED, "dropped")
+
+enum dlg_end {
+#define DLG_END_ENUM(id, name) DLG_END_##id,
+	DLG_END_LIST(DLG_END_ENUM)
+#undef DLG_END_ENUM
+	DLG_END_COUNT
+};
+
+enum dlg_item_kind {
+	DLG_ITEM_COMMAND,	/* a client command (maybe a pseudo one) */
+	DLG_ITEM_BANNER,	/* the server's greeting */
+	DLG_ITEM_UNSOLICITED,	/* a reply with no command to answer */
+	DLG_ITEM_SERVER_JUNK,	/* a server line that is not a reply */
+};
+
+/* Item flags. */
+#define DLG_F_PIPELINED 0x01	/* sent before the previous reply came */
+#define DLG_F_SECRET 0x02	/* line masked (AUTH data) */
+#define DLG_F_UNTERMINATED 0x04	/* the line had no line end */
+#define DLG_F_TOO_LONG 0x08	/* the line was cut */
+#define DLG_F_BARE_LF 0x10	/* the line ended with a bare LF */
+
+/* One step of the dialogue. */
+struct dlg_item {
+	enum dlg_item_kind kind;
+	enum smtp_cmd_id cmd;	/* DLG_ITEM_COMMAND only */
+	unsigned flags;
+	gint64 ts;		/* when the command/line was complete (usec) */
+	char *line;		/* command line as sent, masked if SECRET;
+				 * NULL for pseudo commands; owned */
+	size_t line_len;
+	struct smtp_reply *reply; /* owned; NULL if none seen */
+	gint64 reply_ts;
+	uint64_t bytes;		/* END-OF-DATA and BDAT: message bytes */
+	uint64_t lines;		/* END-OF-DATA: body lines */
+	bool retained;		/* owned by the dialogue's item list */
+};
+
+struct dlg_rcpt {
+	char *address;		/* path without brackets; owned */
+	char *params;		/* ESMTP parameters; owned, may be "" */
+	struct dlg_item *item;	/* the RCPT command, owned by the dialogue */
+};
+
+struct dlg_data {
+	enum smtp_cmd_id command; /* SMTP_CMD_DATA or SMTP_CMD_BDAT */
+	struct dlg_item *item;	  /* DATA, or the first BDAT */
+	struct dlg_item *end;	  /* END-OF-DATA, or BDAT ... LAST */
+	uint64_t bytes;
+	uint64_t lines;		  /* DATA only */
+	unsigned chunks;	  /* BDAT only */
+	bool complete;		  /* end of data / LAST seen */
+};
+
+struct dlg_tx {
+	char *mail_from;	/* NULL if RCPT came without MAIL; "" = <> */
+	char *mail_params;	/* owned, may be "" */
+	struct dlg_item *mail;	/* the MAIL command, NULL if none */
+	GPtrArray *rcpts;	/* struct dlg_rcpt *, owned */
+	struct dlg_data *data;	/* NULL if no DATA/BDAT; owned */
+};
+
+enum dlg_auth_result {
+	DLG_AUTH_UNKNOWN,
+	DLG_AUTH_SUCCESS,
+	DLG_AUTH_FAILURE,
+};
+
+struct dlg_auth {
+	char *mechanism;	/* upper-cased; owned */
+	char *user;		/* decoded user name or NULL; owned */
+	enum dlg_auth_result result;
+	struct dlg_item *item;	/* the AUTH command */
+};
+
+struct rs_endpoint {
+	char ip[48];		/* numeric address */
+	uint16_t port;
+};
+
+struct dialogue {
+	uint64_t seq;		/* 1, 2, ... in order of session start */
+	char id[17];		/* stable id: hash of start time and tuple */
+	gint64 ts_start, ts_end; /* usec since the epoch, from the capture */
+	struct rs_endpoint client, server;
+	enum dlg_end end;
+
+	GPtrArray *items;	/* struct dlg_item *, retained, in order */
+	struct dlg_item *banner;
+	struct dlg_item *helo;	/* the last HELO/EHLO/LHLO */
+	unsigned helo_count;
+	bool tls_offered, tls_started;
+	bool pipelining_offered, chunking_offered;
+	struct dlg_auth *auth;	/* the last AUTH attempt; owned */
+	unsigned auth_count;
+	GPtrArray *txs;		/* struct dlg_tx *, owned */
+
+	unsigned anomalies[ANOMALY_COUNT]; /* occurrences of each */
+	uint64_t bytes_client, bytes_server; /* all payload bytes */
+	uint64_t tls_bytes_client, tls_bytes_server; /* after STARTTLS */
+	uint64_t tx_total, rcpt_total; /* counted even past the limits */
+	unsigned items_dropped;	/* items not kept (limits) */
+	size_t kept_bytes;
+	bool frozen;		/* limits reached: recording stopped */
+};
+
+/* A new, empty dialogue; caller owns it. */
+struct dialogue *dialogue_new(void);
+/* Free a dialogue and all it owns (accepts NULL). */
+void dialogue_free(struct dialogue *d);
+/* A new item (not yet kept); caller owns it until dialogue_keep(). */
+struct dlg_item *dlg_item_new(enum dlg_item_kind kind, enum smtp_cmd_id cmd,
+    const char *line, size_t len, gint64 ts);
+/* Free an item (accepts NULL). */
+void dlg_item_free(struct dlg_item *it);
+/* Hand an item to the dialogue's list.  Returns false (and leaves the item
+ * with the caller) when the limits are reached; the dialogue is then frozen. */
+bool dialogue_keep(struct dialogue *d, struct dlg_item *it);
+/* Account reply text against the dialogue's byte budget. */
+void dialogue_account(struct dialogue *d, size_t bytes);
+/* Record one occurrence of an anomaly. */
+void dialogue_anomaly(struct dialogue *d, enum anomaly a);
+/* Start a transaction; NULL when frozen.  The dialogue owns it. */
+struct dlg_tx *dialogue_tx_new(struct dialogue *d);
+/* The name of an end reason ("closed"). */
+const char *dialogue_end_name(enum dlg_end e);
+/* Fill d->id from the start time and the endpoints. */
+void dialogue_set_id(struct dialogue *d);
+
+/* A typedef only so that g_autoptr(dialogue_t) works (GLib needs a name). */
+typedef struct dialogue dialogue_t;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(dialogue_t, dialogue_free)
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* options.h: command-line options, their defaults and validation. */
+#ifndef RS_OPTIONS_H
+#define RS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "output.h"
+
+enum rs_color {
+	RS_COLOR_AUTO,
+	RS_COLOR_ALWAYS,
+	RS_COLOR_NEVER,
+};
+
+struct rs_options {
+	char **files;		/* NULL-terminated; owned */
+	char *iface;		/* -i */
+	char *bpf;		/* -f */
+	uint64_t count;		/* -c, 0 = all */
+	bool promisc;		/* not --no-promisc */
+	uint8_t ports[65536];	/* --ports, 1 = SMTP server port */
+	enum output_format format;
+	enum rs_color color;
+	bool verify_checksums;
+	int max_streams;
+	int verbosity;
+};
+
+/* Defaults of the SMTP ports (RFC 5321 relay, RFC 6409 submission). */
+#define RS_DEFAULT_PORTS "25,587"
+#define RS_DEFAULT_MAX_STREAMS 65536
+
+/* Parse argv into *o (which the caller zeroed).  Returns FALSE with a
+ * one-line message in *error for a usage error.  --help and --version
+ * print and set *exit_now. */
+gboolean options_parse(struct rs_options *o, int argc, char **argv,
+    gboolean *exit_now, GError **error);
+/* Parse "25,587" into a port map; FALSE with *error on a bad list. */
+gboolean options_parse_ports(const char *list, uint8_t *ports,
+    GError **error);
+/* Free what options_parse() allocated. */
+void options_clear(struct rs_options *o);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* output.h: turning dialogues and run statistics into text or JSON Lines.
+ * Every byte taken from the wire passes through output_escape() or
+ * output_json_text() before it is printed. */
+#ifndef RS_OUTPUT_H
+#define RS_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "dialogue.h"
+
+enum output_format {
+	OUTPUT_TEXT,
+	OUTPUT_JSON,
+};
+
+/* libnids warnings, by kind (nids.h NIDS_WARN_*). */
+enum rs_nids_warn {
+	RS_NIDS_WARN_IP_HDR,
+	RS_NIDS_WARN_IP_OTHER,	/* oversized, overlap, invalid list, srr */
+	RS_NIDS_WARN_TCP_HDR,
+	RS_NIDS_WARN_TCP_BIGQUEUE,
+	RS_NIDS_WARN_TCP_TOOMUCH,
+	RS_NIDS_WARN_OTHER,
+	RS_NIDS_WARN_COUNT
+};
+
+/* What the whole run saw; filled by capture, stream and main. */
+struct run_stats {
+	GPtrArray *files;	/* char *, names as given */
+	uint64_t frames;	/* frames read (after the BPF filter) */
+	uint64_t ipv4;		/* IPv4 packets handed on */
+	uint64_t ipv6;		/* IPv6 packets (not analysed yet) */
+	uint64_t other_l3;	/* ARP and other non-IP frames */
+	uint64_t undecodable;	/* frames too short or malformed */
+	uint64_t truncated;	/* IPv4 packets cut by the snap length */
+	uint64_t pcap_drops;	/* live capture: dropped by the kernel */
+	uint64_t sessions;
+	uint64_t ends[DLG_END_COUNT];
+	uint64_t transactions;
+	uint64_t rcpts;
+	uint64_t rcpt_class[6];	/* [2]..[5] by reply class; [0] no reply */
+	uint64_t nids_warn[RS_NIDS_WARN_COUNT];
+	bool incomplete;	/* the run stopped on an error */
+};
+
+/* Options of the writers. */
+struct output_opts {
+	enum output_format format;
+	bool color;		/* ANSI colour (text, terminals only) */
+};
+
+/* Append bytes for a terminal or a text file: printable ASCII as is,
+ * '\\' doubled, CR, LF, TAB as \r \n \t, anything else as \xNN. */
+void output_escape(GString *out, const char *p, size_t len);
+/* A valid UTF-8 copy of wire bytes for JSON: NUL and invalid sequences
+ * become U+FFFD.  Caller owns the result. */
+char *output_json_text(const char *p, size_t len);
+/* RFC 3339 UTC with microseconds ("2026-11-22T10:00:00.123456Z"). */
+void output_time(GString *out, gint64 usec);
+
+/* Render one session record; caller owns the string. */
+char *output_session(const struct output_opts *o, const struct dialogue *d);
+/* Render the run summary; caller owns the string. */
+char *output_summary(const struct output_opts *o, const struct run_stats *s);
+/* Add a finished dialogue to the run statistics. */
+void run_stats_add(struct run_stats *s, const struct dialogue *d);
+
+/* Writers (output_text.c, output_json.c). */
+char *output_text_session(const struct output_opts *o,
+    const struct dialogue *d);
+char *output_text_summary(const struct output_opts *o,
+    const struct run_stats *s);
+char *output_json_session(const struct dialogue *d);
+char *output_json_summary(const struct run_stats *s);
+/* The names of libnids warning kinds ("tcp-header"). */
+const char *output_nids_warn_name(enum rs_nids_warn w);
+/* The EHLO keywords of a reply to EHLO: every line after the first. */
+GPtrArray *output_ehlo_extensions(const struct smtp_reply *r);
+
+#endif

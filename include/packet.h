@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* packet.h: strip the link layer of a captured frame down to IP.
+ * Knows no pcap types: link types are the numeric DLT_* values. */
+#ifndef RS_PACKET_H
+#define RS_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a frame carries once its link layer is stripped. */
+enum packet_l3 {
+	PACKET_L3_OTHER,	/* a well-formed frame that is not IP (ARP...) */
+	PACKET_L3_IPV4,
+	PACKET_L3_IPV6,
+	PACKET_L3_BAD,		/* too short or malformed */
+};
+
+/* Most 802.1Q/802.1ad tags followed before a frame is given up on. */
+#define PACKET_MAX_VLAN_TAGS 8
+
+/* Can frames of this link type be stripped? */
+bool packet_linktype_supported(int dlt);
+/* Strip the link layer: returns what follows and sets *off to its offset.
+ * Handles Ethernet with any number of 802.1Q/802.1ad tags, Linux SLL and
+ * SLL2, BSD NULL and LOOP, and raw IP (RAW, IPV4, IPV6). */
+enum packet_l3 packet_strip(int dlt, const uint8_t *frame, size_t caplen,
+    size_t *off);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* smtp_session.h: the SMTP dialogue machine.  Bytes of both directions go
+ * in (in capture order); a struct dialogue comes out.  No I/O, no pcap or
+ * libnids types: unit tests feed byte strings. */
+#ifndef RS_SMTP_SESSION_H
+#define RS_SMTP_SESSION_H
+
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "dialogue.h"
+
+enum smtp_dir {
+	SMTP_DIR_CLIENT,	/* client to server: commands */
+	SMTP_DIR_SERVER,	/* server to client: replies */
+};
+
+/* Client bytes held while the reply that decides their meaning (to DATA,
+ * STARTTLS, AUTH) is outstanding; past this they are read as the likely
+ * case and the record says hold-overflow. */
+#define SMTP_HOLD_MAX (64 * 1024)
+/* Commands awaiting a reply (RFC 2920 pipelining); Zeek caps at 1000 too. */
+#define SMTP_PENDING_MAX 1000
+
+struct smtp_session;
+
+/* A new session machine with an empty dialogue; caller owns it. */
+struct smtp_session *smtp_session_new(void);
+/* The dialogue being built, to fill in endpoints and times (borrowed). */
+struct dialogue *smtp_session_dialogue(struct smtp_session *ss);
+/* Feed bytes of one direction, stamped with the capture time (usec).  All
+ * bytes are always consumed: partial lines are kept in bounded buffers. */
+void smtp_session_push(struct smtp_session *ss, enum smtp_dir dir,
+    const char *data, size_t len, gint64 ts);
+/* End of the session: flush partial lines, close what is open, free the
+ * machine, and return the dialogue (caller owns it). */
+struct dialogue *smtp_session_finish(struct smtp_session *ss, gint64 ts);
+/* Free a machine and its dialogue without finishing (accepts NULL). */
+void smtp_session_free(struct smtp_session *ss);
+
+#endif

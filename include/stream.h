@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* stream.h: TCP reassembly of SMTP connections (libnids), one
+ * smtp_session per connection, and a dialogue out when each one ends. */
+#ifndef RS_STREAM_H
+#define RS_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "dialogue.h"
+#include "output.h"
+
+/* Called once per finished session; the callee owns the dialogue. */
+typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
+
+struct stream_opts {
+	const uint8_t *ports;	/* 65536-entry map: 1 = an SMTP server port */
+	bool verify_checksums;	/* let libnids drop bad checksums */
+	int max_streams;	/* libnids n_tcp_streams */
+};
+
+/* Set up libnids on a dead DLT_RAW handle (it never opens anything
+ * itself).  Statistics are added to *stats. */
+gboolean stream_init(const struct stream_opts *o, struct run_stats *stats,
+    stream_emit_fn emit, void *arg, GError **error);
+/* Feed one IPv4 packet (header first, len bytes captured) with its capture
+ * time in microseconds.  Returns false if it was not handed to libnids. */
+bool stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts);
+/* End of input: every open session ends ("capture-ended") and is emitted. */
+void stream_finish(void);
+
+#endif

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# lib.sh: shared helpers of the fixture recipes (sourced, not run).
+#
+# Every recipe re-executes itself inside private network, mount, PID, UTS
+# and IPC namespaces, so that all traffic stays on a loopback interface
+# nobody else sees and nothing can leave the machine.  Inside, it starts
+# dnsmasq (the MTAs' own DNS lookups), a real MTA and tcpdump, runs a
+# client dialogue, and stops every process by its PID, also on failure.
+#
+# Requires root and Debian 12 packages: postfix, swaks, tcpdump,
+# dnsmasq-base, python3 (tests/deps.sh installs them).
+
+set -eu
+
+RECIPES=$(cd "$(dirname "$0")" && pwd)
+PCAPS=$(dirname "$RECIPES")
+NAME=$(basename "$0" .sh)
+OUT=${OUT:-$PCAPS/$NAME.pcap}
+
+# Re-run this script inside fresh namespaces (once).
+rs_enter_namespace() {
+	if [ "${RS_IN_NS:-}" = 1 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "$0: must run as root (it creates namespaces)" >&2
+		exit 2
+	fi
+	RS_IN_NS=1 OUT=$OUT exec unshare --net --mount --uts --ipc --pid \
+	    --fork --kill-child --propagation private /bin/sh "$0" "$@"
+}
+
+RS_PIDS=""
+RS_WORK=""
+
+rs_cleanup() {
+	rc=$?
+	set +e
+	for pid in $RS_PIDS; do
+		kill -INT "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	for pid in $RS_PIDS; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	if [ -n "$RS_WORK" ]; then
+		if [ "$rc" != 0 ]; then
+			for f in "$RS_WORK"/*.log; do
+				[ -s "$f" ] && sed "s|^|$(basename "$f"): |" "$f" >&2
+			done
+		fi
+		umount -l /etc/postfix /var/spool/postfix /var/lib/postfix \
+		    /etc/resolv.conf 2>/dev/null
+		rm -rf "$RS_WORK"
+	fi
+	exit "$rc"
+}
+
+# Loopback only, and prove that nothing is routable.
+rs_setup_net() {
+	ip link set lo up
+	ip addr add ::1/128 dev lo 2>/dev/null || true
+	if [ "$(ip -o link show | grep -vc ': lo:')" != 0 ]; then
+		echo "$0: namespace has interfaces besides lo" >&2
+		exit 2
+	fi
+	if ip route get 192.0.2.1 >/dev/null 2>&1; then
+		echo "$0: a route leaves the namespace" >&2
+		exit 2
+	fi
+	RS_WORK=$(mktemp -d /tmp/rs-recipe.XXXXXX)
+	chmod 755 "$RS_WORK"
+	trap rs_cleanup EXIT INT TERM
+	hostname mx.example.com
+	printf 'nameserver 127.0.0.53\n' >"$RS_WORK/resolv.conf"
+	mount --bind "$RS_WORK/resolv.conf" /etc/resolv.conf
+}
+
+# dnsmasq on 127.0.0.53:53 answering only from its own records.
+# Arguments: extra dnsmasq options (--host-record=..., --ptr-record=...).
+rs_start_dns() {
+	dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+	    --listen-address=127.0.0.53 --bind-interfaces --port=53 \
+	    --user=root --pid-file= --log-facility=- --quiet-dhcp \
+	    --host-record=mx.example.com,127.0.0.1 \
+	    --host-record=relay.example.net,127.0.0.20 \
+	    "$@" >"$RS_WORK/dnsmasq.log" 2>&1 &
+	RS_PIDS="$RS_PIDS $!"
+}
+
+# A private Postfix: config in $RS_WORK/postfix bind-mounted on
+# /etc/postfix, queue in $RS_WORK/spool.  No delivery path exists: every
+# transport is discard:, there is no smtp/lmtp client in master.cf.
+# Arguments: "key = value" lines appended to main.cf.
+rs_postfix_config() {
+	pf=$RS_WORK/postfix
+	mkdir -p "$pf" "$RS_WORK/spool" "$RS_WORK/lib"
+	cp -a /etc/postfix/. "$pf/"
+	cat >"$pf/main.cf" <<-EOF
+	compatibility_level = 3.6
+	myhostname = mx.example.com
+	mydomain = example.com
+	myorigin = \$mydomain
+	mydestination = \$myhostname, localhost, example.com
+	mynetworks = 127.0.0.1/32
+	inet_interfaces = 127.0.0.1
+	inet_protocols = ipv4
+	smtpd_banner = \$myhostname ESMTP Postfix (Debian/GNU)
+	biff = no
+	append_dot_mydomain = no
+	alias_maps =
+	alias_database =
+	local_recipient_maps =
+	default_transport = discard:
+	relay_transport = discard:
+	local_transport = discard:
+	virtual_transport = discard:
+	smtp_dns_support_level = disabled
+	disable_dns_lookups = yes
+	maillog_file = /var/lib/postfix/maillog
+	smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+	EOF
+	for line in "$@"; do
+		printf '%s\n' "$line" >>"$pf/main.cf"
+	done
+	cat >"$pf/master.cf" <<-'EOF'
+	smtp       inet n - n - - smtpd
+	cleanup    unix n - n - 0 cleanup
+	qmgr       unix n - n 300 1 qmgr
+	tlsmgr     unix - - n 1000? 1 tlsmgr
+	rewrite    unix - - n - - trivial-rewrite
+	bounce     unix - - n - 0 bounce
+	defer      unix - - n - 0 bounce
+	trace      unix - - n - 0 bounce
+	verify     unix - - n - 1 verify
+	flush      unix n - n 1000? 0 flush
+	proxymap   unix - - n - - proxymap
+	showq      unix n - n - - showq
+	error      unix - - n - - error
+	retry      unix - - n - - error
+	discard    unix - - n - - discard
+	anvil      unix - - n - 1 anvil
+	scache     unix - - n - 1 scache
+	postlog    unix-dgram n - n - 1 postlogd
+	EOF
+	chown postfix:postfix "$RS_WORK/lib"
+	mount --bind "$pf" /etc/postfix
+	mount --bind "$RS_WORK/spool" /var/spool/postfix
+	mount --bind "$RS_WORK/lib" /var/lib/postfix
+}
+
+# Append a service line to the private master.cf.
+rs_postfix_service() {
+	printf '%s\n' "$1" >>/etc/postfix/master.cf
+}
+
+# Start Postfix and remember the master's PID.
+rs_postfix_start() {
+	postfix set-permissions >/dev/null 2>&1 || true
+	if ! postfix start >"$RS_WORK/postfix.log" 2>&1; then
+		cat /var/lib/postfix/maillog >&2
+		exit 2
+	fi
+	i=0
+	while [ ! -s /var/spool/postfix/pid/master.pid ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	RS_PIDS="$RS_PIDS $(tr -d ' ' </var/spool/postfix/pid/master.pid)"
+	rs_wait_port 127.0.0.1 25
+}
+
+# Wait until something listens on HOST PORT.
+rs_wait_port() {
+	i=0
+	while ! python3 -c "import socket,sys; socket.create_connection(('$1', $2), 1).close()" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 50 ]; then
+			echo "$0: nothing listens on $1:$2" >&2
+			exit 2
+		fi
+		sleep 0.1
+	done
+}
+
+# Record from lo with tcpdump until rs_capture_stop.  Argument: filter.
+# The port probe of rs_wait_port happened before, so it is not recorded.
+rs_capture_start() {
+	tcpdump -i lo -U --immediate-mode -s 262144 -w "$RS_WORK/out.pcap" \
+	    "$1" >"$RS_WORK/tcpdump.log" 2>&1 &
+	RS_TCPDUMP=$!
+	RS_PIDS="$RS_PIDS $RS_TCPDUMP"
+	i=0
+	while ! grep -q 'listening on' "$RS_WORK/tcpdump.log" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+rs_capture_stop() {
+	sleep 0.5
+	kill -INT "$RS_TCPDUMP"
+	wait "$RS_TCPDUMP" 2>/dev/null || true
+	cp "$RS_WORK/out.pcap" "$OUT"
+	echo "$0: wrote $OUT ($(stat -c %s "$OUT") bytes)"
+}
+
+# The scripted client for what swaks cannot do (RSET, several
+# transactions, BDAT).  Arguments: see smtp-client.py --help.
+rs_client() {
+	python3 "$RECIPES/smtp-client.py" "$@"
+}

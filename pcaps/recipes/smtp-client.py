@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A small scripted SMTP client for fixture recipes.
+
+It sends exactly the steps it is given, in order, and waits for the
+server's reply after each step unless the step is part of a pipelined
+group.  Used where swaks cannot go: RSET and several transactions in one
+session, BDAT chunks, deliberate protocol oddities.
+
+Steps (one argument each):
+  "CMD"            send a command line, wait for its reply
+  "+CMD"           send a command line without waiting (pipelining);
+                   the replies of a +group are read at the next plain step
+                   or at "WAIT"
+  "WAIT"           read the replies owed so far
+  "BODY:TEXT"      send a DATA body (\\n becomes CRLF, dots are stuffed)
+                   and the final ".", then wait for the reply
+  "BDAT:TEXT"      send "BDAT len" + TEXT (no waiting: RFC 3030 chunks)
+  "BDATLAST:TEXT"  send "BDAT len LAST" + TEXT, then read all replies
+"""
+import argparse
+import socket
+import sys
+
+
+class Client:
+    def __init__(self, host, port, source):
+        self.sock = socket.create_connection((host, port), timeout=10,
+                                             source_address=(source, 0))
+        self.buf = b""
+        self.owed = 0
+
+    def read_reply(self):
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise SystemExit("server closed the connection")
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode("latin-1"))
+            if len(line) < 4 or line[3:4] != b"-":
+                break
+        for l in lines:
+            print("S: " + l)
+        return lines
+
+    def settle(self):
+        while self.owed > 0:
+            self.read_reply()
+            self.owed -= 1
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def command(self, line, wait=True):
+        print("C: " + line)
+        self.send(line.encode("latin-1") + b"\r\n")
+        self.owed += 1
+        if wait:
+            self.settle()
+
+
+def stuff(text):
+    out = []
+    for l in text.split("\n"):
+        out.append("." + l if l.startswith(".") else l)
+    return ("\r\n".join(out) + "\r\n").encode("latin-1")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--server", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=25)
+    ap.add_argument("--source", default="127.0.0.2")
+    ap.add_argument("steps", nargs="+")
+    a = ap.parse_args()
+    c = Client(a.server, a.port, a.source)
+    c.read_reply()  # greeting
+    for step in a.steps:
+        if step == "WAIT":
+            c.settle()
+        elif step.startswith("BODY:"):
+            c.settle()
+            c.send(stuff(step[5:].replace("\\n", "\n")) + b".\r\n")
+            c.owed += 1
+            c.settle()
+        elif step.startswith("BDAT:"):
+            data = step[5:].replace("\\n", "\r\n").encode("latin-1")
+            print("C: BDAT %d" % len(data))
+            c.send(b"BDAT %d\r\n" % len(data) + data)
+            c.owed += 1
+        elif step.startswith("BDATLAST:"):
+            data = step[9:].replace("\\n", "\r\n").encode("latin-1")
+            print("C: BDAT %d LAST" % len(data))
+            c.send(b"BDAT %d LAST\r\n" % len(data) + data)
+            c.owed += 1
+            c.settle()
+        elif step.startswith("+"):
+            c.command(step[1:], wait=False)
+        else:
+            c.command(step)
+    c.sock.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

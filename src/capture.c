@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* capture.c: open capture files and interfaces with libpcap, apply the BPF
+ * filter on the real handle, strip link layers and feed the stream layer.
+ *
+ * Several files are one continuous capture: libnids is set up once and
+ * streams carry over file boundaries (references/libnids.md §7.4), so a
+ * connection split by file rotation stays one session.  Live capture uses
+ * our own handle (full snap length, big buffer, promiscuous only if asked)
+ * rather than libnids' (16 KB snap length, promiscuous on every interface).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <pcap.h>
+
+#include "capture.h"
+#include "log.h"
+#include "packet.h"
+#include "stream.h"
+
+#define CAPTURE_SNAPLEN 262144
+#define CAPTURE_BUFFER (64 * 1024 * 1024)
+#define CAPTURE_TIMEOUT_MS 200
+
+static volatile sig_atomic_t capture_stopping;
+static pcap_t *volatile capture_live;
+static uint64_t capture_max;	/* live: stop after this many frames */
+
+void
+capture_stop(void)
+{
+	pcap_t *p = capture_live;
+
+	capture_stopping = 1;
+	if (p != NULL)
+		pcap_breakloop(p);
+}
+
+static void
+capture_frame(struct run_stats *s, int dlt, const struct pcap_pkthdr *h,
+    const u_char *frame)
+{
+	size_t off;
+	gint64 ts;
+
+	s->frames++;
+	ts = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+	switch (packet_strip(dlt, frame, h->caplen, &off)) {
+	case PACKET_L3_IPV4:
+		s->ipv4++;
+		stream_feed_ipv4(frame + off, h->caplen - off, ts);
+		break;
+	case PACKET_L3_IPV6:
+		s->ipv6++;
+		break;
+	case PACKET_L3_OTHER:
+		s->other_l3++;
+		break;
+	case PACKET_L3_BAD:
+		s->undecodable++;
+		break;
+	}
+}
+
+static gboolean
+capture_filter(pcap_t *p, const char *name, const char *bpf, GError **error)
+{
+	struct bpf_program prog;
+
+	if (bpf == NULL)
+		return TRUE;
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "%s: bad filter \"%s\": %s", name, bpf, pcap_geterr(p));
+		return FALSE;
+	}
+	if (pcap_setfilter(p, &prog) != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "%s: cannot set filter: %s", name, pcap_geterr(p));
+		pcap_freecode(&prog);
+		return FALSE;
+	}
+	pcap_freecode(&prog);
+	return TRUE;
+}
+
+static gboolean
+capture_linktype(pcap_t *p, const char *name, GError **error)
+{
+	int dlt = pcap_datalink(p);
+	const char *dname = pcap_datalink_val_to_name(dlt);
+
+	if (packet_linktype_supported(dlt))
+		return TRUE;
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+	    "%s: unsupported link type %s (%d)", name,
+	    dname != NULL ? dname : "unknown", dlt);
+	return FALSE;
+}
+
+static gboolean
+capture_file(const char *name, const struct capture_opts *o,
+    struct run_stats *s, GError **error)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_pkthdr *h;
+	const u_char *frame;
+	struct stat sb;
+	uint64_t n = 0;
+	FILE *fp;
+	pcap_t *p;
+	int dlt, rc;
+	bool is_stdin = strcmp(name, "-") == 0;
+
+	if (is_stdin)
+		fp = stdin;
+	else {
+		if (stat(name, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+			    "%s: is a directory", name);
+			return FALSE;
+		}
+		fp = fopen(name, "rb");
+		if (fp == NULL) {
+			g_set_error(error, G_IO_ERROR,
+			    g_io_error_from_errno(errno), "%s: %s", name,
+			    g_strerror(errno));
+			return FALSE;
+		}
+	}
+	p = pcap_fopen_offline_with_tstamp_precision(fp,
+	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (p == NULL) {
+		/* libpcap closes nothing on failure. */
+		if (!is_stdin)
+			fclose(fp);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		    "%s: not a readable pcap or pcapng capture (%s)", name,
+		    errbuf[0] != '\0' ? errbuf : "empty file");
+		return FALSE;
+	}
+	if (!capture_linktype(p, name, error) ||
+	    !capture_filter(p, name, o->bpf, error)) {
+		pcap_close(p);
+		return FALSE;
+	}
+	dlt = pcap_datalink(p);
+	while (!capture_stopping) {
+		if (o->max_packets > 0 && s->frames >= o->max_packets)
+			break;
+		rc = pcap_next_ex(p, &h, &frame);
+		if (rc == 1) {
+			n++;
+			capture_frame(s, dlt, h, frame);
+			continue;
+		}
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		    "%s: bad capture record after packet %" G_GUINT64_FORMAT
+		    ": %s", name, n, pcap_geterr(p));
+		pcap_close(p);
+		return FALSE;
+	}
+	pcap_close(p);	/* closes fp, stdin included */
+	return TRUE;
+}
+
+static void
+capture_live_cb(u_char *user, const struct pcap_pkthdr *h,
+    const u_char *frame)
+{
+	struct run_stats *s = (struct run_stats *)(void *)user;
+
+	capture_frame(s, pcap_datalink(capture_live), h, frame);
+	if (capture_max > 0 && s->frames >= capture_max)
+		capture_stop();
+}
+
+static gboolean
+capture_iface(const struct capture_opts *o, struct run_stats *s,
+    GError **error)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_stat ps;
+	pcap_t *p;
+	int rc;
+	const char *why;
+
+	p = pcap_create(o->iface, errbuf);
+	if (p == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
+		    o->iface, errbuf);
+		return FALSE;
+	}
+	pcap_set_snaplen(p, CAPTURE_SNAPLEN);
+	pcap_set_promisc(p, o->promisc);
+	pcap_set_timeout(p, CAPTURE_TIMEOUT_MS);
+	pcap_set_buffer_size(p, CAPTURE_BUFFER);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		switch (rc) {
+		case PCAP_ERROR_PERM_DENIED:
+			why = "no permission to capture (run as root or "
+			      "with CAP_NET_RAW)";
+			break;
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			why = "no such interface";
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			why = "interface is down";
+			break;
+		default:
+			why = pcap_statustostr(rc);
+			break;
+		}
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s%s%s%s",
+		    o->iface, why, pcap_geterr(p)[0] != '\0' ? " (" : "",
+		    pcap_geterr(p), pcap_geterr(p)[0] != '\0' ? ")" : "");
+		pcap_close(p);
+		return FALSE;
+	}
+	if (!capture_linktype(p, o->iface, error) ||
+	    !capture_filter(p, o->iface, o->bpf, error)) {
+		pcap_close(p);
+		return FALSE;
+	}
+	capture_max = o->max_packets;
+	capture_live = p;
+	while (!capture_stopping) {
+		rc = pcap_dispatch(p, -1, capture_live_cb, (u_char *)s);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc < 0) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: capture failed: %s", o->iface,
+			    pcap_geterr(p));
+			capture_live = NULL;
+			pcap_close(p);
+			return FALSE;
+		}
+	}
+	capture_live = NULL;
+	if (pcap_stats(p, &ps) == 0)
+		s->pcap_drops += ps.ps_drop + ps.ps_ifdrop;
+	pcap_close(p);
+	return TRUE;
+}
+
+gboolean
+capture_run(const struct capture_opts *o, struct run_stats *s,
+    GError **error)
+{
+	int i;
+
+	if (o->iface != NULL)
+		return capture_iface(o, s, error);
+	for (i = 0; o->files[i] != NULL && !capture_stopping; i++) {
+		g_ptr_array_add(s->files, g_strdup(o->files[i]));
+		if (!capture_file(o->files[i], o, s, error))
+			return FALSE;
+	}
+	return TRUE;
+}

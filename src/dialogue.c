@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dialogue.c: ownership and limits of the dialogue model.  The dialogue
+ * owns its items, transactions and AUTH record; transactions own their
+ * recipients and data record; recipients only point at items. */
+#include <stdio.h>
+#include <string.h>
+
+#include "dialogue.h"
+
+static const char *const dlg_end_names[DLG_END_COUNT] = {
+#define DLG_END_NAME(id, name) [DLG_END_##id] = name,
+	DLG_END_LIST(DLG_END_NAME)
+#undef DLG_END_NAME
+};
+
+static void dlg_tx_free(gpointer p);
+static void dlg_rcpt_free(gpointer p);
+
+const char *
+dialogue_end_name(enum dlg_end e)
+{
+	if ((unsigned)e >= DLG_END_COUNT)
+		return "none";
+	return dlg_end_names[e];
+}
+
+struct dialogue *
+dialogue_new(void)
+{
+	struct dialogue *d;
+
+	d = g_new0(struct dialogue, 1);
+	d->items = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)dlg_item_free);
+	d->txs = g_ptr_array_new_with_free_func(dlg_tx_free);
+	return d;
+}
+
+void
+dialogue_free(struct dialogue *d)
+{
+	if (d == NULL)
+		return;
+	g_ptr_array_unref(d->txs);
+	g_ptr_array_unref(d->items);
+	if (d->auth != NULL) {
+		g_free(d->auth->mechanism);
+		g_free(d->auth->user);
+		g_free(d->auth);
+	}
+	g_free(d);
+}
+
+struct dlg_item *
+dlg_item_new(enum dlg_item_kind kind, enum smtp_cmd_id cmd, const char *line,
+    size_t len, gint64 ts)
+{
+	struct dlg_item *it;
+
+	it = g_new0(struct dlg_item, 1);
+	it->kind = kind;
+	it->cmd = cmd;
+	it->ts = ts;
+	if (line != NULL) {
+		it->line = g_malloc(len + 1);
+		memcpy(it->line, line, len);
+		it->line[len] = '\0';
+		it->line_len = len;
+	}
+	return it;
+}
+
+void
+dlg_item_free(struct dlg_item *it)
+{
+	if (it == NULL)
+		return;
+	smtp_reply_free(it->reply);
+	g_free(it->line);
+	g_free(it);
+}
+
+bool
+dialogue_keep(struct dialogue *d, struct dlg_item *it)
+{
+	size_t cost = sizeof *it + it->line_len;
+
+	if (!d->frozen && (d->items->len >= DLG_MAX_ITEMS ||
+	    d->kept_bytes + cost > DLG_MAX_BYTES)) {
+		d->frozen = true;
+		dialogue_anomaly(d, ANOMALY_RECORD_TRUNCATED);
+	}
+	if (d->frozen) {
+		d->items_dropped++;
+		return false;
+	}
+	d->kept_bytes += cost;
+	it->retained = true;
+	g_ptr_array_add(d->items, it);
+	return true;
+}
+
+void
+dialogue_account(struct dialogue *d, size_t bytes)
+{
+	d->kept_bytes += bytes;
+}
+
+void
+dialogue_anomaly(struct dialogue *d, enum anomaly a)
+{
+	if (d->anomalies[a] < G_MAXUINT)
+		d->anomalies[a]++;
+}
+
+static void
+dlg_rcpt_free(gpointer p)
+{
+	struct dlg_rcpt *r = p;
+
+	g_free(r->address);
+	g_free(r->params);
+	g_free(r);
+}
+
+static void
+dlg_tx_free(gpointer p)
+{
+	struct dlg_tx *tx = p;
+
+	g_free(tx->mail_from);
+	g_free(tx->mail_params);
+	g_ptr_array_unref(tx->rcpts);
+	g_free(tx->data);
+	g_free(tx);
+}
+
+struct dlg_tx *
+dialogue_tx_new(struct dialogue *d)
+{
+	struct dlg_tx *tx;
+
+	d->tx_total++;
+	if (d->frozen)
+		return NULL;
+	tx = g_new0(struct dlg_tx, 1);
+	tx->rcpts = g_ptr_array_new_with_free_func(dlg_rcpt_free);
+	g_ptr_array_add(d->txs, tx);
+	return tx;
+}
+
+void
+dialogue_set_id(struct dialogue *d)
+{
+	g_autofree char *key = NULL;
+	g_autofree char *sum = NULL;
+
+	key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%u|%s|%u",
+	    d->ts_start, d->client.ip, d->client.port, d->server.ip,
+	    d->server.port);
+	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
+	g_strlcpy(d->id, sum, sizeof d->id);
+}

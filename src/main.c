@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* main.c: the command line: parse options, wire capture -> stream ->
+ * output, keep records in session-start order, and choose the exit code
+ * (0 success, 2 usage error or input not read to its end). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "log.h"
+#include "options.h"
+#include "output.h"
+#include "stream.h"
+
+/* Finished records waiting for an earlier-started session to end, so that
+ * output stays in start order.  Bounded: past this many bytes the oldest
+ * waiting records are written anyway and a late session is written when it
+ * ends (docs/output-format.md, "Order"). */
+#define REORDER_MAX_BYTES (64 * 1024 * 1024)
+
+struct writer {
+	struct output_opts oo;
+	struct run_stats *stats;
+	GTree *waiting;		/* seq -> rendered record */
+	size_t waiting_bytes;
+	uint64_t next_seq;	/* the next record to write in order */
+	bool flush_each;	/* live capture: flush after each record */
+};
+
+static void
+write_out(struct writer *w, const char *rec)
+{
+	fputs(rec, stdout);
+	if (w->flush_each)
+		fflush(stdout);
+}
+
+static gint
+seq_cmp(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	(void)unused;
+	return x < y ? -1 : x > y;
+}
+
+/* Write the waiting records that are next in order; with force, write the
+ * oldest waiting record even if an earlier one is still open. */
+static void
+writer_drain(struct writer *w, bool force)
+{
+	GTreeNode *n;
+	uint64_t *k;
+	char *rec;
+
+	while ((n = g_tree_node_first(w->waiting)) != NULL) {
+		k = g_tree_node_key(n);
+		if (*k != w->next_seq && !force)
+			break;
+		rec = g_tree_node_value(n);
+		write_out(w, rec);
+		w->waiting_bytes -= strlen(rec);
+		if (*k >= w->next_seq)
+			w->next_seq = *k + 1;
+		g_tree_remove(w->waiting, k);
+		if (force && w->waiting_bytes <= REORDER_MAX_BYTES / 2)
+			force = false;
+	}
+}
+
+static void
+emit_session(struct dialogue *d, void *arg)
+{
+	struct writer *w = arg;
+	g_autoptr(dialogue_t) owned = d;
+	char *rec;
+	uint64_t *k;
+
+	run_stats_add(w->stats, d);
+	rec = output_session(&w->oo, d);
+	if (d->seq < w->next_seq) {
+		/* Its successors were already forced out: write it now. */
+		write_out(w, rec);
+		g_free(rec);
+		return;
+	}
+	k = g_new(uint64_t, 1);
+	*k = d->seq;
+	g_tree_insert(w->waiting, k, rec);
+	w->waiting_bytes += strlen(rec);
+	writer_drain(w, w->waiting_bytes > REORDER_MAX_BYTES);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	capture_stop();
+}
+
+static bool
+use_color(const struct rs_options *o)
+{
+	const char *term = getenv("TERM");
+
+	if (o->format != OUTPUT_TEXT || o->color == RS_COLOR_NEVER)
+		return false;
+	if (o->color == RS_COLOR_ALWAYS)
+		return true;
+	return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
+	    term != NULL && strcmp(term, "dumb") != 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct rs_options o;
+	struct run_stats stats;
+	struct writer w;
+	struct capture_opts co;
+	struct stream_opts so;
+	struct sigaction sa;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *summary = NULL;
+	gboolean exit_now = FALSE, ok;
+
+	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
+		log_warnx("%s", error->message);
+		options_clear(&o);
+		return 2;
+	}
+	if (exit_now) {
+		options_clear(&o);
+		return 0;
+	}
+	log_init(o.verbosity);
+
+	memset(&stats, 0, sizeof stats);
+	stats.files = g_ptr_array_new_with_free_func(g_free);
+	memset(&w, 0, sizeof w);
+	w.oo.format = o.format;
+	w.oo.color = use_color(&o);
+	w.stats = &stats;
+	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
+	w.next_seq = 1;
+	w.flush_each = o.iface != NULL;
+
+	memset(&so, 0, sizeof so);
+	so.ports = o.ports;
+	so.verify_checksums = o.verify_checksums;
+	so.max_streams = o.max_streams;
+	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
+		log_warnx("%s", error->message);
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	memset(&co, 0, sizeof co);
+	co.files = o.files;
+	co.iface = o.iface;
+	co.bpf = o.bpf;
+	co.max_packets = o.count;
+	co.promisc = o.promisc;
+	ok = capture_run(&co, &stats, &error);
+
+	/* Whatever happened, every session seen so far is reported. */
+	stream_finish();
+	writer_drain(&w, true);
+	stats.incomplete = !ok;
+	summary = output_summary(&w.oo, &stats);
+	fputs(summary, stdout);
+	fflush(stdout);
+	if (!ok)
+		log_warnx("%s", error->message);
+
+	g_tree_destroy(w.waiting);
+	g_ptr_array_unref(stats.files);
+	options_clear(&o);
+	return ok ? 0 : 2;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* options.c: one GOptionEntry table, defaults and validation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+#define RS_VERSION "0.1.0"
+
+gboolean
+options_parse_ports(const char *list, uint8_t *ports, GError **error)
+{
+	g_auto(GStrv) v = NULL;
+	guint64 n;
+	int i;
+	char *end;
+
+	memset(ports, 0, 65536);
+	v = g_strsplit(list, ",", -1);
+	for (i = 0; v[i] != NULL; i++) {
+		g_strstrip(v[i]);
+		if (!g_ascii_string_to_unsigned(v[i], 10, 1, 65535, &n,
+			NULL)) {
+			end = v[i];
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "--ports: \"%s\" is not a port number (1-65535)",
+			    end);
+			return FALSE;
+		}
+		ports[n] = 1;
+	}
+	if (i == 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--ports: empty list");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+options_parse(struct rs_options *o, int argc, char **argv,
+    gboolean *exit_now, GError **error)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_auto(GStrv) rfiles = NULL;
+	g_auto(GStrv) rest = NULL;
+	g_autofree char *ports = NULL;
+	g_autofree char *format = NULL;
+	g_autofree char *color = NULL;
+	gint64 count = 0;
+	gboolean no_promisc = FALSE, verify = FALSE, version = FALSE;
+	gboolean verbose = FALSE, quiet = FALSE;
+	gint max_streams = RS_DEFAULT_MAX_STREAMS;
+	GPtrArray *files;
+	int i;
+	const GOptionEntry entries[] = {
+		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
+		    "Read a capture file (pcap or pcapng; - for standard "
+		    "input); repeatable", "FILE" },
+		{ "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface,
+		    "Capture live on an interface", "IFACE" },
+		{ "filter", 'f', 0, G_OPTION_ARG_STRING, &o->bpf,
+		    "BPF filter for files and live capture", "EXPR" },
+		{ "count", 'c', 0, G_OPTION_ARG_INT64, &count,
+		    "Stop after N packets", "N" },
+		{ "no-promisc", 0, 0, G_OPTION_ARG_NONE, &no_promisc,
+		    "Do not put the interface in promiscuous mode", NULL },
+		{ "ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
+		    "TCP server ports that carry SMTP (default "
+		    RS_DEFAULT_PORTS ")", "LIST" },
+		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
+		    "Output format: text (default) or json", "FORMAT" },
+		{ "color", 0, 0, G_OPTION_ARG_STRING, &color,
+		    "Colour: auto (default: on a terminal), always, never",
+		    "WHEN" },
+		{ "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
+		    "Drop packets with bad IP/TCP checksums (off by default: "
+		    "loopback and offloaded captures carry bad ones)", NULL },
+		{ "max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
+		    "Size of the TCP stream table (default 65536)", "N" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		    "Debug messages on standard error", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+		    "No warnings on standard error", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+		    "Print the version and exit", NULL },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest,
+		    NULL, "FILE..." },
+		G_OPTION_ENTRY_NULL
+	};
+
+	*exit_now = FALSE;
+	ctx = g_option_context_new("[FILE...]");
+	g_option_context_set_summary(ctx,
+	    "Reconstruct every SMTP dialogue in a capture: commands, "
+	    "replies, transactions.");
+	g_option_context_set_description(ctx,
+	    "Several files are read as one continuous capture, in the order "
+	    "given.\nExit status: 0 success, 2 usage error or the input "
+	    "could not be read to its end.\nOutput formats: "
+	    "docs/output-format.md.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, error))
+		return FALSE;
+	if (version) {
+		printf("relayscope %s\n", RS_VERSION);
+		*exit_now = TRUE;
+		return TRUE;
+	}
+
+	files = g_ptr_array_new();
+	for (i = 0; rfiles != NULL && rfiles[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(rfiles[i]));
+	for (i = 0; rest != NULL && rest[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(rest[i]));
+	g_ptr_array_add(files, NULL);
+	o->files = (char **)g_ptr_array_free(files, FALSE);
+
+	if (o->iface != NULL && o->files[0] != NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "give capture files or -i IFACE, not both");
+		return FALSE;
+	}
+	if (o->iface == NULL && o->files[0] == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "no input: give capture files, - for standard input, "
+		    "or -i IFACE (see --help)");
+		return FALSE;
+	}
+	if (count < 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--count: must not be negative");
+		return FALSE;
+	}
+	o->count = (uint64_t)count;
+	o->promisc = !no_promisc;
+	o->verify_checksums = verify;
+	if (max_streams < 16 || max_streams > 4 * 1024 * 1024) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--max-streams: must be between 16 and 4194304");
+		return FALSE;
+	}
+	o->max_streams = max_streams;
+	o->verbosity = quiet ? 0 : verbose ? 2 : 1;
+	if (!options_parse_ports(ports != NULL ? ports : RS_DEFAULT_PORTS,
+		o->ports, error))
+		return FALSE;
+	if (format == NULL || strcmp(format, "text") == 0)
+		o->format = OUTPUT_TEXT;
+	else if (strcmp(format, "json") == 0)
+		o->format = OUTPUT_JSON;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--format: \"%s\" is not text or json", format);
+		return FALSE;
+	}
+	if (color == NULL || strcmp(color, "auto") == 0)
+		o->color = RS_COLOR_AUTO;
+	else if (strcmp(color, "always") == 0)
+		o->color = RS_COLOR_ALWAYS;
+	else if (strcmp(color, "never") == 0)
+		o->color = RS_COLOR_NEVER;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--color: \"%s\" is not auto, always or never", color);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+options_clear(struct rs_options *o)
+{
+	g_strfreev(o->files);
+	g_free(o->iface);
+	g_free(o->bpf);
+	memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* output.c: writer dispatch, the one escaping routine for wire bytes, and
+ * run statistics. */
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+
+static const char *const nids_warn_names[RS_NIDS_WARN_COUNT] = {
+	[RS_NIDS_WARN_IP_HDR] = "ip-header",
+	[RS_NIDS_WARN_IP_OTHER] = "ip-other",
+	[RS_NIDS_WARN_TCP_HDR] = "tcp-header",
+	[RS_NIDS_WARN_TCP_BIGQUEUE] = "tcp-big-queue",
+	[RS_NIDS_WARN_TCP_TOOMUCH] = "tcp-too-many-streams",
+	[RS_NIDS_WARN_OTHER] = "other",
+};
+
+const char *
+output_nids_warn_name(enum rs_nids_warn w)
+{
+	return (unsigned)w < RS_NIDS_WARN_COUNT ? nids_warn_names[w] : "other";
+}
+
+void
+output_escape(GString *out, const char *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)p[i];
+		if (c == '\\')
+			g_string_append(out, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			g_string_append_c(out, (char)c);
+		else if (c == '\r')
+			g_string_append(out, "\\r");
+		else if (c == '\n')
+			g_string_append(out, "\\n");
+		else if (c == '\t')
+			g_string_append(out, "\\t");
+		else {
+			g_string_append(out, "\\x");
+			g_string_append_c(out, hex[c >> 4]);
+			g_string_append_c(out, hex[c & 0xf]);
+		}
+	}
+}
+
+char *
+output_json_text(const char *p, size_t len)
+{
+	GString *out = g_string_sized_new(len + 8);
+	const char *end = p + len, *bad;
+
+	while (p < end) {
+		if (g_utf8_validate(p, end - p, &bad)) {
+			g_string_append_len(out, p, end - p);
+			break;
+		}
+		g_string_append_len(out, p, bad - p);
+		/* A NUL, or the first byte of an invalid sequence. */
+		g_string_append(out, "\xef\xbf\xbd");
+		p = bad + 1;
+	}
+	return g_string_free(out, FALSE);
+}
+
+void
+output_time(GString *out, gint64 usec)
+{
+	struct tm tm;
+	time_t t;
+	gint64 frac;
+
+	t = (time_t)(usec / G_USEC_PER_SEC);
+	frac = usec % G_USEC_PER_SEC;
+	if (frac < 0) {
+		frac += G_USEC_PER_SEC;
+		t--;
+	}
+	if (gmtime_r(&t, &tm) == NULL) {
+		g_string_append(out, "1970-01-01T00:00:00.000000Z");
+		return;
+	}
+	g_string_append_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)frac);
+}
+
+GPtrArray *
+output_ehlo_extensions(const struct smtp_reply *r)
+{
+	GPtrArray *ext = g_ptr_array_new_with_free_func(g_free);
+	const char *p, *nl, *end;
+
+	if (r == NULL || smtp_reply_class(r->code) != 2)
+		return ext;
+	end = r->text + r->text_len;
+	nl = memchr(r->text, '\n', r->text_len);
+	while (nl != NULL) {
+		p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		g_ptr_array_add(ext, g_strndup(p, nl != NULL ?
+		    (size_t)(nl - p) : (size_t)(end - p)));
+	}
+	return ext;
+}
+
+char *
+output_session(const struct output_opts *o, const struct dialogue *d)
+{
+	if (o->format == OUTPUT_JSON)
+		return output_json_session(d);
+	return output_text_session(o, d);
+}
+
+char *
+output_summary(const struct output_opts *o, const struct run_stats *s)
+{
+	if (o->format == OUTPUT_JSON)
+		return output_json_summary(s);
+	return output_text_summary(o, s);
+}
+
+void
+run_stats_add(struct run_stats *s, const struct dialogue *d)
+{
+	guint i, j;
+
+	s->sessions++;
+	s->ends[d->end]++;
+	s->transactions += d->tx_total;
+	s->rcpts += d->rcpt_total;
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+			const struct smtp_reply *rep = r->item->reply;
+
+			s->rcpt_class[rep != NULL ?
+			    smtp_reply_class(rep->code) : 0]++;
+		}
+	}
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* output_json.c: JSON Lines, one object per session and a final summary
+ * object, built with json-glib.  Field names are an interface: every one
+ * is documented in docs/output-format.md and pinned by golden tests. */
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "output.h"
+
+static void
+add_text(JsonBuilder *b, const char *member, const char *p, size_t len)
+{
+	g_autofree char *t = output_json_text(p, len);
+
+	json_builder_set_member_name(b, member);
+	json_builder_add_string_value(b, t);
+}
+
+static void
+add_str(JsonBuilder *b, const char *member, const char *s)
+{
+	if (s == NULL) {
+		json_builder_set_member_name(b, member);
+		json_builder_add_null_value(b);
+		return;
+	}
+	add_text(b, member, s, strlen(s));
+}
+
+static void
+add_int(JsonBuilder *b, const char *member, gint64 v)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_add_int_value(b, v);
+}
+
+static void
+add_bool(JsonBuilder *b, const char *member, gboolean v)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_add_boolean_value(b, v);
+}
+
+static void
+add_time(JsonBuilder *b, const char *member, gint64 usec)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	output_time(s, usec);
+	json_builder_set_member_name(b, member);
+	json_builder_add_string_value(b, s->str);
+}
+
+static void
+add_endpoint(JsonBuilder *b, const char *member, const struct rs_endpoint *e)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_begin_object(b);
+	add_str(b, "ip", e->ip);
+	add_int(b, "port", e->port);
+	json_builder_end_object(b);
+}
+
+/* REPLY: {"code", "enhanced", "text"} or null. */
+static void
+add_reply(JsonBuilder *b, const char *member, const struct smtp_reply *r)
+{
+	json_builder_set_member_name(b, member);
+	if (r == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_int(b, "code", r->code);
+	add_str(b, "enhanced", r->enhanced[0] != '\0' ? r->enhanced : NULL);
+	add_text(b, "text", r->text, r->text_len);
+	if (r->truncated)
+		add_bool(b, "truncated", TRUE);
+	json_builder_end_object(b);
+}
+
+static void
+add_item_reply(JsonBuilder *b, const char *member, const struct dlg_item *it)
+{
+	add_reply(b, member, it != NULL ? it->reply : NULL);
+}
+
+/* ESMTP parameters as a list of "KEY=VALUE" strings. */
+static void
+add_params(JsonBuilder *b, const char *member, const char *params)
+{
+	g_auto(GStrv) v = NULL;
+	int i;
+
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	if (params != NULL && params[0] != '\0') {
+		v = g_strsplit(params, " ", -1);
+		for (i = 0; v[i] != NULL; i++) {
+			g_autofree char *t = NULL;
+
+			if (v[i][0] == '\0')
+				continue;
+			t = output_json_text(v[i], strlen(v[i]));
+			json_builder_add_string_value(b, t);
+		}
+	}
+	json_builder_end_array(b);
+}
+
+static void
+add_helo(JsonBuilder *b, const struct dialogue *d)
+{
+	g_autoptr(GPtrArray) ext = NULL;
+	struct smtp_cmd c;
+	struct strview line;
+	guint i;
+
+	json_builder_set_member_name(b, "helo");
+	if (d->helo == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	line.p = d->helo->line;
+	line.len = d->helo->line_len;
+	smtp_cmd_parse(line, &c);
+	json_builder_begin_object(b);
+	add_str(b, "verb", smtp_cmd_name(d->helo->cmd));
+	add_text(b, "name", c.arg.p, c.arg.len);
+	add_item_reply(b, "reply", d->helo);
+	json_builder_set_member_name(b, "extensions");
+	json_builder_begin_array(b);
+	if (d->helo->cmd != SMTP_CMD_HELO) {
+		ext = output_ehlo_extensions(d->helo->reply);
+		for (i = 0; i < ext->len; i++) {
+			g_autofree char *t = NULL;
+			const char *e = g_ptr_array_index(ext, i);
+
+			t = output_json_text(e, strlen(e));
+			json_builder_add_string_value(b, t);
+		}
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
+static void
+add_auth(JsonBuilder *b, const struct dialogue *d)
+{
+	json_builder_set_member_name(b, "auth");
+	if (d->auth == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_str(b, "mechanism", d->auth->mechanism);
+	add_str(b, "user", d->auth->user);
+	add_str(b, "result", d->auth->result == DLG_AUTH_SUCCESS ? "success" :
+	    d->auth->result == DLG_AUTH_FAILURE ? "failure" : "unknown");
+	add_int(b, "attempts", d->auth_count);
+	json_builder_end_object(b);
+}
+
+static void
+add_data(JsonBuilder *b, const struct dlg_data *data)
+{
+	json_builder_set_member_name(b, "data");
+	if (data == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_str(b, "command", smtp_cmd_name(data->command));
+	add_item_reply(b, "reply", data->item);
+	add_item_reply(b, "final_reply", data->end);
+	add_int(b, "bytes", (gint64)data->bytes);
+	if (data->command == SMTP_CMD_DATA)
+		add_int(b, "lines", (gint64)data->lines);
+	else
+		add_int(b, "chunks", data->chunks);
+	add_bool(b, "complete", data->complete);
+	json_builder_end_object(b);
+}
+
+static void
+add_transactions(JsonBuilder *b, const struct dialogue *d)
+{
+	guint i, j;
+
+	json_builder_set_member_name(b, "transactions");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		json_builder_begin_object(b);
+		add_str(b, "mail_from", tx->mail_from);
+		add_item_reply(b, "mail_reply", tx->mail);
+		add_params(b, "mail_params", tx->mail_params);
+		json_builder_set_member_name(b, "rcpts");
+		json_builder_begin_array(b);
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+
+			json_builder_begin_object(b);
+			add_str(b, "address", r->address);
+			add_item_reply(b, "reply", r->item);
+			add_params(b, "params", r->params);
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+		add_data(b, tx->data);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void
+add_commands(JsonBuilder *b, const struct dialogue *d)
+{
+	guint i;
+
+	json_builder_set_member_name(b, "commands");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_BANNER)
+			continue;
+		json_builder_begin_object(b);
+		add_time(b, "ts", it->kind == DLG_ITEM_UNSOLICITED ?
+		    it->reply_ts : it->ts);
+		switch (it->kind) {
+		case DLG_ITEM_UNSOLICITED:
+			add_str(b, "verb", NULL);
+			add_str(b, "line", NULL);
+			break;
+		case DLG_ITEM_SERVER_JUNK:
+			add_str(b, "verb", NULL);
+			add_text(b, "server_line", it->line, it->line_len);
+			break;
+		default:
+			add_str(b, "verb", smtp_cmd_name(it->cmd));
+			if (it->line != NULL)
+				add_text(b, "line", it->line, it->line_len);
+			else
+				add_str(b, "line", NULL);
+			break;
+		}
+		if (it->cmd == SMTP_CMD_END_OF_DATA ||
+		    it->cmd == SMTP_CMD_BDAT)
+			add_int(b, "bytes", (gint64)it->bytes);
+		if (it->kind != DLG_ITEM_SERVER_JUNK)
+			add_reply(b, "reply", it->reply);
+		add_bool(b, "pipelined", (it->flags & DLG_F_PIPELINED) != 0);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static char *
+generate(JsonBuilder *b)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autofree char *txt = NULL;
+
+	json_generator_set_root(gen, root);
+	txt = json_generator_to_data(gen, NULL);
+	return g_strconcat(txt, "\n", NULL);
+}
+
+char *
+output_json_session(const struct dialogue *d)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	int a;
+
+	json_builder_begin_object(b);
+	add_str(b, "type", "session");
+	add_str(b, "id", d->id);
+	add_int(b, "seq", (gint64)d->seq);
+	add_time(b, "ts_start", d->ts_start);
+	add_time(b, "ts_end", d->ts_end);
+	add_endpoint(b, "client", &d->client);
+	add_endpoint(b, "server", &d->server);
+	add_str(b, "end", dialogue_end_name(d->end));
+	add_item_reply(b, "banner", d->banner);
+	add_helo(b, d);
+	add_int(b, "helo_count", d->helo_count);
+	json_builder_set_member_name(b, "tls");
+	json_builder_begin_object(b);
+	add_bool(b, "offered", d->tls_offered);
+	add_bool(b, "started", d->tls_started);
+	json_builder_end_object(b);
+	add_auth(b, d);
+	add_transactions(b, d);
+	add_int(b, "transaction_count", (gint64)d->tx_total);
+	add_int(b, "rcpt_count", (gint64)d->rcpt_total);
+	add_commands(b, d);
+	json_builder_set_member_name(b, "bytes");
+	json_builder_begin_object(b);
+	add_int(b, "client", (gint64)d->bytes_client);
+	add_int(b, "server", (gint64)d->bytes_server);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "anomalies");
+	json_builder_begin_array(b);
+	for (a = 0; a < ANOMALY_COUNT; a++)
+		if (d->anomalies[a] > 0)
+			json_builder_add_string_value(b, anomaly_name(a));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "anomaly_counts");
+	json_builder_begin_object(b);
+	for (a = 0; a < ANOMALY_COUNT; a++)
+		if (d->anomalies[a] > 0)
+			add_int(b, anomaly_name(a), d->anomalies[a]);
+	json_builder_end_object(b);
+	add_bool(b, "truncated", d->frozen);
+	json_builder_end_object(b);
+	return generate(b);
+}
+
+char *
+output_json_summary(const struct run_stats *s)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	guint i;
+	int e;
+
+	json_builder_begin_object(b);
+	add_str(b, "type", "summary");
+	add_bool(b, "complete", !s->incomplete);
+	json_builder_set_member_name(b, "files");
+	json_builder_begin_array(b);
+	for (i = 0; i < s->files->len; i++) {
+		const char *f = g_ptr_array_index(s->files, i);
+		g_autofree char *t = output_json_text(f, strlen(f));
+
+		json_builder_add_string_value(b, t);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "packets");
+	json_builder_begin_object(b);
+	add_int(b, "read", (gint64)s->frames);
+	add_int(b, "ipv4", (gint64)s->ipv4);
+	add_int(b, "ipv6", (gint64)s->ipv6);
+	add_int(b, "other", (gint64)s->other_l3);
+	add_int(b, "undecodable", (gint64)s->undecodable);
+	add_int(b, "truncated", (gint64)s->truncated);
+	add_int(b, "dropped", (gint64)s->pcap_drops);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "sessions");
+	json_builder_begin_object(b);
+	add_int(b, "total", (gint64)s->sessions);
+	for (e = 1; e < DLG_END_COUNT; e++)
+		add_int(b, dialogue_end_name(e), (gint64)s->ends[e]);
+	json_builder_end_object(b);
+	add_int(b, "transactions", (gint64)s->transactions);
+	json_builder_set_member_name(b, "recipients");
+	json_builder_begin_object(b);
+	add_int(b, "total", (gint64)s->rcpts);
+	add_int(b, "2xx", (gint64)s->rcpt_class[2]);
+	add_int(b, "4xx", (gint64)s->rcpt_class[4]);
+	add_int(b, "5xx", (gint64)s->rcpt_class[5]);
+	add_int(b, "no_reply", (gint64)s->rcpt_class[0]);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "libnids_warnings");
+	json_builder_begin_object(b);
+	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
+		add_int(b, output_nids_warn_name(e), (gint64)s->nids_warn[e]);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return generate(b);
+}

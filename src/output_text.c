@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* output_text.c: the human transcript, one block per session, in the form
+ * of a telnet session (C:/S: lines), and the run summary.  The format is
+ * specified in docs/output-format.md and pinned by golden tests. */
+#include <string.h>
+
+#include "output.h"
+
+#define COL_RESET "\033[0m"
+#define COL_BOLD "\033[1m"
+#define COL_DIM "\033[2m"
+#define COL_RED "\033[31m"
+#define COL_GREEN "\033[32m"
+#define COL_YELLOW "\033[33m"
+#define COL_BLUE "\033[34m"
+#define COL_MAGENTA "\033[35m"
+#define COL_CYAN "\033[36m"
+
+static void
+col(GString *s, const struct output_opts *o, const char *c)
+{
+	if (o->color)
+		g_string_append(s, c);
+}
+
+static const char *
+reply_color(int code)
+{
+	switch (smtp_reply_class(code)) {
+	case 2:
+		return COL_GREEN;
+	case 3:
+		return COL_CYAN;
+	case 4:
+		return COL_YELLOW;
+	default:
+		return COL_RED;
+	}
+}
+
+/* "  +0.123 " relative to the session start, milliseconds. */
+static void
+rel_time(GString *s, const struct dialogue *d, gint64 ts)
+{
+	gint64 ms = (ts - d->ts_start) / 1000;
+
+	if (ms < 0)
+		ms = 0;
+	g_string_append_printf(s, "  +%" G_GINT64_FORMAT ".%03d ",
+	    ms / 1000, (int)(ms % 1000));
+}
+
+static void
+print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
+    const struct smtp_reply *r, gint64 ts)
+{
+	const char *p = r->text, *nl, *end = r->text + r->text_len;
+	bool last;
+
+	do {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		last = nl == NULL;
+		rel_time(s, d, ts);
+		col(s, o, reply_color(r->code));
+		g_string_append_printf(s, "S: %03d%c", r->code,
+		    last ? ' ' : '-');
+		output_escape(s, p, last ? (size_t)(end - p) :
+		    (size_t)(nl - p));
+		if (last && r->truncated)
+			g_string_append(s, " [reply cut]");
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
+		p = last ? end : nl + 1;
+	} while (!last);
+}
+
+static void
+print_no_reply(GString *s, const struct output_opts *o)
+{
+	g_string_append(s, "          ");
+	col(s, o, COL_DIM);
+	g_string_append(s, "(no reply)");
+	col(s, o, COL_RESET);
+	g_string_append_c(s, '\n');
+}
+
+static void
+print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
+    const struct dlg_item *it)
+{
+	switch (it->kind) {
+	case DLG_ITEM_BANNER:
+	case DLG_ITEM_UNSOLICITED:
+		print_reply(s, o, d, it->reply, it->reply_ts);
+		return;
+	case DLG_ITEM_SERVER_JUNK:
+		rel_time(s, d, it->ts);
+		col(s, o, COL_RED);
+		g_string_append(s, "S? ");
+		output_escape(s, it->line, it->line_len);
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
+		return;
+	case DLG_ITEM_COMMAND:
+		break;
+	}
+	rel_time(s, d, it->ts);
+	col(s, o, COL_BLUE);
+	if (it->cmd == SMTP_CMD_END_OF_DATA)
+		g_string_append_printf(s, "C: [message body: %" G_GUINT64_FORMAT
+		    " bytes, %" G_GUINT64_FORMAT " lines]", it->bytes,
+		    it->lines);
+	else {
+		g_string_append(s, "C: ");
+		output_escape(s, it->line, it->line_len);
+		if (it->flags & DLG_F_TOO_LONG)
+			g_string_append(s, " [line cut]");
+		if (it->flags & DLG_F_UNTERMINATED)
+			g_string_append(s, " [no line end]");
+	}
+	col(s, o, COL_RESET);
+	g_string_append_c(s, '\n');
+	if (it->cmd == SMTP_CMD_BDAT && it->line != NULL) {
+		g_string_append(s, "          ");
+		col(s, o, COL_BLUE);
+		g_string_append_printf(s, "C: [chunk: %" G_GUINT64_FORMAT
+		    " bytes]", it->bytes);
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
+	}
+	if (it->reply != NULL)
+		print_reply(s, o, d, it->reply, it->reply_ts);
+	else
+		print_no_reply(s, o);
+}
+
+static void
+print_anomalies(GString *s, const struct output_opts *o,
+    const struct dialogue *d)
+{
+	int a;
+	bool any = false;
+
+	for (a = 0; a < ANOMALY_COUNT; a++) {
+		if (d->anomalies[a] == 0)
+			continue;
+		if (!any) {
+			g_string_append(s, "  ");
+			col(s, o, COL_MAGENTA);
+			g_string_append(s, "anomalies:");
+			any = true;
+		}
+		g_string_append_printf(s, " %s", anomaly_name(a));
+		if (d->anomalies[a] > 1)
+			g_string_append_printf(s, " (x%u)", d->anomalies[a]);
+	}
+	if (any) {
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
+	}
+}
+
+char *
+output_text_session(const struct output_opts *o, const struct dialogue *d)
+{
+	GString *s = g_string_sized_new(1024);
+	gint64 dur = d->ts_end - d->ts_start;
+	guint i;
+
+	col(s, o, COL_BOLD);
+	g_string_append_printf(s, "session %" G_GUINT64_FORMAT " %s ", d->seq,
+	    d->id);
+	output_time(s, d->ts_start);
+	g_string_append_printf(s, " %s:%u -> %s:%u", d->client.ip,
+	    d->client.port, d->server.ip, d->server.port);
+	col(s, o, COL_RESET);
+	g_string_append_printf(s, "\n  end: %s after %" G_GINT64_FORMAT
+	    ".%03d s, %" G_GUINT64_FORMAT " bytes from client, %"
+	    G_GUINT64_FORMAT " from server\n", dialogue_end_name(d->end),
+	    dur / G_USEC_PER_SEC, (int)((dur % G_USEC_PER_SEC) / 1000),
+	    d->bytes_client, d->bytes_server);
+
+	for (i = 0; i < d->items->len; i++)
+		print_item(s, o, d, g_ptr_array_index(d->items, i));
+	if (d->items_dropped > 0)
+		g_string_append_printf(s, "          [%u more items not kept: "
+		    "record limit]\n", d->items_dropped);
+	if (d->tls_started)
+		g_string_append_printf(s, "          [TLS: %" G_GUINT64_FORMAT
+		    " bytes from client, %" G_GUINT64_FORMAT " from server, "
+		    "not decrypted]\n", d->tls_bytes_client,
+		    d->tls_bytes_server);
+
+	if (d->auth != NULL) {
+		g_string_append(s, "  auth: ");
+		output_escape(s, d->auth->mechanism,
+		    strlen(d->auth->mechanism));
+		if (d->auth->user != NULL) {
+			g_string_append(s, " user \"");
+			output_escape(s, d->auth->user, strlen(d->auth->user));
+			g_string_append_c(s, '"');
+		}
+		g_string_append_printf(s, ": %s\n",
+		    d->auth->result == DLG_AUTH_SUCCESS ? "success" :
+		    d->auth->result == DLG_AUTH_FAILURE ? "failure" :
+		    "unknown");
+	}
+	g_string_append_printf(s, "  transactions: %" G_GUINT64_FORMAT
+	    ", recipients: %" G_GUINT64_FORMAT "\n", d->tx_total,
+	    d->rcpt_total);
+	print_anomalies(s, o, d);
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
+}
+
+char *
+output_text_summary(const struct output_opts *o, const struct run_stats *s)
+{
+	GString *t = g_string_sized_new(512);
+	uint64_t warn = 0;
+	guint i;
+	int e;
+
+	col(t, o, COL_BOLD);
+	g_string_append(t, "summary");
+	col(t, o, COL_RESET);
+	g_string_append_printf(t, "%s\n  files: %u",
+	    s->incomplete ? " (run incomplete)" : "", s->files->len);
+	for (i = 0; i < s->files->len; i++) {
+		const char *f = g_ptr_array_index(s->files, i);
+
+		g_string_append(t, i == 0 ? " (" : ", ");
+		output_escape(t, f, strlen(f));
+	}
+	g_string_append(t, s->files->len > 0 ? ")\n" : "\n");
+	g_string_append_printf(t, "  packets: %" G_GUINT64_FORMAT " read, %"
+	    G_GUINT64_FORMAT " IPv4, %" G_GUINT64_FORMAT " IPv6 (not analysed), %"
+	    G_GUINT64_FORMAT " other, %" G_GUINT64_FORMAT " undecodable, %"
+	    G_GUINT64_FORMAT " truncated", s->frames, s->ipv4, s->ipv6,
+	    s->other_l3, s->undecodable, s->truncated);
+	if (s->pcap_drops > 0)
+		g_string_append_printf(t, ", %" G_GUINT64_FORMAT
+		    " dropped by the kernel", s->pcap_drops);
+	g_string_append_printf(t, "\n  sessions: %" G_GUINT64_FORMAT,
+	    s->sessions);
+	if (s->sessions > 0) {
+		const char *sep = " (";
+
+		for (e = 1; e < DLG_END_COUNT; e++) {
+			if (s->ends[e] == 0)
+				continue;
+			g_string_append_printf(t, "%s%s %" G_GUINT64_FORMAT,
+			    sep, dialogue_end_name(e), s->ends[e]);
+			sep = ", ";
+		}
+		g_string_append_c(t, ')');
+	}
+	g_string_append_printf(t, "\n  transactions: %" G_GUINT64_FORMAT
+	    "\n  recipients: %" G_GUINT64_FORMAT " (2xx %" G_GUINT64_FORMAT
+	    ", 4xx %" G_GUINT64_FORMAT ", 5xx %" G_GUINT64_FORMAT
+	    ", no reply %" G_GUINT64_FORMAT ")\n", s->transactions, s->rcpts,
+	    s->rcpt_class[2], s->rcpt_class[4], s->rcpt_class[5],
+	    s->rcpt_class[0]);
+	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
+		warn += s->nids_warn[e];
+	g_string_append_printf(t, "  libnids warnings: %" G_GUINT64_FORMAT,
+	    warn);
+	if (warn > 0) {
+		const char *sep = " (";
+
+		for (e = 0; e < RS_NIDS_WARN_COUNT; e++) {
+			if (s->nids_warn[e] == 0)
+				continue;
+			g_string_append_printf(t, "%s%s %" G_GUINT64_FORMAT,
+			    sep, output_nids_warn_name(e), s->nids_warn[e]);
+			sep = ", ";
+		}
+		g_string_append_c(t, ')');
+	}
+	g_string_append_c(t, '\n');
+	return g_string_free(t, FALSE);
+}

@@ -1,0 +1,913 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* smtp_session.c: the SMTP dialogue machine, both directions.
+ *
+ * RFC 5321 §3 (transactions), §4.1.1 (commands), §4.2 (replies), §4.1.4
+ * (command order), §4.5.2 (dot-stuffing); RFC 2920 (pipelining); RFC 3030
+ * (BDAT/CHUNKING); RFC 3207 (STARTTLS); RFC 4954 (AUTH); RFC 4616 (PLAIN).
+ *
+ * Client commands are queued as they are seen and each complete server
+ * reply answers the oldest queued command, which is how pipelined batches
+ * pair up.  What client bytes mean after DATA, STARTTLS and AUTH depends
+ * on the server's answer (354, 220, 334), so client bytes that arrive
+ * before that answer are held (bounded) and read once it is known.  BDAT
+ * chunks are length-prefixed and read at once, as servers must (RFC 3030
+ * §3).  Message bodies are counted, never kept.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "smtp_session.h"
+
+#define SMTP_STATE_LIST(X)                                              \
+	X(COMMAND)	/* reading command lines */                     \
+	X(WAIT)		/* client bytes held until a reply decides */   \
+	X(DATA)		/* DATA body lines up to "." */                 \
+	X(BDAT)		/* BDAT chunk bytes */                          \
+	X(AUTH)		/* AUTH responses (RFC 4954 §4) */              \
+	X(TLS)		/* after STARTTLS: opaque */
+
+enum smtp_state {
+#define SMTP_STATE_ENUM(s) SMTP_STATE_##s,
+	SMTP_STATE_LIST(SMTP_STATE_ENUM)
+#undef SMTP_STATE_ENUM
+};
+
+/* DATA body scanner: line boundaries without keeping the lines. */
+struct body_scan {
+	uint64_t bytes;		/* body bytes, dot-stuffing undone */
+	uint64_t lines;
+	size_t line_len;	/* bytes of the current line so far */
+	char first[2];		/* its first two bytes */
+	char last;		/* its last byte so far */
+	bool prev_crlf;		/* the previous line ended with CRLF */
+};
+
+struct smtp_session {
+	struct dialogue *d;
+	enum smtp_state state;
+	struct linebuf cl, sl;		/* client, server line framers */
+	struct smtp_reply_asm ra;	/* multi-line reply in progress */
+	GQueue pending;			/* struct dlg_item *, awaiting reply */
+	unsigned pending_sync;		/* of them, must-be-last commands */
+	struct dlg_item *wait_item;	/* its reply decides the client mode */
+	GByteArray *hold;		/* client bytes held while waiting */
+	gint64 hold_ts;
+	struct dlg_tx *tx;		/* open transaction (NULL if frozen) */
+	bool tx_open;			/* a transaction is open */
+	unsigned tx_rcpts;		/* RCPTs in the open transaction */
+	struct dlg_data *data;		/* DATA/BDAT being received */
+	struct body_scan body;
+	uint64_t bdat_left;		/* chunk bytes still to come */
+	struct dlg_item *bdat_item;	/* the BDAT they belong to */
+	char *auth_mech;		/* mechanism of the AUTH in progress */
+	bool auth_ir;			/* it had an initial response */
+	unsigned auth_step;		/* responses sent in it */
+	bool banner_seen, quit_seen, server_tls;
+};
+
+static const char *smtp_state_name(enum smtp_state s);
+static void smtp_enter_state(struct smtp_session *ss, enum smtp_state s);
+static void client_bytes(struct smtp_session *ss, const char *p, size_t n,
+    gint64 ts);
+static void server_bytes(struct smtp_session *ss, const char *p, size_t n,
+    gint64 ts);
+static void client_line(struct smtp_session *ss, struct strview line,
+    unsigned flags, gint64 ts);
+static void server_line(struct smtp_session *ss, struct strview line,
+    unsigned flags, gint64 ts);
+static void server_reply(struct smtp_session *ss, struct smtp_reply *r,
+    gint64 ts);
+static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
+static size_t body_scan(struct smtp_session *ss, const char *p, size_t n,
+    gint64 ts);
+static void tx_close(struct smtp_session *ss);
+static char *auth_user(struct smtp_session *ss, const char *mech,
+    struct strview b64, bool initial);
+
+static const char *
+smtp_state_name(enum smtp_state s)
+{
+#define CASE(x)                                                          \
+	case SMTP_STATE_##x:                                             \
+		return "SMTP_STATE_" #x;
+	switch (s) {
+		SMTP_STATE_LIST(CASE)
+	}
+#undef CASE
+	return "SMTP_STATE_???";
+}
+
+/* The only place that changes ss->state. */
+static void
+smtp_enter_state(struct smtp_session *ss, enum smtp_state s)
+{
+	if (log_debug_enabled())
+		log_debug("smtp: %p: %s -> %s", (void *)ss,
+		    smtp_state_name(ss->state), smtp_state_name(s));
+	ss->state = s;
+}
+
+struct smtp_session *
+smtp_session_new(void)
+{
+	struct smtp_session *ss;
+
+	ss = g_new0(struct smtp_session, 1);
+	ss->d = dialogue_new();
+	ss->state = SMTP_STATE_COMMAND;
+	linebuf_init(&ss->cl);
+	linebuf_init(&ss->sl);
+	g_queue_init(&ss->pending);
+	return ss;
+}
+
+struct dialogue *
+smtp_session_dialogue(struct smtp_session *ss)
+{
+	return ss->d;
+}
+
+static void
+pending_free(gpointer p)
+{
+	struct dlg_item *it = p;
+
+	if (!it->retained)
+		dlg_item_free(it);
+}
+
+void
+smtp_session_free(struct smtp_session *ss)
+{
+	if (ss == NULL)
+		return;
+	g_queue_clear_full(&ss->pending, pending_free);
+	linebuf_clear(&ss->cl);
+	linebuf_clear(&ss->sl);
+	smtp_reply_asm_clear(&ss->ra);
+	if (ss->hold != NULL)
+		g_byte_array_unref(ss->hold);
+	g_free(ss->auth_mech);
+	dialogue_free(ss->d);
+	g_free(ss);
+}
+
+void
+smtp_session_push(struct smtp_session *ss, enum smtp_dir dir,
+    const char *data, size_t len, gint64 ts)
+{
+	if (dir == SMTP_DIR_CLIENT) {
+		ss->d->bytes_client += len;
+		client_bytes(ss, data, len, ts);
+	} else {
+		ss->d->bytes_server += len;
+		server_bytes(ss, data, len, ts);
+	}
+}
+
+/* ---- client side ---- */
+
+static void
+hold_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
+{
+	if (ss->hold == NULL)
+		ss->hold = g_byte_array_new();
+	if (ss->hold->len + n <= SMTP_HOLD_MAX) {
+		g_byte_array_append(ss->hold, (const guint8 *)p, (guint)n);
+		ss->hold_ts = ts;
+		return;
+	}
+	/* No reply in sight: read the bytes as the likely case (the body
+	 * after DATA, TLS after STARTTLS, a response inside AUTH). */
+	dialogue_anomaly(ss->d, ANOMALY_HOLD_OVERFLOW);
+	wait_resolve(ss, NULL);
+	client_bytes(ss, p, n, ts);
+}
+
+static void
+client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
+{
+	struct strview line;
+	unsigned flags;
+	size_t take;
+
+	while (n > 0) {
+		switch (ss->state) {
+		case SMTP_STATE_WAIT:
+			hold_bytes(ss, p, n, ts);
+			return;
+		case SMTP_STATE_TLS:
+			ss->d->tls_bytes_client += n;
+			return;
+		case SMTP_STATE_BDAT:
+			take = n < ss->bdat_left ? n : (size_t)ss->bdat_left;
+			ss->bdat_left -= take;
+			if (ss->bdat_item != NULL)
+				ss->bdat_item->bytes += take;
+			if (ss->data != NULL)
+				ss->data->bytes += take;
+			p += take;
+			n -= take;
+			if (ss->bdat_left == 0) {
+				ss->bdat_item = NULL;
+				smtp_enter_state(ss, SMTP_STATE_COMMAND);
+			}
+			break;
+		case SMTP_STATE_DATA:
+			take = body_scan(ss, p, n, ts);
+			p += take;
+			n -= take;
+			break;
+		case SMTP_STATE_COMMAND:
+		case SMTP_STATE_AUTH:
+			if (!linebuf_next(&ss->cl, &p, &n, &line, &flags))
+				return;
+			client_line(ss, line, flags, ts);
+			break;
+		}
+	}
+}
+
+static void
+line_anomalies(struct dialogue *d, unsigned flags)
+{
+	if (flags & LINE_BARE_LF)
+		dialogue_anomaly(d, ANOMALY_BARE_LF);
+	if (flags & LINE_TOO_LONG)
+		dialogue_anomaly(d, ANOMALY_LINE_TOO_LONG);
+	if (flags & LINE_HAS_NUL)
+		dialogue_anomaly(d, ANOMALY_NUL_IN_LINE);
+	if (flags & LINE_UNTERMINATED)
+		dialogue_anomaly(d, ANOMALY_UNTERMINATED_LINE);
+}
+
+static unsigned
+item_flags(unsigned line_flags)
+{
+	unsigned f = 0;
+
+	if (line_flags & LINE_BARE_LF)
+		f |= DLG_F_BARE_LF;
+	if (line_flags & LINE_TOO_LONG)
+		f |= DLG_F_TOO_LONG;
+	if (line_flags & LINE_UNTERMINATED)
+		f |= DLG_F_UNTERMINATED;
+	return f;
+}
+
+static bool
+is_sync_command(enum smtp_cmd_id id)
+{
+	/* RFC 2920 §3.1: these may only be last in a pipelined group;
+	 * DATA, STARTTLS and AUTH are handled by holding client bytes. */
+	switch (id) {
+	case SMTP_CMD_HELO:
+	case SMTP_CMD_EHLO:
+	case SMTP_CMD_LHLO:
+	case SMTP_CMD_VRFY:
+	case SMTP_CMD_EXPN:
+	case SMTP_CMD_NOOP:
+	case SMTP_CMD_QUIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Queue an item for the next reply, flagging pipelining. */
+static void
+pending_push(struct smtp_session *ss, struct dlg_item *it)
+{
+	struct dlg_item *old;
+
+	if (!g_queue_is_empty(&ss->pending)) {
+		it->flags |= DLG_F_PIPELINED;
+		if (!ss->d->pipelining_offered)
+			dialogue_anomaly(ss->d,
+			    ANOMALY_PIPELINING_NOT_ADVERTISED);
+		if (ss->pending_sync > 0)
+			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+	}
+	if (g_queue_get_length(&ss->pending) >= SMTP_PENDING_MAX) {
+		/* A client that never waits: forget the oldest. */
+		dialogue_anomaly(ss->d, ANOMALY_TOO_MANY_PENDING);
+		old = g_queue_pop_head(&ss->pending);
+		if (is_sync_command(old->cmd))
+			ss->pending_sync--;
+		if (old == ss->wait_item)
+			wait_resolve(ss, NULL);
+		pending_free(old);
+	}
+	if (is_sync_command(it->cmd))
+		ss->pending_sync++;
+	g_queue_push_tail(&ss->pending, it);
+}
+
+/* Create, keep and queue a command item. */
+static struct dlg_item *
+command_item(struct smtp_session *ss, enum smtp_cmd_id id, const char *line,
+    size_t len, unsigned flags, gint64 ts)
+{
+	struct dlg_item *it;
+
+	it = dlg_item_new(DLG_ITEM_COMMAND, id, line, len, ts);
+	it->flags |= flags;
+	dialogue_keep(ss->d, it);
+	pending_push(ss, it);
+	return it;
+}
+
+static void
+tx_close(struct smtp_session *ss)
+{
+	ss->tx = NULL;
+	ss->tx_open = false;
+	ss->tx_rcpts = 0;
+}
+
+static void
+tx_open(struct smtp_session *ss)
+{
+	ss->tx = dialogue_tx_new(ss->d);
+	ss->tx_open = true;
+	ss->tx_rcpts = 0;
+}
+
+static char *
+view_dup(struct strview v)
+{
+	return g_strndup(v.p, v.len);
+}
+
+static void
+wait_for(struct smtp_session *ss, struct dlg_item *it)
+{
+	ss->wait_item = it;
+	smtp_enter_state(ss, SMTP_STATE_WAIT);
+}
+
+static void
+cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
+    gint64 ts)
+{
+	struct dialogue *d = ss->d;
+	struct dlg_item *it;
+	struct strview mech, ir = { NULL, 0 };
+	g_autofree char *shown = NULL;
+	size_t i;
+
+	for (i = 0; i < c->arg.len && c->arg.p[i] != ' '; i++)
+		;
+	mech.p = c->arg.p;
+	mech.len = i;
+	while (i < c->arg.len && c->arg.p[i] == ' ')
+		i++;
+	if (i < c->arg.len) {
+		ir.p = c->arg.p + i;
+		ir.len = c->arg.len - i;
+	}
+	g_free(ss->auth_mech);
+	ss->auth_mech = g_ascii_strup(mech.p, (gssize)mech.len);
+	ss->auth_ir = ir.len > 0;
+	ss->auth_step = 0;
+	if (ss->auth_ir) {
+		/* Never keep the initial response: it may hold a password. */
+		shown = g_strdup_printf("%.*s ********",
+		    (int)(ir.p - c->verb.p - 1), c->verb.p);
+		flags |= DLG_F_SECRET;
+	} else
+		shown = g_strndup(c->verb.p, (gsize)(c->arg.p + c->arg.len -
+		    c->verb.p));
+	it = command_item(ss, SMTP_CMD_AUTH, shown, strlen(shown), flags, ts);
+	d->auth_count++;
+	if (d->auth != NULL) {
+		g_free(d->auth->mechanism);
+		g_free(d->auth->user);
+	} else
+		d->auth = g_new0(struct dlg_auth, 1);
+	d->auth->mechanism = g_strdup(ss->auth_mech);
+	d->auth->user = ss->auth_ir ? auth_user(ss, ss->auth_mech, ir, true) :
+	    NULL;
+	d->auth->result = DLG_AUTH_UNKNOWN;
+	d->auth->item = it->retained ? it : NULL;
+	wait_for(ss, it);
+}
+
+/* One client line while an AUTH exchange is going on. */
+static void
+auth_response(struct smtp_session *ss, struct strview line, unsigned flags,
+    gint64 ts)
+{
+	struct dlg_item *it;
+	struct dialogue *d = ss->d;
+	char *user;
+	bool cancel = line.len == 1 && line.p[0] == '*';
+
+	if (cancel)
+		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "*", 1,
+		    item_flags(flags), ts);
+	else {
+		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "********", 8,
+		    item_flags(flags) | DLG_F_SECRET, ts);
+		if (d->auth != NULL && d->auth->user == NULL) {
+			user = auth_user(ss, ss->auth_mech, line, false);
+			d->auth->user = user;
+		}
+	}
+	ss->auth_step++;
+	wait_for(ss, it);
+}
+
+static void
+client_line(struct smtp_session *ss, struct strview line, unsigned flags,
+    gint64 ts)
+{
+	struct dialogue *d = ss->d;
+	struct smtp_cmd c;
+	struct dlg_item *it;
+	struct dlg_rcpt *r;
+	unsigned iflags = item_flags(flags);
+
+	line_anomalies(d, flags);
+	if (!ss->banner_seen)
+		dialogue_anomaly(d, ANOMALY_PREGREET);
+	if (ss->quit_seen)
+		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
+	if (ss->state == SMTP_STATE_AUTH) {
+		auth_response(ss, line, flags, ts);
+		return;
+	}
+	smtp_cmd_parse(line, &c);
+	if (c.id == SMTP_CMD_UNKNOWN)
+		dialogue_anomaly(d, ANOMALY_UNKNOWN_COMMAND);
+	if (c.syntax_error)
+		dialogue_anomaly(d, c.id == SMTP_CMD_BDAT ?
+		    ANOMALY_BDAT_INVALID : ANOMALY_BAD_SYNTAX);
+	if ((c.id == SMTP_CMD_MAIL || c.id == SMTP_CMD_RCPT) &&
+	    !c.syntax_error && !c.path_bracketed)
+		dialogue_anomaly(d, ANOMALY_PATH_WITHOUT_BRACKETS);
+	if (c.id == SMTP_CMD_AUTH) {
+		cmd_auth(ss, &c, iflags, ts);
+		return;
+	}
+
+	it = command_item(ss, c.id, line.p, line.len, iflags, ts);
+	switch (c.id) {
+	case SMTP_CMD_HELO:
+	case SMTP_CMD_EHLO:
+	case SMTP_CMD_LHLO:
+		/* RFC 5321 §4.1.4: a new greeting resets the transaction. */
+		tx_close(ss);
+		d->helo_count++;
+		if (it->retained)
+			d->helo = it;
+		break;
+	case SMTP_CMD_MAIL:
+		tx_open(ss);
+		if (ss->tx != NULL && it->retained) {
+			ss->tx->mail_from = view_dup(c.path);
+			ss->tx->mail_params = view_dup(c.params);
+			ss->tx->mail = it;
+		}
+		break;
+	case SMTP_CMD_RCPT:
+		if (!ss->tx_open) {
+			dialogue_anomaly(d, ANOMALY_RCPT_WITHOUT_MAIL);
+			tx_open(ss);
+		}
+		d->rcpt_total++;
+		ss->tx_rcpts++;
+		if (ss->tx != NULL && it->retained) {
+			r = g_new0(struct dlg_rcpt, 1);
+			r->address = view_dup(c.path);
+			r->params = view_dup(c.params);
+			r->item = it;
+			g_ptr_array_add(ss->tx->rcpts, r);
+		}
+		break;
+	case SMTP_CMD_DATA:
+		if (!ss->tx_open || ss->tx_rcpts == 0)
+			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
+		ss->data = NULL;
+		if (ss->tx != NULL && it->retained) {
+			g_free(ss->tx->data);
+			ss->tx->data = g_new0(struct dlg_data, 1);
+			ss->tx->data->command = SMTP_CMD_DATA;
+			ss->tx->data->item = it;
+			ss->data = ss->tx->data;
+		}
+		wait_for(ss, it);
+		break;
+	case SMTP_CMD_BDAT:
+		if (c.syntax_error)
+			break;
+		if (!d->chunking_offered)
+			dialogue_anomaly(d, ANOMALY_BDAT_WITHOUT_CHUNKING);
+		if (!ss->tx_open || ss->tx_rcpts == 0)
+			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
+		if (ss->tx != NULL && it->retained) {
+			if (ss->tx->data == NULL) {
+				ss->tx->data = g_new0(struct dlg_data, 1);
+				ss->tx->data->command = SMTP_CMD_BDAT;
+				ss->tx->data->item = it;
+			}
+			ss->data = ss->tx->data;
+			ss->data->chunks++;
+			if (c.bdat_last) {
+				ss->data->end = it;
+				ss->data->complete = true;
+			}
+		} else
+			ss->data = NULL;
+		if (c.bdat_last)
+			tx_close(ss);
+		ss->bdat_left = c.bdat_size;
+		ss->bdat_item = it;
+		if (ss->bdat_left > 0)
+			smtp_enter_state(ss, SMTP_STATE_BDAT);
+		break;
+	case SMTP_CMD_RSET:
+		tx_close(ss);
+		break;
+	case SMTP_CMD_QUIT:
+		tx_close(ss);
+		ss->quit_seen = true;
+		break;
+	case SMTP_CMD_STARTTLS:
+		tx_close(ss);
+		wait_for(ss, it);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Count DATA body bytes up to the end-of-data line.  Only "." between two
+ * CRLFs ends the body (RFC 5321 §4.1.1.4); a lone dot next to a bare LF is
+ * the SMTP-smuggling pattern and is flagged, not obeyed.  Returns the
+ * bytes consumed. */
+static size_t
+body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
+{
+	struct body_scan *b = &ss->body;
+	struct dlg_item *it;
+	const char *lf;
+	size_t i = 0, seg, k, content;
+	bool cr, dot;
+
+	while (i < n) {
+		lf = memchr(p + i, '\n', n - i);
+		seg = lf != NULL ? (size_t)(lf - (p + i)) : n - i;
+		for (k = 0; k < seg && b->line_len + k < 2; k++)
+			b->first[b->line_len + k] = p[i + k];
+		if (seg > 0)
+			b->last = p[i + seg - 1];
+		b->line_len += seg;
+		if (lf == NULL)
+			return n;
+		i += seg + 1;
+		cr = b->line_len > 0 && b->last == '\r';
+		content = b->line_len - (cr ? 1 : 0);
+		dot = content == 1 && b->first[0] == '.';
+		if (dot && cr && b->prev_crlf) {
+			it = dlg_item_new(DLG_ITEM_COMMAND,
+			    SMTP_CMD_END_OF_DATA, NULL, 0, ts);
+			it->bytes = b->bytes;
+			it->lines = b->lines;
+			dialogue_keep(ss->d, it);
+			pending_push(ss, it);
+			if (ss->data != NULL) {
+				ss->data->bytes = b->bytes;
+				ss->data->lines = b->lines;
+				ss->data->complete = true;
+				if (it->retained)
+					ss->data->end = it;
+			}
+			ss->data = NULL;
+			tx_close(ss);
+			memset(b, 0, sizeof *b);
+			smtp_enter_state(ss, SMTP_STATE_COMMAND);
+			return i;
+		}
+		if (!cr)
+			dialogue_anomaly(ss->d, ANOMALY_BARE_LF);
+		if (dot)
+			dialogue_anomaly(ss->d, ANOMALY_BARE_LF_DOT);
+		/* A leading dot on a longer line is stuffing (§4.5.2). */
+		b->bytes += b->line_len + 1 -
+		    (content >= 2 && b->first[0] == '.' ? 1 : 0);
+		b->lines++;
+		b->prev_crlf = cr;
+		b->line_len = 0;
+		b->last = '\0';
+	}
+	return i;
+}
+
+/* The reply to ss->wait_item is known (or, with it == NULL, will not come
+ * in time): set the client mode and read the held bytes. */
+static void
+wait_resolve(struct smtp_session *ss, const struct dlg_item *it)
+{
+	g_autoptr(GByteArray) held = NULL;
+	const struct dlg_item *w = ss->wait_item;
+	int code = it != NULL && it->reply != NULL ? it->reply->code : 0;
+	enum smtp_state next = SMTP_STATE_COMMAND;
+
+	if (w == NULL)
+		return;
+	switch (w->cmd) {
+	case SMTP_CMD_DATA:
+		if (code == 354 || code == 0) {
+			next = SMTP_STATE_DATA;
+			memset(&ss->body, 0, sizeof ss->body);
+			ss->body.prev_crlf = true;
+		}
+		break;
+	case SMTP_CMD_STARTTLS:
+		if (code == 220 || code == 0)
+			next = SMTP_STATE_TLS;
+		break;
+	case SMTP_CMD_AUTH:
+	case SMTP_CMD_AUTH_RESPONSE:
+		if (code == 334 || code == 0)
+			next = SMTP_STATE_AUTH;
+		break;
+	default:
+		break;
+	}
+	ss->wait_item = NULL;
+	smtp_enter_state(ss, next);
+	held = ss->hold;
+	ss->hold = NULL;
+	if (held == NULL || held->len == 0)
+		return;
+	if (code != 0 && next != SMTP_STATE_COMMAND) {
+		/* The client did not wait for the go-ahead. */
+		if (next == SMTP_STATE_TLS && held->data[0] != 0x16)
+			dialogue_anomaly(ss->d,
+			    ANOMALY_CLEARTEXT_AFTER_STARTTLS);
+		else
+			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+	}
+	client_bytes(ss, (const char *)held->data, held->len, ss->hold_ts);
+}
+
+/* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
+
+static char *
+auth_user(struct smtp_session *ss, const char *mech, struct strview b64,
+    bool initial)
+{
+	g_autofree char *txt = NULL;
+	guchar *raw;
+	gsize rlen = 0, i;
+	char *user = NULL;
+	const char *a, *e;
+
+	if (b64.len == 1 && b64.p[0] == '=')
+		return NULL;	/* empty initial response */
+	for (i = 0; i < b64.len; i++)
+		if (!g_ascii_isalnum(b64.p[i]) && b64.p[i] != '+' &&
+		    b64.p[i] != '/' && b64.p[i] != '=')
+			break;
+	if (i != b64.len || b64.len % 4 != 0) {
+		dialogue_anomaly(ss->d, ANOMALY_AUTH_BAD_BASE64);
+		return NULL;
+	}
+	txt = g_strndup(b64.p, b64.len);
+	raw = g_base64_decode(txt, &rlen);
+	if (raw == NULL)
+		return NULL;
+	if (strcmp(mech, "PLAIN") == 0) {
+		/* authzid NUL authcid NUL passwd (RFC 4616 §2) */
+		a = memchr(raw, '\0', rlen);
+		if (a != NULL) {
+			a++;
+			e = memchr(a, '\0', rlen - (gsize)(a - (char *)raw));
+			if (e != NULL)
+				user = g_strndup(a, (gsize)(e - a));
+		}
+	} else if (strcmp(mech, "LOGIN") == 0) {
+		/* The first response (or the initial one) is the user. */
+		if (initial || ss->auth_step == 0)
+			user = g_strndup((char *)raw, rlen);
+	} else if (strcmp(mech, "CRAM-MD5") == 0) {
+		/* "user digest" (RFC 2195) */
+		e = g_strrstr_len((char *)raw, (gssize)rlen, " ");
+		if (e != NULL)
+			user = g_strndup((char *)raw, (gsize)(e - (char *)raw));
+	} else if (strcmp(mech, "XOAUTH2") == 0) {
+		/* "user=NAME^Aauth=Bearer TOKEN^A^A" */
+		if (rlen > 5 && memcmp(raw, "user=", 5) == 0) {
+			e = memchr(raw + 5, '\001', rlen - 5);
+			user = g_strndup((char *)raw + 5, e != NULL ?
+			    (gsize)(e - (char *)raw - 5) : rlen - 5);
+		}
+	}
+	explicit_bzero(raw, rlen);
+	g_free(raw);
+	/* A user name with NUL bytes inside is cut there; fine for display. */
+	return user;
+}
+
+/* ---- server side ---- */
+
+static void
+server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
+{
+	struct strview line;
+	unsigned flags;
+
+	while (n > 0) {
+		if (ss->server_tls) {
+			ss->d->tls_bytes_server += n;
+			return;
+		}
+		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
+			return;
+		server_line(ss, line, flags, ts);
+	}
+}
+
+static void
+server_line(struct smtp_session *ss, struct strview line, unsigned flags,
+    gint64 ts)
+{
+	struct smtp_reply_line rl;
+	struct smtp_reply *r;
+	struct dlg_item *it;
+
+	line_anomalies(ss->d, flags);
+	if (!smtp_reply_line_parse(line, &rl)) {
+		dialogue_anomaly(ss->d, ANOMALY_INVALID_REPLY);
+		if (smtp_reply_asm_append_raw(&ss->ra, line))
+			return;
+		it = dlg_item_new(DLG_ITEM_SERVER_JUNK, SMTP_CMD_UNKNOWN,
+		    line.p, line.len, ts);
+		it->flags |= item_flags(flags);
+		if (!dialogue_keep(ss->d, it))
+			dlg_item_free(it);
+		return;
+	}
+	r = smtp_reply_asm_push(&ss->ra, &rl);
+	if (r != NULL)
+		server_reply(ss, r, ts);
+}
+
+static bool
+ext_is(const char *line, size_t len, const char *kw)
+{
+	size_t kl = strlen(kw);
+
+	return len >= kl && g_ascii_strncasecmp(line, kw, kl) == 0 &&
+	    (len == kl || line[kl] == ' ' || line[kl] == '=');
+}
+
+/* Read the EHLO keywords that change how the dialogue is parsed. */
+static void
+ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
+{
+	const char *p = r->text, *nl, *end = r->text + r->text_len;
+	size_t n;
+
+	d->pipelining_offered = d->chunking_offered = d->tls_offered = false;
+	/* The first line is the server's name; keywords follow. */
+	nl = memchr(p, '\n', r->text_len);
+	while (nl != NULL) {
+		p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (ext_is(p, n, "PIPELINING"))
+			d->pipelining_offered = true;
+		else if (ext_is(p, n, "CHUNKING"))
+			d->chunking_offered = true;
+		else if (ext_is(p, n, "STARTTLS"))
+			d->tls_offered = true;
+	}
+}
+
+static void
+server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dialogue *d = ss->d;
+	struct dlg_item *it;
+	int cls = smtp_reply_class(r->code);
+
+	if (r->code_mismatch)
+		dialogue_anomaly(d, ANOMALY_MULTILINE_CODE_MISMATCH);
+	if (r->enhanced_mismatch)
+		dialogue_anomaly(d, ANOMALY_ENHANCED_CODE_MISMATCH);
+	dialogue_account(d, r->text_len);
+
+	if (!ss->banner_seen) {
+		/* The first reply is the greeting, even if the client spoke
+		 * first (it is then a pregreet). */
+		ss->banner_seen = true;
+		it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0,
+		    ts);
+		it->reply = r;
+		it->reply_ts = ts;
+		if (dialogue_keep(d, it))
+			d->banner = it;
+		else
+			dlg_item_free(it);
+		return;
+	}
+	it = g_queue_pop_head(&ss->pending);
+	if (it == NULL) {
+		/* 421 may come at any time (RFC 5321 §3.8); others not. */
+		if (r->code != 421)
+			dialogue_anomaly(d, ANOMALY_REPLY_WITHOUT_COMMAND);
+		it = dlg_item_new(DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL,
+		    0, ts);
+		it->reply = r;
+		it->reply_ts = ts;
+		if (!dialogue_keep(d, it))
+			dlg_item_free(it);
+		return;
+	}
+	if (is_sync_command(it->cmd))
+		ss->pending_sync--;
+	it->reply = r;
+	it->reply_ts = ts;
+
+	switch (it->cmd) {
+	case SMTP_CMD_EHLO:
+	case SMTP_CMD_LHLO:
+		if (cls == 2)
+			ehlo_extensions(d, r);
+		break;
+	case SMTP_CMD_HELO:
+		if (cls == 2)
+			d->pipelining_offered = d->chunking_offered =
+			    d->tls_offered = false;
+		break;
+	case SMTP_CMD_STARTTLS:
+		if (r->code == 220) {
+			d->tls_started = true;
+			ss->server_tls = true;
+		}
+		break;
+	case SMTP_CMD_AUTH:
+	case SMTP_CMD_AUTH_RESPONSE:
+		if (d->auth != NULL && r->code != 334)
+			d->auth->result = cls == 2 ? DLG_AUTH_SUCCESS :
+			    DLG_AUTH_FAILURE;
+		break;
+	default:
+		break;
+	}
+	if (it == ss->wait_item)
+		wait_resolve(ss, it);
+	if (!it->retained)
+		dlg_item_free(it);
+}
+
+/* ---- end of session ---- */
+
+struct dialogue *
+smtp_session_finish(struct smtp_session *ss, gint64 ts)
+{
+	struct dialogue *d;
+	struct strview line;
+	struct smtp_reply *r;
+	unsigned flags;
+
+	/* Client side: what was held is read as the likely case. */
+	if (ss->state == SMTP_STATE_WAIT)
+		wait_resolve(ss, NULL);
+	if ((ss->state == SMTP_STATE_COMMAND || ss->state == SMTP_STATE_AUTH)
+	    && linebuf_flush(&ss->cl, &line, &flags))
+		client_line(ss, line, flags, ts);
+	if (ss->state == SMTP_STATE_DATA) {
+		dialogue_anomaly(ss->d, ANOMALY_DATA_INCOMPLETE);
+		if (ss->data != NULL) {
+			ss->data->bytes = ss->body.bytes + ss->body.line_len;
+			ss->data->lines = ss->body.lines +
+			    (ss->body.line_len > 0 ? 1 : 0);
+		}
+	}
+	if (ss->state == SMTP_STATE_BDAT)
+		dialogue_anomaly(ss->d, ANOMALY_BDAT_INCOMPLETE);
+
+	/* Server side: a last line without line end, an open reply. */
+	if (!ss->server_tls && linebuf_flush(&ss->sl, &line, &flags))
+		server_line(ss, line, flags, ts);
+	r = smtp_reply_asm_finish(&ss->ra);
+	if (r != NULL) {
+		dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		server_reply(ss, r, ts);
+	}
+	if (ss->d->auth != NULL && ss->d->auth->result == DLG_AUTH_UNKNOWN)
+		dialogue_anomaly(ss->d, ANOMALY_AUTH_INCOMPLETE);
+	if (!g_queue_is_empty(&ss->pending))
+		dialogue_anomaly(ss->d, ANOMALY_UNANSWERED_COMMANDS);
+	if (!ss->banner_seen && ss->d->bytes_server > 0)
+		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);
+
+	d = ss->d;
+	ss->d = NULL;
+	smtp_session_free(ss);
+	return d;
+}

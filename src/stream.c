@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* stream.c: libnids glue (references/libnids.md §3.2, §12.1, §13).
+ *
+ * libnids runs on a pcap_open_dead(DLT_RAW) handle and is fed IPv4 packets
+ * by our own loop through nids_pcap_handler(); it never opens files or
+ * devices.  Checksums are not verified unless asked (loopback and offloaded
+ * captures carry bad ones), the port-scan detector is off (it has an
+ * out-of-bounds write, §8), and warnings are counted, never syslogged.
+ * Every byte delivered is consumed at once (the SMTP machine keeps bounded
+ * partial lines itself), so libnids' buffers stay small.  Our own table of
+ * contexts, keyed by the libnids stream pointer, makes sure that no session
+ * disappears without a record, even when libnids frees a stream silently
+ * (tuple reuse, §5.6).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include <nids.h>
+#include <gio/gio.h>
+#include <pcap.h>
+
+#include "log.h"
+#include "smtp_session.h"
+#include "stream.h"
+
+/* libnids' private half-stream states (its tcp.h), for telling a closing
+ * timeout from an eviction. */
+#define NIDS_FIN_SENT 120
+#define NIDS_FIN_CONFIRMED 121
+
+/* Handshake times remembered until the stream is established. */
+#define STREAM_SYN_MAX 65536
+
+struct stream_ctx {
+	struct smtp_session *ss;
+	gint64 last_ts;		/* last packet time of this session */
+};
+
+static struct {
+	struct stream_opts o;
+	struct run_stats *stats;
+	stream_emit_fn emit;
+	void *arg;
+	pcap_t *dead;
+	GHashTable *ctx;	/* struct tcp_stream * -> struct stream_ctx * */
+	GHashTable *syn;	/* struct tuple4 (as bytes) -> gint64 ts */
+	uint64_t seq;
+	gint64 now;		/* time of the packet being processed */
+	uint8_t buf[65536];	/* writable copy for libnids */
+} st;
+
+static void stream_tcp_cb(struct tcp_stream *a, void **param);
+static void stream_end(struct tcp_stream *a, struct stream_ctx *c,
+    enum dlg_end why, gint64 ts);
+
+static void
+stream_nids_warn(int type, int err, struct ip *iph, void *data)
+{
+	enum rs_nids_warn w;
+
+	(void)iph;
+	(void)data;
+	switch (err) {
+	case NIDS_WARN_IP_HDR:
+		w = RS_NIDS_WARN_IP_HDR;
+		break;
+	case NIDS_WARN_IP_OVERSIZED:
+	case NIDS_WARN_IP_INVLIST:
+	case NIDS_WARN_IP_OVERLAP:
+	case NIDS_WARN_IP_SRR:
+		w = RS_NIDS_WARN_IP_OTHER;
+		break;
+	case NIDS_WARN_TCP_HDR:
+		w = RS_NIDS_WARN_TCP_HDR;
+		break;
+	case NIDS_WARN_TCP_BIGQUEUE:
+		w = RS_NIDS_WARN_TCP_BIGQUEUE;
+		break;
+	case NIDS_WARN_TCP_TOOMUCH:
+		w = RS_NIDS_WARN_TCP_TOOMUCH;
+		break;
+	default:
+		w = RS_NIDS_WARN_OTHER;
+		break;
+	}
+	st.stats->nids_warn[w]++;
+	log_debug("libnids warning type %d, %d", type, err);
+}
+
+static void
+stream_nids_oom(char *where)
+{
+	fatalx("out of memory (libnids, %s)", where);
+}
+
+gboolean
+stream_init(const struct stream_opts *o, struct run_stats *stats,
+    stream_emit_fn emit, void *arg, GError **error)
+{
+	/* libnids keeps the pointer, so the array must outlive it. */
+	static struct nids_chksum_ctl no_checksums = { 0, 0, NIDS_DONT_CHKSUM,
+		0 };
+
+	st.o = *o;
+	st.stats = stats;
+	st.emit = emit;
+	st.arg = arg;
+	st.dead = pcap_open_dead(DLT_RAW, sizeof st.buf);
+	if (st.dead == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "cannot create a packet handle for libnids");
+		return FALSE;
+	}
+	nids_params.pcap_desc = st.dead;
+	nids_params.filename = NULL;
+	nids_params.device = NULL;
+	nids_params.pcap_filter = NULL;
+	nids_params.n_tcp_streams = o->max_streams;
+	nids_params.n_hosts = 1024;
+	nids_params.scan_num_hosts = 0;
+	nids_params.syslog = stream_nids_warn;
+	nids_params.no_mem = stream_nids_oom;
+	nids_params.multiproc = 0;
+	nids_params.one_loop_less = 0;
+	nids_params.tcp_workarounds = 1;
+	nids_params.dev_addon = -1;
+	if (!o->verify_checksums)
+		nids_register_chksum_ctl(&no_checksums, 1);
+	if (!nids_init()) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "libnids: %s", nids_errbuf);
+		return FALSE;
+	}
+	nids_register_tcp(stream_tcp_cb);
+	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
+	st.syn = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+	    (GDestroyNotify)g_bytes_unref, g_free);
+	return TRUE;
+}
+
+static GBytes *
+tuple_key(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	struct tuple4 t;
+
+	memset(&t, 0, sizeof t);
+	t.saddr = saddr;
+	t.daddr = daddr;
+	t.source = sport;
+	t.dest = dport;
+	return g_bytes_new(&t, sizeof t);
+}
+
+bool
+stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	struct pcap_pkthdr h;
+	size_t hl, iplen;
+	uint16_t sport, dport, frag;
+	uint8_t flags;
+	gint64 *v;
+
+	if (len < 20 || (pkt[0] >> 4) != 4 || (hl = (size_t)(pkt[0] & 0xf) * 4)
+	    < 20 || len < hl) {
+		st.stats->undecodable++;
+		return false;
+	}
+	iplen = (size_t)(pkt[2] << 8 | pkt[3]);
+	if (iplen < hl) {
+		st.stats->undecodable++;
+		return false;
+	}
+	if (len < iplen) {
+		/* Cut by the snap length: libnids would drop it anyway, and
+		 * the direction it belongs to stalls (a capture-loss hole). */
+		st.stats->truncated++;
+		return false;
+	}
+	len = iplen;	/* drop link-layer padding */
+	if (pkt[9] != IPPROTO_TCP)
+		return false;
+	frag = (uint16_t)((pkt[6] << 8 | pkt[7]) & 0x3fff);
+	if (frag == 0) {
+		/* Only SMTP ports reach libnids; fragments always do. */
+		if (len < hl + 14)
+			return false;
+		sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
+		dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+		if (!st.o.ports[sport] && !st.o.ports[dport])
+			return false;
+		flags = pkt[hl + 13];
+		if ((flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+		    st.o.ports[dport]) {
+			if (g_hash_table_size(st.syn) >= STREAM_SYN_MAX)
+				g_hash_table_remove_all(st.syn);
+			v = g_new(gint64, 1);
+			*v = ts;
+			g_hash_table_replace(st.syn, tuple_key(
+			    *(const uint32_t *)(const void *)(pkt + 12),
+			    *(const uint32_t *)(const void *)(pkt + 16), sport,
+			    dport), v);
+		}
+	}
+	memcpy(st.buf, pkt, len);
+	memset(&h, 0, sizeof h);
+	h.ts.tv_sec = (time_t)(ts / G_USEC_PER_SEC);
+	h.ts.tv_usec = (suseconds_t)(ts % G_USEC_PER_SEC);
+	h.caplen = h.len = (bpf_u_int32)len;
+	st.now = ts;
+	nids_pcap_handler(NULL, &h, st.buf);
+	return true;
+}
+
+static void
+endpoint(struct rs_endpoint *e, uint32_t addr, uint16_t port)
+{
+	struct in_addr in;
+
+	in.s_addr = addr;
+	inet_ntop(AF_INET, &in, e->ip, sizeof e->ip);
+	e->port = port;
+}
+
+static void
+stream_begin(struct tcp_stream *a)
+{
+	struct stream_ctx *c, *old;
+	struct dialogue *d;
+	g_autoptr(GBytes) key = NULL;
+	gint64 *syn;
+
+	old = g_hash_table_lookup(st.ctx, a);
+	if (old != NULL) {
+		/* libnids reused the slot: it freed the old stream without
+		 * telling us (a new SYN on the same tuple, §5.6). */
+		stream_end(a, old, DLG_END_DROPPED, old->last_ts);
+	}
+	a->client.collect++;
+	a->server.collect++;
+	c = g_new0(struct stream_ctx, 1);
+	c->ss = smtp_session_new();
+	d = smtp_session_dialogue(c->ss);
+	d->seq = ++st.seq;
+	key = tuple_key(a->addr.saddr, a->addr.daddr, a->addr.source,
+	    a->addr.dest);
+	syn = g_hash_table_lookup(st.syn, key);
+	d->ts_start = syn != NULL ? *syn : st.now;
+	g_hash_table_remove(st.syn, key);
+	endpoint(&d->client, a->addr.saddr, a->addr.source);
+	endpoint(&d->server, a->addr.daddr, a->addr.dest);
+	dialogue_set_id(d);
+	c->last_ts = st.now;
+	g_hash_table_insert(st.ctx, a, c);
+}
+
+static void
+stream_end(struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why,
+    gint64 ts)
+{
+	struct dialogue *d;
+
+	g_hash_table_remove(st.ctx, a);
+	d = smtp_session_finish(c->ss, ts);
+	d->end = why;
+	d->ts_end = ts;
+	g_free(c);
+	st.emit(d, st.arg);
+}
+
+static void
+stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
+{
+	const char *p;
+
+	if (h->count_new <= 0)
+		return;
+	p = h->data + (h->count - h->offset - h->count_new);
+	smtp_session_push(c->ss, dir, p, (size_t)h->count_new, st.now);
+	c->last_ts = st.now;
+}
+
+static bool
+closing(int state)
+{
+	return state == NIDS_FIN_SENT || state == NIDS_FIN_CONFIRMED ||
+	    state == TCP_CLOSING;
+}
+
+static void
+stream_tcp_cb(struct tcp_stream *a, void **param)
+{
+	struct stream_ctx *c;
+
+	(void)param;
+	if (a->nids_state == NIDS_JUST_EST) {
+		if (st.o.ports[a->addr.dest])
+			stream_begin(a);
+		return;
+	}
+	c = g_hash_table_lookup(st.ctx, a);
+	if (c == NULL)
+		return;
+	switch (a->nids_state) {
+	case NIDS_DATA:
+		/* server.count_new: bytes the server received. */
+		stream_data(c, &a->server, SMTP_DIR_CLIENT);
+		stream_data(c, &a->client, SMTP_DIR_SERVER);
+		break;
+	case NIDS_CLOSE:
+		stream_end(a, c, DLG_END_CLOSED, st.now);
+		break;
+	case NIDS_RESET:
+		stream_end(a, c, DLG_END_RESET, st.now);
+		break;
+	case NIDS_TIMED_OUT:
+		/* Both sides closing: the tcp_workarounds timeout after a
+		 * FIN behind a hole.  Otherwise the table was full and the
+		 * oldest stream was pushed out (§5.5). */
+		if (closing(a->client.state) && closing(a->server.state))
+			stream_end(a, c, DLG_END_TIMED_OUT, c->last_ts);
+		else
+			stream_end(a, c, DLG_END_EVICTED, c->last_ts);
+		break;
+	case NIDS_EXITING:
+		stream_end(a, c, DLG_END_CAPTURE_ENDED, c->last_ts);
+		break;
+	default:
+		break;
+	}
+}
+
+static gint
+ctx_by_seq(gconstpointer a, gconstpointer b)
+{
+	const struct stream_ctx *x = *(struct stream_ctx *const *)a;
+	const struct stream_ctx *y = *(struct stream_ctx *const *)b;
+	uint64_t sx = smtp_session_dialogue(x->ss)->seq;
+	uint64_t sy = smtp_session_dialogue(y->ss)->seq;
+
+	return sx < sy ? -1 : sx > sy;
+}
+
+void
+stream_finish(void)
+{
+	g_autoptr(GPtrArray) left = NULL;
+	GHashTableIter it;
+	gpointer k, v;
+	guint i;
+
+	nids_exit();
+	/* Whatever libnids did not hand back (freed silently) ends here, in
+	 * the order the sessions started. */
+	left = g_ptr_array_new();
+	g_hash_table_iter_init(&it, st.ctx);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(left, v);
+	g_ptr_array_sort(left, ctx_by_seq);
+	for (i = 0; i < left->len; i++) {
+		struct stream_ctx *c = g_ptr_array_index(left, i);
+		struct dialogue *d = smtp_session_finish(c->ss, c->last_ts);
+
+		d->end = DLG_END_CAPTURE_ENDED;
+		d->ts_end = c->last_ts;
+		g_free(c);
+		st.emit(d, st.arg);
+	}
+	g_hash_table_destroy(st.ctx);
+	g_hash_table_destroy(st.syn);
+	st.ctx = st.syn = NULL;
+	pcap_close(st.dead);
+	st.dead = NULL;
+}
