@@ -45,7 +45,7 @@ rs_cleanup() {
 	done
 	if [ -n "$RS_WORK" ]; then
 		if [ "$rc" != 0 ]; then
-			for f in "$RS_WORK"/*.log; do
+			for f in "$RS_WORK"/*.log "$RS_WORK"/lib/maillog; do
 				[ -s "$f" ] && sed "s|^|$(basename "$f"): |" "$f" >&2
 			done
 		fi
@@ -121,7 +121,7 @@ rs_postfix_config() {
 	smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 	EOF
 	for line in "$@"; do
-		printf '%s\n' "$line" >>"$pf/main.cf"
+		postconf -c "$pf" -e "$line"
 	done
 	cat >"$pf/master.cf" <<-'EOF'
 	smtp       inet n - n - - smtpd

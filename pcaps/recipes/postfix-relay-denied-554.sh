@@ -1,0 +1,18 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Postfix closed relay with reject_unauth_destination: an outside client
+# (127.0.0.2, not in mynetworks) asks to relay to a foreign domain and gets
+# 554 5.7.1 Relay access denied; a local recipient in the same session is
+# accepted.
+. "$(dirname "$0")/lib.sh"
+rs_enter_namespace "$@"
+rs_setup_net
+rs_start_dns
+rs_postfix_config
+rs_postfix_start
+rs_capture_start 'tcp port 25 or tcp port 587'
+swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
+    --ehlo client.example.org --from sender@example.org \
+    --to victim@example.org,alice@example.com \
+    --header 'Subject: relay attempt' --body 'Relay me.' >/dev/null || true
+rs_capture_stop
