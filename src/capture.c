@@ -161,7 +161,7 @@ capture_file(const char *name, const struct capture_opts *o,
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		    "%s: bad capture record after packet %" G_GUINT64_FORMAT
+		    "%s: truncated or corrupt capture after packet %" G_GUINT64_FORMAT
 		    ": %s", name, n, pcap_geterr(p));
 		pcap_close(p);
 		return FALSE;

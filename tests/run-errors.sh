@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Bad-input cases that need an unprivileged user (root reads every file
+# and may capture anywhere): an unreadable capture file and a live
+# interface without permission.  Run as root, they drop to "nobody".
+# Also: standard input, and -i on an interface that does not exist.
+set -u
+cd "$(dirname "$0")/.."
+pass=0
+fail=0
+check() {	# name, expected exit, expected stderr, actual exit, actual stderr
+	if [ "$4" = "$2" ] && [ "$5" = "$3" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL errors/$1: exit $4 (want $2), stderr: $5"
+		echo "     wanted stderr: $3"
+	fi
+}
+tmp=$(mktemp -d /tmp/rs-errors.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cp relayscope pcaps/postfix-helo.pcap "$tmp/"
+chmod 755 "$tmp" "$tmp/relayscope"
+
+err=$(./relayscope - <pcaps/postfix-helo.pcap 2>&1 >"$tmp/stdin.out")
+check stdin 0 "" $? "$err"
+grep -q '^  sessions: 1 (closed 1)$' "$tmp/stdin.out" || {
+	fail=$((fail + 1)); echo "FAIL errors/stdin: session missing"; }
+
+err=$(./relayscope -i rs-no-such-if0 2>&1 >/dev/null)
+check no-such-interface 2 \
+    "relayscope: rs-no-such-if0: no such interface (No such device exists)" \
+    $? "$err"
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chmod 600 "$tmp/postfix-helo.pcap"
+	err=$($nobody "$tmp/relayscope" "$tmp/postfix-helo.pcap" 2>&1 >/dev/null)
+	check unreadable-file 2 \
+	    "relayscope: $tmp/postfix-helo.pcap: Permission denied" $? "$err"
+	err=$($nobody "$tmp/relayscope" -i lo 2>&1 >/dev/null)
+	check live-no-permission 2 \
+	    "relayscope: lo: no permission to capture (run as root or with CAP_NET_RAW) (socket: Operation not permitted)" \
+	    $? "$err"
+else
+	echo "errors: not root, unreadable-file and live-no-permission not run"
+	fail=$((fail + 2))
+fi
+echo "errors: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-output.c: escaping of hostile bytes, JSON text, times. */
+#include <string.h>
+
+#include <glib.h>
+
+#include "output.h"
+
+static void
+test_escape(void)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	g_test_summary("wire bytes never reach a terminal raw");
+	output_escape(s, "a\\b\r\n\t\033[31m\0\xff~", 14);
+	g_assert_cmpstr(s->str, ==, "a\\\\b\\r\\n\\t\\x1b[31m\\x00\\xff~");
+}
+
+static void
+test_json_text(void)
+{
+	g_autofree char *a = output_json_text("caf\xc3\xa9", 5);
+	g_autofree char *b = output_json_text("x\xff" "y\0z", 5);
+
+	g_test_summary("JSON strings are valid UTF-8: bad bytes become U+FFFD");
+	g_assert_cmpstr(a, ==, "caf\xc3\xa9");
+	g_assert_cmpstr(b, ==, "x\xef\xbf\xbdy\xef\xbf\xbdz");
+}
+
+static void
+test_time(void)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	g_test_summary("RFC 3339 UTC with microseconds");
+	output_time(s, G_GINT64_CONSTANT(1795395421123456));
+	g_assert_cmpstr(s->str, ==, "2026-11-23T00:57:01.123456Z");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/output/escape", test_escape);
+	g_test_add_func("/output/json-text", test_json_text);
+	g_test_add_func("/output/time", test_time);
+	return g_test_run();
+}

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-smtp-session.c: the dialogue machine on transcripts.  Each
+ * transcript is fed whole, at every split point of every chunk, and byte
+ * by byte; the JSON record must be identical every time. */
+#include <string.h>
+
+#include <glib.h>
+
+#include "output.h"
+#include "smtp_session.h"
+
+struct chunk {
+	enum smtp_dir dir;
+	const char *data;	/* NUL-free text */
+};
+#define C(s) { SMTP_DIR_CLIENT, s }
+#define S(s) { SMTP_DIR_SERVER, s }
+#define END { SMTP_DIR_CLIENT, NULL }
+
+/* Feed chunk k split at split (0 = whole), others whole; bytewise feeds
+ * every chunk one byte at a time. */
+static struct dialogue *
+run(const struct chunk *t, int k, size_t split, gboolean bytewise)
+{
+	struct smtp_session *ss = smtp_session_new();
+	struct dialogue *d;
+	size_t len, i;
+	int n;
+
+	for (n = 0; t[n].data != NULL; n++) {
+		gint64 ts = 1000000 + n * 1000;
+
+		len = strlen(t[n].data);
+		if (bytewise) {
+			for (i = 0; i < len; i++)
+				smtp_session_push(ss, t[n].dir, t[n].data + i,
+				    1, ts);
+		} else if (n == k && split > 0 && split < len) {
+			smtp_session_push(ss, t[n].dir, t[n].data, split, ts);
+			smtp_session_push(ss, t[n].dir, t[n].data + split,
+			    len - split, ts);
+		} else
+			smtp_session_push(ss, t[n].dir, t[n].data, len, ts);
+	}
+	d = smtp_session_finish(ss, 2000000);
+	d->ts_start = 1000000;
+	d->ts_end = 2000000;
+	g_strlcpy(d->client.ip, "192.0.2.1", sizeof d->client.ip);
+	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
+	d->server.port = 25;
+	d->seq = 1;
+	return d;
+}
+
+static char *
+json(const struct dialogue *d)
+{
+	return output_json_session(d);
+}
+
+/* Every way of splitting gives the same record; returns it. */
+static struct dialogue *
+check_splits(const struct chunk *t)
+{
+	struct dialogue *d = run(t, -1, 0, FALSE);
+	g_autofree char *want = json(d);
+	int k;
+	size_t s;
+
+	for (k = 0; t[k].data != NULL; k++)
+		for (s = 1; s < strlen(t[k].data); s++) {
+			g_autoptr(dialogue_t) x = run(t, k, s, FALSE);
+			g_autofree char *got = json(x);
+
+			g_assert_cmpstr(got, ==, want);
+		}
+	{
+		g_autoptr(dialogue_t) x = run(t, -1, 0, TRUE);
+		g_autofree char *got = json(x);
+
+		g_assert_cmpstr(got, ==, want);
+	}
+	return d;
+}
+
+static const struct smtp_reply *
+rcpt_reply(const struct dialogue *d, guint tx, guint r)
+{
+	const struct dlg_tx *t = g_ptr_array_index(d->txs, tx);
+	const struct dlg_rcpt *rc = g_ptr_array_index(t->rcpts, r);
+
+	return rc->item->reply;
+}
+
+static const struct dlg_tx *
+tx_at(const struct dialogue *d, guint i)
+{
+	g_assert_cmpuint(d->txs->len, >, i);
+	return g_ptr_array_index(d->txs, i);
+}
+
+static void
+test_pipelining(void)
+{
+	const struct chunk t[] = {
+		S("220 mx.example.com ESMTP\r\n"),
+		C("EHLO c.example.org\r\n"),
+		S("250-mx.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n"
+		  "RCPT TO:<v@example.net>\r\nDATA\r\n"),
+		S("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 <v@example.net>: "
+		  "Relay access denied\r\n354 go\r\n"),
+		C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
+		S("250 2.0.0 queued\r\n221 bye\r\n"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_tx *tx;
+
+	g_test_summary("a pipelined group: replies pair with commands in "
+		       "order; dot-stuffing undone in the byte count");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	tx = tx_at(d, 0);
+	g_assert_cmpstr(tx->mail_from, ==, "a@example.org");
+	g_assert_cmpint(tx->mail->reply->code, ==, 250);
+	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
+	g_assert_cmpint(rcpt_reply(d, 0, 1)->code, ==, 554);
+	g_assert_cmpstr(rcpt_reply(d, 0, 1)->enhanced, ==, "5.7.1");
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	/* "Subject: x\r\n" 12 + "\r\n" 2 + ".dot\r\n" 6 */
+	g_assert_cmpuint(tx->data->bytes, ==, 20);
+	g_assert_cmpuint(tx->data->lines, ==, 3);
+	g_assert_true(d->pipelining_offered);
+	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINING_NOT_ADVERTISED], ==,
+	    0);
+}
+
+static void
+test_bdat(void)
+{
+	const struct chunk t[] = {
+		S("220 mx ESMTP\r\n"),
+		C("EHLO c\r\n"),
+		S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+		S("250 ok\r\n250 ok\r\n"),
+		C("BDAT 9\r\nab\r\n.\r\nzzBDAT 3 LAST\r\nxyzMAIL FROM:<c@x>\r\n"),
+		S("250 9 bytes\r\n250 queued\r\n250 ok\r\n"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_tx *tx;
+
+	g_test_summary("BDAT chunks are binary: CRLF.CRLF inside is data; "
+		       "pipelined MAIL after BDAT LAST opens a new transaction");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, ==, 2);
+	tx = tx_at(d, 0);
+	g_assert_cmpint(tx->data->command, ==, SMTP_CMD_BDAT);
+	g_assert_cmpuint(tx->data->bytes, ==, 12);
+	g_assert_cmpuint(tx->data->chunks, ==, 2);
+	g_assert_true(tx->data->complete);
+	g_assert_cmpint(tx->data->item->reply->code, ==, 250);
+	g_assert_cmpstr(tx->data->end->reply->text, ==, "queued");
+	g_assert_cmpint(tx_at(d, 1)->mail->reply->code, ==, 250);
+}
+
+static void
+test_starttls(void)
+{
+	const struct chunk t[] = {
+		S("220 mx ESMTP\r\n"),
+		C("EHLO c\r\n"),
+		S("250-mx\r\n250 STARTTLS\r\n"),
+		C("STARTTLS\r\nMAIL FROM:<injected@x>\r\n"),
+		S("220 2.0.0 Ready to start TLS\r\n\x16\x03\x01"),
+		C("\x16\x03\x01\x02"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("after 220 to STARTTLS both sides are opaque; "
+		       "plaintext pipelined behind STARTTLS is flagged");
+	d = check_splits(t);
+	g_assert_true(d->tls_offered);
+	g_assert_true(d->tls_started);
+	g_assert_cmpuint(d->txs->len, ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_CLEARTEXT_AFTER_STARTTLS], ==, 1);
+	g_assert_cmpuint(d->tls_bytes_server, ==, 3);
+	g_assert_cmpuint(d->tls_bytes_client, ==, 28);
+}
+
+static void
+test_auth(void)
+{
+	const struct chunk t[] = {
+		S("220 mx ESMTP\r\n"),
+		C("EHLO c\r\n"),
+		S("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"),
+		C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"),
+		C("Ym9i\r\n"),			/* bob */
+		S("334 UGFzc3dvcmQ6\r\n"),
+		C("c2VjcmV0cGFzcw==\r\n"),	/* secretpass */
+		S("535 5.7.8 Error: authentication failed\r\n"),
+		C("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n"), /* alice/hunter2 */
+		S("235 2.7.0 Authentication successful\r\n"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+	g_autofree char *j = NULL;
+
+	g_test_summary("AUTH: user names decoded, passwords never kept");
+	d = check_splits(t);
+	j = json(d);
+	g_assert_cmpstr(d->auth->mechanism, ==, "PLAIN");
+	g_assert_cmpstr(d->auth->user, ==, "alice");
+	g_assert_cmpint(d->auth->result, ==, DLG_AUTH_SUCCESS);
+	g_assert_cmpuint(d->auth_count, ==, 2);
+	g_assert_null(strstr(j, "c2VjcmV0cGFzcw"));
+	g_assert_null(strstr(j, "AGFsaWNlAGh1bnRlcjI"));
+	g_assert_null(strstr(j, "hunter2"));
+	g_assert_nonnull(strstr(j, "\"line\":\"AUTH PLAIN ********\""));
+}
+
+static void
+test_oddities(void)
+{
+	const struct chunk t[] = {
+		C("EHLO early\n"),
+		S("220 mx ESMTP\r\n250 mx\r\n"),
+		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+		S("250 ok\r\n"),
+		S("250 ok\r\nthis is not a reply\r\n"),
+		C("DATA\r\n"),
+		S("354 go\r\n"),
+		C("line\n.\nstill body\r\n.\r\n"),
+		S("250 queued\r\n500 surprise\r\n421 4.4.2 timeout\r\n"),
+		C("NOOP\r\nQU"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("pregreet, bare LF, a lone dot after a bare LF (SMTP "
+		       "smuggling), junk and unsolicited replies, cut line");
+	d = check_splits(t);
+	g_assert_cmpuint(d->anomalies[ANOMALY_PREGREET], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_BARE_LF], ==, 3);
+	g_assert_cmpuint(d->anomalies[ANOMALY_BARE_LF_DOT], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_INVALID_REPLY], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNTERMINATED_LINE], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 1);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_cmpint(d->helo->reply->code, ==, 250);
+	/* "line\n" 5 + ".\n" 2 + "still body\r\n" 12 */
+	g_assert_cmpuint(tx_at(d, 0)->data->bytes, ==, 19);
+	g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+}
+
+static void
+test_data_rejected(void)
+{
+	const struct chunk t[] = {
+		S("220 mx\r\n"),
+		C("HELO c\r\n"),
+		S("250 mx\r\n"),
+		C("MAIL FROM:<a@x>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<v@y>\r\n"),
+		S("554 5.7.1 Relay access denied\r\n"),
+		C("DATA\r\n"),
+		S("554 5.5.1 Error: no valid recipients\r\n"),
+		C("RSET\r\nQUIT\r\n"),
+		S("250 2.0.0 Ok\r\n221 Bye\r\n"),
+		END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("DATA refused: what follows is read as commands");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_cmpint(tx_at(d, 0)->data->item->reply->code, ==, 554);
+	g_assert_null(tx_at(d, 0)->data->end);
+	g_assert_false(tx_at(d, 0)->data->complete);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINED_AFTER_SYNC], ==, 0);
+}
+
+static void
+test_limits(void)
+{
+	struct smtp_session *ss = smtp_session_new();
+	g_autoptr(dialogue_t) d = NULL;
+	int i;
+
+	g_test_summary("a client that never stops is counted, not recorded");
+	smtp_session_push(ss, SMTP_DIR_SERVER, "220 mx\r\n", 8, 1);
+	for (i = 0; i < 3 * DLG_MAX_ITEMS; i++) {
+		smtp_session_push(ss, SMTP_DIR_CLIENT, "RCPT TO:<a@b>\r\n", 15,
+		    2);
+		smtp_session_push(ss, SMTP_DIR_SERVER, "250 ok\r\n", 8, 3);
+	}
+	d = smtp_session_finish(ss, 4);
+	g_assert_true(d->frozen);
+	g_assert_cmpuint(d->items->len, <=, DLG_MAX_ITEMS);
+	g_assert_cmpuint(d->rcpt_total, ==, 3 * DLG_MAX_ITEMS);
+	g_assert_cmpuint(d->anomalies[ANOMALY_RECORD_TRUNCATED], ==, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/smtp/session/pipelining", test_pipelining);
+	g_test_add_func("/smtp/session/bdat", test_bdat);
+	g_test_add_func("/smtp/session/starttls", test_starttls);
+	g_test_add_func("/smtp/session/auth", test_auth);
+	g_test_add_func("/smtp/session/oddities", test_oddities);
+	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
+	g_test_add_func("/smtp/session/limits", test_limits);
+	return g_test_run();
+}
