@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian 12 packages relayscope needs, only those missing.
+#   sh tests/deps.sh            build and test (make, make check)
+#   sh tests/deps.sh recipes    also what the fixture recipes run
+#                               (Postfix, swaks, tcpdump, dnsmasq, ...)
+# Must run as root (or with sudo available) on Debian 12.
+set -eu
+pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
+libjson-glib-dev python3 util-linux"
+if [ "${1:-}" = recipes ]; then
+	pkgs="$pkgs postfix swaks tcpdump dnsmasq-base sasl2-bin
+libsasl2-modules libsasl2-modules-db openssl iproute2"
+fi
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "installing:$missing"
+# Postfix would otherwise ask how to configure itself; it must not start.
+echo 'postfix postfix/main_mailer_type select No configuration' |
+    $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    --no-install-recommends $missing >/dev/null
