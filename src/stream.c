@@ -160,6 +160,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	struct pcap_pkthdr h;
 	size_t hl, iplen;
 	uint16_t sport, dport, frag;
+	uint32_t saddr, daddr;
 	uint8_t flags;
 	gint64 *v;
 
@@ -198,10 +199,11 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 				g_hash_table_remove_all(st.syn);
 			v = g_new(gint64, 1);
 			*v = ts;
-			g_hash_table_replace(st.syn, tuple_key(
-			    *(const uint32_t *)(const void *)(pkt + 12),
-			    *(const uint32_t *)(const void *)(pkt + 16), sport,
-			    dport), v);
+			/* Frames need not be aligned: copy, never cast. */
+			memcpy(&saddr, pkt + 12, sizeof saddr);
+			memcpy(&daddr, pkt + 16, sizeof daddr);
+			g_hash_table_replace(st.syn,
+			    tuple_key(saddr, daddr, sport, dport), v);
 		}
 	}
 	memcpy(st.buf, pkt, len);
