@@ -9,6 +9,8 @@
 void log_init(int verbosity);
 /* Print "relayscope: MSG" on stderr. */
 void log_warnx(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* Print "relayscope: MSG" on stderr unless quiet (-q). */
+void log_info(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Print "relayscope: MSG" on stderr only at debug verbosity. */
 void log_debug(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Is debug logging on? (to skip building expensive messages) */

@@ -231,6 +231,9 @@ capture_iface(const struct capture_opts *o, struct run_stats *s,
 	}
 	capture_max = o->max_packets;
 	capture_live = p;
+	log_info("capturing on %s (%s), stop with Ctrl-C", o->iface,
+	    pcap_datalink_val_to_name(pcap_datalink(p)) != NULL ?
+	    pcap_datalink_val_to_name(pcap_datalink(p)) : "unknown link type");
 	while (!capture_stopping) {
 		rc = pcap_dispatch(p, -1, capture_live_cb, (u_char *)s);
 		if (rc == PCAP_ERROR_BREAK)

@@ -7,7 +7,7 @@
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
-libjson-glib-dev python3 util-linux"
+libjson-glib-dev python3 util-linux postfix iproute2"
 if [ "${1:-}" = recipes ]; then
 	pkgs="$pkgs postfix swaks tcpdump dnsmasq-base sasl2-bin
 libsasl2-modules libsasl2-modules-db openssl iproute2"

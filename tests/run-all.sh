@@ -32,7 +32,7 @@ for t in "$@"; do
 	add "$p" "$f"
 done
 if [ -z "$only" ]; then
-	for suite in tests/run-golden.sh tests/run-errors.sh; do
+	for suite in tests/run-golden.sh tests/run-errors.sh tests/run-live.sh; do
 		out=$(sh "$suite" 2>&1)
 		printf '%s\n' "$out" | grep -v ': [0-9]* passed, [0-9]* failed$'
 		line=$(printf '%s\n' "$out" | tail -1)

@@ -3,7 +3,8 @@
 # Bad-input cases that need an unprivileged user (root reads every file
 # and may capture anywhere): an unreadable capture file and a live
 # interface without permission.  Run as root, they drop to "nobody".
-# Also: standard input, and -i on an interface that does not exist.
+# Also: standard input, -i on an interface that does not exist, and two
+# rotated files giving exactly the sessions of the whole capture.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -26,6 +27,16 @@ err=$(./relayscope - <pcaps/postfix-helo.pcap 2>&1 >"$tmp/stdin.out")
 check stdin 0 "" $? "$err"
 grep -q '^  sessions: 1 (closed 1)$' "$tmp/stdin.out" || {
 	fail=$((fail + 1)); echo "FAIL errors/stdin: session missing"; }
+
+./relayscope --format json pcaps/rotated-1.pcap pcaps/rotated-2.pcap |
+    grep '"type":"session"' >"$tmp/rotated.json"
+./relayscope --format json pcaps/postfix-rset-multi.pcap |
+    grep '"type":"session"' >"$tmp/whole.json"
+if [ -s "$tmp/whole.json" ] && cmp -s "$tmp/rotated.json" "$tmp/whole.json"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "FAIL errors/rotated-equals-whole"
+fi
 
 err=$(./relayscope -i rs-no-such-if0 2>&1 >/dev/null)
 check no-such-interface 2 \

@@ -13,6 +13,7 @@ Steps (one argument each):
                    the replies of a +group are read at the next plain step
                    or at "WAIT"
   "WAIT"           read the replies owed so far
+  "SLEEP:N"        read what is owed, then keep the connection open N s
   "BODY:TEXT"      send a DATA body (\\n becomes CRLF, dots are stuffed)
                    and the final ".", then wait for the reply
   "BDAT:TEXT"      send "BDAT len" + TEXT (no waiting: RFC 3030 chunks)
@@ -21,6 +22,7 @@ Steps (one argument each):
 import argparse
 import socket
 import sys
+import time
 
 
 class Client:
@@ -82,6 +84,10 @@ def main():
     for step in a.steps:
         if step == "WAIT":
             c.settle()
+        elif step.startswith("SLEEP:"):
+            c.settle()
+            sys.stdout.flush()
+            time.sleep(float(step[6:]))
         elif step.startswith("BODY:"):
             c.settle()
             c.send(stuff(step[5:].replace("\\n", "\n")) + b".\r\n")

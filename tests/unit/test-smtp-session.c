@@ -310,6 +310,60 @@ test_limits(void)
 	g_assert_cmpuint(d->anomalies[ANOMALY_RECORD_TRUNCATED], ==, 1);
 }
 
+static void
+test_random(void)
+{
+	static const char *const client[] = { "EHLO x\r\n", "MAIL FROM:<a@b>\r\n",
+		"RCPT TO:<c@d>\r\n", "DATA\r\n", "body\r\n", ".\r\n",
+		"\n.\n", "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT x\r\n",
+		"AUTH PLAIN\r\n", "AUTH LOGIN dXNlcg==\r\n", "*\r\n",
+		"STARTTLS\r\n", "RSET\r\n", "QUIT\r\n", "\x16\x03", "\r",
+		"\n", "\xff\xfe", "MAIL FROM:<\"q>\"@x> P=1\r\n" };
+	static const char *const server[] = { "220 mx\r\n", "250 ok\r\n",
+		"250-a\r\n", "354 go\r\n", "334 VXNlcm5hbWU6\r\n",
+		"235 2.7.0 ok\r\n", "535 5.7.8 no\r\n", "220 go TLS\r\n",
+		"554 5.7.1 denied\r\n", "421 bye\r\n", "junk\r\n", "\r\n",
+		"25", "0 ok\r\n" };
+	struct chunk t[41];
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	guint32 seed;
+	int i, n;
+
+	g_test_summary("random transcripts of SMTP fragments: no crash, and "
+		       "byte-by-byte feeding gives the same record");
+	for (seed = 1; seed <= 300; seed++) {
+		GRand *r = g_rand_new_with_seed(seed);
+
+		n = g_rand_int_range(r, 1, 40);
+		for (i = 0; i < n; i++) {
+			GString *g = g_string_new(NULL);
+			int k, m = g_rand_int_range(r, 1, 4);
+			bool cl = g_rand_boolean(r);
+
+			for (k = 0; k < m; k++)
+				g_string_append(g, cl ?
+				    client[g_rand_int_range(r, 0,
+					G_N_ELEMENTS(client))] :
+				    server[g_rand_int_range(r, 0,
+					G_N_ELEMENTS(server))]);
+			t[i].dir = cl ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+			t[i].data = g->str;
+			g_ptr_array_add(keep, g_string_free(g, FALSE));
+		}
+		t[n].data = NULL;
+		{
+			g_autoptr(dialogue_t) a = run(t, -1, 0, FALSE);
+			g_autoptr(dialogue_t) b = run(t, -1, 0, TRUE);
+			g_autofree char *ja = json(a);
+			g_autofree char *jb = json(b);
+
+			g_assert_cmpstr(ja, ==, jb);
+		}
+		g_rand_free(r);
+	}
+	g_ptr_array_unref(keep);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,5 +375,6 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/oddities", test_oddities);
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
 	g_test_add_func("/smtp/session/limits", test_limits);
+	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
