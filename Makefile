@@ -34,6 +34,7 @@ NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
+.SECONDARY:
 .PHONY: all check check-unit check-golden check-errors demo clean lint \
         update-golden deps
 all: relayscope
@@ -84,7 +85,7 @@ demo: relayscope
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --library=gtk \
 	    --inline-suppr -Iinclude src
 
 clean:

@@ -12,10 +12,10 @@
 #include "output.h"
 
 struct capture_opts {
-	char **files;		/* NULL-terminated, "-" is standard input */
-	const char *iface;	/* live capture instead of files */
-	const char *bpf;	/* filter expression or NULL */
-	uint64_t max_packets;	/* stop after this many frames; 0 = all */
+	char **files;	      /* NULL-terminated, "-" is standard input */
+	const char *iface;    /* live capture instead of files */
+	const char *bpf;      /* filter expression or NULL */
+	uint64_t max_packets; /* stop after this many frames; 0 = all */
 	bool promisc;
 };
 
@@ -23,8 +23,8 @@ struct capture_opts {
  * until a signal or max_packets).  Returns FALSE with *error set to a
  * "NAME: problem" message if the input could not be read to its end;
  * what was read before stays analysed. */
-gboolean capture_run(const struct capture_opts *o, struct run_stats *stats,
-    GError **error);
+gboolean capture_run(
+    const struct capture_opts *o, struct run_stats *stats, GError **error);
 /* Ask a running capture to stop (async-signal-safe). */
 void capture_stop(void);
 

@@ -20,56 +20,56 @@
 #define DLG_MAX_BYTES (512 * 1024)
 
 /* How a session ended. */
-#define DLG_END_LIST(X)                                                 \
-	X(NONE, "none")                                                 \
-	X(CLOSED, "closed")                                             \
-	X(RESET, "reset")                                               \
-	X(CAPTURE_ENDED, "capture-ended")                               \
-	X(TIMED_OUT, "timed-out")                                       \
-	X(EVICTED, "evicted")                                           \
+#define DLG_END_LIST(X)                                                        \
+	X(NONE, "none")                                                        \
+	X(CLOSED, "closed")                                                    \
+	X(RESET, "reset")                                                      \
+	X(CAPTURE_ENDED, "capture-ended")                                      \
+	X(TIMED_OUT, "timed-out")                                              \
+	X(EVICTED, "evicted")                                                  \
 	X(DROPPED, "dropped")
 
 enum dlg_end {
 #define DLG_END_ENUM(id, name) DLG_END_##id,
 	DLG_END_LIST(DLG_END_ENUM)
 #undef DLG_END_ENUM
-	DLG_END_COUNT
+	    DLG_END_COUNT
 };
 
 enum dlg_item_kind {
-	DLG_ITEM_COMMAND,	/* a client command (maybe a pseudo one) */
-	DLG_ITEM_BANNER,	/* the server's greeting */
-	DLG_ITEM_UNSOLICITED,	/* a reply with no command to answer */
-	DLG_ITEM_SERVER_JUNK,	/* a server line that is not a reply */
+	DLG_ITEM_COMMAND,     /* a client command (maybe a pseudo one) */
+	DLG_ITEM_BANNER,      /* the server's greeting */
+	DLG_ITEM_UNSOLICITED, /* a reply with no command to answer */
+	DLG_ITEM_SERVER_JUNK, /* a server line that is not a reply */
 };
 
 /* Item flags. */
 #define DLG_F_PIPELINED 0x01	/* sent before the previous reply came */
 #define DLG_F_SECRET 0x02	/* line masked (AUTH data) */
-#define DLG_F_UNTERMINATED 0x04	/* the line had no line end */
+#define DLG_F_UNTERMINATED 0x04 /* the line had no line end */
 #define DLG_F_TOO_LONG 0x08	/* the line was cut */
 #define DLG_F_BARE_LF 0x10	/* the line ended with a bare LF */
 
 /* One step of the dialogue. */
 struct dlg_item {
 	enum dlg_item_kind kind;
-	enum smtp_cmd_id cmd;	/* DLG_ITEM_COMMAND only */
+	enum smtp_cmd_id cmd; /* DLG_ITEM_COMMAND only */
 	unsigned flags;
-	gint64 ts;		/* when the command/line was complete (usec) */
-	char *line;		/* command line as sent, masked if SECRET;
-				 * NULL for pseudo commands; owned */
+	gint64 ts;  /* when the command/line was complete (usec) */
+	char *line; /* command line as sent, masked if SECRET;
+		     * NULL for pseudo commands; owned */
 	size_t line_len;
 	struct smtp_reply *reply; /* owned; NULL if none seen */
 	gint64 reply_ts;
-	uint64_t bytes;		/* END-OF-DATA and BDAT: message bytes */
-	uint64_t lines;		/* END-OF-DATA: body lines */
-	bool retained;		/* owned by the dialogue's item list */
+	uint64_t bytes; /* END-OF-DATA and BDAT: message bytes */
+	uint64_t lines; /* END-OF-DATA: body lines */
+	bool retained;	/* owned by the dialogue's item list */
 };
 
 struct dlg_rcpt {
-	char *address;		/* path without brackets; owned */
-	char *params;		/* ESMTP parameters; owned, may be "" */
-	struct dlg_item *item;	/* the RCPT command, owned by the dialogue */
+	char *address;	       /* path without brackets; owned */
+	char *params;	       /* ESMTP parameters; owned, may be "" */
+	struct dlg_item *item; /* the RCPT command, owned by the dialogue */
 };
 
 struct dlg_data {
@@ -77,17 +77,17 @@ struct dlg_data {
 	struct dlg_item *item;	  /* DATA, or the first BDAT */
 	struct dlg_item *end;	  /* END-OF-DATA, or BDAT ... LAST */
 	uint64_t bytes;
-	uint64_t lines;		  /* DATA only */
-	unsigned chunks;	  /* BDAT only */
-	bool complete;		  /* end of data / LAST seen */
+	uint64_t lines;	 /* DATA only */
+	unsigned chunks; /* BDAT only */
+	bool complete;	 /* end of data / LAST seen */
 };
 
 struct dlg_tx {
-	char *mail_from;	/* NULL if RCPT came without MAIL; "" = <> */
-	char *mail_params;	/* owned, may be "" */
-	struct dlg_item *mail;	/* the MAIL command, NULL if none */
-	GPtrArray *rcpts;	/* struct dlg_rcpt *, owned */
-	struct dlg_data *data;	/* NULL if no DATA/BDAT; owned */
+	char *mail_from;       /* NULL if RCPT came without MAIL; "" = <> */
+	char *mail_params;     /* owned, may be "" */
+	struct dlg_item *mail; /* the MAIL command, NULL if none */
+	GPtrArray *rcpts;      /* struct dlg_rcpt *, owned */
+	struct dlg_data *data; /* NULL if no DATA/BDAT; owned */
 };
 
 enum dlg_auth_result {
@@ -97,41 +97,41 @@ enum dlg_auth_result {
 };
 
 struct dlg_auth {
-	char *mechanism;	/* upper-cased; owned */
-	char *user;		/* decoded user name or NULL; owned */
+	char *mechanism; /* upper-cased; owned */
+	char *user;	 /* decoded user name or NULL; owned */
 	enum dlg_auth_result result;
-	struct dlg_item *item;	/* the AUTH command */
+	struct dlg_item *item; /* the AUTH command */
 };
 
 struct rs_endpoint {
-	char ip[48];		/* numeric address */
+	char ip[48]; /* numeric address */
 	uint16_t port;
 };
 
 struct dialogue {
-	uint64_t seq;		/* 1, 2, ... in order of session start */
-	char id[17];		/* stable id: hash of start time and tuple */
+	uint64_t seq;		 /* 1, 2, ... in order of session start */
+	char id[17];		 /* stable id: hash of start time and tuple */
 	gint64 ts_start, ts_end; /* usec since the epoch, from the capture */
 	struct rs_endpoint client, server;
 	enum dlg_end end;
 
-	GPtrArray *items;	/* struct dlg_item *, retained, in order */
+	GPtrArray *items; /* struct dlg_item *, retained, in order */
 	struct dlg_item *banner;
-	struct dlg_item *helo;	/* the last HELO/EHLO/LHLO */
+	struct dlg_item *helo; /* the last HELO/EHLO/LHLO */
 	unsigned helo_count;
 	bool tls_offered, tls_started;
 	bool pipelining_offered, chunking_offered;
-	struct dlg_auth *auth;	/* the last AUTH attempt; owned */
+	struct dlg_auth *auth; /* the last AUTH attempt; owned */
 	unsigned auth_count;
-	GPtrArray *txs;		/* struct dlg_tx *, owned */
+	GPtrArray *txs; /* struct dlg_tx *, owned */
 
-	unsigned anomalies[ANOMALY_COUNT]; /* occurrences of each */
-	uint64_t bytes_client, bytes_server; /* all payload bytes */
+	unsigned anomalies[ANOMALY_COUNT];	     /* occurrences of each */
+	uint64_t bytes_client, bytes_server;	     /* all payload bytes */
 	uint64_t tls_bytes_client, tls_bytes_server; /* after STARTTLS */
 	uint64_t tx_total, rcpt_total; /* counted even past the limits */
-	unsigned items_dropped;	/* items not kept (limits) */
+	unsigned items_dropped;	       /* items not kept (limits) */
 	size_t kept_bytes;
-	bool frozen;		/* limits reached: recording stopped */
+	bool frozen; /* limits reached: recording stopped */
 };
 
 /* A new, empty dialogue; caller owns it. */

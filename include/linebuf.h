@@ -13,10 +13,10 @@ struct strview {
 };
 
 /* Flags of one framed line. */
-#define LINE_BARE_LF 0x01	/* ended by LF without CR */
-#define LINE_TOO_LONG 0x02	/* cut at the limit; the rest was skipped */
-#define LINE_UNTERMINATED 0x04	/* no line end at all (flushed at the end) */
-#define LINE_HAS_NUL 0x08	/* contains a NUL byte */
+#define LINE_BARE_LF 0x01      /* ended by LF without CR */
+#define LINE_TOO_LONG 0x02     /* cut at the limit; the rest was skipped */
+#define LINE_UNTERMINATED 0x04 /* no line end at all (flushed at the end) */
+#define LINE_HAS_NUL 0x08      /* contains a NUL byte */
 
 /* Longest line kept (without its line end).  RFC 5321 §4.5.3.1 allows 512
  * for commands and replies and 1000 for text lines; real clients send long
@@ -24,9 +24,9 @@ struct strview {
 #define LINEBUF_MAX 4096
 
 struct linebuf {
-	char *buf;		/* partial line, allocated on first use */
-	size_t len;		/* bytes in buf */
-	bool discarding;	/* skipping the rest of a cut line */
+	char *buf;	 /* partial line, allocated on first use */
+	size_t len;	 /* bytes in buf */
+	bool discarding; /* skipping the rest of a cut line */
 };
 
 /* Zero a line buffer (no allocation happens until a line is split). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* log.h: diagnostics on stderr, in the one-line "relayscope: what: problem" form. */
+/* log.h: diagnostics on stderr, in the one-line "relayscope: what: problem"
+ * form. */
 #ifndef RS_LOG_H
 #define RS_LOG_H
 

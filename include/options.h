@@ -17,12 +17,12 @@ enum rs_color {
 };
 
 struct rs_options {
-	char **files;		/* NULL-terminated; owned */
-	char *iface;		/* -i */
-	char *bpf;		/* -f */
-	uint64_t count;		/* -c, 0 = all */
-	bool promisc;		/* not --no-promisc */
-	uint8_t ports[65536];	/* --ports, 1 = SMTP server port */
+	char **files;	      /* NULL-terminated; owned */
+	char *iface;	      /* -i */
+	char *bpf;	      /* -f */
+	uint64_t count;	      /* -c, 0 = all */
+	bool promisc;	      /* not --no-promisc */
+	uint8_t ports[65536]; /* --ports, 1 = SMTP server port */
 	enum output_format format;
 	enum rs_color color;
 	bool verify_checksums;
@@ -40,8 +40,7 @@ struct rs_options {
 gboolean options_parse(struct rs_options *o, int argc, char **argv,
     gboolean *exit_now, GError **error);
 /* Parse "25,587" into a port map; FALSE with *error on a bad list. */
-gboolean options_parse_ports(const char *list, uint8_t *ports,
-    GError **error);
+gboolean options_parse_ports(const char *list, uint8_t *ports, GError **error);
 /* Free what options_parse() allocated. */
 void options_clear(struct rs_options *o);
 

@@ -20,7 +20,7 @@ enum output_format {
 /* libnids warnings, by kind (nids.h NIDS_WARN_*). */
 enum rs_nids_warn {
 	RS_NIDS_WARN_IP_HDR,
-	RS_NIDS_WARN_IP_OTHER,	/* oversized, overlap, invalid list, srr */
+	RS_NIDS_WARN_IP_OTHER, /* oversized, overlap, invalid list, srr */
 	RS_NIDS_WARN_TCP_HDR,
 	RS_NIDS_WARN_TCP_BIGQUEUE,
 	RS_NIDS_WARN_TCP_TOOMUCH,
@@ -30,27 +30,27 @@ enum rs_nids_warn {
 
 /* What the whole run saw; filled by capture, stream and main. */
 struct run_stats {
-	GPtrArray *files;	/* char *, names as given */
-	uint64_t frames;	/* frames read (after the BPF filter) */
-	uint64_t ipv4;		/* IPv4 packets handed on */
-	uint64_t ipv6;		/* IPv6 packets (not analysed yet) */
-	uint64_t other_l3;	/* ARP and other non-IP frames */
-	uint64_t undecodable;	/* frames too short or malformed */
-	uint64_t truncated;	/* IPv4 packets cut by the snap length */
-	uint64_t pcap_drops;	/* live capture: dropped by the kernel */
+	GPtrArray *files;     /* char *, names as given */
+	uint64_t frames;      /* frames read (after the BPF filter) */
+	uint64_t ipv4;	      /* IPv4 packets handed on */
+	uint64_t ipv6;	      /* IPv6 packets (not analysed yet) */
+	uint64_t other_l3;    /* ARP and other non-IP frames */
+	uint64_t undecodable; /* frames too short or malformed */
+	uint64_t truncated;   /* IPv4 packets cut by the snap length */
+	uint64_t pcap_drops;  /* live capture: dropped by the kernel */
 	uint64_t sessions;
 	uint64_t ends[DLG_END_COUNT];
 	uint64_t transactions;
 	uint64_t rcpts;
-	uint64_t rcpt_class[6];	/* [2]..[5] by reply class; [0] no reply */
+	uint64_t rcpt_class[6]; /* [2]..[5] by reply class; [0] no reply */
 	uint64_t nids_warn[RS_NIDS_WARN_COUNT];
-	bool incomplete;	/* the run stopped on an error */
+	bool incomplete; /* the run stopped on an error */
 };
 
 /* Options of the writers. */
 struct output_opts {
 	enum output_format format;
-	bool color;		/* ANSI colour (text, terminals only) */
+	bool color; /* ANSI colour (text, terminals only) */
 };
 
 /* Append bytes for a terminal or a text file: printable ASCII as is,
@@ -70,10 +70,10 @@ char *output_summary(const struct output_opts *o, const struct run_stats *s);
 void run_stats_add(struct run_stats *s, const struct dialogue *d);
 
 /* Writers (output_text.c, output_json.c). */
-char *output_text_session(const struct output_opts *o,
-    const struct dialogue *d);
-char *output_text_summary(const struct output_opts *o,
-    const struct run_stats *s);
+char *output_text_session(
+    const struct output_opts *o, const struct dialogue *d);
+char *output_text_summary(
+    const struct output_opts *o, const struct run_stats *s);
 char *output_json_session(const struct dialogue *d);
 char *output_json_summary(const struct run_stats *s);
 /* The names of libnids warning kinds ("tcp-header"). */

@@ -10,10 +10,10 @@
 
 /* What a frame carries once its link layer is stripped. */
 enum packet_l3 {
-	PACKET_L3_OTHER,	/* a well-formed frame that is not IP (ARP...) */
+	PACKET_L3_OTHER, /* a well-formed frame that is not IP (ARP...) */
 	PACKET_L3_IPV4,
 	PACKET_L3_IPV6,
-	PACKET_L3_BAD,		/* too short or malformed */
+	PACKET_L3_BAD, /* too short or malformed */
 };
 
 /* Most 802.1Q/802.1ad tags followed before a frame is given up on. */
@@ -24,7 +24,7 @@ bool packet_linktype_supported(int dlt);
 /* Strip the link layer: returns what follows and sets *off to its offset.
  * Handles Ethernet with any number of 802.1Q/802.1ad tags, Linux SLL and
  * SLL2, BSD NULL and LOOP, and raw IP (RAW, IPV4, IPV6). */
-enum packet_l3 packet_strip(int dlt, const uint8_t *frame, size_t caplen,
-    size_t *off);
+enum packet_l3 packet_strip(
+    int dlt, const uint8_t *frame, size_t caplen, size_t *off);
 
 #endif

@@ -17,27 +17,27 @@
 /* One complete reply.  Owned by whoever holds the pointer; freed with
  * smtp_reply_free(). */
 struct smtp_reply {
-	int code;		/* 200..599 */
-	char enhanced[16];	/* "5.7.1", or "" when the reply has none */
-	char *text;		/* lines without "NNN-"/"NNN " joined by '\n';
-				 * NUL-terminated, may hold NULs (use len) */
+	int code;	   /* 200..599 */
+	char enhanced[16]; /* "5.7.1", or "" when the reply has none */
+	char *text;	   /* lines without "NNN-"/"NNN " joined by '\n';
+			    * NUL-terminated, may hold NULs (use len) */
 	size_t text_len;
 	unsigned nlines;	/* lines the reply had on the wire */
 	bool truncated;		/* text cut at SMTP_REPLY_TEXT_MAX */
 	bool code_mismatch;	/* a line carried another code */
-	bool enhanced_mismatch;	/* enhanced class differs from the code */
+	bool enhanced_mismatch; /* enhanced class differs from the code */
 };
 
 /* One reply line, parsed. */
 struct smtp_reply_line {
-	int code;		/* 200..599 */
-	bool more;		/* "NNN-": more lines follow */
-	struct strview text;	/* after "NNN " or "NNN-" */
+	int code;	     /* 200..599 */
+	bool more;	     /* "NNN-": more lines follow */
+	struct strview text; /* after "NNN " or "NNN-" */
 };
 
 /* Multi-line reply assembly in progress. */
 struct smtp_reply_asm {
-	GString *text;		/* NULL when no reply is open */
+	GString *text; /* NULL when no reply is open */
 	int code;
 	unsigned nlines;
 	bool truncated;
@@ -57,8 +57,8 @@ int smtp_reply_class(int code);
 
 /* Add a parsed line to the assembly.  Returns a complete reply (caller
  * owns it) when this line ends one, NULL when more lines are expected. */
-struct smtp_reply *smtp_reply_asm_push(struct smtp_reply_asm *a,
-    const struct smtp_reply_line *l);
+struct smtp_reply *smtp_reply_asm_push(
+    struct smtp_reply_asm *a, const struct smtp_reply_line *l);
 /* Add a line that is not a reply line to an open reply's text (a garbled
  * continuation).  Returns false when no reply is open. */
 bool smtp_reply_asm_append_raw(struct smtp_reply_asm *a, struct strview line);

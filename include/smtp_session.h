@@ -12,8 +12,8 @@
 #include "dialogue.h"
 
 enum smtp_dir {
-	SMTP_DIR_CLIENT,	/* client to server: commands */
-	SMTP_DIR_SERVER,	/* server to client: replies */
+	SMTP_DIR_CLIENT, /* client to server: commands */
+	SMTP_DIR_SERVER, /* server to client: replies */
 };
 
 /* Client bytes held while the reply that decides their meaning (to DATA,

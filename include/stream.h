@@ -17,9 +17,9 @@
 typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
 
 struct stream_opts {
-	const uint8_t *ports;	/* 65536-entry map: 1 = an SMTP server port */
-	bool verify_checksums;	/* let libnids drop bad checksums */
-	int max_streams;	/* libnids n_tcp_streams */
+	const uint8_t *ports;  /* 65536-entry map: 1 = an SMTP server port */
+	bool verify_checksums; /* let libnids drop bad checksums */
+	int max_streams;       /* libnids n_tcp_streams */
 };
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything

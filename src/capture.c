@@ -28,7 +28,7 @@
 
 static volatile sig_atomic_t capture_stopping;
 static pcap_t *volatile capture_live;
-static uint64_t capture_max;	/* live: stop after this many frames */
+static uint64_t capture_max; /* live: stop after this many frames */
 
 void
 capture_stop(void)
@@ -132,8 +132,8 @@ capture_file(const char *name, const struct capture_opts *o,
 			return FALSE;
 		}
 	}
-	p = pcap_fopen_offline_with_tstamp_precision(fp,
-	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	p = pcap_fopen_offline_with_tstamp_precision(
+	    fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
 		/* libpcap closes nothing on failure. */
 		if (!is_stdin)
@@ -161,18 +161,18 @@ capture_file(const char *name, const struct capture_opts *o,
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		    "%s: truncated or corrupt capture after packet %" G_GUINT64_FORMAT
-		    ": %s", name, n, pcap_geterr(p));
+		    "%s: truncated or corrupt capture after packet "
+		    "%" G_GUINT64_FORMAT ": %s",
+		    name, n, pcap_geterr(p));
 		pcap_close(p);
 		return FALSE;
 	}
-	pcap_close(p);	/* closes fp, stdin included */
+	pcap_close(p); /* closes fp, stdin included */
 	return TRUE;
 }
 
 static void
-capture_live_cb(u_char *user, const struct pcap_pkthdr *h,
-    const u_char *frame)
+capture_live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
 {
 	struct run_stats *s = (struct run_stats *)(void *)user;
 
@@ -182,8 +182,7 @@ capture_live_cb(u_char *user, const struct pcap_pkthdr *h,
 }
 
 static gboolean
-capture_iface(const struct capture_opts *o, struct run_stats *s,
-    GError **error)
+capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_stat ps;
@@ -218,9 +217,10 @@ capture_iface(const struct capture_opts *o, struct run_stats *s,
 			why = pcap_statustostr(rc);
 			break;
 		}
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s%s%s%s",
-		    o->iface, why, pcap_geterr(p)[0] != '\0' ? " (" : "",
-		    pcap_geterr(p), pcap_geterr(p)[0] != '\0' ? ")" : "");
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "%s: %s%s%s%s", o->iface, why,
+		    pcap_geterr(p)[0] != '\0' ? " (" : "", pcap_geterr(p),
+		    pcap_geterr(p)[0] != '\0' ? ")" : "");
 		pcap_close(p);
 		return FALSE;
 	}
@@ -232,16 +232,16 @@ capture_iface(const struct capture_opts *o, struct run_stats *s,
 	capture_max = o->max_packets;
 	capture_live = p;
 	log_info("capturing on %s (%s), stop with Ctrl-C", o->iface,
-	    pcap_datalink_val_to_name(pcap_datalink(p)) != NULL ?
-	    pcap_datalink_val_to_name(pcap_datalink(p)) : "unknown link type");
+	    pcap_datalink_val_to_name(pcap_datalink(p)) != NULL
+		? pcap_datalink_val_to_name(pcap_datalink(p))
+		: "unknown link type");
 	while (!capture_stopping) {
 		rc = pcap_dispatch(p, -1, capture_live_cb, (u_char *)s);
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc < 0) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "%s: capture failed: %s", o->iface,
-			    pcap_geterr(p));
+			    "%s: capture failed: %s", o->iface, pcap_geterr(p));
 			capture_live = NULL;
 			pcap_close(p);
 			return FALSE;
@@ -255,8 +255,7 @@ capture_iface(const struct capture_opts *o, struct run_stats *s,
 }
 
 gboolean
-capture_run(const struct capture_opts *o, struct run_stats *s,
-    GError **error)
+capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
 	int i;
 

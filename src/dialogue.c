@@ -9,7 +9,7 @@
 
 static const char *const dlg_end_names[DLG_END_COUNT] = {
 #define DLG_END_NAME(id, name) [DLG_END_##id] = name,
-	DLG_END_LIST(DLG_END_NAME)
+    DLG_END_LIST(DLG_END_NAME)
 #undef DLG_END_NAME
 };
 
@@ -30,8 +30,8 @@ dialogue_new(void)
 	struct dialogue *d;
 
 	d = g_new0(struct dialogue, 1);
-	d->items = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)dlg_item_free);
+	d->items =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)dlg_item_free);
 	d->txs = g_ptr_array_new_with_free_func(dlg_tx_free);
 	return d;
 }
@@ -86,7 +86,7 @@ dialogue_keep(struct dialogue *d, struct dlg_item *it)
 	size_t cost = sizeof *it + it->line_len;
 
 	if (!d->frozen && (d->items->len >= DLG_MAX_ITEMS ||
-	    d->kept_bytes + cost > DLG_MAX_BYTES)) {
+			      d->kept_bytes + cost > DLG_MAX_BYTES)) {
 		d->frozen = true;
 		dialogue_anomaly(d, ANOMALY_RECORD_TRUNCATED);
 	}
@@ -155,9 +155,8 @@ dialogue_set_id(struct dialogue *d)
 	g_autofree char *key = NULL;
 	g_autofree char *sum = NULL;
 
-	key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%u|%s|%u",
-	    d->ts_start, d->client.ip, d->client.port, d->server.ip,
-	    d->server.port);
+	key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%u|%s|%u", d->ts_start,
+	    d->client.ip, d->client.port, d->server.ip, d->server.port);
 	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
 	g_strlcpy(d->id, sum, sizeof d->id);
 }

@@ -101,7 +101,7 @@ linebuf_next(struct linebuf *lb, const char **data, size_t *len,
 			line->p = lb->buf;
 			line->len = LINEBUF_MAX;
 			*flags = LINE_TOO_LONG |
-			    linebuf_scan_flags(lb->buf, LINEBUF_MAX);
+				 linebuf_scan_flags(lb->buf, LINEBUF_MAX);
 			lb->len = 0;
 			lb->discarding = true;
 			/* The skipped part may already end in this input. */

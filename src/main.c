@@ -23,10 +23,10 @@
 struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
-	GTree *waiting;		/* seq -> rendered record */
+	GTree *waiting; /* seq -> rendered record */
 	size_t waiting_bytes;
-	uint64_t next_seq;	/* the next record to write in order */
-	bool flush_each;	/* live capture: flush after each record */
+	uint64_t next_seq; /* the next record to write in order */
+	bool flush_each;   /* live capture: flush after each record */
 };
 
 static void
@@ -110,7 +110,7 @@ use_color(const struct rs_options *o)
 	if (o->color == RS_COLOR_ALWAYS)
 		return true;
 	return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
-	    term != NULL && strcmp(term, "dumb") != 0;
+	       term != NULL && strcmp(term, "dumb") != 0;
 }
 
 int

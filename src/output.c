@@ -7,12 +7,12 @@
 #include "output.h"
 
 static const char *const nids_warn_names[RS_NIDS_WARN_COUNT] = {
-	[RS_NIDS_WARN_IP_HDR] = "ip-header",
-	[RS_NIDS_WARN_IP_OTHER] = "ip-other",
-	[RS_NIDS_WARN_TCP_HDR] = "tcp-header",
-	[RS_NIDS_WARN_TCP_BIGQUEUE] = "tcp-big-queue",
-	[RS_NIDS_WARN_TCP_TOOMUCH] = "tcp-too-many-streams",
-	[RS_NIDS_WARN_OTHER] = "other",
+    [RS_NIDS_WARN_IP_HDR] = "ip-header",
+    [RS_NIDS_WARN_IP_OTHER] = "ip-other",
+    [RS_NIDS_WARN_TCP_HDR] = "tcp-header",
+    [RS_NIDS_WARN_TCP_BIGQUEUE] = "tcp-big-queue",
+    [RS_NIDS_WARN_TCP_TOOMUCH] = "tcp-too-many-streams",
+    [RS_NIDS_WARN_OTHER] = "other",
 };
 
 const char *
@@ -85,8 +85,8 @@ output_time(GString *out, gint64 usec)
 		return;
 	}
 	g_string_append_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)frac);
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)frac);
 }
 
 GPtrArray *
@@ -102,8 +102,9 @@ output_ehlo_extensions(const struct smtp_reply *r)
 	while (nl != NULL) {
 		p = nl + 1;
 		nl = memchr(p, '\n', (size_t)(end - p));
-		g_ptr_array_add(ext, g_strndup(p, nl != NULL ?
-		    (size_t)(nl - p) : (size_t)(end - p)));
+		g_ptr_array_add(ext,
+		    g_strndup(
+			p, nl != NULL ? (size_t)(nl - p) : (size_t)(end - p)));
 	}
 	return ext;
 }
@@ -141,8 +142,8 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 			    g_ptr_array_index(tx->rcpts, j);
 			const struct smtp_reply *rep = r->item->reply;
 
-			s->rcpt_class[rep != NULL ?
-			    smtp_reply_class(rep->code) : 0]++;
+			s->rcpt_class[rep != NULL ? smtp_reply_class(rep->code)
+						  : 0]++;
 		}
 	}
 }

@@ -156,8 +156,10 @@ add_auth(JsonBuilder *b, const struct dialogue *d)
 	json_builder_begin_object(b);
 	add_str(b, "mechanism", d->auth->mechanism);
 	add_str(b, "user", d->auth->user);
-	add_str(b, "result", d->auth->result == DLG_AUTH_SUCCESS ? "success" :
-	    d->auth->result == DLG_AUTH_FAILURE ? "failure" : "unknown");
+	add_str(b, "result",
+	    d->auth->result == DLG_AUTH_SUCCESS	  ? "success"
+	    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
+						  : "unknown");
 	add_int(b, "attempts", d->auth_count);
 	json_builder_end_object(b);
 }
@@ -229,8 +231,8 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 		if (it->kind == DLG_ITEM_BANNER)
 			continue;
 		json_builder_begin_object(b);
-		add_time(b, "ts", it->kind == DLG_ITEM_UNSOLICITED ?
-		    it->reply_ts : it->ts);
+		add_time(b, "ts",
+		    it->kind == DLG_ITEM_UNSOLICITED ? it->reply_ts : it->ts);
 		switch (it->kind) {
 		case DLG_ITEM_UNSOLICITED:
 			add_str(b, "verb", NULL);
@@ -248,8 +250,7 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 				add_str(b, "line", NULL);
 			break;
 		}
-		if (it->cmd == SMTP_CMD_END_OF_DATA ||
-		    it->cmd == SMTP_CMD_BDAT)
+		if (it->cmd == SMTP_CMD_END_OF_DATA || it->cmd == SMTP_CMD_BDAT)
 			add_int(b, "bytes", (gint64)it->bytes);
 		if (it->kind != DLG_ITEM_SERVER_JUNK)
 			add_reply(b, "reply", it->reply);

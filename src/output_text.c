@@ -46,8 +46,8 @@ rel_time(GString *s, const struct dialogue *d, gint64 ts)
 
 	if (ms < 0)
 		ms = 0;
-	g_string_append_printf(s, "  +%" G_GINT64_FORMAT ".%03d ",
-	    ms / 1000, (int)(ms % 1000));
+	g_string_append_printf(
+	    s, "  +%" G_GINT64_FORMAT ".%03d ", ms / 1000, (int)(ms % 1000));
 }
 
 static void
@@ -62,10 +62,10 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 		last = nl == NULL;
 		rel_time(s, d, ts);
 		col(s, o, reply_color(r->code));
-		g_string_append_printf(s, "S: %03d%c", r->code,
-		    last ? ' ' : '-');
-		output_escape(s, p, last ? (size_t)(end - p) :
-		    (size_t)(nl - p));
+		g_string_append_printf(
+		    s, "S: %03d%c", r->code, last ? ' ' : '-');
+		output_escape(
+		    s, p, last ? (size_t)(end - p) : (size_t)(nl - p));
 		if (last && r->truncated)
 			g_string_append(s, " [reply cut]");
 		col(s, o, COL_RESET);
@@ -107,9 +107,10 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 	rel_time(s, d, it->ts);
 	col(s, o, COL_BLUE);
 	if (it->cmd == SMTP_CMD_END_OF_DATA)
-		g_string_append_printf(s, "C: [message body: %" G_GUINT64_FORMAT
-		    " bytes, %" G_GUINT64_FORMAT " lines]", it->bytes,
-		    it->lines);
+		g_string_append_printf(s,
+		    "C: [message body: %" G_GUINT64_FORMAT
+		    " bytes, %" G_GUINT64_FORMAT " lines]",
+		    it->bytes, it->lines);
 	else {
 		g_string_append(s, "C: ");
 		output_escape(s, it->line, it->line_len);
@@ -123,8 +124,8 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 	if (it->cmd == SMTP_CMD_BDAT && it->line != NULL) {
 		g_string_append(s, "          ");
 		col(s, o, COL_BLUE);
-		g_string_append_printf(s, "C: [chunk: %" G_GUINT64_FORMAT
-		    " bytes]", it->bytes);
+		g_string_append_printf(
+		    s, "C: [chunk: %" G_GUINT64_FORMAT " bytes]", it->bytes);
 		col(s, o, COL_RESET);
 		g_string_append_c(s, '\n');
 	}
@@ -135,8 +136,8 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 }
 
 static void
-print_anomalies(GString *s, const struct output_opts *o,
-    const struct dialogue *d)
+print_anomalies(
+    GString *s, const struct output_opts *o, const struct dialogue *d)
 {
 	int a;
 	bool any = false;
@@ -168,46 +169,51 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	guint i;
 
 	col(s, o, COL_BOLD);
-	g_string_append_printf(s, "session %" G_GUINT64_FORMAT " %s ", d->seq,
-	    d->id);
+	g_string_append_printf(
+	    s, "session %" G_GUINT64_FORMAT " %s ", d->seq, d->id);
 	output_time(s, d->ts_start);
 	g_string_append_printf(s, " %s:%u -> %s:%u", d->client.ip,
 	    d->client.port, d->server.ip, d->server.port);
 	col(s, o, COL_RESET);
-	g_string_append_printf(s, "\n  end: %s after %" G_GINT64_FORMAT
-	    ".%03d s, %" G_GUINT64_FORMAT " bytes from client, %"
-	    G_GUINT64_FORMAT " from server\n", dialogue_end_name(d->end),
-	    dur / G_USEC_PER_SEC, (int)((dur % G_USEC_PER_SEC) / 1000),
-	    d->bytes_client, d->bytes_server);
+	g_string_append_printf(s,
+	    "\n  end: %s after %" G_GINT64_FORMAT ".%03d s, %" G_GUINT64_FORMAT
+	    " bytes from client, %" G_GUINT64_FORMAT " from server\n",
+	    dialogue_end_name(d->end), dur / G_USEC_PER_SEC,
+	    (int)((dur % G_USEC_PER_SEC) / 1000), d->bytes_client,
+	    d->bytes_server);
 
 	for (i = 0; i < d->items->len; i++)
 		print_item(s, o, d, g_ptr_array_index(d->items, i));
 	if (d->items_dropped > 0)
-		g_string_append_printf(s, "          [%u more items not kept: "
-		    "record limit]\n", d->items_dropped);
+		g_string_append_printf(s,
+		    "          [%u more items not kept: "
+		    "record limit]\n",
+		    d->items_dropped);
 	if (d->tls_started)
-		g_string_append_printf(s, "          [TLS: %" G_GUINT64_FORMAT
+		g_string_append_printf(s,
+		    "          [TLS: %" G_GUINT64_FORMAT
 		    " bytes from client, %" G_GUINT64_FORMAT " from server, "
-		    "not decrypted]\n", d->tls_bytes_client,
-		    d->tls_bytes_server);
+		    "not decrypted]\n",
+		    d->tls_bytes_client, d->tls_bytes_server);
 
 	if (d->auth != NULL) {
 		g_string_append(s, "  auth: ");
-		output_escape(s, d->auth->mechanism,
-		    strlen(d->auth->mechanism));
+		output_escape(
+		    s, d->auth->mechanism, strlen(d->auth->mechanism));
 		if (d->auth->user != NULL) {
 			g_string_append(s, " user \"");
 			output_escape(s, d->auth->user, strlen(d->auth->user));
 			g_string_append_c(s, '"');
 		}
 		g_string_append_printf(s, ": %s\n",
-		    d->auth->result == DLG_AUTH_SUCCESS ? "success" :
-		    d->auth->result == DLG_AUTH_FAILURE ? "failure" :
-		    "unknown");
+		    d->auth->result == DLG_AUTH_SUCCESS	  ? "success"
+		    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
+							  : "unknown");
 	}
-	g_string_append_printf(s, "  transactions: %" G_GUINT64_FORMAT
-	    ", recipients: %" G_GUINT64_FORMAT "\n", d->tx_total,
-	    d->rcpt_total);
+	g_string_append_printf(s,
+	    "  transactions: %" G_GUINT64_FORMAT
+	    ", recipients: %" G_GUINT64_FORMAT "\n",
+	    d->tx_total, d->rcpt_total);
 	print_anomalies(s, o, d);
 	g_string_append_c(s, '\n');
 	return g_string_free(s, FALSE);
@@ -233,16 +239,20 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		output_escape(t, f, strlen(f));
 	}
 	g_string_append(t, s->files->len > 0 ? ")\n" : "\n");
-	g_string_append_printf(t, "  packets: %" G_GUINT64_FORMAT " read, %"
-	    G_GUINT64_FORMAT " IPv4, %" G_GUINT64_FORMAT " IPv6 (not analysed), %"
-	    G_GUINT64_FORMAT " other, %" G_GUINT64_FORMAT " undecodable, %"
-	    G_GUINT64_FORMAT " truncated", s->frames, s->ipv4, s->ipv6,
-	    s->other_l3, s->undecodable, s->truncated);
+	g_string_append_printf(t,
+	    "  packets: %" G_GUINT64_FORMAT " read, %" G_GUINT64_FORMAT
+	    " IPv4, %" G_GUINT64_FORMAT
+	    " IPv6 (not analysed), %" G_GUINT64_FORMAT
+	    " other, %" G_GUINT64_FORMAT " undecodable, %" G_GUINT64_FORMAT
+	    " truncated",
+	    s->frames, s->ipv4, s->ipv6, s->other_l3, s->undecodable,
+	    s->truncated);
 	if (s->pcap_drops > 0)
-		g_string_append_printf(t, ", %" G_GUINT64_FORMAT
-		    " dropped by the kernel", s->pcap_drops);
-	g_string_append_printf(t, "\n  sessions: %" G_GUINT64_FORMAT,
-	    s->sessions);
+		g_string_append_printf(t,
+		    ", %" G_GUINT64_FORMAT " dropped by the kernel",
+		    s->pcap_drops);
+	g_string_append_printf(
+	    t, "\n  sessions: %" G_GUINT64_FORMAT, s->sessions);
 	if (s->sessions > 0) {
 		const char *sep = " (";
 
@@ -255,16 +265,17 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		}
 		g_string_append_c(t, ')');
 	}
-	g_string_append_printf(t, "\n  transactions: %" G_GUINT64_FORMAT
+	g_string_append_printf(t,
+	    "\n  transactions: %" G_GUINT64_FORMAT
 	    "\n  recipients: %" G_GUINT64_FORMAT " (2xx %" G_GUINT64_FORMAT
 	    ", 4xx %" G_GUINT64_FORMAT ", 5xx %" G_GUINT64_FORMAT
-	    ", no reply %" G_GUINT64_FORMAT ")\n", s->transactions, s->rcpts,
-	    s->rcpt_class[2], s->rcpt_class[4], s->rcpt_class[5],
-	    s->rcpt_class[0]);
+	    ", no reply %" G_GUINT64_FORMAT ")\n",
+	    s->transactions, s->rcpts, s->rcpt_class[2], s->rcpt_class[4],
+	    s->rcpt_class[5], s->rcpt_class[0]);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
 		warn += s->nids_warn[e];
-	g_string_append_printf(t, "  libnids warnings: %" G_GUINT64_FORMAT,
-	    warn);
+	g_string_append_printf(
+	    t, "  libnids warnings: %" G_GUINT64_FORMAT, warn);
 	if (warn > 0) {
 		const char *sep = " (";
 

@@ -98,7 +98,7 @@ strip_ethernet(const uint8_t *f, size_t caplen, size_t *off)
 	type = be16(f + o);
 	o += 2;
 	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
-	    type == ETHERTYPE_QINQ_OLD) {
+	       type == ETHERTYPE_QINQ_OLD) {
 		if (++tags > PACKET_MAX_VLAN_TAGS || caplen < o + 4)
 			return PACKET_L3_BAD;
 		type = be16(f + o + 2);
@@ -136,7 +136,7 @@ packet_strip(int dlt, const uint8_t *f, size_t caplen, size_t *off)
 			return PACKET_L3_BAD;
 		*off = 4;
 		af = (uint32_t)f[0] | (uint32_t)f[1] << 8 |
-		    (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24;
+		     (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24;
 		if (af > 0xffff)
 			af = (uint32_t)f[3] | (uint32_t)f[2] << 8;
 		return by_bsd_af(af);
@@ -146,7 +146,7 @@ packet_strip(int dlt, const uint8_t *f, size_t caplen, size_t *off)
 			return PACKET_L3_BAD;
 		*off = 4;
 		return by_bsd_af((uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
-		    (uint32_t)f[2] << 8 | f[3]);
+				 (uint32_t)f[2] << 8 | f[3]);
 	case DLT_RAW:
 	case DLT_IPV4:
 	case DLT_IPV6:

@@ -111,8 +111,9 @@ asm_close(struct smtp_reply_asm *a)
 
 	/* The enhanced code is on the first line, or leads a later one. */
 	if (!smtp_reply_find_enhanced(r->text,
-		(nl = memchr(r->text, '\n', r->text_len)) != NULL ?
-		    (size_t)(nl - r->text) : r->text_len,
+		(nl = memchr(r->text, '\n', r->text_len)) != NULL
+		    ? (size_t)(nl - r->text)
+		    : r->text_len,
 		r->enhanced)) {
 		p = nl;
 		while (p != NULL) {
@@ -202,8 +203,9 @@ enhanced_at(const char *p, size_t len, char *out)
 	if (n == 0)
 		return 0;
 	i += n;
-	if (i < len && (g_ascii_isdigit(p[i]) ||
-	    (p[i] == '.' && i + 1 < len && g_ascii_isdigit(p[i + 1]))))
+	if (i < len &&
+	    (g_ascii_isdigit(p[i]) ||
+		(p[i] == '.' && i + 1 < len && g_ascii_isdigit(p[i + 1]))))
 		return 0;
 	memcpy(out, p, i);
 	out[i] = '\0';

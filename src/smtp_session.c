@@ -18,13 +18,13 @@
 #include "log.h"
 #include "smtp_session.h"
 
-#define SMTP_STATE_LIST(X)                                              \
-	X(COMMAND)	/* reading command lines */                     \
-	X(WAIT)		/* client bytes held until a reply decides */   \
-	X(DATA)		/* DATA body lines up to "." */                 \
-	X(BDAT)		/* BDAT chunk bytes */                          \
-	X(AUTH)		/* AUTH responses (RFC 4954 §4) */              \
-	X(TLS)		/* after STARTTLS: opaque */
+#define SMTP_STATE_LIST(X)                                                     \
+	X(COMMAND) /* reading command lines */                                 \
+	X(WAIT)	   /* client bytes held until a reply decides */               \
+	X(DATA)	   /* DATA body lines up to "." */                             \
+	X(BDAT)	   /* BDAT chunk bytes */                                      \
+	X(AUTH)	   /* AUTH responses (RFC 4954 §4) */                         \
+	X(TLS)	   /* after STARTTLS: opaque */
 
 enum smtp_state {
 #define SMTP_STATE_ENUM(s) SMTP_STATE_##s,
@@ -34,52 +34,52 @@ enum smtp_state {
 
 /* DATA body scanner: line boundaries without keeping the lines. */
 struct body_scan {
-	uint64_t bytes;		/* body bytes, dot-stuffing undone */
+	uint64_t bytes; /* body bytes, dot-stuffing undone */
 	uint64_t lines;
-	size_t line_len;	/* bytes of the current line so far */
-	char first[2];		/* its first two bytes */
-	char last;		/* its last byte so far */
-	bool prev_crlf;		/* the previous line ended with CRLF */
+	size_t line_len; /* bytes of the current line so far */
+	char first[2];	 /* its first two bytes */
+	char last;	 /* its last byte so far */
+	bool prev_crlf;	 /* the previous line ended with CRLF */
 };
 
 struct smtp_session {
 	struct dialogue *d;
 	enum smtp_state state;
-	struct linebuf cl, sl;		/* client, server line framers */
-	struct smtp_reply_asm ra;	/* multi-line reply in progress */
-	GQueue pending;			/* struct dlg_item *, awaiting reply */
-	unsigned pending_sync;		/* of them, must-be-last commands */
-	struct dlg_item *wait_item;	/* its reply decides the client mode */
-	GByteArray *hold;		/* client bytes held while waiting */
+	struct linebuf cl, sl;	    /* client, server line framers */
+	struct smtp_reply_asm ra;   /* multi-line reply in progress */
+	GQueue pending;		    /* struct dlg_item *, awaiting reply */
+	unsigned pending_sync;	    /* of them, must-be-last commands */
+	struct dlg_item *wait_item; /* its reply decides the client mode */
+	GByteArray *hold;	    /* client bytes held while waiting */
 	gint64 hold_ts;
-	struct dlg_tx *tx;		/* open transaction (NULL if frozen) */
-	bool tx_open;			/* a transaction is open */
-	unsigned tx_rcpts;		/* RCPTs in the open transaction */
-	struct dlg_data *data;		/* DATA/BDAT being received */
+	struct dlg_tx *tx;     /* open transaction (NULL if frozen) */
+	bool tx_open;	       /* a transaction is open */
+	unsigned tx_rcpts;     /* RCPTs in the open transaction */
+	struct dlg_data *data; /* DATA/BDAT being received */
 	struct body_scan body;
-	uint64_t bdat_left;		/* chunk bytes still to come */
-	struct dlg_item *bdat_item;	/* the BDAT they belong to */
-	char *auth_mech;		/* mechanism of the AUTH in progress */
-	bool auth_ir;			/* it had an initial response */
-	unsigned auth_step;		/* responses sent in it */
+	uint64_t bdat_left;	    /* chunk bytes still to come */
+	struct dlg_item *bdat_item; /* the BDAT they belong to */
+	char *auth_mech;	    /* mechanism of the AUTH in progress */
+	bool auth_ir;		    /* it had an initial response */
+	unsigned auth_step;	    /* responses sent in it */
 	bool banner_seen, quit_seen, server_tls;
 };
 
 static const char *smtp_state_name(enum smtp_state s);
 static void smtp_enter_state(struct smtp_session *ss, enum smtp_state s);
-static void client_bytes(struct smtp_session *ss, const char *p, size_t n,
-    gint64 ts);
-static void server_bytes(struct smtp_session *ss, const char *p, size_t n,
-    gint64 ts);
-static void client_line(struct smtp_session *ss, struct strview line,
-    unsigned flags, gint64 ts);
-static void server_line(struct smtp_session *ss, struct strview line,
-    unsigned flags, gint64 ts);
-static void server_reply(struct smtp_session *ss, struct smtp_reply *r,
-    gint64 ts);
+static void client_bytes(
+    struct smtp_session *ss, const char *p, size_t n, gint64 ts);
+static void server_bytes(
+    struct smtp_session *ss, const char *p, size_t n, gint64 ts);
+static void client_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
+static void server_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
+static void server_reply(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
-static size_t body_scan(struct smtp_session *ss, const char *p, size_t n,
-    gint64 ts);
+static size_t body_scan(
+    struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void tx_close(struct smtp_session *ss);
 static char *auth_user(struct smtp_session *ss, const char *mech,
     struct strview b64, bool initial);
@@ -87,8 +87,8 @@ static char *auth_user(struct smtp_session *ss, const char *mech,
 static const char *
 smtp_state_name(enum smtp_state s)
 {
-#define CASE(x)                                                          \
-	case SMTP_STATE_##x:                                             \
+#define CASE(x)                                                                \
+	case SMTP_STATE_##x:                                                   \
 		return "SMTP_STATE_" #x;
 	switch (s) {
 		SMTP_STATE_LIST(CASE)
@@ -153,8 +153,8 @@ smtp_session_free(struct smtp_session *ss)
 }
 
 void
-smtp_session_push(struct smtp_session *ss, enum smtp_dir dir,
-    const char *data, size_t len, gint64 ts)
+smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
+    size_t len, gint64 ts)
 {
 	if (dir == SMTP_DIR_CLIENT) {
 		ss->d->bytes_client += len;
@@ -283,8 +283,8 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 	if (!g_queue_is_empty(&ss->pending)) {
 		it->flags |= DLG_F_PIPELINED;
 		if (!ss->d->pipelining_offered)
-			dialogue_anomaly(ss->d,
-			    ANOMALY_PIPELINING_NOT_ADVERTISED);
+			dialogue_anomaly(
+			    ss->d, ANOMALY_PIPELINING_NOT_ADVERTISED);
 		if (ss->pending_sync > 0)
 			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
 	}
@@ -352,7 +352,7 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 {
 	struct dialogue *d = ss->d;
 	struct dlg_item *it;
-	struct strview mech, ir = { NULL, 0 };
+	struct strview mech, ir = {NULL, 0};
 	g_autofree char *shown = NULL;
 	size_t i;
 
@@ -372,12 +372,12 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 	ss->auth_step = 0;
 	if (ss->auth_ir) {
 		/* Never keep the initial response: it may hold a password. */
-		shown = g_strdup_printf("%.*s ********",
-		    (int)(ir.p - c->verb.p - 1), c->verb.p);
+		shown = g_strdup_printf(
+		    "%.*s ********", (int)(ir.p - c->verb.p - 1), c->verb.p);
 		flags |= DLG_F_SECRET;
 	} else
-		shown = g_strndup(c->verb.p, (gsize)(c->arg.p + c->arg.len -
-		    c->verb.p));
+		shown = g_strndup(
+		    c->verb.p, (gsize)(c->arg.p + c->arg.len - c->verb.p));
 	it = command_item(ss, SMTP_CMD_AUTH, shown, strlen(shown), flags, ts);
 	d->auth_count++;
 	if (d->auth != NULL) {
@@ -386,8 +386,8 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 	} else
 		d->auth = g_new0(struct dlg_auth, 1);
 	d->auth->mechanism = g_strdup(ss->auth_mech);
-	d->auth->user = ss->auth_ir ? auth_user(ss, ss->auth_mech, ir, true) :
-	    NULL;
+	d->auth->user =
+	    ss->auth_ir ? auth_user(ss, ss->auth_mech, ir, true) : NULL;
 	d->auth->result = DLG_AUTH_UNKNOWN;
 	d->auth->item = it->retained ? it : NULL;
 	wait_for(ss, it);
@@ -395,8 +395,8 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 
 /* One client line while an AUTH exchange is going on. */
 static void
-auth_response(struct smtp_session *ss, struct strview line, unsigned flags,
-    gint64 ts)
+auth_response(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts)
 {
 	struct dlg_item *it;
 	struct dialogue *d = ss->d;
@@ -404,8 +404,8 @@ auth_response(struct smtp_session *ss, struct strview line, unsigned flags,
 	bool cancel = line.len == 1 && line.p[0] == '*';
 
 	if (cancel)
-		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "*", 1,
-		    item_flags(flags), ts);
+		it = command_item(
+		    ss, SMTP_CMD_AUTH_RESPONSE, "*", 1, item_flags(flags), ts);
 	else {
 		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "********", 8,
 		    item_flags(flags) | DLG_F_SECRET, ts);
@@ -419,8 +419,8 @@ auth_response(struct smtp_session *ss, struct strview line, unsigned flags,
 }
 
 static void
-client_line(struct smtp_session *ss, struct strview line, unsigned flags,
-    gint64 ts)
+client_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts)
 {
 	struct dialogue *d = ss->d;
 	struct smtp_cmd c;
@@ -441,8 +441,8 @@ client_line(struct smtp_session *ss, struct strview line, unsigned flags,
 	if (c.id == SMTP_CMD_UNKNOWN)
 		dialogue_anomaly(d, ANOMALY_UNKNOWN_COMMAND);
 	if (c.syntax_error)
-		dialogue_anomaly(d, c.id == SMTP_CMD_BDAT ?
-		    ANOMALY_BDAT_INVALID : ANOMALY_BAD_SYNTAX);
+		dialogue_anomaly(d, c.id == SMTP_CMD_BDAT ? ANOMALY_BDAT_INVALID
+							  : ANOMALY_BAD_SYNTAX);
 	if ((c.id == SMTP_CMD_MAIL || c.id == SMTP_CMD_RCPT) &&
 	    !c.syntax_error && !c.path_bracketed)
 		dialogue_anomaly(d, ANOMALY_PATH_WITHOUT_BRACKETS);
@@ -595,7 +595,7 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			dialogue_anomaly(ss->d, ANOMALY_BARE_LF_DOT);
 		/* A leading dot on a longer line is stuffing (§4.5.2). */
 		b->bytes += b->line_len + 1 -
-		    (content >= 2 && b->first[0] == '.' ? 1 : 0);
+			    (content >= 2 && b->first[0] == '.' ? 1 : 0);
 		b->lines++;
 		b->prev_crlf = cr;
 		b->line_len = 0;
@@ -645,8 +645,8 @@ wait_resolve(struct smtp_session *ss, const struct dlg_item *it)
 	if (code != 0 && next != SMTP_STATE_COMMAND) {
 		/* The client did not wait for the go-ahead. */
 		if (next == SMTP_STATE_TLS && held->data[0] != 0x16)
-			dialogue_anomaly(ss->d,
-			    ANOMALY_CLEARTEXT_AFTER_STARTTLS);
+			dialogue_anomaly(
+			    ss->d, ANOMALY_CLEARTEXT_AFTER_STARTTLS);
 		else
 			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
 	}
@@ -656,8 +656,8 @@ wait_resolve(struct smtp_session *ss, const struct dlg_item *it)
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
 
 static char *
-auth_user(struct smtp_session *ss, const char *mech, struct strview b64,
-    bool initial)
+auth_user(
+    struct smtp_session *ss, const char *mech, struct strview b64, bool initial)
 {
 	g_autofree char *txt = NULL;
 	guchar *raw;
@@ -666,7 +666,7 @@ auth_user(struct smtp_session *ss, const char *mech, struct strview b64,
 	const char *a, *e;
 
 	if (b64.len == 1 && b64.p[0] == '=')
-		return NULL;	/* empty initial response */
+		return NULL; /* empty initial response */
 	for (i = 0; i < b64.len; i++)
 		if (!g_ascii_isalnum(b64.p[i]) && b64.p[i] != '+' &&
 		    b64.p[i] != '/' && b64.p[i] != '=')
@@ -701,8 +701,9 @@ auth_user(struct smtp_session *ss, const char *mech, struct strview b64,
 		/* "user=NAME^Aauth=Bearer TOKEN^A^A" */
 		if (rlen > 5 && memcmp(raw, "user=", 5) == 0) {
 			e = memchr(raw + 5, '\001', rlen - 5);
-			user = g_strndup((char *)raw + 5, e != NULL ?
-			    (gsize)(e - (char *)raw - 5) : rlen - 5);
+			user = g_strndup((char *)raw + 5,
+			    e != NULL ? (gsize)(e - (char *)raw - 5)
+				      : rlen - 5);
 		}
 	}
 	explicit_bzero(raw, rlen);
@@ -731,8 +732,8 @@ server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 }
 
 static void
-server_line(struct smtp_session *ss, struct strview line, unsigned flags,
-    gint64 ts)
+server_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts)
 {
 	struct smtp_reply_line rl;
 	struct smtp_reply *r;
@@ -761,7 +762,7 @@ ext_is(const char *line, size_t len, const char *kw)
 	size_t kl = strlen(kw);
 
 	return len >= kl && g_ascii_strncasecmp(line, kw, kl) == 0 &&
-	    (len == kl || line[kl] == ' ' || line[kl] == '=');
+	       (len == kl || line[kl] == ' ' || line[kl] == '=');
 }
 
 /* Read the EHLO keywords that change how the dialogue is parsed. */
@@ -804,8 +805,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		/* The first reply is the greeting, even if the client spoke
 		 * first (it is then a pregreet). */
 		ss->banner_seen = true;
-		it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0,
-		    ts);
+		it = dlg_item_new(
+		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
 		it->reply = r;
 		it->reply_ts = ts;
 		if (dialogue_keep(d, it))
@@ -819,8 +820,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		/* 421 may come at any time (RFC 5321 §3.8); others not. */
 		if (r->code != 421)
 			dialogue_anomaly(d, ANOMALY_REPLY_WITHOUT_COMMAND);
-		it = dlg_item_new(DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL,
-		    0, ts);
+		it = dlg_item_new(
+		    DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
 		it->reply = r;
 		it->reply_ts = ts;
 		if (!dialogue_keep(d, it))
@@ -852,8 +853,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	case SMTP_CMD_AUTH:
 	case SMTP_CMD_AUTH_RESPONSE:
 		if (d->auth != NULL && r->code != 334)
-			d->auth->result = cls == 2 ? DLG_AUTH_SUCCESS :
-			    DLG_AUTH_FAILURE;
+			d->auth->result =
+			    cls == 2 ? DLG_AUTH_SUCCESS : DLG_AUTH_FAILURE;
 		break;
 	default:
 		break;
@@ -877,15 +878,15 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	/* Client side: what was held is read as the likely case. */
 	if (ss->state == SMTP_STATE_WAIT)
 		wait_resolve(ss, NULL);
-	if ((ss->state == SMTP_STATE_COMMAND || ss->state == SMTP_STATE_AUTH)
-	    && linebuf_flush(&ss->cl, &line, &flags))
+	if ((ss->state == SMTP_STATE_COMMAND || ss->state == SMTP_STATE_AUTH) &&
+	    linebuf_flush(&ss->cl, &line, &flags))
 		client_line(ss, line, flags, ts);
 	if (ss->state == SMTP_STATE_DATA) {
 		dialogue_anomaly(ss->d, ANOMALY_DATA_INCOMPLETE);
 		if (ss->data != NULL) {
 			ss->data->bytes = ss->body.bytes + ss->body.line_len;
-			ss->data->lines = ss->body.lines +
-			    (ss->body.line_len > 0 ? 1 : 0);
+			ss->data->lines =
+			    ss->body.lines + (ss->body.line_len > 0 ? 1 : 0);
 		}
 	}
 	if (ss->state == SMTP_STATE_BDAT)

@@ -36,7 +36,7 @@
 
 struct stream_ctx {
 	struct smtp_session *ss;
-	gint64 last_ts;		/* last packet time of this session */
+	gint64 last_ts; /* last packet time of this session */
 };
 
 static struct {
@@ -45,16 +45,16 @@ static struct {
 	stream_emit_fn emit;
 	void *arg;
 	pcap_t *dead;
-	GHashTable *ctx;	/* struct tcp_stream * -> struct stream_ctx * */
-	GHashTable *syn;	/* struct tuple4 (as bytes) -> gint64 ts */
+	GHashTable *ctx; /* struct tcp_stream * -> struct stream_ctx * */
+	GHashTable *syn; /* struct tuple4 (as bytes) -> gint64 ts */
 	uint64_t seq;
-	gint64 now;		/* time of the packet being processed */
-	uint8_t buf[65536];	/* writable copy for libnids */
+	gint64 now;	    /* time of the packet being processed */
+	uint8_t buf[65536]; /* writable copy for libnids */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
-static void stream_end(struct tcp_stream *a, struct stream_ctx *c,
-    enum dlg_end why, gint64 ts);
+static void stream_end(
+    struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 
 static void
 stream_nids_warn(int type, int err, struct ip *iph, void *data)
@@ -101,8 +101,8 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
     stream_emit_fn emit, void *arg, GError **error)
 {
 	/* libnids keeps the pointer, so the array must outlive it. */
-	static struct nids_chksum_ctl no_checksums = { 0, 0, NIDS_DONT_CHKSUM,
-		0 };
+	static struct nids_chksum_ctl no_checksums = {
+	    0, 0, NIDS_DONT_CHKSUM, 0};
 
 	st.o = *o;
 	st.stats = stats;
@@ -130,14 +130,14 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	if (!o->verify_checksums)
 		nids_register_chksum_ctl(&no_checksums, 1);
 	if (!nids_init()) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-		    "libnids: %s", nids_errbuf);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnids: %s",
+		    nids_errbuf);
 		return FALSE;
 	}
 	nids_register_tcp(stream_tcp_cb);
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
-	st.syn = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-	    (GDestroyNotify)g_bytes_unref, g_free);
+	st.syn = g_hash_table_new_full(
+	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
 	return TRUE;
 }
 
@@ -164,8 +164,8 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	uint8_t flags;
 	gint64 *v;
 
-	if (len < 20 || (pkt[0] >> 4) != 4 || (hl = (size_t)(pkt[0] & 0xf) * 4)
-	    < 20 || len < hl) {
+	if (len < 20 || (pkt[0] >> 4) != 4 ||
+	    (hl = (size_t)(pkt[0] & 0xf) * 4) < 20 || len < hl) {
 		st.stats->undecodable++;
 		return false;
 	}
@@ -180,7 +180,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		st.stats->truncated++;
 		return false;
 	}
-	len = iplen;	/* drop link-layer padding */
+	len = iplen; /* drop link-layer padding */
 	if (pkt[9] != IPPROTO_TCP)
 		return false;
 	frag = (uint16_t)((pkt[6] << 8 | pkt[7]) & 0x3fff);
@@ -202,8 +202,8 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 			/* Frames need not be aligned: copy, never cast. */
 			memcpy(&saddr, pkt + 12, sizeof saddr);
 			memcpy(&daddr, pkt + 16, sizeof daddr);
-			g_hash_table_replace(st.syn,
-			    tuple_key(saddr, daddr, sport, dport), v);
+			g_hash_table_replace(
+			    st.syn, tuple_key(saddr, daddr, sport, dport), v);
 		}
 	}
 	memcpy(st.buf, pkt, len);
@@ -246,8 +246,8 @@ stream_begin(struct tcp_stream *a)
 	c->ss = smtp_session_new();
 	d = smtp_session_dialogue(c->ss);
 	d->seq = ++st.seq;
-	key = tuple_key(a->addr.saddr, a->addr.daddr, a->addr.source,
-	    a->addr.dest);
+	key = tuple_key(
+	    a->addr.saddr, a->addr.daddr, a->addr.source, a->addr.dest);
 	syn = g_hash_table_lookup(st.syn, key);
 	d->ts_start = syn != NULL ? *syn : st.now;
 	g_hash_table_remove(st.syn, key);
@@ -259,8 +259,8 @@ stream_begin(struct tcp_stream *a)
 }
 
 static void
-stream_end(struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why,
-    gint64 ts)
+stream_end(
+    struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts)
 {
 	struct dialogue *d;
 
@@ -288,7 +288,7 @@ static bool
 closing(int state)
 {
 	return state == NIDS_FIN_SENT || state == NIDS_FIN_CONFIRMED ||
-	    state == TCP_CLOSING;
+	       state == TCP_CLOSING;
 }
 
 static void

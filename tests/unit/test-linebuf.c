@@ -26,8 +26,8 @@ frame(const char *in, size_t len, size_t step)
 			    (int)MIN(l.len, 8), l.p, f);
 	}
 	if (linebuf_flush(&lb, &l, &f))
-		g_string_append_printf(out, "%zu:%.*s|%u;", l.len,
-		    (int)MIN(l.len, 8), l.p, f);
+		g_string_append_printf(
+		    out, "%zu:%.*s|%u;", l.len, (int)MIN(l.len, 8), l.p, f);
 	linebuf_clear(&lb);
 	return g_string_free(out, FALSE);
 }
@@ -64,7 +64,7 @@ test_too_long(void)
 {
 	g_autofree char *in = NULL;
 	g_autofree char *want = NULL;
-	size_t n = LINEBUF_MAX + 100, steps[] = { 1, 7, 4096, 4097, 9000 };
+	size_t n = LINEBUF_MAX + 100, steps[] = {1, 7, 4096, 4097, 9000};
 	guint i;
 
 	g_test_summary("an over-long line is cut at the limit, the rest "
@@ -92,8 +92,8 @@ test_limit_edges(void)
 	memcpy(in + LINEBUF_MAX, "\r\n", 2);
 	for (step = 1; step < sizeof in; step += 509) {
 		g_autofree char *got = frame(in, LINEBUF_MAX + 2, step);
-		g_autofree char *want = g_strdup_printf("%d:yyyyyyyy|0;",
-		    LINEBUF_MAX);
+		g_autofree char *want =
+		    g_strdup_printf("%d:yyyyyyyy|0;", LINEBUF_MAX);
 
 		g_assert_cmpstr(got, ==, want);
 	}
@@ -101,8 +101,8 @@ test_limit_edges(void)
 	memcpy(in + LINEBUF_MAX + 1, "\n", 1);
 	for (step = 1; step < sizeof in; step += 509) {
 		g_autofree char *got = frame(in, LINEBUF_MAX + 2, step);
-		g_autofree char *want = g_strdup_printf("%d:yyyyyyyy|3;",
-		    LINEBUF_MAX);
+		g_autofree char *want =
+		    g_strdup_printf("%d:yyyyyyyy|3;", LINEBUF_MAX);
 
 		g_assert_cmpstr(got, ==, want);
 	}

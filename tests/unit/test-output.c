@@ -20,7 +20,9 @@ static void
 test_json_text(void)
 {
 	g_autofree char *a = output_json_text("caf\xc3\xa9", 5);
-	g_autofree char *b = output_json_text("x\xff" "y\0z", 5);
+	g_autofree char *b = output_json_text("x\xff"
+					      "y\0z",
+	    5);
 
 	g_test_summary("JSON strings are valid UTF-8: bad bytes become U+FFFD");
 	g_assert_cmpstr(a, ==, "caf\xc3\xa9");

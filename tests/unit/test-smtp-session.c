@@ -11,11 +11,20 @@
 
 struct chunk {
 	enum smtp_dir dir;
-	const char *data;	/* NUL-free text */
+	const char *data; /* NUL-free text */
 };
-#define C(s) { SMTP_DIR_CLIENT, s }
-#define S(s) { SMTP_DIR_SERVER, s }
-#define END { SMTP_DIR_CLIENT, NULL }
+#define C(s)                                                                   \
+	{                                                                      \
+		SMTP_DIR_CLIENT, s                                             \
+	}
+#define S(s)                                                                   \
+	{                                                                      \
+		SMTP_DIR_SERVER, s                                             \
+	}
+#define END                                                                    \
+	{                                                                      \
+		SMTP_DIR_CLIENT, NULL                                          \
+	}
 
 /* Feed chunk k split at split (0 = whole), others whole; bytewise feeds
  * every chunk one byte at a time. */
@@ -33,12 +42,12 @@ run(const struct chunk *t, int k, size_t split, gboolean bytewise)
 		len = strlen(t[n].data);
 		if (bytewise) {
 			for (i = 0; i < len; i++)
-				smtp_session_push(ss, t[n].dir, t[n].data + i,
-				    1, ts);
+				smtp_session_push(
+				    ss, t[n].dir, t[n].data + i, 1, ts);
 		} else if (n == k && split > 0 && split < len) {
 			smtp_session_push(ss, t[n].dir, t[n].data, split, ts);
-			smtp_session_push(ss, t[n].dir, t[n].data + split,
-			    len - split, ts);
+			smtp_session_push(
+			    ss, t[n].dir, t[n].data + split, len - split, ts);
 		} else
 			smtp_session_push(ss, t[n].dir, t[n].data, len, ts);
 	}
@@ -102,18 +111,15 @@ tx_at(const struct dialogue *d, guint i)
 static void
 test_pipelining(void)
 {
-	const struct chunk t[] = {
-		S("220 mx.example.com ESMTP\r\n"),
-		C("EHLO c.example.org\r\n"),
-		S("250-mx.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
-		C("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n"
-		  "RCPT TO:<v@example.net>\r\nDATA\r\n"),
-		S("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 <v@example.net>: "
-		  "Relay access denied\r\n354 go\r\n"),
-		C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
-		S("250 2.0.0 queued\r\n221 bye\r\n"),
-		END
-	};
+	const struct chunk t[] = {S("220 mx.example.com ESMTP\r\n"),
+	    C("EHLO c.example.org\r\n"),
+	    S("250-mx.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+	    C("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n"
+	      "RCPT TO:<v@example.net>\r\nDATA\r\n"),
+	    S("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 <v@example.net>: "
+	      "Relay access denied\r\n354 go\r\n"),
+	    C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
+	    S("250 2.0.0 queued\r\n221 bye\r\n"), END};
 	g_autoptr(dialogue_t) d = NULL;
 	const struct dlg_tx *tx;
 
@@ -133,28 +139,25 @@ test_pipelining(void)
 	g_assert_cmpuint(tx->data->bytes, ==, 20);
 	g_assert_cmpuint(tx->data->lines, ==, 3);
 	g_assert_true(d->pipelining_offered);
-	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINING_NOT_ADVERTISED], ==,
-	    0);
+	g_assert_cmpuint(
+	    d->anomalies[ANOMALY_PIPELINING_NOT_ADVERTISED], ==, 0);
 }
 
 static void
 test_bdat(void)
 {
-	const struct chunk t[] = {
-		S("220 mx ESMTP\r\n"),
-		C("EHLO c\r\n"),
-		S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
-		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
-		S("250 ok\r\n250 ok\r\n"),
-		C("BDAT 9\r\nab\r\n.\r\nzzBDAT 3 LAST\r\nxyzMAIL FROM:<c@x>\r\n"),
-		S("250 9 bytes\r\n250 queued\r\n250 ok\r\n"),
-		END
-	};
+	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+	    S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+	    C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+	    S("250 ok\r\n250 ok\r\n"),
+	    C("BDAT 9\r\nab\r\n.\r\nzzBDAT 3 LAST\r\nxyzMAIL FROM:<c@x>\r\n"),
+	    S("250 9 bytes\r\n250 queued\r\n250 ok\r\n"), END};
 	g_autoptr(dialogue_t) d = NULL;
 	const struct dlg_tx *tx;
 
-	g_test_summary("BDAT chunks are binary: CRLF.CRLF inside is data; "
-		       "pipelined MAIL after BDAT LAST opens a new transaction");
+	g_test_summary(
+	    "BDAT chunks are binary: CRLF.CRLF inside is data; "
+	    "pipelined MAIL after BDAT LAST opens a new transaction");
 	d = check_splits(t);
 	g_assert_cmpuint(d->txs->len, ==, 2);
 	tx = tx_at(d, 0);
@@ -170,15 +173,11 @@ test_bdat(void)
 static void
 test_starttls(void)
 {
-	const struct chunk t[] = {
-		S("220 mx ESMTP\r\n"),
-		C("EHLO c\r\n"),
-		S("250-mx\r\n250 STARTTLS\r\n"),
-		C("STARTTLS\r\nMAIL FROM:<injected@x>\r\n"),
-		S("220 2.0.0 Ready to start TLS\r\n\x16\x03\x01"),
-		C("\x16\x03\x01\x02"),
-		END
-	};
+	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+	    S("250-mx\r\n250 STARTTLS\r\n"),
+	    C("STARTTLS\r\nMAIL FROM:<injected@x>\r\n"),
+	    S("220 2.0.0 Ready to start TLS\r\n\x16\x03\x01"),
+	    C("\x16\x03\x01\x02"), END};
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("after 220 to STARTTLS both sides are opaque; "
@@ -195,20 +194,14 @@ test_starttls(void)
 static void
 test_auth(void)
 {
-	const struct chunk t[] = {
-		S("220 mx ESMTP\r\n"),
-		C("EHLO c\r\n"),
-		S("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"),
-		C("AUTH LOGIN\r\n"),
-		S("334 VXNlcm5hbWU6\r\n"),
-		C("Ym9i\r\n"),			/* bob */
-		S("334 UGFzc3dvcmQ6\r\n"),
-		C("c2VjcmV0cGFzcw==\r\n"),	/* secretpass */
-		S("535 5.7.8 Error: authentication failed\r\n"),
-		C("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n"), /* alice/hunter2 */
-		S("235 2.7.0 Authentication successful\r\n"),
-		END
-	};
+	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+	    S("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"), C("AUTH LOGIN\r\n"),
+	    S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"), /* bob */
+	    S("334 UGFzc3dvcmQ6\r\n"),
+	    C("c2VjcmV0cGFzcw==\r\n"), /* secretpass */
+	    S("535 5.7.8 Error: authentication failed\r\n"),
+	    C("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n"), /* alice/hunter2 */
+	    S("235 2.7.0 Authentication successful\r\n"), END};
 	g_autoptr(dialogue_t) d = NULL;
 	g_autofree char *j = NULL;
 
@@ -228,19 +221,13 @@ test_auth(void)
 static void
 test_oddities(void)
 {
-	const struct chunk t[] = {
-		C("EHLO early\n"),
-		S("220 mx ESMTP\r\n250 mx\r\n"),
-		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
-		S("250 ok\r\n"),
-		S("250 ok\r\nthis is not a reply\r\n"),
-		C("DATA\r\n"),
-		S("354 go\r\n"),
-		C("line\n.\nstill body\r\n.\r\n"),
-		S("250 queued\r\n500 surprise\r\n421 4.4.2 timeout\r\n"),
-		C("NOOP\r\nQU"),
-		END
-	};
+	const struct chunk t[] = {C("EHLO early\n"),
+	    S("220 mx ESMTP\r\n250 mx\r\n"),
+	    C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"), S("250 ok\r\n"),
+	    S("250 ok\r\nthis is not a reply\r\n"), C("DATA\r\n"),
+	    S("354 go\r\n"), C("line\n.\nstill body\r\n.\r\n"),
+	    S("250 queued\r\n500 surprise\r\n421 4.4.2 timeout\r\n"),
+	    C("NOOP\r\nQU"), END};
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("pregreet, bare LF, a lone dot after a bare LF (SMTP "
@@ -263,20 +250,11 @@ test_oddities(void)
 static void
 test_data_rejected(void)
 {
-	const struct chunk t[] = {
-		S("220 mx\r\n"),
-		C("HELO c\r\n"),
-		S("250 mx\r\n"),
-		C("MAIL FROM:<a@x>\r\n"),
-		S("250 ok\r\n"),
-		C("RCPT TO:<v@y>\r\n"),
-		S("554 5.7.1 Relay access denied\r\n"),
-		C("DATA\r\n"),
-		S("554 5.5.1 Error: no valid recipients\r\n"),
-		C("RSET\r\nQUIT\r\n"),
-		S("250 2.0.0 Ok\r\n221 Bye\r\n"),
-		END
-	};
+	const struct chunk t[] = {S("220 mx\r\n"), C("HELO c\r\n"),
+	    S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+	    C("RCPT TO:<v@y>\r\n"), S("554 5.7.1 Relay access denied\r\n"),
+	    C("DATA\r\n"), S("554 5.5.1 Error: no valid recipients\r\n"),
+	    C("RSET\r\nQUIT\r\n"), S("250 2.0.0 Ok\r\n221 Bye\r\n"), END};
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("DATA refused: what follows is read as commands");
@@ -299,8 +277,8 @@ test_limits(void)
 	g_test_summary("a client that never stops is counted, not recorded");
 	smtp_session_push(ss, SMTP_DIR_SERVER, "220 mx\r\n", 8, 1);
 	for (i = 0; i < 3 * DLG_MAX_ITEMS; i++) {
-		smtp_session_push(ss, SMTP_DIR_CLIENT, "RCPT TO:<a@b>\r\n", 15,
-		    2);
+		smtp_session_push(
+		    ss, SMTP_DIR_CLIENT, "RCPT TO:<a@b>\r\n", 15, 2);
 		smtp_session_push(ss, SMTP_DIR_SERVER, "250 ok\r\n", 8, 3);
 	}
 	d = smtp_session_finish(ss, 4);
@@ -313,17 +291,17 @@ test_limits(void)
 static void
 test_random(void)
 {
-	static const char *const client[] = { "EHLO x\r\n", "MAIL FROM:<a@b>\r\n",
-		"RCPT TO:<c@d>\r\n", "DATA\r\n", "body\r\n", ".\r\n",
-		"\n.\n", "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT x\r\n",
-		"AUTH PLAIN\r\n", "AUTH LOGIN dXNlcg==\r\n", "*\r\n",
-		"STARTTLS\r\n", "RSET\r\n", "QUIT\r\n", "\x16\x03", "\r",
-		"\n", "\xff\xfe", "MAIL FROM:<\"q>\"@x> P=1\r\n" };
-	static const char *const server[] = { "220 mx\r\n", "250 ok\r\n",
-		"250-a\r\n", "354 go\r\n", "334 VXNlcm5hbWU6\r\n",
-		"235 2.7.0 ok\r\n", "535 5.7.8 no\r\n", "220 go TLS\r\n",
-		"554 5.7.1 denied\r\n", "421 bye\r\n", "junk\r\n", "\r\n",
-		"25", "0 ok\r\n" };
+	static const char *const client[] = {"EHLO x\r\n",
+	    "MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n", "DATA\r\n", "body\r\n",
+	    ".\r\n", "\n.\n", "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT x\r\n",
+	    "AUTH PLAIN\r\n", "AUTH LOGIN dXNlcg==\r\n", "*\r\n",
+	    "STARTTLS\r\n", "RSET\r\n", "QUIT\r\n", "\x16\x03", "\r", "\n",
+	    "\xff\xfe", "MAIL FROM:<\"q>\"@x> P=1\r\n"};
+	static const char *const server[] = {"220 mx\r\n", "250 ok\r\n",
+	    "250-a\r\n", "354 go\r\n", "334 VXNlcm5hbWU6\r\n",
+	    "235 2.7.0 ok\r\n", "535 5.7.8 no\r\n", "220 go TLS\r\n",
+	    "554 5.7.1 denied\r\n", "421 bye\r\n", "junk\r\n", "\r\n", "25",
+	    "0 ok\r\n"};
 	struct chunk t[41];
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	guint32 seed;
@@ -341,11 +319,11 @@ test_random(void)
 			bool cl = g_rand_boolean(r);
 
 			for (k = 0; k < m; k++)
-				g_string_append(g, cl ?
-				    client[g_rand_int_range(r, 0,
-					G_N_ELEMENTS(client))] :
-				    server[g_rand_int_range(r, 0,
-					G_N_ELEMENTS(server))]);
+				g_string_append(
+				    g, cl ? client[g_rand_int_range(
+						r, 0, G_N_ELEMENTS(client))]
+					  : server[g_rand_int_range(
+						r, 0, G_N_ELEMENTS(server))]);
 			t[i].dir = cl ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 			t[i].data = g->str;
 			g_ptr_array_add(keep, g_string_free(g, FALSE));
