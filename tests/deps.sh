@@ -1,17 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian 12 packages relayscope needs, only those missing.
-#   sh tests/deps.sh            build and test (make, make check)
+#   sh tests/deps.sh            build and run (make, make demo)
+#   sh tests/deps.sh test       also what make check starts (Postfix for
+#                               the live-capture test)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
-#                               (Postfix, swaks, tcpdump, dnsmasq, ...)
+#                               (swaks, tcpdump, dnsmasq, Cyrus SASL, ...)
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
-libjson-glib-dev python3 util-linux postfix iproute2"
-if [ "${1:-}" = recipes ]; then
-	pkgs="$pkgs postfix swaks tcpdump dnsmasq-base sasl2-bin
-libsasl2-modules libsasl2-modules-db openssl iproute2"
-fi
+libjson-glib-dev"
+case "${1:-}" in
+'') ;;
+test) pkgs="$pkgs python3 util-linux postfix iproute2" ;;
+recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump
+dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl" ;;
+*) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -4,12 +4,12 @@
 # only on a loopback nobody else sees): relayscope -i lo sees one finished
 # session and one still open; SIGINT stops it cleanly, exit 0, and the open
 # session is reported as capture-ended.  Then -c N stops by itself.
-# Prints "live: N passed, N failed".  Needs root and Postfix (tests/deps.sh).
+# Prints "live: N passed, N failed".  Needs root and Postfix (sh tests/deps.sh test).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${RS_IN_NS:-}" != 1 ]; then
 	if [ "$(id -u)" != 0 ] || ! command -v postfix >/dev/null; then
-		echo "live: needs root and postfix (sh tests/deps.sh)"
+		echo "live: needs root and postfix (sh tests/deps.sh test)"
 		echo "live: 0 passed, 1 failed"
 		exit 1
 	fi
