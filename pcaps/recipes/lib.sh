@@ -205,6 +205,17 @@ rs_capture_stop() {
 	echo "$0: wrote $OUT ($(stat -c %s "$OUT") bytes)"
 }
 
+# The common start of a Postfix recipe: loopback, DNS, a private Postfix
+# (arguments: main.cf settings, as for rs_postfix_config), tcpdump on the
+# SMTP ports.
+rs_record_postfix() {
+	rs_setup_net
+	rs_start_dns
+	rs_postfix_config "$@"
+	rs_postfix_start
+	rs_capture_start 'tcp port 25 or tcp port 587'
+}
+
 # The scripted client for what swaks cannot do (RSET, several
 # transactions, BDAT).  Arguments: see smtp-client.py --help.
 rs_client() {

@@ -4,11 +4,7 @@
 # transaction with a single BDAT LAST, and pipelined MAIL/RCPT (scripted).
 . "$(dirname "$0")/lib.sh"
 rs_enter_namespace "$@"
-rs_setup_net
-rs_start_dns
-rs_postfix_config
-rs_postfix_start
-rs_capture_start 'tcp port 25 or tcp port 587'
+rs_record_postfix
 rs_client --source 127.0.0.2 \
     'EHLO client.example.org' \
     'MAIL FROM:<sender@example.org>' 'RCPT TO:<alice@example.com>' \

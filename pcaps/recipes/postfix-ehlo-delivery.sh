@@ -3,11 +3,7 @@
 # Postfix, EHLO and one normal delivery to a local recipient (swaks).
 . "$(dirname "$0")/lib.sh"
 rs_enter_namespace "$@"
-rs_setup_net
-rs_start_dns
-rs_postfix_config
-rs_postfix_start
-rs_capture_start 'tcp port 25 or tcp port 587'
+rs_record_postfix
 swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
     --ehlo client.example.org --from sender@example.org \
     --to alice@example.com --header 'Subject: relayscope fixture' \

@@ -5,11 +5,7 @@
 # after DATA.  Delivery is impossible (every transport is discard:).
 . "$(dirname "$0")/lib.sh"
 rs_enter_namespace "$@"
-rs_setup_net
-rs_start_dns
-rs_postfix_config 'mynetworks = 0.0.0.0/0'
-rs_postfix_start
-rs_capture_start 'tcp port 25 or tcp port 587'
+rs_record_postfix 'mynetworks = 0.0.0.0/0'
 swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
     --ehlo client.example.org --from spammer@example.net \
     --to victim@example.org --header 'Subject: open relay' \

@@ -5,11 +5,7 @@
 # and a second delivery; NOOP, VRFY and HELP on the way.
 . "$(dirname "$0")/lib.sh"
 rs_enter_namespace "$@"
-rs_setup_net
-rs_start_dns
-rs_postfix_config
-rs_postfix_start
-rs_capture_start 'tcp port 25 or tcp port 587'
+rs_record_postfix
 rs_client --source 127.0.0.2 \
     'EHLO client.example.org' \
     'MAIL FROM:<first@example.org>' 'RCPT TO:<alice@example.com>' 'RSET' \
