@@ -35,7 +35,7 @@ UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
-.PHONY: all check check-unit check-golden check-errors demo clean lint \
+.PHONY: all check check-unit check-golden check-errors demo clean lint fuzz \
         update-golden deps
 all: relayscope
 
@@ -82,6 +82,16 @@ update-golden: relayscope
 # Analyse a shipped capture (the README's first command ends here).
 demo: relayscope
 	./relayscope pcaps/postfix-ehlo-delivery.pcap
+
+# libFuzzer on the SMTP machine (clang); FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 60
+fuzz:
+	mkdir -p $(BUILD)/fuzz-corpus
+	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+	    $(PKG_CFLAGS) -o $(BUILD)/fuzz-smtp-session \
+	    tests/fuzz/fuzz-smtp-session.c $(CORE_SRC) $(PKG_LIBS)
+	$(BUILD)/fuzz-smtp-session -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 $(BUILD)/fuzz-corpus
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c

@@ -32,14 +32,18 @@ for t in "$@"; do
 	add "$p" "$f"
 done
 if [ -z "$only" ]; then
-	for suite in tests/run-golden.sh tests/run-errors.sh tests/run-live.sh; do
-		out=$(sh "$suite" 2>&1)
+	for suite in tests/run-golden.sh tests/run-errors.sh tests/run-live.sh \
+	    "tests/mutate-captures.py ./relayscope 1 101"; do
+		case "$suite" in
+		*.py*) out=$(python3 $suite 2>&1) ;;
+		*) out=$(sh "$suite" 2>&1) ;;
+		esac
 		printf '%s\n' "$out" | grep -v ': [0-9]* passed, [0-9]* failed$'
 		line=$(printf '%s\n' "$out" | tail -1)
 		p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 		f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 		[ -n "$p" ] || { p=0; f=1; echo "$suite: no result line"; }
-		echo "$(basename "$suite" .sh): $p ok, $f not ok"
+		echo "$(basename "${suite%% *}" .sh): $p ok, $f not ok"
 		add "$p" "$f"
 	done
 fi

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fuzz-smtp-session.c: libFuzzer harness for the SMTP machine.  The input
+ * is a sequence of chunks: one control byte (bit 7: server side, bits 0-6:
+ * length) followed by that many bytes.  make fuzz builds and runs it. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "smtp_session.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct smtp_session *ss = smtp_session_new();
+	struct dialogue *d;
+	size_t i = 0, n;
+	char *j;
+
+	while (i < size) {
+		enum smtp_dir dir = (data[i] & 0x80) ? SMTP_DIR_SERVER :
+						       SMTP_DIR_CLIENT;
+
+		n = data[i] & 0x7f;
+		i++;
+		if (n > size - i)
+			n = size - i;
+		smtp_session_push(ss, dir, (const char *)data + i, n,
+		    (gint64)i);
+		i += n;
+	}
+	d = smtp_session_finish(ss, (gint64)size);
+	j = output_json_session(d);
+	g_free(j);
+	j = output_text_session(&(struct output_opts) { 0 }, d);
+	g_free(j);
+	dialogue_free(d);
+	return 0;
+}
