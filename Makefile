@@ -35,7 +35,7 @@ UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
-.PHONY: all check check-unit check-golden check-errors demo clean lint fuzz \
+.PHONY: all check check-unit check-golden check-errors demo clean lint fuzz bench \
         update-golden deps
 all: relayscope
 
@@ -82,6 +82,10 @@ update-golden: relayscope
 # Analyse a shipped capture (the README's first command ends here).
 demo: relayscope
 	./relayscope pcaps/postfix-ehlo-delivery.pcap
+
+# Speed and memory, as ratios against a baseline of the same run.
+bench: relayscope
+	@sh tests/bench/run-bench.sh
 
 # libFuzzer on the SMTP machine (clang); FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60
