@@ -13,18 +13,16 @@ options_parse_ports(const char *list, uint8_t *ports, GError **error)
 	g_auto(GStrv) v = NULL;
 	guint64 n;
 	int i;
-	char *end;
 
 	memset(ports, 0, 65536);
 	v = g_strsplit(list, ",", -1);
 	for (i = 0; v[i] != NULL; i++) {
 		g_strstrip(v[i]);
 		if (!g_ascii_string_to_unsigned(v[i], 10, 1, 65535, &n, NULL)) {
-			end = v[i];
 			g_set_error(error, G_OPTION_ERROR,
 			    G_OPTION_ERROR_BAD_VALUE,
 			    "--ports: \"%s\" is not a port number (1-65535)",
-			    end);
+			    v[i]);
 			return FALSE;
 		}
 		ports[n] = 1;

@@ -219,9 +219,28 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	return g_string_free(s, FALSE);
 }
 
+/* " (name N, name N)" for the non-zero counts; nothing if all are zero. */
+static void
+append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
+{
+	const char *sep = " (";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] == 0)
+			continue;
+		g_string_append_printf(
+		    t, "%s%s %" G_GUINT64_FORMAT, sep, names[i], v[i]);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		g_string_append_c(t, ')');
+}
+
 char *
 output_text_summary(const struct output_opts *o, const struct run_stats *s)
 {
+	const char *names[(int)DLG_END_COUNT + (int)RS_NIDS_WARN_COUNT];
 	GString *t = g_string_sized_new(512);
 	uint64_t warn = 0;
 	guint i;
@@ -253,18 +272,9 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    s->pcap_drops);
 	g_string_append_printf(
 	    t, "\n  sessions: %" G_GUINT64_FORMAT, s->sessions);
-	if (s->sessions > 0) {
-		const char *sep = " (";
-
-		for (e = 1; e < DLG_END_COUNT; e++) {
-			if (s->ends[e] == 0)
-				continue;
-			g_string_append_printf(t, "%s%s %" G_GUINT64_FORMAT,
-			    sep, dialogue_end_name(e), s->ends[e]);
-			sep = ", ";
-		}
-		g_string_append_c(t, ')');
-	}
+	for (e = 1; e < DLG_END_COUNT; e++)
+		names[e] = dialogue_end_name(e);
+	append_counts(t, s->ends + 1, names + 1, DLG_END_COUNT - 1);
 	g_string_append_printf(t,
 	    "\n  transactions: %" G_GUINT64_FORMAT
 	    "\n  recipients: %" G_GUINT64_FORMAT " (2xx %" G_GUINT64_FORMAT
@@ -276,18 +286,9 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		warn += s->nids_warn[e];
 	g_string_append_printf(
 	    t, "  libnids warnings: %" G_GUINT64_FORMAT, warn);
-	if (warn > 0) {
-		const char *sep = " (";
-
-		for (e = 0; e < RS_NIDS_WARN_COUNT; e++) {
-			if (s->nids_warn[e] == 0)
-				continue;
-			g_string_append_printf(t, "%s%s %" G_GUINT64_FORMAT,
-			    sep, output_nids_warn_name(e), s->nids_warn[e]);
-			sep = ", ";
-		}
-		g_string_append_c(t, ')');
-	}
+	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
+		names[e] = output_nids_warn_name(e);
+	append_counts(t, s->nids_warn, names, RS_NIDS_WARN_COUNT);
 	g_string_append_c(t, '\n');
 	return g_string_free(t, FALSE);
 }
