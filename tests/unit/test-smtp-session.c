@@ -268,6 +268,28 @@ test_data_rejected(void)
 }
 
 static void
+test_refusing_greeting(void)
+{
+	const struct chunk t[] = {S("554-mx.example.com refuses service\r\n"
+				    "554 5.7.1 Your address is blocked\r\n"),
+	    C("EHLO c.example.org\r\n"), S("503 5.5.0 Error: no service\r\n"),
+	    C("QUIT\r\n"), S("221 2.0.0 Bye\r\n"),
+	    S("421 4.4.2 mx closing\r\n"), END};
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("a refusing multi-line greeting is the banner; a late "
+		       "421 is unsolicited but not an anomaly");
+	d = check_splits(t);
+	g_assert_cmpint(d->banner->reply->code, ==, 554);
+	g_assert_cmpstr(d->banner->reply->enhanced, ==, "5.7.1");
+	g_assert_cmpstr(d->banner->reply->text, ==,
+	    "mx.example.com refuses service\n5.7.1 Your address is blocked");
+	g_assert_cmpint(d->helo->reply->code, ==, 503);
+	g_assert_cmpuint(d->items->len, ==, 4);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+}
+
+static void
 test_limits(void)
 {
 	struct smtp_session *ss = smtp_session_new();
@@ -352,6 +374,8 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/oddities", test_oddities);
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
+	g_test_add_func(
+	    "/smtp/session/refusing-greeting", test_refusing_greeting);
 	g_test_add_func("/smtp/session/limits", test_limits);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
