@@ -15,7 +15,8 @@ import tempfile
 def main():
     binary, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     files = sorted(glob.glob("pcaps/postfix-*.pcap") +
-                   glob.glob("pcaps/exim-*.pcap"))
+                   glob.glob("pcaps/exim-*.pcap") +
+                   glob.glob("pcaps/opensmtpd-*.pcap"))
     ok = bad = 0
     with tempfile.NamedTemporaryFile(suffix=".pcap") as tmp:
         for seed in range(first, last):

@@ -6,7 +6,8 @@
 # (sh tests/update-golden.sh) and review the diff.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-for r in "$here"/postfix-*.sh "$here"/exim-*.sh; do
+for r in "$here"/postfix-*.sh "$here"/exim-*.sh \
+    "$here"/opensmtpd-*.sh; do
 	sh "$r"
 done
 python3 "$here/craft-edge-cases.py"

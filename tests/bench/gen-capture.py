@@ -10,7 +10,7 @@ import heapq
 import struct
 import sys
 
-FIXTURES = ["postfix-ehlo-delivery", "postfix-pipelining", "postfix-rset-multi",
+FIXTURES = ["opensmtpd-relay-denied", "postfix-ehlo-delivery", "postfix-pipelining", "postfix-rset-multi",
             "postfix-bdat", "postfix-relay-denied-554", "postfix-auth-587",
             "exim-relay-denied", "postfix-starttls"]
 
