@@ -5,7 +5,7 @@
 
 static const char *const anomaly_names[ANOMALY_COUNT] = {
 #define ANOMALY_NAME(id, name) [ANOMALY_##id] = name,
-    ANOMALY_LIST(ANOMALY_NAME)
+	ANOMALY_LIST(ANOMALY_NAME)
 #undef ANOMALY_NAME
 };
 

@@ -9,7 +9,7 @@
 
 static const char *const dlg_end_names[DLG_END_COUNT] = {
 #define DLG_END_NAME(id, name) [DLG_END_##id] = name,
-    DLG_END_LIST(DLG_END_NAME)
+	DLG_END_LIST(DLG_END_NAME)
 #undef DLG_END_NAME
 };
 

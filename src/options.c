@@ -52,41 +52,43 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	GPtrArray *files;
 	int i;
 	const GOptionEntry entries[] = {
-	    {"read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
-		"Read a capture file (pcap or pcapng; - for standard "
-		"input); repeatable",
-		"FILE"},
-	    {"interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface,
-		"Capture live on an interface", "IFACE"},
-	    {"filter", 'f', 0, G_OPTION_ARG_STRING, &o->bpf,
-		"BPF filter for files and live capture", "EXPR"},
-	    {"count", 'c', 0, G_OPTION_ARG_INT64, &count,
-		"Stop after N packets", "N"},
-	    {"no-promisc", 0, 0, G_OPTION_ARG_NONE, &no_promisc,
-		"Do not put the interface in promiscuous mode", NULL},
-	    {"ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
-		"TCP server ports that carry SMTP (default " RS_DEFAULT_PORTS
-		")",
-		"LIST"},
-	    {"format", 'F', 0, G_OPTION_ARG_STRING, &format,
-		"Output format: text (default) or json", "FORMAT"},
-	    {"color", 0, 0, G_OPTION_ARG_STRING, &color,
-		"Colour: auto (default: on a terminal), always, never", "WHEN"},
-	    {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
-		"Drop packets with bad IP/TCP checksums (off by default: "
-		"loopback and offloaded captures carry bad ones)",
-		NULL},
-	    {"max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
-		"Size of the TCP stream table (default 65536)", "N"},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-		"Debug messages on standard error", NULL},
-	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-		"No warnings on standard error", NULL},
-	    {"version", 'V', 0, G_OPTION_ARG_NONE, &version,
-		"Print the version and exit", NULL},
-	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
-		"FILE..."},
-	    G_OPTION_ENTRY_NULL};
+		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
+		    "Read a capture file (pcap or pcapng; - for standard "
+		    "input); repeatable",
+		    "FILE" },
+		{ "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface,
+		    "Capture live on an interface", "IFACE" },
+		{ "filter", 'f', 0, G_OPTION_ARG_STRING, &o->bpf,
+		    "BPF filter for files and live capture", "EXPR" },
+		{ "count", 'c', 0, G_OPTION_ARG_INT64, &count,
+		    "Stop after N packets", "N" },
+		{ "no-promisc", 0, 0, G_OPTION_ARG_NONE, &no_promisc,
+		    "Do not put the interface in promiscuous mode", NULL },
+		{ "ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
+		    "TCP server ports that carry SMTP "
+		    "(default " RS_DEFAULT_PORTS ")",
+		    "LIST" },
+		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
+		    "Output format: text (default) or json", "FORMAT" },
+		{ "color", 0, 0, G_OPTION_ARG_STRING, &color,
+		    "Colour: auto (default: on a terminal), always, never",
+		    "WHEN" },
+		{ "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
+		    "Drop packets with bad IP/TCP checksums (off by default: "
+		    "loopback and offloaded captures carry bad ones)",
+		    NULL },
+		{ "max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
+		    "Size of the TCP stream table (default 65536)", "N" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		    "Debug messages on standard error", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+		    "No warnings on standard error", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+		    "Print the version and exit", NULL },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest,
+		    NULL, "FILE..." },
+		G_OPTION_ENTRY_NULL
+	};
 
 	*exit_now = FALSE;
 	ctx = g_option_context_new("[FILE...]");

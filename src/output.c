@@ -7,12 +7,12 @@
 #include "output.h"
 
 static const char *const nids_warn_names[RS_NIDS_WARN_COUNT] = {
-    [RS_NIDS_WARN_IP_HDR] = "ip-header",
-    [RS_NIDS_WARN_IP_OTHER] = "ip-other",
-    [RS_NIDS_WARN_TCP_HDR] = "tcp-header",
-    [RS_NIDS_WARN_TCP_BIGQUEUE] = "tcp-big-queue",
-    [RS_NIDS_WARN_TCP_TOOMUCH] = "tcp-too-many-streams",
-    [RS_NIDS_WARN_OTHER] = "other",
+	[RS_NIDS_WARN_IP_HDR] = "ip-header",
+	[RS_NIDS_WARN_IP_OTHER] = "ip-other",
+	[RS_NIDS_WARN_TCP_HDR] = "tcp-header",
+	[RS_NIDS_WARN_TCP_BIGQUEUE] = "tcp-big-queue",
+	[RS_NIDS_WARN_TCP_TOOMUCH] = "tcp-too-many-streams",
+	[RS_NIDS_WARN_OTHER] = "other",
 };
 
 const char *

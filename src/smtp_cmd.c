@@ -15,8 +15,8 @@ struct smtp_verb {
 };
 
 static const struct smtp_verb smtp_verbs[] = {
-#define SMTP_CMD_ROW(id, verb, arg) {verb, SMTP_CMD_##id, arg},
-    SMTP_CMD_LIST(SMTP_CMD_ROW)
+#define SMTP_CMD_ROW(id, verb, arg) { verb, SMTP_CMD_##id, arg },
+	SMTP_CMD_LIST(SMTP_CMD_ROW)
 #undef SMTP_CMD_ROW
 };
 

@@ -352,7 +352,7 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 {
 	struct dialogue *d = ss->d;
 	struct dlg_item *it;
-	struct strview mech, ir = {NULL, 0};
+	struct strview mech, ir = { NULL, 0 };
 	g_autofree char *shown = NULL;
 	size_t i;
 

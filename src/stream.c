@@ -101,8 +101,8 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
     stream_emit_fn emit, void *arg, GError **error)
 {
 	/* libnids keeps the pointer, so the array must outlive it. */
-	static struct nids_chksum_ctl no_checksums = {
-	    0, 0, NIDS_DONT_CHKSUM, 0};
+	static struct nids_chksum_ctl no_checksums = { 0, 0, NIDS_DONT_CHKSUM,
+		0 };
 
 	st.o = *o;
 	st.stats = stats;

@@ -19,21 +19,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *j;
 
 	while (i < size) {
-		enum smtp_dir dir = (data[i] & 0x80) ? SMTP_DIR_SERVER :
-						       SMTP_DIR_CLIENT;
+		enum smtp_dir dir =
+		    (data[i] & 0x80) ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
 
 		n = data[i] & 0x7f;
 		i++;
 		if (n > size - i)
 			n = size - i;
-		smtp_session_push(ss, dir, (const char *)data + i, n,
-		    (gint64)i);
+		smtp_session_push(
+		    ss, dir, (const char *)data + i, n, (gint64)i);
 		i += n;
 	}
 	d = smtp_session_finish(ss, (gint64)size);
 	j = output_json_session(d);
 	g_free(j);
-	j = output_text_session(&(struct output_opts) { 0 }, d);
+	j = output_text_session(&(struct output_opts){ 0 }, d);
 	g_free(j);
 	dialogue_free(d);
 	return 0;

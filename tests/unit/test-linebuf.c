@@ -64,7 +64,7 @@ test_too_long(void)
 {
 	g_autofree char *in = NULL;
 	g_autofree char *want = NULL;
-	size_t n = LINEBUF_MAX + 100, steps[] = {1, 7, 4096, 4097, 9000};
+	size_t n = LINEBUF_MAX + 100, steps[] = { 1, 7, 4096, 4097, 9000 };
 	guint i;
 
 	g_test_summary("an over-long line is cut at the limit, the rest "

@@ -10,11 +10,11 @@ static void
 test_ethernet_tags(void)
 {
 	/* dst, src, 802.1ad, tag, 802.1Q, tag, 802.1Q, tag, IPv4 */
-	const uint8_t f[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x88, 0xa8, 0,
-	    1, 0x81, 0, 0, 2, 0x81, 0, 0, 3, 0x08, 0, 0x45};
-	const uint8_t v6[] = {
-	    0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x86, 0xdd, 0x60};
-	const uint8_t arp[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 6};
+	const uint8_t f[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x88, 0xa8, 0,
+		1, 0x81, 0, 0, 2, 0x81, 0, 0, 3, 0x08, 0, 0x45 };
+	const uint8_t v6[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x86, 0xdd,
+		0x60 };
+	const uint8_t arp[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 6 };
 	size_t off;
 
 	g_test_summary("Ethernet with any number of VLAN tags");
@@ -32,11 +32,11 @@ test_ethernet_tags(void)
 static void
 test_cooked_and_loop(void)
 {
-	uint8_t sll[17] = {0}, sll2[21] = {0};
-	const uint8_t null_le[] = {2, 0, 0, 0, 0x45};
-	const uint8_t null_be[] = {0, 0, 0, 2, 0x45};
-	const uint8_t loop6[] = {0, 0, 0, 24, 0x60};
-	const uint8_t raw[] = {0x45};
+	uint8_t sll[17] = { 0 }, sll2[21] = { 0 };
+	const uint8_t null_le[] = { 2, 0, 0, 0, 0x45 };
+	const uint8_t null_be[] = { 0, 0, 0, 2, 0x45 };
+	const uint8_t loop6[] = { 0, 0, 0, 24, 0x60 };
+	const uint8_t raw[] = { 0x45 };
 	size_t off;
 
 	g_test_summary("SLL, SLL2, NULL in both byte orders, LOOP, RAW");

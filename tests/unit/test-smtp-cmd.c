@@ -9,7 +9,7 @@
 static void
 parse(const char *line, struct smtp_cmd *c)
 {
-	struct strview v = {line, strlen(line)};
+	struct strview v = { line, strlen(line) };
 
 	smtp_cmd_parse(v, c);
 }

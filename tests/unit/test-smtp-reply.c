@@ -31,8 +31,8 @@ test_line(void)
 {
 	struct smtp_reply_line l;
 	struct strview v;
-	const char *bad[] = {
-	    "", "25", "hello", "250x", "650 ok", "2a0 x", "150 go"};
+	const char *bad[] = { "", "25", "hello", "250x", "650 ok", "2a0 x",
+		"150 go" };
 	guint i;
 
 	g_test_summary("reply line grammar (RFC 5321 4.2), code-only lines");
@@ -56,9 +56,9 @@ test_line(void)
 static void
 test_multiline(void)
 {
-	const char *lines[] = {
-	    "250-mx.example.com", "250-PIPELINING", "250 CHUNKING", NULL};
-	const char *mixed[] = {"250-a", "251 b", NULL};
+	const char *lines[] = { "250-mx.example.com", "250-PIPELINING",
+		"250 CHUNKING", NULL };
+	const char *mixed[] = { "250-a", "251 b", NULL };
 	struct smtp_reply *r;
 
 	g_test_summary("multi-line replies join without code prefixes");
@@ -80,22 +80,22 @@ test_enhanced(void)
 {
 	/* text, expected code ("" = none) */
 	const char *cases[][2] = {
-	    {"5.7.1 <v@example.org>: Relay access denied", "5.7.1"},
-	    {"4.7.1 <v@example.org>: Relay access denied", "4.7.1"},
-	    {"sorry, that domain isn't in my list of allowed rcpthosts "
-	     "(#5.7.1)",
-		"5.7.1"},
-	    {"#5.1.0 Address rejected", "5.1.0"},
-	    {"5.7.54 SMTP; Unable to relay recipient in non-accepted "
-	     "domain",
-		"5.7.54"},
-	    {"5.7.64 TenantAttribution; Relay Access Denied", "5.7.64"},
-	    {"relay not permitted", ""},
-	    {"Invalid recipient: <x@example.org>", ""},
-	    {"2.0.0 Ok: queued as 1234", "2.0.0"},
-	    {"version 5.7.1.2 here", ""},
-	    {"5.7.1234 too many digits", ""},
-	    {"1.2.3 wrong class", ""},
+		{ "5.7.1 <v@example.org>: Relay access denied", "5.7.1" },
+		{ "4.7.1 <v@example.org>: Relay access denied", "4.7.1" },
+		{ "sorry, that domain isn't in my list of allowed rcpthosts "
+		  "(#5.7.1)",
+		    "5.7.1" },
+		{ "#5.1.0 Address rejected", "5.1.0" },
+		{ "5.7.54 SMTP; Unable to relay recipient in non-accepted "
+		  "domain",
+		    "5.7.54" },
+		{ "5.7.64 TenantAttribution; Relay Access Denied", "5.7.64" },
+		{ "relay not permitted", "" },
+		{ "Invalid recipient: <x@example.org>", "" },
+		{ "2.0.0 Ok: queued as 1234", "2.0.0" },
+		{ "version 5.7.1.2 here", "" },
+		{ "5.7.1234 too many digits", "" },
+		{ "1.2.3 wrong class", "" },
 	};
 	char out[16];
 	guint i;
@@ -113,8 +113,9 @@ test_enhanced(void)
 static void
 test_enhanced_later_line(void)
 {
-	const char *lines[] = {"550-Our system has detected",
-	    "550-5.7.1 that this message is", "550 5.7.1 unsolicited", NULL};
+	const char *lines[] = { "550-Our system has detected",
+		"550-5.7.1 that this message is", "550 5.7.1 unsolicited",
+		NULL };
 	struct smtp_reply *r = assemble(lines);
 
 	g_test_summary("an enhanced code leading a later line is found");

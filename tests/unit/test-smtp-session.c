@@ -111,15 +111,15 @@ tx_at(const struct dialogue *d, guint i)
 static void
 test_pipelining(void)
 {
-	const struct chunk t[] = {S("220 mx.example.com ESMTP\r\n"),
-	    C("EHLO c.example.org\r\n"),
-	    S("250-mx.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
-	    C("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n"
-	      "RCPT TO:<v@example.net>\r\nDATA\r\n"),
-	    S("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 <v@example.net>: "
-	      "Relay access denied\r\n354 go\r\n"),
-	    C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
-	    S("250 2.0.0 queued\r\n221 bye\r\n"), END};
+	const struct chunk t[] = { S("220 mx.example.com ESMTP\r\n"),
+		C("EHLO c.example.org\r\n"),
+		S("250-mx.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n"
+		  "RCPT TO:<v@example.net>\r\nDATA\r\n"),
+		S("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 <v@example.net>: "
+		  "Relay access denied\r\n354 go\r\n"),
+		C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
+		S("250 2.0.0 queued\r\n221 bye\r\n"), END };
 	g_autoptr(dialogue_t) d = NULL;
 	const struct dlg_tx *tx;
 
@@ -146,12 +146,13 @@ test_pipelining(void)
 static void
 test_bdat(void)
 {
-	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
-	    S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
-	    C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
-	    S("250 ok\r\n250 ok\r\n"),
-	    C("BDAT 9\r\nab\r\n.\r\nzzBDAT 3 LAST\r\nxyzMAIL FROM:<c@x>\r\n"),
-	    S("250 9 bytes\r\n250 queued\r\n250 ok\r\n"), END};
+	const struct chunk t[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+		S("250 ok\r\n250 ok\r\n"),
+		C("BDAT 9\r\nab\r\n.\r\nzzBDAT 3 LAST\r\nxyzMAIL "
+		  "FROM:<c@x>\r\n"),
+		S("250 9 bytes\r\n250 queued\r\n250 ok\r\n"), END };
 	g_autoptr(dialogue_t) d = NULL;
 	const struct dlg_tx *tx;
 
@@ -173,11 +174,11 @@ test_bdat(void)
 static void
 test_starttls(void)
 {
-	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
-	    S("250-mx\r\n250 STARTTLS\r\n"),
-	    C("STARTTLS\r\nMAIL FROM:<injected@x>\r\n"),
-	    S("220 2.0.0 Ready to start TLS\r\n\x16\x03\x01"),
-	    C("\x16\x03\x01\x02"), END};
+	const struct chunk t[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 STARTTLS\r\n"),
+		C("STARTTLS\r\nMAIL FROM:<injected@x>\r\n"),
+		S("220 2.0.0 Ready to start TLS\r\n\x16\x03\x01"),
+		C("\x16\x03\x01\x02"), END };
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("after 220 to STARTTLS both sides are opaque; "
@@ -194,14 +195,14 @@ test_starttls(void)
 static void
 test_auth(void)
 {
-	const struct chunk t[] = {S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
-	    S("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"), C("AUTH LOGIN\r\n"),
-	    S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"), /* bob */
-	    S("334 UGFzc3dvcmQ6\r\n"),
-	    C("c2VjcmV0cGFzcw==\r\n"), /* secretpass */
-	    S("535 5.7.8 Error: authentication failed\r\n"),
-	    C("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n"), /* alice/hunter2 */
-	    S("235 2.7.0 Authentication successful\r\n"), END};
+	const struct chunk t[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"), C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"), /* bob */
+		S("334 UGFzc3dvcmQ6\r\n"),
+		C("c2VjcmV0cGFzcw==\r\n"), /* secretpass */
+		S("535 5.7.8 Error: authentication failed\r\n"),
+		C("AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n"), /* alice/hunter2 */
+		S("235 2.7.0 Authentication successful\r\n"), END };
 	g_autoptr(dialogue_t) d = NULL;
 	g_autofree char *j = NULL;
 
@@ -221,13 +222,13 @@ test_auth(void)
 static void
 test_oddities(void)
 {
-	const struct chunk t[] = {C("EHLO early\n"),
-	    S("220 mx ESMTP\r\n250 mx\r\n"),
-	    C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"), S("250 ok\r\n"),
-	    S("250 ok\r\nthis is not a reply\r\n"), C("DATA\r\n"),
-	    S("354 go\r\n"), C("line\n.\nstill body\r\n.\r\n"),
-	    S("250 queued\r\n500 surprise\r\n421 4.4.2 timeout\r\n"),
-	    C("NOOP\r\nQU"), END};
+	const struct chunk t[] = { C("EHLO early\n"),
+		S("220 mx ESMTP\r\n250 mx\r\n"),
+		C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"), S("250 ok\r\n"),
+		S("250 ok\r\nthis is not a reply\r\n"), C("DATA\r\n"),
+		S("354 go\r\n"), C("line\n.\nstill body\r\n.\r\n"),
+		S("250 queued\r\n500 surprise\r\n421 4.4.2 timeout\r\n"),
+		C("NOOP\r\nQU"), END };
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("pregreet, bare LF, a lone dot after a bare LF (SMTP "
@@ -250,11 +251,11 @@ test_oddities(void)
 static void
 test_data_rejected(void)
 {
-	const struct chunk t[] = {S("220 mx\r\n"), C("HELO c\r\n"),
-	    S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
-	    C("RCPT TO:<v@y>\r\n"), S("554 5.7.1 Relay access denied\r\n"),
-	    C("DATA\r\n"), S("554 5.5.1 Error: no valid recipients\r\n"),
-	    C("RSET\r\nQUIT\r\n"), S("250 2.0.0 Ok\r\n221 Bye\r\n"), END};
+	const struct chunk t[] = { S("220 mx\r\n"), C("HELO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+		C("RCPT TO:<v@y>\r\n"), S("554 5.7.1 Relay access denied\r\n"),
+		C("DATA\r\n"), S("554 5.5.1 Error: no valid recipients\r\n"),
+		C("RSET\r\nQUIT\r\n"), S("250 2.0.0 Ok\r\n221 Bye\r\n"), END };
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("DATA refused: what follows is read as commands");
@@ -270,11 +271,11 @@ test_data_rejected(void)
 static void
 test_refusing_greeting(void)
 {
-	const struct chunk t[] = {S("554-mx.example.com refuses service\r\n"
-				    "554 5.7.1 Your address is blocked\r\n"),
-	    C("EHLO c.example.org\r\n"), S("503 5.5.0 Error: no service\r\n"),
-	    C("QUIT\r\n"), S("221 2.0.0 Bye\r\n"),
-	    S("421 4.4.2 mx closing\r\n"), END};
+	const struct chunk t[] = { S("554-mx.example.com refuses service\r\n"
+				     "554 5.7.1 Your address is blocked\r\n"),
+		C("EHLO c.example.org\r\n"),
+		S("503 5.5.0 Error: no service\r\n"), C("QUIT\r\n"),
+		S("221 2.0.0 Bye\r\n"), S("421 4.4.2 mx closing\r\n"), END };
 	g_autoptr(dialogue_t) d = NULL;
 
 	g_test_summary("a refusing multi-line greeting is the banner; a late "
@@ -313,17 +314,17 @@ test_limits(void)
 static void
 test_random(void)
 {
-	static const char *const client[] = {"EHLO x\r\n",
-	    "MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n", "DATA\r\n", "body\r\n",
-	    ".\r\n", "\n.\n", "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT x\r\n",
-	    "AUTH PLAIN\r\n", "AUTH LOGIN dXNlcg==\r\n", "*\r\n",
-	    "STARTTLS\r\n", "RSET\r\n", "QUIT\r\n", "\x16\x03", "\r", "\n",
-	    "\xff\xfe", "MAIL FROM:<\"q>\"@x> P=1\r\n"};
-	static const char *const server[] = {"220 mx\r\n", "250 ok\r\n",
-	    "250-a\r\n", "354 go\r\n", "334 VXNlcm5hbWU6\r\n",
-	    "235 2.7.0 ok\r\n", "535 5.7.8 no\r\n", "220 go TLS\r\n",
-	    "554 5.7.1 denied\r\n", "421 bye\r\n", "junk\r\n", "\r\n", "25",
-	    "0 ok\r\n"};
+	static const char *const client[] = { "EHLO x\r\n",
+		"MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n", "DATA\r\n",
+		"body\r\n", ".\r\n", "\n.\n", "BDAT 5\r\n", "BDAT 3 LAST\r\n",
+		"BDAT x\r\n", "AUTH PLAIN\r\n", "AUTH LOGIN dXNlcg==\r\n",
+		"*\r\n", "STARTTLS\r\n", "RSET\r\n", "QUIT\r\n", "\x16\x03",
+		"\r", "\n", "\xff\xfe", "MAIL FROM:<\"q>\"@x> P=1\r\n" };
+	static const char *const server[] = { "220 mx\r\n", "250 ok\r\n",
+		"250-a\r\n", "354 go\r\n", "334 VXNlcm5hbWU6\r\n",
+		"235 2.7.0 ok\r\n", "535 5.7.8 no\r\n", "220 go TLS\r\n",
+		"554 5.7.1 denied\r\n", "421 bye\r\n", "junk\r\n", "\r\n", "25",
+		"0 ok\r\n" };
 	struct chunk t[41];
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	guint32 seed;
