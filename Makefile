@@ -24,7 +24,8 @@ BUILD    := build
 # Modules that never see pcap or libnids (unit-testable with byte strings).
 CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
-            src/output_text.c src/output_json.c src/relay_texts.c
+            src/output_text.c src/output_json.c src/relay_texts.c \
+            src/address.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/capture.c src/stream.c src/options.c src/main.c
 
@@ -32,7 +33,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet \
-              relay-texts
+              relay-texts address
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
