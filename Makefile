@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap
+PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -25,7 +25,7 @@ BUILD    := build
 CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
             src/output_text.c src/output_json.c src/relay_texts.c \
-            src/address.c
+            src/address.c src/relay.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/capture.c src/stream.c src/options.c src/main.c
 
@@ -33,7 +33,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet \
-              relay-texts address
+              relay-texts address relay
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:

@@ -70,6 +70,13 @@ struct dlg_rcpt {
 	char *address;	       /* path without brackets; owned */
 	char *params;	       /* ESMTP parameters; owned, may be "" */
 	struct dlg_item *item; /* the RCPT command, owned by the dialogue */
+	/* Filled by relay_annotate() (relay.h); unset until then. */
+	int verdict;		  /* enum relay_verdict */
+	int local;		  /* 1 local, 0 not local, -1 unknown */
+	const char *local_source; /* static string, or NULL */
+	char *final_domain;	  /* where the mail would go; owned, or NULL */
+	unsigned tricks;	  /* ADDRESS_TRICK_* bits */
+	bool judged;		  /* the fields above are set */
 };
 
 struct dlg_data {

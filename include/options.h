@@ -27,6 +27,8 @@ struct rs_options {
 	enum rs_color color;
 	bool verify_checksums;
 	int max_streams;
+	char *local_domains; /* --local-domains, or NULL: infer */
+	char *trusted_nets;  /* --trusted-nets, or NULL */
 	int verbosity;
 };
 

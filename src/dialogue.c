@@ -120,6 +120,7 @@ dlg_rcpt_free(gpointer p)
 
 	g_free(r->address);
 	g_free(r->params);
+	g_free(r->final_domain);
 	g_free(r);
 }
 

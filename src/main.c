@@ -12,6 +12,7 @@
 #include "log.h"
 #include "options.h"
 #include "output.h"
+#include "relay.h"
 #include "stream.h"
 
 /* Finished records waiting for an earlier-started session to end, so that
@@ -23,6 +24,7 @@
 struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
+	const struct relay_policy *policy;
 	GTree *waiting; /* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
@@ -78,6 +80,7 @@ emit_session(struct dialogue *d, void *arg)
 	char *rec;
 	uint64_t *k;
 
+	relay_annotate(w->policy, d);
 	run_stats_add(w->stats, d);
 	rec = output_session(&w->oo, d);
 	if (d->seq < w->next_seq) {
@@ -125,6 +128,7 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *summary = NULL;
 	gboolean exit_now = FALSE, ok;
+	struct relay_policy *policy = NULL;
 
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
 		log_warnx("%s", error->message);
@@ -136,6 +140,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(o.verbosity);
+	if (!relay_policy_parse(
+		o.local_domains, o.trusted_nets, &policy, &error)) {
+		log_warnx("%s", error->message);
+		options_clear(&o);
+		return 2;
+	}
 
 	memset(&stats, 0, sizeof stats);
 	stats.files = g_ptr_array_new_with_free_func(g_free);
@@ -143,6 +153,7 @@ main(int argc, char **argv)
 	w.oo.format = o.format;
 	w.oo.color = use_color(&o);
 	w.stats = &stats;
+	w.policy = policy;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;
@@ -181,6 +192,7 @@ main(int argc, char **argv)
 		log_warnx("%s", error->message);
 
 	g_tree_destroy(w.waiting);
+	relay_policy_free(policy);
 	g_ptr_array_unref(stats.files);
 	options_clear(&o);
 	return ok ? 0 : 2;

@@ -79,6 +79,14 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    NULL },
 		{ "max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
 		    "Size of the TCP stream table (default 65536)", "N" },
+		{ "local-domains", 0, 0, G_OPTION_ARG_STRING, &o->local_domains,
+		    "Domains the servers accept mail for (and their "
+		    "subdomains); default: inferred from the capture",
+		    "LIST" },
+		{ "trusted-nets", 0, 0, G_OPTION_ARG_STRING, &o->trusted_nets,
+		    "Client networks the servers relay for "
+		    "(10.0.0.0/8,2001:db8::/32)",
+		    "LIST" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -175,5 +183,7 @@ options_clear(struct rs_options *o)
 	g_strfreev(o->files);
 	g_free(o->iface);
 	g_free(o->bpf);
+	g_free(o->local_domains);
+	g_free(o->trusted_nets);
 	memset(o, 0, sizeof *o);
 }

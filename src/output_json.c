@@ -6,7 +6,9 @@
 
 #include <json-glib/json-glib.h>
 
+#include "address.h"
 #include "output.h"
+#include "relay.h"
 
 static void
 add_text(JsonBuilder *b, const char *member, const char *p, size_t len)
@@ -185,6 +187,32 @@ add_data(JsonBuilder *b, const struct dlg_data *data)
 	json_builder_end_object(b);
 }
 
+/* The relay verdict of a recipient (relay.c). */
+static void
+add_verdict(JsonBuilder *b, const struct dlg_rcpt *r)
+{
+	g_auto(GStrv) tricks = NULL;
+	g_autofree char *names = NULL;
+	int i;
+
+	add_str(b, "verdict", relay_verdict_name(r->verdict));
+	json_builder_set_member_name(b, "local");
+	if (r->local < 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_boolean_value(b, r->local == 1);
+	add_str(b, "local_source", r->local_source);
+	add_str(b, "final_domain", r->final_domain);
+	json_builder_set_member_name(b, "tricks");
+	json_builder_begin_array(b);
+	names = address_tricks_names(r->tricks, ",");
+	tricks = g_strsplit(names, ",", -1);
+	for (i = 0; tricks[i] != NULL; i++)
+		if (tricks[i][0] != '\0')
+			json_builder_add_string_value(b, tricks[i]);
+	json_builder_end_array(b);
+}
+
 static void
 add_transactions(JsonBuilder *b, const struct dialogue *d)
 {
@@ -209,6 +237,8 @@ add_transactions(JsonBuilder *b, const struct dialogue *d)
 			add_str(b, "address", r->address);
 			add_item_reply(b, "reply", r->item);
 			add_params(b, "params", r->params);
+			if (r->judged)
+				add_verdict(b, r);
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);

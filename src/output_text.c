@@ -4,7 +4,9 @@
  * specified in docs/output-format.md and pinned by golden tests. */
 #include <string.h>
 
+#include "address.h"
 #include "output.h"
+#include "relay.h"
 
 #define COL_RESET "\033[0m"
 #define COL_BOLD "\033[1m"
@@ -84,9 +86,49 @@ print_no_reply(GString *s, const struct output_opts *o)
 	g_string_append_c(s, '\n');
 }
 
+static const char *
+source_phrase(const char *src)
+{
+	if (src == NULL)
+		return "no evidence";
+	if (strcmp(src, "config") == 0)
+		return "configured";
+	if (strcmp(src, "inferred:banner") == 0)
+		return "inferred from the banner";
+	if (strcmp(src, "inferred:ehlo") == 0)
+		return "inferred from the EHLO reply";
+	if (strcmp(src, "inferred:address-literal") == 0)
+		return "inferred from the server address";
+	return src;
+}
+
+/* " [verdict: domain not local, inferred from the banner; trick: x]" */
+static void
+print_verdict(GString *s, const struct output_opts *o, const struct dlg_rcpt *r)
+{
+	g_autofree char *tricks = NULL;
+
+	col(s, o, COL_BOLD);
+	g_string_append_printf(s, "  [%s: ", relay_verdict_name(r->verdict));
+	if (r->final_domain != NULL)
+		output_escape(s, r->final_domain, strlen(r->final_domain));
+	else
+		g_string_append(s, "no domain");
+	g_string_append_printf(s, " %s, %s",
+	    r->local == 1   ? "local"
+	    : r->local == 0 ? "not local"
+			    : "locality unknown",
+	    source_phrase(r->local_source));
+	if (r->tricks != 0) {
+		tricks = address_tricks_names(r->tricks, ", ");
+		g_string_append_printf(s, "; trick: %s", tricks);
+	}
+	g_string_append_c(s, ']');
+}
+
 static void
 print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
-    const struct dlg_item *it)
+    const struct dlg_item *it, const struct dlg_rcpt *rcpt)
 {
 	switch (it->kind) {
 	case DLG_ITEM_BANNER:
@@ -118,6 +160,8 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 			g_string_append(s, " [line cut]");
 		if (it->flags & DLG_F_UNTERMINATED)
 			g_string_append(s, " [no line end]");
+		if (rcpt != NULL && rcpt->judged)
+			print_verdict(s, o, rcpt);
 	}
 	col(s, o, COL_RESET);
 	g_string_append_c(s, '\n');
@@ -166,7 +210,8 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 {
 	GString *s = g_string_sized_new(1024);
 	gint64 dur = d->ts_end - d->ts_start;
-	guint i;
+	g_autoptr(GHashTable) rcpts = NULL;
+	guint i, j;
 
 	col(s, o, COL_BOLD);
 	g_string_append_printf(
@@ -182,8 +227,22 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	    (int)((dur % G_USEC_PER_SEC) / 1000), d->bytes_client,
 	    d->bytes_server);
 
-	for (i = 0; i < d->items->len; i++)
-		print_item(s, o, d, g_ptr_array_index(d->items, i));
+	/* Which recipient each RCPT item is, for its verdict. */
+	rcpts = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			struct dlg_rcpt *r = g_ptr_array_index(tx->rcpts, j);
+
+			g_hash_table_insert(rcpts, r->item, r);
+		}
+	}
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		print_item(s, o, d, it, g_hash_table_lookup(rcpts, it));
+	}
 	if (d->items_dropped > 0)
 		g_string_append_printf(s,
 		    "          [%u more items not kept: "

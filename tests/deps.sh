@@ -9,7 +9,7 @@
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
-libjson-glib-dev"
+libjson-glib-dev libpsl-dev publicsuffix"
 case "${1:-}" in
 '') ;;
 test) pkgs="$pkgs python3 util-linux postfix iproute2" ;;

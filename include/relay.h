@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* relay.h: per-recipient relay verdicts from a dialogue and a policy. */
+#ifndef RS_RELAY_H
+#define RS_RELAY_H
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "dialogue.h"
+
+#define RELAY_VERDICT_LIST(X)                                                  \
+	X(UNKNOWN, "unknown")                                                  \
+	X(LOCAL_ACCEPTED, "local-accepted")                                    \
+	X(RELAY_ACCEPTED_OPEN, "relay-accepted-open")                          \
+	X(RELAY_ACCEPTED_AUTH, "relay-accepted-auth")                          \
+	X(RELAY_ACCEPTED_TRUSTED, "relay-accepted-trusted")                    \
+	X(RELAY_DENIED, "relay-denied")                                        \
+	X(REJECTED_OTHER, "rejected-other")                                    \
+	X(TEMPFAIL, "tempfail")
+
+enum relay_verdict {
+#define RELAY_VERDICT_ENUM(id, name) RELAY_VERDICT_##id,
+	RELAY_VERDICT_LIST(RELAY_VERDICT_ENUM)
+#undef RELAY_VERDICT_ENUM
+	    RELAY_VERDICT_COUNT
+};
+
+/* Who is local, who is trusted.  Empty lists: infer from the capture. */
+struct relay_policy {
+	GPtrArray *local_domains; /* char *, lower case */
+	GPtrArray *trusted;	  /* GInetAddressMask * */
+};
+
+/* Parse "a.example,b.example" and "10.0.0.0/8,2001:db8::/32" into a
+ * policy (caller owns it).  FALSE with *error on a bad network. */
+gboolean relay_policy_parse(const char *domains, const char *nets,
+    struct relay_policy **out, GError **error);
+/* Free a policy (accepts NULL). */
+void relay_policy_free(struct relay_policy *p);
+/* Judge every recorded recipient of a dialogue, filling the verdict
+ * fields of struct dlg_rcpt. */
+void relay_annotate(const struct relay_policy *p, struct dialogue *d);
+/* The name of a verdict ("relay-denied"). */
+const char *relay_verdict_name(enum relay_verdict v);
+
+#endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-relay.c: the verdict table: (dialogue, policy) -> verdict. */
+#include <string.h>
+
+#include <glib.h>
+
+#include "relay.h"
+#include "smtp_session.h"
+
+/* Run a dialogue: greeting, EHLO, optional AUTH, MAIL, one RCPT with the
+ * given reply; judge it under the policy; return the recipient. */
+static struct dialogue *
+judged(const char *banner, const char *rcpt, const char *reply, bool auth,
+    const char *client, const struct relay_policy *p)
+{
+	struct smtp_session *ss = smtp_session_new();
+	struct dialogue *d;
+	g_autofree char *b = g_strdup_printf("220 %s\r\n", banner);
+	g_autofree char *r = g_strdup_printf("RCPT TO:<%s>\r\n", rcpt);
+	g_autofree char *rr = g_strdup_printf("%s\r\n", reply);
+
+#define PUSH(dir, str) smtp_session_push(ss, dir, str, strlen(str), ts++)
+	gint64 ts = 1;
+
+	PUSH(SMTP_DIR_SERVER, b);
+	PUSH(SMTP_DIR_CLIENT, "EHLO c.example.net\r\n");
+	PUSH(SMTP_DIR_SERVER, "250 ok\r\n");
+	if (auth) {
+		PUSH(SMTP_DIR_CLIENT, "AUTH PLAIN AGEAYg==\r\n");
+		PUSH(SMTP_DIR_SERVER, "235 2.7.0 ok\r\n");
+	}
+	PUSH(SMTP_DIR_CLIENT, "MAIL FROM:<s@example.net>\r\n");
+	PUSH(SMTP_DIR_SERVER, "250 ok\r\n");
+	PUSH(SMTP_DIR_CLIENT, r);
+	PUSH(SMTP_DIR_SERVER, rr);
+#undef PUSH
+	d = smtp_session_finish(ss, ts);
+	g_strlcpy(d->client.ip, client, sizeof d->client.ip);
+	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
+	relay_annotate(p, d);
+	return d;
+}
+
+static const struct dlg_rcpt *
+rcpt0(const struct dialogue *d)
+{
+	const struct dlg_tx *tx = g_ptr_array_index(d->txs, 0);
+
+	return g_ptr_array_index(tx->rcpts, 0);
+}
+
+struct vcase {
+	const char *banner, *rcpt, *reply;
+	bool auth;
+	const char *client;
+	int policy; /* 0 none, 1 local example.com, 2 trusted 10/8 */
+	const char *verdict;
+	int local;
+	const char *source;
+	unsigned tricks;
+};
+
+static const struct vcase vcases[] = {
+	{ "mx.example.com ESMTP", "a@example.com", "250 ok", false,
+	    "203.0.113.5", 0, "local-accepted", 1, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
+	    "203.0.113.5", 0, "local-accepted", 1, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v@example.org", "250 ok", false,
+	    "203.0.113.5", 0, "relay-accepted-open", 0, "inferred:banner", 0 },
+	{ "mx.example.co.uk ESMTP", "v@other.co.uk", "250 ok", false,
+	    "203.0.113.5", 0, "relay-accepted-open", 0, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v@example.org", "250 ok", true,
+	    "203.0.113.5", 0, "relay-accepted-auth", 0, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v@example.org", "250 ok", false, "10.1.2.3",
+	    2, "relay-accepted-trusted", 0, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v@example.org",
+	    "454 4.7.1 <v@example.org>: Relay access denied", false,
+	    "203.0.113.5", 0, "relay-denied", 0, "inferred:banner", 0 },
+	{ "mx3.example.com ESMTP OpenSMTPD", "v@example.org",
+	    "550 Invalid recipient: <v@example.org>", false, "203.0.113.5", 0,
+	    "relay-denied", 0, "inferred:banner", 0 },
+	{ "mx3.example.com ESMTP OpenSMTPD", "nobody@example.com",
+	    "550 Invalid recipient: <nobody@example.com>", false, "203.0.113.5",
+	    0, "rejected-other", 1, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v@example.org",
+	    "450 4.7.1 <c>: Helo command rejected: Host not found", false,
+	    "203.0.113.5", 0, "tempfail", 0, "inferred:banner", 0 },
+	{ "mx.example.com ESMTP", "v%example.org@mx.example.com", "250 ok",
+	    false, "203.0.113.5", 0, "relay-accepted-open", 0,
+	    "inferred:banner", 0x01 },
+	{ "mx.example.com ESMTP", "postmaster", "250 ok", false, "203.0.113.5",
+	    0, "local-accepted", 1, "no-domain", 0 },
+	{ "mx.example.com ESMTP", "a@[192.0.2.25]", "250 ok", false,
+	    "203.0.113.5", 0, "local-accepted", 1, "inferred:address-literal",
+	    0 },
+	{ "ESMTP ready", "v@example.org", "250 ok", false, "203.0.113.5", 0,
+	    "unknown", -1, NULL, 0 },
+	{ "mx.example.com ESMTP", "v@example.org", "250 ok", false,
+	    "203.0.113.5", 1, "relay-accepted-open", 0, "config", 0 },
+	{ "mx.elsewhere.net ESMTP", "a@example.com", "250 ok", false,
+	    "203.0.113.5", 1, "local-accepted", 1, "config", 0 },
+};
+
+static void
+test_verdicts(void)
+{
+	struct relay_policy *none = NULL, *local = NULL, *trusted = NULL;
+	const struct relay_policy *pol[3];
+	guint i;
+
+	g_test_summary("verdict per recipient from reply, locality, AUTH "
+		       "and trusted networks; inferred locality says so");
+	g_assert_true(relay_policy_parse(NULL, NULL, &none, NULL));
+	g_assert_true(relay_policy_parse("Example.COM", NULL, &local, NULL));
+	g_assert_true(relay_policy_parse(NULL, "10.0.0.0/8", &trusted, NULL));
+	pol[0] = none;
+	pol[1] = local;
+	pol[2] = trusted;
+	for (i = 0; i < G_N_ELEMENTS(vcases); i++) {
+		const struct vcase *c = &vcases[i];
+		g_autoptr(dialogue_t) d = judged(c->banner, c->rcpt, c->reply,
+		    c->auth, c->client, pol[c->policy]);
+		const struct dlg_rcpt *r = rcpt0(d);
+
+		if (strcmp(relay_verdict_name(r->verdict), c->verdict) != 0 ||
+		    r->local != c->local ||
+		    g_strcmp0(r->local_source, c->source) != 0 ||
+		    r->tricks != c->tricks)
+			g_error("case %u <%s> %s: got %s local=%d %s tricks=%u",
+			    i, c->rcpt, c->reply,
+			    relay_verdict_name(r->verdict), r->local,
+			    r->local_source, r->tricks);
+	}
+	relay_policy_free(none);
+	relay_policy_free(local);
+	relay_policy_free(trusted);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/relay/verdicts", test_verdicts);
+	return g_test_run();
+}
