@@ -131,6 +131,9 @@ struct dialogue {
 	struct dlg_auth *auth; /* the last AUTH attempt; owned */
 	unsigned auth_count;
 	GPtrArray *txs; /* struct dlg_tx *, owned */
+	/* struct relay_finding * (relay.h), owned; NULL until
+	 * relay_annotate() */
+	GPtrArray *findings;
 
 	unsigned anomalies[ANOMALY_COUNT];	     /* occurrences of each */
 	uint64_t bytes_client, bytes_server;	     /* all payload bytes */

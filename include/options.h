@@ -29,6 +29,7 @@ struct rs_options {
 	int max_streams;
 	char *local_domains; /* --local-domains, or NULL: infer */
 	char *trusted_nets;  /* --trusted-nets, or NULL */
+	unsigned fail_on;    /* --fail-on: bits 1 << enum relay_finding_kind */
 	int verbosity;
 };
 

@@ -26,6 +26,31 @@ enum relay_verdict {
 	    RELAY_VERDICT_COUNT
 };
 
+#define RELAY_FINDING_LIST(X)                                                  \
+	X(OPEN_RELAY, "open-relay")                                            \
+	X(RELAY_DENIED, "relay-denied")                                        \
+	X(RELAY_TRICK, "relay-trick")                                          \
+	X(AUTH_RELAY, "auth-relay")                                            \
+	X(AUTH_FAILED, "auth-failed")                                          \
+	X(CLEARTEXT_AUTH, "cleartext-auth")
+
+enum relay_finding_kind {
+#define RELAY_FINDING_ENUM(id, name) RELAY_FINDING_##id,
+	RELAY_FINDING_LIST(RELAY_FINDING_ENUM)
+#undef RELAY_FINDING_ENUM
+	    RELAY_FINDING_COUNT
+};
+
+/* A conclusion about a session, with what it rests on and what to do. */
+struct relay_finding {
+	enum relay_finding_kind kind;
+	const char *severity; /* "high", "medium", "low", "info" */
+	bool confirmed;	      /* open-relay: the message was accepted */
+	GPtrArray *rcpts;     /* char *, the recipients concerned; owned */
+	char *summary;	      /* one line; owned */
+	char *remedy;	      /* what an experienced admin would do; owned */
+};
+
 /* Who is local, who is trusted.  Empty lists: infer from the capture. */
 struct relay_policy {
 	GPtrArray *local_domains; /* char *, lower case */
@@ -39,8 +64,12 @@ gboolean relay_policy_parse(const char *domains, const char *nets,
 /* Free a policy (accepts NULL). */
 void relay_policy_free(struct relay_policy *p);
 /* Judge every recorded recipient of a dialogue, filling the verdict
- * fields of struct dlg_rcpt. */
+ * fields of struct dlg_rcpt, and set d->findings. */
 void relay_annotate(const struct relay_policy *p, struct dialogue *d);
+/* The name of a finding kind ("open-relay"). */
+const char *relay_finding_name(enum relay_finding_kind k);
+/* Look a finding kind up by name; -1 if there is none. */
+int relay_finding_lookup(const char *name);
 /* The name of a verdict ("relay-denied"). */
 const char *relay_verdict_name(enum relay_verdict v);
 

@@ -41,6 +41,8 @@ dialogue_free(struct dialogue *d)
 {
 	if (d == NULL)
 		return;
+	if (d->findings != NULL)
+		g_ptr_array_unref(d->findings);
 	g_ptr_array_unref(d->txs);
 	g_ptr_array_unref(d->items);
 	if (d->auth != NULL) {

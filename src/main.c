@@ -25,7 +25,9 @@ struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
 	const struct relay_policy *policy;
-	GTree *waiting; /* seq -> rendered record */
+	unsigned fail_on; /* finding kinds that make the exit status 1 */
+	bool failed;	  /* one of them occurred */
+	GTree *waiting;	  /* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
@@ -79,8 +81,16 @@ emit_session(struct dialogue *d, void *arg)
 	g_autoptr(dialogue_t) owned = d;
 	char *rec;
 	uint64_t *k;
+	guint i;
 
 	relay_annotate(w->policy, d);
+	for (i = 0; i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		if (w->fail_on & (1u << f->kind))
+			w->failed = true;
+	}
 	run_stats_add(w->stats, d);
 	rec = output_session(&w->oo, d);
 	if (d->seq < w->next_seq) {
@@ -154,6 +164,7 @@ main(int argc, char **argv)
 	w.oo.color = use_color(&o);
 	w.stats = &stats;
 	w.policy = policy;
+	w.fail_on = o.fail_on;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;
@@ -195,5 +206,7 @@ main(int argc, char **argv)
 	relay_policy_free(policy);
 	g_ptr_array_unref(stats.files);
 	options_clear(&o);
-	return ok ? 0 : 2;
+	if (!ok)
+		return 2;
+	return w.failed ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "relay.h"
 
 #define RS_VERSION "0.1.0"
 
@@ -45,6 +46,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	g_autofree char *ports = NULL;
 	g_autofree char *format = NULL;
 	g_autofree char *color = NULL;
+	g_autofree char *fail_on = NULL;
 	gint64 count = 0;
 	gboolean no_promisc = FALSE, verify = FALSE, version = FALSE;
 	gboolean verbose = FALSE, quiet = FALSE;
@@ -87,6 +89,11 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "Client networks the servers relay for "
 		    "(10.0.0.0/8,2001:db8::/32)",
 		    "LIST" },
+		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
+		    "Exit 1 when a finding of these kinds occurs (open-relay,"
+		    "relay-denied,relay-trick,auth-relay,auth-failed,"
+		    "cleartext-auth)",
+		    "KINDS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -105,8 +112,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	    "replies, transactions.");
 	g_option_context_set_description(ctx,
 	    "Several files are read as one continuous capture, in the order "
-	    "given.\nExit status: 0 success, 2 usage error or the input "
-	    "could not be read to its end.\nOutput formats: "
+	    "given.\nExit status: 0 success, 1 a --fail-on finding, 2 usage "
+	    "error or the input could not be read to its end.\nOutput formats: "
 	    "docs/output-format.md.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, error))
@@ -162,6 +169,24 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--format: \"%s\" is not text or json", format);
 		return FALSE;
+	}
+	if (fail_on != NULL) {
+		g_auto(GStrv) v = g_strsplit(fail_on, ",", -1);
+
+		for (i = 0; v[i] != NULL; i++) {
+			int k = relay_finding_lookup(g_strstrip(v[i]));
+
+			if (k < 0) {
+				g_set_error(error, G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "--fail-on: \"%s\" is not a finding "
+				    "(open-relay, relay-denied, relay-trick, "
+				    "auth-relay, auth-failed, cleartext-auth)",
+				    v[i]);
+				return FALSE;
+			}
+			o->fail_on |= 1u << k;
+		}
 	}
 	if (color == NULL || strcmp(color, "auto") == 0)
 		o->color = RS_COLOR_AUTO;

@@ -290,6 +290,38 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 	json_builder_end_array(b);
 }
 
+static void
+add_findings(JsonBuilder *b, const struct dialogue *d)
+{
+	guint i, j;
+
+	json_builder_set_member_name(b, "findings");
+	json_builder_begin_array(b);
+	for (i = 0; d->findings != NULL && i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		json_builder_begin_object(b);
+		add_str(b, "kind", relay_finding_name(f->kind));
+		add_str(b, "severity", f->severity);
+		if (f->kind == RELAY_FINDING_OPEN_RELAY)
+			add_bool(b, "confirmed", f->confirmed);
+		json_builder_set_member_name(b, "rcpts");
+		json_builder_begin_array(b);
+		for (j = 0; j < f->rcpts->len; j++) {
+			const char *r = g_ptr_array_index(f->rcpts, j);
+			g_autofree char *t = output_json_text(r, strlen(r));
+
+			json_builder_add_string_value(b, t);
+		}
+		json_builder_end_array(b);
+		add_str(b, "summary", f->summary);
+		add_str(b, "remedy", f->remedy);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 static char *
 generate(JsonBuilder *b)
 {
@@ -347,6 +379,7 @@ output_json_session(const struct dialogue *d)
 		if (d->anomalies[a] > 0)
 			add_int(b, anomaly_name(a), d->anomalies[a]);
 	json_builder_end_object(b);
+	add_findings(b, d);
 	add_bool(b, "truncated", d->frozen);
 	json_builder_end_object(b);
 	return generate(b);

@@ -205,6 +205,35 @@ print_anomalies(
 	}
 }
 
+static void
+print_findings(
+    GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	guint i;
+
+	for (i = 0; d->findings != NULL && i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		g_string_append(s, "  ");
+		col(s, o,
+		    strcmp(f->severity, "high") == 0	 ? COL_RED
+		    : strcmp(f->severity, "medium") == 0 ? COL_YELLOW
+							 : COL_BOLD);
+		g_string_append_printf(s, "finding: %s (%s%s)",
+		    relay_finding_name(f->kind), f->severity,
+		    f->kind != RELAY_FINDING_OPEN_RELAY ? ""
+		    : f->confirmed			? ", confirmed"
+							: ", not confirmed");
+		col(s, o, COL_RESET);
+		g_string_append(s, ": ");
+		output_escape(s, f->summary, strlen(f->summary));
+		g_string_append(s, "\n    remedy: ");
+		output_escape(s, f->remedy, strlen(f->remedy));
+		g_string_append_c(s, '\n');
+	}
+}
+
 char *
 output_text_session(const struct output_opts *o, const struct dialogue *d)
 {
@@ -273,6 +302,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	    "  transactions: %" G_GUINT64_FORMAT
 	    ", recipients: %" G_GUINT64_FORMAT "\n",
 	    d->tx_total, d->rcpt_total);
+	print_findings(s, o, d);
 	print_anomalies(s, o, d);
 	g_string_append_c(s, '\n');
 	return g_string_free(s, FALSE);

@@ -18,6 +18,8 @@
 #include "relay.h"
 #include "relay_texts.h"
 
+static GPtrArray *relay_findings(const struct dialogue *d);
+
 static const char *const verdict_names[RELAY_VERDICT_COUNT] = {
 #define RELAY_VERDICT_NAME(id, name) [RELAY_VERDICT_##id] = name,
 	RELAY_VERDICT_LIST(RELAY_VERDICT_NAME)
@@ -282,4 +284,265 @@ relay_annotate(const struct relay_policy *p, struct dialogue *d)
 			r->judged = true;
 		}
 	}
+	if (d->findings != NULL)
+		g_ptr_array_unref(d->findings);
+	d->findings = relay_findings(d);
+}
+
+/* ---- findings ---- */
+
+static const char *const finding_names[RELAY_FINDING_COUNT] = {
+#define RELAY_FINDING_NAME(id, name) [RELAY_FINDING_##id] = name,
+	RELAY_FINDING_LIST(RELAY_FINDING_NAME)
+#undef RELAY_FINDING_NAME
+};
+
+const char *
+relay_finding_name(enum relay_finding_kind k)
+{
+	return (unsigned)k < RELAY_FINDING_COUNT ? finding_names[k] : "?";
+}
+
+int
+relay_finding_lookup(const char *name)
+{
+	int k;
+
+	for (k = 0; k < RELAY_FINDING_COUNT; k++)
+		if (strcmp(finding_names[k], name) == 0)
+			return k;
+	return -1;
+}
+
+static void
+finding_free(gpointer p)
+{
+	struct relay_finding *f = p;
+
+	g_ptr_array_unref(f->rcpts);
+	g_free(f->summary);
+	g_free(f->remedy);
+	g_free(f);
+}
+
+static struct relay_finding *
+finding_new(enum relay_finding_kind k, const char *severity)
+{
+	struct relay_finding *f = g_new0(struct relay_finding, 1);
+
+	f->kind = k;
+	f->severity = severity;
+	f->rcpts = g_ptr_array_new_with_free_func(g_free);
+	return f;
+}
+
+/* The recipients of a dialogue that satisfy pick(), as a list; and
+ * whether any of their transactions had its message accepted. */
+static GPtrArray *
+collect(const struct dialogue *d, bool (*pick)(const struct dlg_rcpt *),
+    bool *accepted)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	guint i, j;
+
+	*accepted = false;
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+		bool hit = false;
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+
+			if (!pick(r))
+				continue;
+			g_ptr_array_add(out, g_strdup(r->address));
+			hit = true;
+		}
+		if (hit && tx->data != NULL && tx->data->end != NULL &&
+		    tx->data->end->reply != NULL &&
+		    smtp_reply_class(tx->data->end->reply->code) == 2)
+			*accepted = true;
+	}
+	return out;
+}
+
+static bool
+is_open(const struct dlg_rcpt *r)
+{
+	return r->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN;
+}
+
+static bool
+is_denied(const struct dlg_rcpt *r)
+{
+	return r->verdict == RELAY_VERDICT_RELAY_DENIED;
+}
+
+static bool
+is_auth_relay(const struct dlg_rcpt *r)
+{
+	return r->verdict == RELAY_VERDICT_RELAY_ACCEPTED_AUTH;
+}
+
+static bool
+is_trick_accepted(const struct dlg_rcpt *r)
+{
+	return r->tricks != 0 && r->item->reply != NULL &&
+	       smtp_reply_class(r->item->reply->code) == 2;
+}
+
+static bool
+is_trick_refused(const struct dlg_rcpt *r)
+{
+	return r->tricks != 0 && !is_trick_accepted(r);
+}
+
+static char *
+joined(GPtrArray *a)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < a->len && i < 5; i++)
+		g_string_append_printf(s, "%s%s", i > 0 ? ", " : "",
+		    (const char *)g_ptr_array_index(a, i));
+	if (a->len > 5)
+		g_string_append_printf(s, " and %u more", a->len - 5);
+	return g_string_free(s, FALSE);
+}
+
+static void
+add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
+    enum relay_finding_kind k, bool (*pick)(const struct dlg_rcpt *))
+{
+	struct relay_finding *f;
+	g_autoptr(GPtrArray) rc = NULL;
+	g_autofree char *list = NULL;
+	bool accepted;
+
+	rc = collect(d, pick, &accepted);
+	if (rc->len == 0)
+		return;
+	list = joined(rc);
+	switch (k) {
+	case RELAY_FINDING_OPEN_RELAY:
+		f = finding_new(k, "high");
+		f->confirmed = accepted;
+		f->summary = g_strdup_printf(
+		    "%s accepted mail from %s, which "
+		    "neither authenticated nor is trusted, for a domain it "
+		    "does not serve: %s%s",
+		    d->server.ip, d->client.ip, list,
+		    accepted ? "; the message was accepted after DATA"
+			     : " (accepted at RCPT; no message was accepted)");
+		f->remedy = g_strdup(
+		    "Anyone can send mail through this "
+		    "server. Relay only for authenticated clients and your "
+		    "own networks (Postfix: smtpd_relay_restrictions = "
+		    "permit_mynetworks, permit_sasl_authenticated, "
+		    "reject_unauth_destination, with a tight mynetworks; "
+		    "Exim: relay_from_hosts).");
+		break;
+	case RELAY_FINDING_RELAY_DENIED:
+		f = finding_new(k, "info");
+		f->summary = g_strdup_printf("%s refused to relay for %s: %s",
+		    d->server.ip, d->client.ip, list);
+		f->remedy = g_strdup_printf(
+		    "Servers grant relaying per "
+		    "client address. To send through this server, %s should "
+		    "authenticate (AUTH, ideally on port 587 over TLS), or "
+		    "the server's administrator can permit relaying from "
+		    "that one address (Postfix: add %s to mynetworks) - "
+		    "never for everyone.",
+		    d->client.ip, d->client.ip);
+		break;
+	case RELAY_FINDING_AUTH_RELAY:
+		f = finding_new(k, "info");
+		f->summary = g_strdup_printf("%s relayed for %s after AUTH as "
+					     "%s: %s",
+		    d->server.ip, d->client.ip,
+		    d->auth != NULL && d->auth->user != NULL ? d->auth->user
+							     : "(unknown user)",
+		    list);
+		f->remedy = g_strdup(
+		    "Normal authenticated submission; if the "
+		    "user did not send this, the account's password is "
+		    "compromised.");
+		break;
+	default:
+		f = finding_new(k, pick == is_trick_accepted ? "high" : "low");
+		f->summary =
+		    g_strdup_printf("%s tried relay tricks in "
+				    "recipient addresses, %s by %s: %s",
+			d->client.ip,
+			pick == is_trick_accepted ? "accepted" : "refused",
+			d->server.ip, list);
+		f->remedy = g_strdup(
+		    pick == is_trick_accepted
+			? "The server accepted an address that routes mail "
+			  "elsewhere. Turn off legacy routing (Postfix: "
+			  "allow_percent_hack = no, swap_bangpath = no, "
+			  "resolve_dequoted_address = no) and make sure the "
+			  "rewritten domain is checked for relaying."
+			: "Typical of open-relay probes (nmap "
+			  "smtp-open-relay); "
+			  "the server refused them. Nothing to fix on the "
+			  "server; the client deserves a look.");
+		break;
+	}
+	g_ptr_array_extend_and_steal(f->rcpts, g_steal_pointer(&rc));
+	g_ptr_array_add(out, f);
+}
+
+static void
+add_auth_findings(GPtrArray *out, const struct dialogue *d)
+{
+	struct relay_finding *f;
+	const char *m;
+	const char *user;
+
+	if (d->auth == NULL)
+		return;
+	m = d->auth->mechanism;
+	user = d->auth->user != NULL ? d->auth->user : "(unknown user)";
+	if (d->auth->result == DLG_AUTH_FAILURE) {
+		f = finding_new(RELAY_FINDING_AUTH_FAILED, "medium");
+		f->summary = g_strdup_printf("%s failed to authenticate to %s "
+					     "as %s (%s)",
+		    d->client.ip, d->server.ip, user, m);
+		f->remedy = g_strdup(
+		    "A wrong password, or password guessing "
+		    "when it repeats from one address; rate-limit failed "
+		    "AUTH (Postfix: smtpd_client_auth_rate_limit, "
+		    "fail2ban).");
+		g_ptr_array_add(out, f);
+	}
+	if (strcmp(m, "PLAIN") == 0 || strcmp(m, "LOGIN") == 0) {
+		/* Visible AUTH is cleartext: after STARTTLS nothing is. */
+		f = finding_new(RELAY_FINDING_CLEARTEXT_AUTH, "medium");
+		f->summary = g_strdup_printf(
+		    "%s sent AUTH %s to %s without "
+		    "TLS: the password of %s is readable in this capture",
+		    d->client.ip, m, d->server.ip, user);
+		f->remedy = g_strdup(
+		    "Offer AUTH only over TLS (Postfix: "
+		    "smtpd_tls_auth_only = yes; or port 465/587 with TLS "
+		    "required) and change the exposed password.");
+		g_ptr_array_add(out, f);
+	}
+}
+
+static GPtrArray *
+relay_findings(const struct dialogue *d)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(finding_free);
+
+	add_rcpt_finding(out, d, RELAY_FINDING_OPEN_RELAY, is_open);
+	add_rcpt_finding(out, d, RELAY_FINDING_RELAY_DENIED, is_denied);
+	add_rcpt_finding(out, d, RELAY_FINDING_RELAY_TRICK, is_trick_accepted);
+	add_rcpt_finding(out, d, RELAY_FINDING_RELAY_TRICK, is_trick_refused);
+	add_rcpt_finding(out, d, RELAY_FINDING_AUTH_RELAY, is_auth_relay);
+	add_auth_findings(out, d);
+	return out;
 }

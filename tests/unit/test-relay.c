@@ -136,10 +136,86 @@ test_verdicts(void)
 	relay_policy_free(trusted);
 }
 
+static const struct relay_finding *
+find(const struct dialogue *d, enum relay_finding_kind k)
+{
+	guint i;
+
+	for (i = 0; i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		if (f->kind == k)
+			return f;
+	}
+	return NULL;
+}
+
+static struct dialogue *
+open_relay_session(bool with_data, const char *rcpt)
+{
+	struct smtp_session *ss = smtp_session_new();
+	struct dialogue *d;
+	g_autofree char *r = g_strdup_printf("RCPT TO:<%s>\r\n", rcpt);
+	const char *steps[][2] = {
+		{ "S", "220 mx.example.com ESMTP\r\n" },
+		{ "C", "EHLO c\r\n" },
+		{ "S", "250 mx.example.com\r\n" },
+		{ "C", "MAIL FROM:<s@example.net>\r\n" },
+		{ "S", "250 ok\r\n" },
+		{ "C", r },
+		{ "S", "250 ok\r\n" },
+		{ "C", with_data ? "DATA\r\n" : "QUIT\r\n" },
+		{ "S", with_data ? "354 go\r\n" : "221 bye\r\n" },
+		{ "C", with_data ? "x\r\n.\r\n" : "" },
+		{ "S", with_data ? "250 queued\r\n" : "" },
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(steps); i++)
+		smtp_session_push(ss,
+		    steps[i][0][0] == 'C' ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER,
+		    steps[i][1], strlen(steps[i][1]), i + 1);
+	d = smtp_session_finish(ss, 100);
+	g_strlcpy(d->client.ip, "203.0.113.5", sizeof d->client.ip);
+	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
+	relay_annotate(NULL, d);
+	return d;
+}
+
+static void
+test_findings(void)
+{
+	g_autoptr(dialogue_t) rcpt_only =
+	    open_relay_session(false, "v@example.org");
+	g_autoptr(dialogue_t) data = open_relay_session(true, "v@example.org");
+	g_autoptr(dialogue_t) trick =
+	    open_relay_session(false, "v%example.org@mx.example.com");
+	const struct relay_finding *f;
+
+	g_test_summary("open-relay is confirmed only when the message was "
+		       "accepted; an accepted trick is high severity");
+	f = find(rcpt_only, RELAY_FINDING_OPEN_RELAY);
+	g_assert_nonnull(f);
+	g_assert_false(f->confirmed);
+	g_assert_cmpstr(f->severity, ==, "high");
+	f = find(data, RELAY_FINDING_OPEN_RELAY);
+	g_assert_nonnull(f);
+	g_assert_true(f->confirmed);
+	g_assert_cmpuint(f->rcpts->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(f->rcpts, 0), ==, "v@example.org");
+	f = find(trick, RELAY_FINDING_RELAY_TRICK);
+	g_assert_nonnull(f);
+	g_assert_cmpstr(f->severity, ==, "high");
+	g_assert_nonnull(find(trick, RELAY_FINDING_OPEN_RELAY));
+	g_assert_null(find(data, RELAY_FINDING_RELAY_DENIED));
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/relay/verdicts", test_verdicts);
+	g_test_add_func("/relay/findings", test_findings);
 	return g_test_run();
 }
