@@ -127,6 +127,8 @@ address_parse(const char *path, struct address *out)
 	size_t n;
 
 	memset(out, 0, sizeof *out);
+	if (path == NULL)
+		path = "";
 	if (path[0] == '@' && (colon = strchr(path, ':')) != NULL) {
 		/* "@hop1,@hop2:mailbox": the first hop receives it. */
 		out->tricks |= ADDRESS_TRICK_SOURCE_ROUTE;

@@ -336,7 +336,15 @@ tx_open(struct smtp_session *ss)
 static char *
 view_dup(struct strview v)
 {
-	return g_strndup(v.p, v.len);
+	return v.p != NULL ? g_strndup(v.p, v.len) : g_strdup("");
+}
+
+/* The path of MAIL/RCPT, or, when none could be parsed (a syntax error),
+ * the argument as the client sent it: never NULL. */
+static char *
+path_dup(const struct smtp_cmd *c)
+{
+	return view_dup(c->path.p != NULL ? c->path : c->arg);
 }
 
 static void
@@ -465,7 +473,7 @@ client_line(
 	case SMTP_CMD_MAIL:
 		tx_open(ss);
 		if (ss->tx != NULL && it->retained) {
-			ss->tx->mail_from = view_dup(c.path);
+			ss->tx->mail_from = path_dup(&c);
 			ss->tx->mail_params = view_dup(c.params);
 			ss->tx->mail = it;
 		}
@@ -479,7 +487,7 @@ client_line(
 		ss->tx_rcpts++;
 		if (ss->tx != NULL && it->retained) {
 			r = g_new0(struct dlg_rcpt, 1);
-			r->address = view_dup(c.path);
+			r->address = path_dup(&c);
 			r->params = view_dup(c.params);
 			r->item = it;
 			g_ptr_array_add(ss->tx->rcpts, r);

@@ -291,6 +291,28 @@ test_refusing_greeting(void)
 }
 
 static void
+test_malformed_paths(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"),
+		C("MAIL FROM\r\nRCPT TO\r\nRCPT TO:\r\n"),
+		S("501 syntax\r\n501 syntax\r\n501 syntax\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_tx *tx;
+	const struct dlg_rcpt *r;
+
+	g_test_bug("mutated capture: RCPT without a path left a NULL address");
+	g_test_summary("MAIL/RCPT without a path keep what the client sent");
+	d = check_splits(t);
+	tx = tx_at(d, 0);
+	g_assert_cmpstr(tx->mail_from, ==, "FROM");
+	r = g_ptr_array_index(tx->rcpts, 0);
+	g_assert_cmpstr(r->address, ==, "TO");
+	r = g_ptr_array_index(tx->rcpts, 1);
+	g_assert_cmpstr(r->address, ==, "");
+	g_assert_cmpuint(d->anomalies[ANOMALY_BAD_SYNTAX], ==, 3);
+}
+
+static void
 test_limits(void)
 {
 	struct smtp_session *ss = smtp_session_new();
@@ -377,6 +399,7 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
 	g_test_add_func(
 	    "/smtp/session/refusing-greeting", test_refusing_greeting);
+	g_test_add_func("/smtp/session/malformed-paths", test_malformed_paths);
 	g_test_add_func("/smtp/session/limits", test_limits);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
