@@ -28,6 +28,23 @@ enum rs_nids_warn {
 	RS_NIDS_WARN_COUNT
 };
 
+/* Limits of the per-server table: servers tracked, refused clients listed
+ * per server; past them, counts only. */
+#define RUN_MAX_SERVERS 4096
+#define RUN_MAX_REFUSED 64
+
+/* Relay activity of one server (ip:port) over the run. */
+struct server_stats {
+	struct rs_endpoint server;
+	uint64_t sessions;
+	uint64_t relay_attempts; /* recipients in non-local domains */
+	uint64_t accepted_open;	 /* relay-accepted-open recipients */
+	uint64_t confirmed;	 /* sessions with a confirmed open relay */
+	uint64_t denied;	 /* relay-denied recipients */
+	GPtrArray *refused;	 /* char *, clients refused, sorted */
+	uint64_t refused_more;	 /* refused clients not listed */
+};
+
 /* What the whole run saw; filled by capture, stream and main. */
 struct run_stats {
 	GPtrArray *files;     /* char *, names as given */
@@ -44,8 +61,17 @@ struct run_stats {
 	uint64_t rcpts;
 	uint64_t rcpt_class[6]; /* [2]..[5] by reply class; [0] no reply */
 	uint64_t nids_warn[RS_NIDS_WARN_COUNT];
-	bool incomplete; /* the run stopped on an error */
+	bool incomplete;	    /* the run stopped on an error */
+	GHashTable *servers;	    /* "ip|port" -> struct server_stats * */
+	uint64_t servers_untracked; /* sessions of servers past the limit */
 };
+
+/* Set up and free the parts of run_stats that allocate. */
+void run_stats_init(struct run_stats *s);
+void run_stats_clear(struct run_stats *s);
+/* The servers seen, sorted by address then port (borrowed pointers in a
+ * new array; caller frees the array). */
+GPtrArray *run_stats_servers(const struct run_stats *s);
 
 /* Options of the writers. */
 struct output_opts {

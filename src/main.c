@@ -157,8 +157,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	memset(&stats, 0, sizeof stats);
-	stats.files = g_ptr_array_new_with_free_func(g_free);
+	run_stats_init(&stats);
 	memset(&w, 0, sizeof w);
 	w.oo.format = o.format;
 	w.oo.color = use_color(&o);
@@ -204,7 +203,7 @@ main(int argc, char **argv)
 
 	g_tree_destroy(w.waiting);
 	relay_policy_free(policy);
-	g_ptr_array_unref(stats.files);
+	run_stats_clear(&stats);
 	options_clear(&o);
 	if (!ok)
 		return 2;

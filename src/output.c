@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "relay.h"
 
 static const char *const nids_warn_names[RS_NIDS_WARN_COUNT] = {
 	[RS_NIDS_WARN_IP_HDR] = "ip-header",
@@ -125,11 +126,130 @@ output_summary(const struct output_opts *o, const struct run_stats *s)
 	return output_text_summary(o, s);
 }
 
+static void
+server_stats_free(gpointer p)
+{
+	struct server_stats *v = p;
+
+	g_ptr_array_unref(v->refused);
+	g_free(v);
+}
+
+void
+run_stats_init(struct run_stats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->files = g_ptr_array_new_with_free_func(g_free);
+	s->servers = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, server_stats_free);
+}
+
+void
+run_stats_clear(struct run_stats *s)
+{
+	g_ptr_array_unref(s->files);
+	g_hash_table_destroy(s->servers);
+	memset(s, 0, sizeof *s);
+}
+
+static gint
+server_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct server_stats *x = *(struct server_stats *const *)a;
+	const struct server_stats *y = *(struct server_stats *const *)b;
+	int c = strcmp(x->server.ip, y->server.ip);
+
+	return c != 0 ? c : (int)x->server.port - (int)y->server.port;
+}
+
+GPtrArray *
+run_stats_servers(const struct run_stats *s)
+{
+	GPtrArray *a = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, s->servers);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(a, v);
+	g_ptr_array_sort(a, server_cmp);
+	return a;
+}
+
+static gint
+str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Count a session's relay activity under its server. */
+static void
+server_add(struct run_stats *s, const struct dialogue *d)
+{
+	g_autofree char *key =
+	    g_strdup_printf("%s|%u", d->server.ip, d->server.port);
+	struct server_stats *v = g_hash_table_lookup(s->servers, key);
+	bool refused = false;
+	guint i, j;
+
+	if (v == NULL) {
+		if (g_hash_table_size(s->servers) >= RUN_MAX_SERVERS) {
+			s->servers_untracked++;
+			return;
+		}
+		v = g_new0(struct server_stats, 1);
+		v->server = d->server;
+		v->refused = g_ptr_array_new_with_free_func(g_free);
+		g_hash_table_insert(s->servers, g_steal_pointer(&key), v);
+	}
+	v->sessions++;
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+
+			if (!r->judged)
+				continue;
+			if (r->local == 0)
+				v->relay_attempts++;
+			if (r->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN)
+				v->accepted_open++;
+			if (r->verdict == RELAY_VERDICT_RELAY_DENIED) {
+				v->denied++;
+				refused = true;
+			}
+		}
+	}
+	for (i = 0; d->findings != NULL && i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		if (f->kind == RELAY_FINDING_OPEN_RELAY && f->confirmed)
+			v->confirmed++;
+	}
+	if (refused) {
+		for (i = 0; i < v->refused->len; i++)
+			if (strcmp(g_ptr_array_index(v->refused, i),
+				d->client.ip) == 0)
+				return;
+		if (v->refused->len >= RUN_MAX_REFUSED) {
+			/* May count a client twice; it is a bound. */
+			v->refused_more++;
+			return;
+		}
+		g_ptr_array_add(v->refused, g_strdup(d->client.ip));
+		g_ptr_array_sort(v->refused, str_cmp);
+	}
+}
+
 void
 run_stats_add(struct run_stats *s, const struct dialogue *d)
 {
 	guint i, j;
 
+	server_add(s, d);
 	s->sessions++;
 	s->ends[d->end]++;
 	s->transactions += d->tx_total;

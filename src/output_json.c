@@ -385,6 +385,37 @@ output_json_session(const struct dialogue *d)
 	return generate(b);
 }
 
+static void
+add_servers(JsonBuilder *b, const struct run_stats *s)
+{
+	g_autoptr(GPtrArray) v = run_stats_servers(s);
+	guint i, j;
+
+	json_builder_set_member_name(b, "servers");
+	json_builder_begin_array(b);
+	for (i = 0; i < v->len; i++) {
+		const struct server_stats *x = g_ptr_array_index(v, i);
+
+		json_builder_begin_object(b);
+		add_endpoint(b, "server", &x->server);
+		add_int(b, "sessions", (gint64)x->sessions);
+		add_int(b, "relay_attempts", (gint64)x->relay_attempts);
+		add_int(b, "accepted_open", (gint64)x->accepted_open);
+		add_int(b, "confirmed", (gint64)x->confirmed);
+		add_int(b, "denied", (gint64)x->denied);
+		json_builder_set_member_name(b, "clients_refused");
+		json_builder_begin_array(b);
+		for (j = 0; j < x->refused->len; j++)
+			json_builder_add_string_value(
+			    b, g_ptr_array_index(x->refused, j));
+		json_builder_end_array(b);
+		add_int(b, "clients_refused_more", (gint64)x->refused_more);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	add_int(b, "servers_untracked_sessions", (gint64)s->servers_untracked);
+}
+
 char *
 output_json_summary(const struct run_stats *s)
 {
@@ -429,6 +460,7 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "5xx", (gint64)s->rcpt_class[5]);
 	add_int(b, "no_reply", (gint64)s->rcpt_class[0]);
 	json_builder_end_object(b);
+	add_servers(b, s);
 	json_builder_set_member_name(b, "libnids_warnings");
 	json_builder_begin_object(b);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)

@@ -308,6 +308,43 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	return g_string_free(s, FALSE);
 }
 
+/* The per-server relay table of the summary. */
+static void
+print_servers(GString *t, const struct run_stats *s)
+{
+	g_autoptr(GPtrArray) v = run_stats_servers(s);
+	guint i, j;
+
+	if (v->len == 0)
+		return;
+	g_string_append(t, "\n  servers:");
+	for (i = 0; i < v->len; i++) {
+		const struct server_stats *x = g_ptr_array_index(v, i);
+
+		g_string_append_printf(t,
+		    "\n    %s:%u: %" G_GUINT64_FORMAT
+		    " sessions, %" G_GUINT64_FORMAT
+		    " relay attempts, %" G_GUINT64_FORMAT
+		    " accepted open (%" G_GUINT64_FORMAT
+		    " confirmed), %" G_GUINT64_FORMAT " denied",
+		    x->server.ip, x->server.port, x->sessions,
+		    x->relay_attempts, x->accepted_open, x->confirmed,
+		    x->denied);
+		for (j = 0; j < x->refused->len; j++)
+			g_string_append_printf(t, "%s%s",
+			    j == 0 ? "; refused: " : ", ",
+			    (const char *)g_ptr_array_index(x->refused, j));
+		if (x->refused_more > 0)
+			g_string_append_printf(t,
+			    " and %" G_GUINT64_FORMAT " more", x->refused_more);
+	}
+	if (s->servers_untracked > 0)
+		g_string_append_printf(t,
+		    "\n    (%" G_GUINT64_FORMAT
+		    " sessions of further servers not tabulated)",
+		    s->servers_untracked);
+}
+
 /* " (name N, name N)" for the non-zero counts; nothing if all are zero. */
 static void
 append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
@@ -378,6 +415,7 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
 		names[e] = output_nids_warn_name(e);
 	append_counts(t, s->nids_warn, names, RS_NIDS_WARN_COUNT);
+	print_servers(t, s);
 	g_string_append_c(t, '\n');
 	return g_string_free(t, FALSE);
 }
