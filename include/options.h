@@ -28,6 +28,7 @@ struct rs_options {
 	bool verify_checksums;
 	int max_streams;
 	char *local_domains; /* --local-domains, or NULL: infer */
+	char *config;	     /* --config FILE (GKeyFile), or NULL */
 	char *trusted_nets;  /* --trusted-nets, or NULL */
 	unsigned fail_on;    /* --fail-on: bits 1 << enum relay_finding_kind */
 	int verbosity;

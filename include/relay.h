@@ -57,15 +57,29 @@ struct relay_policy {
 	GPtrArray *trusted;	  /* GInetAddressMask * */
 };
 
-/* Parse "a.example,b.example" and "10.0.0.0/8,2001:db8::/32" into a
- * policy (caller owns it).  FALSE with *error on a bad network. */
+/* Policies per server: the most specific wins (section for ip:port, then
+ * for ip, then the global one). */
+struct relay_config {
+	struct relay_policy *global; /* never NULL */
+	GHashTable *servers;	     /* "ip|port" or "ip" -> policy */
+};
+
+/* Parse "a.example,.b.example" (a leading dot: the domain and its
+ * subdomains; otherwise exactly that domain) and "10.0.0.0/8,2001:db8::/32"
+ * into a policy (caller owns it).  FALSE with *error on a bad value. */
 gboolean relay_policy_parse(const char *domains, const char *nets,
     struct relay_policy **out, GError **error);
 /* Free a policy (accepts NULL). */
 void relay_policy_free(struct relay_policy *p);
+/* Build the configuration from a GKeyFile (path may be NULL) and the
+ * command line's global lists (which replace the file's [global]). */
+gboolean relay_config_load(const char *path, const char *domains,
+    const char *nets, struct relay_config **out, GError **error);
+/* Free a configuration (accepts NULL). */
+void relay_config_free(struct relay_config *c);
 /* Judge every recorded recipient of a dialogue, filling the verdict
- * fields of struct dlg_rcpt, and set d->findings. */
-void relay_annotate(const struct relay_policy *p, struct dialogue *d);
+ * fields of struct dlg_rcpt, and set d->findings.  c may be NULL. */
+void relay_annotate(const struct relay_config *c, struct dialogue *d);
 /* The name of a finding kind ("open-relay"). */
 const char *relay_finding_name(enum relay_finding_kind k);
 /* Look a finding kind up by name; -1 if there is none. */

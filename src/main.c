@@ -24,7 +24,7 @@
 struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
-	const struct relay_policy *policy;
+	const struct relay_config *policy;
 	unsigned fail_on; /* finding kinds that make the exit status 1 */
 	bool failed;	  /* one of them occurred */
 	GTree *waiting;	  /* seq -> rendered record */
@@ -138,7 +138,7 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *summary = NULL;
 	gboolean exit_now = FALSE, ok;
-	struct relay_policy *policy = NULL;
+	struct relay_config *policy = NULL;
 
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
 		log_warnx("%s", error->message);
@@ -150,8 +150,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(o.verbosity);
-	if (!relay_policy_parse(
-		o.local_domains, o.trusted_nets, &policy, &error)) {
+	if (!relay_config_load(
+		o.config, o.local_domains, o.trusted_nets, &policy, &error)) {
 		log_warnx("%s", error->message);
 		options_clear(&o);
 		return 2;
@@ -202,7 +202,7 @@ main(int argc, char **argv)
 		log_warnx("%s", error->message);
 
 	g_tree_destroy(w.waiting);
-	relay_policy_free(policy);
+	relay_config_free(policy);
 	run_stats_clear(&stats);
 	options_clear(&o);
 	if (!ok)

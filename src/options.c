@@ -81,9 +81,14 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    NULL },
 		{ "max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
 		    "Size of the TCP stream table (default 65536)", "N" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
+		    "Relay policy per server: local domains and trusted "
+		    "networks (docs/verdicts.md)",
+		    "FILE" },
 		{ "local-domains", 0, 0, G_OPTION_ARG_STRING, &o->local_domains,
-		    "Domains the servers accept mail for (and their "
-		    "subdomains); default: inferred from the capture",
+		    "Domains the servers accept mail for (.example.com: "
+		    "with its subdomains); default: inferred from the "
+		    "capture",
 		    "LIST" },
 		{ "trusted-nets", 0, 0, G_OPTION_ARG_STRING, &o->trusted_nets,
 		    "Client networks the servers relay for "
@@ -210,5 +215,6 @@ options_clear(struct rs_options *o)
 	g_free(o->bpf);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
+	g_free(o->config);
 	memset(o, 0, sizeof *o);
 }

@@ -64,7 +64,7 @@ relay_policy_parse(const char *domains, const char *nets,
 			if (m == NULL) {
 				g_set_error(error, G_OPTION_ERROR,
 				    G_OPTION_ERROR_BAD_VALUE,
-				    "--trusted-nets: \"%s\" is not an address "
+				    "trusted network \"%s\" is not an address "
 				    "or "
 				    "network (192.0.2.0/24, 2001:db8::/32)",
 				    v[i]);
@@ -132,9 +132,14 @@ server_name(const struct dlg_item *it)
 static bool
 domain_matches(const char *domain, const char *local)
 {
-	size_t dl = strlen(domain), ll = strlen(local);
+	size_t dl = strlen(domain), ll;
 
-	/* Exact, or a subdomain of a configured local domain. */
+	/* "example.com" is that domain only; ".example.com" is the domain
+	 * and its subdomains (subdomains count only when configured so). */
+	if (local[0] != '.')
+		return strcmp(domain, local) == 0;
+	local++;
+	ll = strlen(local);
 	return strcmp(domain, local) == 0 ||
 	       (dl > ll && domain[dl - ll - 1] == '.' &&
 		   strcmp(domain + dl - ll, local) == 0);
@@ -261,9 +266,155 @@ judge(
 	return RELAY_VERDICT_UNKNOWN;
 }
 
-void
-relay_annotate(const struct relay_policy *p, struct dialogue *d)
+/* The policy that applies to a dialogue's server. */
+static const struct relay_policy *
+policy_for(const struct relay_config *c, const struct dialogue *d)
 {
+	g_autofree char *k1 = NULL;
+	const struct relay_policy *p;
+
+	if (c == NULL)
+		return NULL;
+	k1 = g_strdup_printf("%s|%u", d->server.ip, d->server.port);
+	p = g_hash_table_lookup(c->servers, k1);
+	if (p == NULL)
+		p = g_hash_table_lookup(c->servers, d->server.ip);
+	return p != NULL ? p : c->global;
+}
+
+static gboolean
+section_server(const char *group, char **key, GError **error)
+{
+	g_autoptr(GInetAddress) a = NULL;
+	const char *spec = group + strlen("server ");
+	g_autofree char *host = NULL;
+	const char *colon;
+	guint64 port = 0;
+
+	/* "server 192.0.2.25", "server 192.0.2.25:587",
+	 * "server 2001:db8::25", "server [2001:db8::25]:587" */
+	if (spec[0] == '[') {
+		colon = strstr(spec, "]:");
+		host = g_strndup(spec + 1, colon != NULL
+					       ? (gsize)(colon - spec - 1)
+					       : strlen(spec + 1) - 1);
+		if (colon != NULL && !g_ascii_string_to_unsigned(
+					 colon + 2, 10, 1, 65535, &port, NULL))
+			host[0] = '\0';
+	} else if ((colon = strrchr(spec, ':')) != NULL &&
+		   strchr(spec, ':') == colon) {
+		host = g_strndup(spec, (gsize)(colon - spec));
+		if (!g_ascii_string_to_unsigned(
+			colon + 1, 10, 1, 65535, &port, NULL))
+			host[0] = '\0';
+	} else
+		host = g_strdup(spec);
+	a = g_inet_address_new_from_string(host);
+	if (a == NULL) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "[%s]: not \"server ADDRESS\" or \"server "
+		    "ADDRESS:PORT\"",
+		    group);
+		return FALSE;
+	}
+	g_free(host);
+	host = g_inet_address_to_string(a);
+	*key = port != 0 ? g_strdup_printf("%s|%u", host, (unsigned)port)
+			 : g_strdup(host);
+	return TRUE;
+}
+
+static gboolean
+section_policy(
+    GKeyFile *kf, const char *group, struct relay_policy **out, GError **error)
+{
+	g_auto(GStrv) dom =
+	    g_key_file_get_string_list(kf, group, "local_domains", NULL, NULL);
+	g_auto(GStrv) nets =
+	    g_key_file_get_string_list(kf, group, "trusted_nets", NULL, NULL);
+	g_autofree char *d = dom != NULL ? g_strjoinv(",", dom) : NULL;
+	g_autofree char *n = nets != NULL ? g_strjoinv(",", nets) : NULL;
+
+	return relay_policy_parse(d, n, out, error);
+}
+
+gboolean
+relay_config_load(const char *path, const char *domains, const char *nets,
+    struct relay_config **out, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_auto(GStrv) groups = NULL;
+	struct relay_config *c = g_new0(struct relay_config, 1);
+	g_autoptr(GError) e = NULL;
+	int i;
+
+	c->servers = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)relay_policy_free);
+	if (path != NULL &&
+	    !g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+		    "%s: %s", path, e->message);
+		relay_config_free(c);
+		return FALSE;
+	}
+	groups = g_key_file_get_groups(kf, NULL);
+	for (i = 0; groups[i] != NULL; i++) {
+		struct relay_policy *p = NULL;
+		char *key = NULL;
+
+		if (strcmp(groups[i], "global") == 0) {
+			if (domains != NULL || nets != NULL)
+				continue; /* the command line wins */
+			if (!section_policy(kf, groups[i], &c->global, &e))
+				goto bad;
+			continue;
+		}
+		if (strncmp(groups[i], "server ", 7) != 0) {
+			g_set_error(&e, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+			    "[%s]: unknown section (use [global] or [server "
+			    "ADDRESS[:PORT]])",
+			    groups[i]);
+			goto bad;
+		}
+		if (!section_server(groups[i], &key, &e))
+			goto bad;
+		if (!section_policy(kf, groups[i], &p, &e)) {
+			g_free(key);
+			goto bad;
+		}
+		g_hash_table_replace(c->servers, key, p);
+	}
+	if (c->global == NULL &&
+	    !relay_policy_parse(domains, nets, &c->global, &e))
+		goto bad;
+	*out = c;
+	return TRUE;
+bad:
+	if (path != NULL)
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "%s: %s", path, e->message);
+	else
+		g_propagate_error(error, g_steal_pointer(&e));
+	relay_config_free(c);
+	return FALSE;
+}
+
+void
+relay_config_free(struct relay_config *c)
+{
+	if (c == NULL)
+		return;
+	relay_policy_free(c->global);
+	g_hash_table_destroy(c->servers);
+	g_free(c);
+}
+
+void
+relay_annotate(const struct relay_config *c, struct dialogue *d)
+{
+	const struct relay_policy *p = policy_for(c, d);
 	guint i, j;
 
 	for (i = 0; i < d->txs->len; i++) {

@@ -11,7 +11,7 @@
  * given reply; judge it under the policy; return the recipient. */
 static struct dialogue *
 judged(const char *banner, const char *rcpt, const char *reply, bool auth,
-    const char *client, const struct relay_policy *p)
+    const char *client, const struct relay_config *p)
 {
 	struct smtp_session *ss = smtp_session_new();
 	struct dialogue *d;
@@ -53,7 +53,8 @@ struct vcase {
 	const char *banner, *rcpt, *reply;
 	bool auth;
 	const char *client;
-	int policy; /* 0 none, 1 local example.com, 2 trusted 10/8 */
+	int policy; /* 0 none, 1 local example.com, 2 trusted 10/8,
+		     * 3 local .example.com (with its subdomains) */
 	const char *verdict;
 	int local;
 	const char *source;
@@ -99,23 +100,36 @@ static const struct vcase vcases[] = {
 	    "203.0.113.5", 1, "relay-accepted-open", 0, "config", 0 },
 	{ "mx.elsewhere.net ESMTP", "a@example.com", "250 ok", false,
 	    "203.0.113.5", 1, "local-accepted", 1, "config", 0 },
+	/* Subdomains are local only when the configuration says so. */
+	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
+	    "203.0.113.5", 1, "relay-accepted-open", 0, "config", 0 },
+	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
+	    "203.0.113.5", 3, "local-accepted", 1, "config", 0 },
+	{ "mx.example.com ESMTP", "a@example.com", "250 ok", false,
+	    "203.0.113.5", 3, "local-accepted", 1, "config", 0 },
 };
 
 static void
 test_verdicts(void)
 {
-	struct relay_policy *none = NULL, *local = NULL, *trusted = NULL;
-	const struct relay_policy *pol[3];
+	struct relay_config *none = NULL, *local = NULL, *trusted = NULL;
+	struct relay_config *sub = NULL;
+	const struct relay_config *pol[4];
 	guint i;
 
 	g_test_summary("verdict per recipient from reply, locality, AUTH "
 		       "and trusted networks; inferred locality says so");
-	g_assert_true(relay_policy_parse(NULL, NULL, &none, NULL));
-	g_assert_true(relay_policy_parse("Example.COM", NULL, &local, NULL));
-	g_assert_true(relay_policy_parse(NULL, "10.0.0.0/8", &trusted, NULL));
+	g_assert_true(relay_config_load(NULL, NULL, NULL, &none, NULL));
+	g_assert_true(
+	    relay_config_load(NULL, "Example.COM", NULL, &local, NULL));
+	g_assert_true(
+	    relay_config_load(NULL, NULL, "10.0.0.0/8", &trusted, NULL));
+	g_assert_true(
+	    relay_config_load(NULL, ".example.com", NULL, &sub, NULL));
 	pol[0] = none;
 	pol[1] = local;
 	pol[2] = trusted;
+	pol[3] = sub;
 	for (i = 0; i < G_N_ELEMENTS(vcases); i++) {
 		const struct vcase *c = &vcases[i];
 		g_autoptr(dialogue_t) d = judged(c->banner, c->rcpt, c->reply,
@@ -131,9 +145,10 @@ test_verdicts(void)
 			    relay_verdict_name(r->verdict), r->local,
 			    r->local_source, r->tricks);
 	}
-	relay_policy_free(none);
-	relay_policy_free(local);
-	relay_policy_free(trusted);
+	relay_config_free(none);
+	relay_config_free(local);
+	relay_config_free(trusted);
+	relay_config_free(sub);
 }
 
 static const struct relay_finding *
