@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "dialogue.h"
+#include "dns.h"
 
 #define RELAY_VERDICT_LIST(X)                                                  \
 	X(UNKNOWN, "unknown")                                                  \
@@ -78,8 +79,10 @@ gboolean relay_config_load(const char *path, const char *domains,
 /* Free a configuration (accepts NULL). */
 void relay_config_free(struct relay_config *c);
 /* Judge every recorded recipient of a dialogue, filling the verdict
- * fields of struct dlg_rcpt, and set d->findings.  c may be NULL. */
-void relay_annotate(const struct relay_config *c, struct dialogue *d);
+ * fields of struct dlg_rcpt, and set d->findings.  c and dns (DNS answers
+ * seen in the capture) may be NULL. */
+void relay_annotate(const struct relay_config *c, const struct dns_store *dns,
+    struct dialogue *d);
 /* The name of a finding kind ("open-relay"). */
 const char *relay_finding_name(enum relay_finding_kind k);
 /* Look a finding kind up by name; -1 if there is none. */

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "dialogue.h"
+#include "dns.h"
 #include "output.h"
 
 /* Called once per finished session; the callee owns the dialogue. */
@@ -20,6 +21,7 @@ struct stream_opts {
 	const uint8_t *ports;  /* 65536-entry map: 1 = an SMTP server port */
 	bool verify_checksums; /* let libnids drop bad checksums */
 	int max_streams;       /* libnids n_tcp_streams */
+	struct dns_store *dns; /* DNS answers (UDP port 53) go here */
 };
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "options.h"
 #include "output.h"
+#include "dns.h"
 #include "relay.h"
 #include "stream.h"
 
@@ -25,6 +26,7 @@ struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
 	const struct relay_config *policy;
+	const struct dns_store *dns;
 	unsigned fail_on; /* finding kinds that make the exit status 1 */
 	bool failed;	  /* one of them occurred */
 	GTree *waiting;	  /* seq -> rendered record */
@@ -83,7 +85,7 @@ emit_session(struct dialogue *d, void *arg)
 	uint64_t *k;
 	guint i;
 
-	relay_annotate(w->policy, d);
+	relay_annotate(w->policy, w->dns, d);
 	for (i = 0; i < d->findings->len; i++) {
 		const struct relay_finding *f =
 		    g_ptr_array_index(d->findings, i);
@@ -139,6 +141,7 @@ main(int argc, char **argv)
 	g_autofree char *summary = NULL;
 	gboolean exit_now = FALSE, ok;
 	struct relay_config *policy = NULL;
+	struct dns_store *dns = dns_store_new();
 
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
 		log_warnx("%s", error->message);
@@ -163,6 +166,7 @@ main(int argc, char **argv)
 	w.oo.color = use_color(&o);
 	w.stats = &stats;
 	w.policy = policy;
+	w.dns = dns;
 	w.fail_on = o.fail_on;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
@@ -172,6 +176,7 @@ main(int argc, char **argv)
 	so.ports = o.ports;
 	so.verify_checksums = o.verify_checksums;
 	so.max_streams = o.max_streams;
+	so.dns = dns;
 	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
 		log_warnx("%s", error->message);
 		return 2;
@@ -203,6 +208,7 @@ main(int argc, char **argv)
 
 	g_tree_destroy(w.waiting);
 	relay_config_free(policy);
+	dns_store_free(dns);
 	run_stats_clear(&stats);
 	options_clear(&o);
 	if (!ok)

@@ -97,6 +97,8 @@ source_phrase(const char *src)
 		return "inferred from the banner";
 	if (strcmp(src, "inferred:ehlo") == 0)
 		return "inferred from the EHLO reply";
+	if (strcmp(src, "inferred:mx") == 0)
+		return "inferred from an MX answer in the capture";
 	if (strcmp(src, "inferred:address-literal") == 0)
 		return "inferred from the server address";
 	return src;

@@ -147,9 +147,31 @@ domain_matches(const char *domain, const char *local)
 
 /* Is the domain local to the server?  Returns 1, 0 or -1 (no evidence)
  * and the source of the answer. */
+/* Does an MX answer in the capture name this server for the domain (by
+ * its name, or by an address answer equal to its address)? */
+static bool
+mx_points_here(const struct dns_store *dns, const struct dialogue *d,
+    const char *domain, const char *banner, const char *ehlo)
+{
+	const GPtrArray *mx = dns_store_mx(dns, domain), *ad;
+	guint i, j;
+
+	for (i = 0; mx != NULL && i < mx->len; i++) {
+		const char *x = g_ptr_array_index(mx, i);
+
+		if (g_strcmp0(x, banner) == 0 || g_strcmp0(x, ehlo) == 0)
+			return true;
+		ad = dns_store_addresses(dns, x);
+		for (j = 0; ad != NULL && j < ad->len; j++)
+			if (strcmp(g_ptr_array_index(ad, j), d->server.ip) == 0)
+				return true;
+	}
+	return false;
+}
+
 static int
-locality(const struct relay_policy *p, const struct dialogue *d,
-    const char *domain, const char **source)
+locality(const struct relay_policy *p, const struct dns_store *dns,
+    const struct dialogue *d, const char *domain, const char **source)
 {
 	g_autofree char *banner = server_name(d->banner);
 	g_autofree char *ehlo = server_name(d->helo);
@@ -175,6 +197,10 @@ locality(const struct relay_policy *p, const struct dialogue *d,
 		lit = g_strdup_printf("[%s]", d->server.ip);
 		*source = "inferred:address-literal";
 		return g_ascii_strcasecmp(domain, lit) == 0 ? 1 : 0;
+	}
+	if (mx_points_here(dns, d, domain, banner, ehlo)) {
+		*source = "inferred:mx";
+		return 1;
 	}
 	want = registrable(domain);
 	if (banner != NULL) {
@@ -412,7 +438,8 @@ relay_config_free(struct relay_config *c)
 }
 
 void
-relay_annotate(const struct relay_config *c, struct dialogue *d)
+relay_annotate(const struct relay_config *c, const struct dns_store *dns,
+    struct dialogue *d)
 {
 	const struct relay_policy *p = policy_for(c, d);
 	guint i, j;
@@ -429,8 +456,8 @@ relay_annotate(const struct relay_config *c, struct dialogue *d)
 			g_free(r->final_domain);
 			r->final_domain = g_steal_pointer(&a.final_domain);
 			address_clear(&a);
-			r->local =
-			    locality(p, d, r->final_domain, &r->local_source);
+			r->local = locality(
+			    p, dns, d, r->final_domain, &r->local_source);
 			r->verdict = judge(p, d, r);
 			r->judged = true;
 		}

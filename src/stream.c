@@ -181,9 +181,15 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		return false;
 	}
 	len = iplen; /* drop link-layer padding */
+	frag = (uint16_t)((pkt[6] << 8 | pkt[7]) & 0x3fff);
+	if (pkt[9] == IPPROTO_UDP && frag == 0 && len >= hl + 8 &&
+	    st.o.dns != NULL && (pkt[hl] << 8 | pkt[hl + 1]) == 53) {
+		/* A DNS answer: passive DNS for the relay and EHLO checks. */
+		dns_store_add_message(st.o.dns, pkt + hl + 8, len - hl - 8, ts);
+		return false;
+	}
 	if (pkt[9] != IPPROTO_TCP)
 		return false;
-	frag = (uint16_t)((pkt[6] << 8 | pkt[7]) & 0x3fff);
 	if (frag == 0) {
 		/* Only SMTP ports reach libnids; fragments always do. */
 		if (len < hl + 14)

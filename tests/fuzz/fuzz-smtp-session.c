@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d = smtp_session_finish(ss, (gint64)size);
 	g_strlcpy(d->client.ip, "192.0.2.1", sizeof d->client.ip);
 	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
-	relay_annotate(NULL, d);
+	relay_annotate(NULL, NULL, d);
 	j = output_json_session(d);
 	g_free(j);
 	j = output_text_session(&(struct output_opts){ 0 }, d);

@@ -37,7 +37,7 @@ judged(const char *banner, const char *rcpt, const char *reply, bool auth,
 	d = smtp_session_finish(ss, ts);
 	g_strlcpy(d->client.ip, client, sizeof d->client.ip);
 	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
-	relay_annotate(p, d);
+	relay_annotate(p, NULL, d);
 	return d;
 }
 
@@ -194,7 +194,7 @@ open_relay_session(bool with_data, const char *rcpt)
 	d = smtp_session_finish(ss, 100);
 	g_strlcpy(d->client.ip, "203.0.113.5", sizeof d->client.ip);
 	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
-	relay_annotate(NULL, d);
+	relay_annotate(NULL, NULL, d);
 	return d;
 }
 
