@@ -141,7 +141,8 @@ main(int argc, char **argv)
 	g_autofree char *summary = NULL;
 	gboolean exit_now = FALSE, ok;
 	struct relay_config *policy = NULL;
-	struct dns_store *dns = dns_store_new();
+	struct dns_store *dns = NULL;
+	int rc = 2;
 
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
 		log_warnx("%s", error->message);
@@ -160,6 +161,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	dns = dns_store_new();
 	run_stats_init(&stats);
 	memset(&w, 0, sizeof w);
 	w.oo.format = o.format;
@@ -179,7 +181,7 @@ main(int argc, char **argv)
 	so.dns = dns;
 	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
 		log_warnx("%s", error->message);
-		return 2;
+		goto out;
 	}
 
 	memset(&sa, 0, sizeof sa);
@@ -206,12 +208,12 @@ main(int argc, char **argv)
 	if (!ok)
 		log_warnx("%s", error->message);
 
+	rc = !ok ? 2 : w.failed ? 1 : 0;
+out:
 	g_tree_destroy(w.waiting);
 	relay_config_free(policy);
 	dns_store_free(dns);
 	run_stats_clear(&stats);
 	options_clear(&o);
-	if (!ok)
-		return 2;
-	return w.failed ? 1 : 0;
+	return rc;
 }

@@ -13,7 +13,7 @@ if [ "${RS_IN_NS:-}" != 1 ]; then
 		echo "live: 0 passed, 1 failed"
 		exit 1
 	fi
-	out=$(RS_IN_NS=1 unshare --net --mount --uts --ipc --pid --fork \
+	out=$(RS_IN_NS=1 unshare --net --mount --uts --ipc --pid --mount-proc --fork \
 	    --kill-child --propagation private /bin/sh "$0" 2>&1)
 	printf '%s\n' "$out"
 	printf '%s\n' "$out" | grep -q '^live: [0-9]* passed, 0 failed$'
@@ -28,7 +28,13 @@ rs_postfix_start
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL live/$1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL live/$1"
+	for f in "$RS_WORK"/live.err "$RS_WORK"/count.err; do
+		[ -s "$f" ] && sed "s|^|    $(basename "$f"): |" "$f" | head -20
+	done
+}
 wait_for() {	# file pattern
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do

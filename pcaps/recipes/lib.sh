@@ -26,7 +26,7 @@ rs_enter_namespace() {
 		echo "$0: must run as root (it creates namespaces)" >&2
 		exit 2
 	fi
-	RS_IN_NS=1 OUT=$OUT exec unshare --net --mount --uts --ipc --pid \
+	RS_IN_NS=1 OUT=$OUT exec unshare --net --mount --uts --ipc --pid --mount-proc \
 	    --fork --kill-child --propagation private /bin/sh "$0" "$@"
 }
 
