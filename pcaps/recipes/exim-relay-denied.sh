@@ -7,23 +7,13 @@
 # is a :blackhole: redirect; there is no transport, so nothing can leave.
 . "$(dirname "$0")/lib.sh"
 CACHE=${RS_CACHE:-/var/cache/relayscope-recipes}
-if [ "${RS_IN_NS:-}" != 1 ]; then
-	# Fetched before entering the namespace, which has no network.
-	mkdir -p "$CACHE/exim"
-	(cd "$CACHE/exim" && apt-get download exim4-daemon-light exim4-base \
-	    libidn12 >/dev/null 2>&1 && for d in ./*.deb; do dpkg -x "$d" root; done)
-fi
+rs_fetch_debs "$CACHE/exim" exim4-daemon-light exim4-base libidn12
 rs_enter_namespace "$@"
 rs_setup_net
 rs_start_dns
 EX=$CACHE/exim/root
 mkdir -p "$RS_WORK/exim/spool" "$RS_WORK/exim/log"
-cp /etc/passwd "$RS_WORK/passwd"
-cp /etc/group "$RS_WORK/group"
-echo 'Debian-exim:x:64000:64000::/nonexistent:/usr/sbin/nologin' >>"$RS_WORK/passwd"
-echo 'Debian-exim:x:64000:' >>"$RS_WORK/group"
-mount --bind "$RS_WORK/passwd" /etc/passwd
-mount --bind "$RS_WORK/group" /etc/group
+rs_add_system_users Debian-exim:64000
 cat >"$RS_WORK/exim/exim.conf" <<EOC
 primary_hostname = mx2.example.com
 domainlist local_domains = example.com

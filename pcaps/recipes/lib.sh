@@ -17,6 +17,20 @@ PCAPS=$(dirname "$RECIPES")
 NAME=$(basename "$0" .sh)
 OUT=${OUT:-$PCAPS/$NAME.pcap}
 
+# Download Debian packages into DIR and unpack them under DIR/root, before
+# entering the namespace (which has no network).  Used for MTAs that would
+# replace Postfix if installed.  Arguments: DIR PACKAGE...
+rs_fetch_debs() {
+	if [ "${RS_IN_NS:-}" = 1 ]; then
+		return 0
+	fi
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && apt-get download "$@" >/dev/null 2>&1 &&
+	    for d in ./*.deb; do dpkg -x "$d" root; done)
+}
+
 # Re-run this script inside fresh namespaces (once).
 rs_enter_namespace() {
 	if [ "${RS_IN_NS:-}" = 1 ]; then
@@ -54,6 +68,20 @@ rs_cleanup() {
 		rm -rf "$RS_WORK"
 	fi
 	exit "$rc"
+}
+
+# System users an unpacked MTA needs, visible only in this namespace
+# (private copies of /etc/passwd and /etc/group).  Arguments: NAME:ID...
+rs_add_system_users() {
+	cp /etc/passwd "$RS_WORK/passwd"
+	cp /etc/group "$RS_WORK/group"
+	for u in "$@"; do
+		echo "${u%%:*}:x:${u#*:}:${u#*:}::/nonexistent:/usr/sbin/nologin" \
+		    >>"$RS_WORK/passwd"
+		echo "${u%%:*}:x:${u#*:}:" >>"$RS_WORK/group"
+	done
+	mount --bind "$RS_WORK/passwd" /etc/passwd
+	mount --bind "$RS_WORK/group" /etc/group
 }
 
 # Loopback only, and prove that nothing is routable.

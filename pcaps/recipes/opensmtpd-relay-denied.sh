@@ -8,24 +8,12 @@
 # nothing can leave.  /run and /var/lib are private tmpfs mounts here.
 . "$(dirname "$0")/lib.sh"
 CACHE=${RS_CACHE:-/var/cache/relayscope-recipes}
-if [ "${RS_IN_NS:-}" != 1 ]; then
-	# Fetched before entering the namespace, which has no network.
-	mkdir -p "$CACHE/opensmtpd"
-	(cd "$CACHE/opensmtpd" && apt-get download opensmtpd >/dev/null 2>&1 &&
-	    for d in ./*.deb; do dpkg -x "$d" root; done)
-fi
+rs_fetch_debs "$CACHE/opensmtpd" opensmtpd
 rs_enter_namespace "$@"
 rs_setup_net
 rs_start_dns
 OS=$CACHE/opensmtpd/root
-cp /etc/passwd "$RS_WORK/passwd"
-cp /etc/group "$RS_WORK/group"
-echo 'opensmtpd:x:64010:64010::/nonexistent:/usr/sbin/nologin' >>"$RS_WORK/passwd"
-echo 'opensmtpq:x:64011:64011::/nonexistent:/usr/sbin/nologin' >>"$RS_WORK/passwd"
-echo 'opensmtpd:x:64010:' >>"$RS_WORK/group"
-echo 'opensmtpq:x:64011:' >>"$RS_WORK/group"
-mount --bind "$RS_WORK/passwd" /etc/passwd
-mount --bind "$RS_WORK/group" /etc/group
+rs_add_system_users opensmtpd:64010 opensmtpq:64011
 mkdir -p "$RS_WORK/smtpd-spool"
 chmod 711 "$RS_WORK/smtpd-spool"
 # Private /var/spool, /var/lib and /run: nothing is created on the host.
