@@ -30,6 +30,23 @@ add_str(JsonBuilder *b, const char *member, const char *s)
 	add_text(b, member, s, strlen(s));
 }
 
+/* A member holding a list of strings (wire bytes made valid UTF-8). */
+static void
+add_strings(JsonBuilder *b, const char *member, const GPtrArray *v)
+{
+	guint i;
+
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	for (i = 0; v != NULL && i < v->len; i++) {
+		const char *e = g_ptr_array_index(v, i);
+		g_autofree char *t = output_json_text(e, strlen(e));
+
+		json_builder_add_string_value(b, t);
+	}
+	json_builder_end_array(b);
+}
+
 static void
 add_int(JsonBuilder *b, const char *member, gint64 v)
 {
@@ -117,7 +134,6 @@ add_helo(JsonBuilder *b, const struct dialogue *d)
 	g_autoptr(GPtrArray) ext = NULL;
 	struct smtp_cmd c;
 	struct strview line;
-	guint i;
 
 	json_builder_set_member_name(b, "helo");
 	if (d->helo == NULL) {
@@ -131,19 +147,10 @@ add_helo(JsonBuilder *b, const struct dialogue *d)
 	add_str(b, "verb", smtp_cmd_name(d->helo->cmd));
 	add_text(b, "name", c.arg.p, c.arg.len);
 	add_item_reply(b, "reply", d->helo);
-	json_builder_set_member_name(b, "extensions");
-	json_builder_begin_array(b);
-	if (d->helo->cmd != SMTP_CMD_HELO) {
+	/* HELO has no extensions; an EHLO reply lists them after line 1. */
+	if (d->helo->cmd != SMTP_CMD_HELO)
 		ext = output_ehlo_extensions(d->helo->reply);
-		for (i = 0; i < ext->len; i++) {
-			g_autofree char *t = NULL;
-			const char *e = g_ptr_array_index(ext, i);
-
-			t = output_json_text(e, strlen(e));
-			json_builder_add_string_value(b, t);
-		}
-	}
-	json_builder_end_array(b);
+	add_strings(b, "extensions", ext);
 	json_builder_end_object(b);
 }
 
@@ -293,7 +300,7 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 static void
 add_findings(JsonBuilder *b, const struct dialogue *d)
 {
-	guint i, j;
+	guint i;
 
 	json_builder_set_member_name(b, "findings");
 	json_builder_begin_array(b);
@@ -306,15 +313,7 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 		add_str(b, "severity", f->severity);
 		if (f->kind == RELAY_FINDING_OPEN_RELAY)
 			add_bool(b, "confirmed", f->confirmed);
-		json_builder_set_member_name(b, "rcpts");
-		json_builder_begin_array(b);
-		for (j = 0; j < f->rcpts->len; j++) {
-			const char *r = g_ptr_array_index(f->rcpts, j);
-			g_autofree char *t = output_json_text(r, strlen(r));
-
-			json_builder_add_string_value(b, t);
-		}
-		json_builder_end_array(b);
+		add_strings(b, "rcpts", f->rcpts);
 		add_str(b, "summary", f->summary);
 		add_str(b, "remedy", f->remedy);
 		json_builder_end_object(b);
@@ -389,7 +388,7 @@ static void
 add_servers(JsonBuilder *b, const struct run_stats *s)
 {
 	g_autoptr(GPtrArray) v = run_stats_servers(s);
-	guint i, j;
+	guint i;
 
 	json_builder_set_member_name(b, "servers");
 	json_builder_begin_array(b);
@@ -403,12 +402,7 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 		add_int(b, "accepted_open", (gint64)x->accepted_open);
 		add_int(b, "confirmed", (gint64)x->confirmed);
 		add_int(b, "denied", (gint64)x->denied);
-		json_builder_set_member_name(b, "clients_refused");
-		json_builder_begin_array(b);
-		for (j = 0; j < x->refused->len; j++)
-			json_builder_add_string_value(
-			    b, g_ptr_array_index(x->refused, j));
-		json_builder_end_array(b);
+		add_strings(b, "clients_refused", x->refused);
 		add_int(b, "clients_refused_more", (gint64)x->refused_more);
 		json_builder_end_object(b);
 	}
@@ -420,21 +414,12 @@ char *
 output_json_summary(const struct run_stats *s)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	guint i;
 	int e;
 
 	json_builder_begin_object(b);
 	add_str(b, "type", "summary");
 	add_bool(b, "complete", !s->incomplete);
-	json_builder_set_member_name(b, "files");
-	json_builder_begin_array(b);
-	for (i = 0; i < s->files->len; i++) {
-		const char *f = g_ptr_array_index(s->files, i);
-		g_autofree char *t = output_json_text(f, strlen(f));
-
-		json_builder_add_string_value(b, t);
-	}
-	json_builder_end_array(b);
+	add_strings(b, "files", s->files);
 	json_builder_set_member_name(b, "packets");
 	json_builder_begin_object(b);
 	add_int(b, "read", (gint64)s->frames);
