@@ -25,7 +25,8 @@ BUILD    := build
 CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
             src/output_text.c src/output_json.c src/relay_texts.c \
-            src/address.c src/relay.c src/dns.c
+            src/address.c src/relay.c src/dns.c \
+            src/helo_check.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/capture.c src/stream.c src/options.c src/main.c
 
@@ -33,7 +34,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet \
-              relay-texts address relay dns
+              relay-texts address relay dns helo-check
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
