@@ -169,12 +169,21 @@ mx_points_here(const struct dns_store *dns, const struct dialogue *d,
 	return false;
 }
 
+/* What every recipient of one dialogue is judged against, worked out
+ * once per dialogue. */
+struct judge_ctx {
+	const struct relay_policy *p;
+	const struct dns_store *dns;
+	const struct dialogue *d;
+	char *banner, *ehlo;	     /* the server's own names, or NULL */
+	char *banner_reg, *ehlo_reg; /* their registrable domains */
+	bool trusted;		     /* client in the trusted networks */
+};
+
 static int
-locality(const struct relay_policy *p, const struct dns_store *dns,
-    const struct dialogue *d, const char *domain, const char **source)
+locality(const struct judge_ctx *x, const char *domain, const char **source)
 {
-	g_autofree char *banner = server_name(d->banner);
-	g_autofree char *ehlo = server_name(d->helo);
+	const struct relay_policy *p = x->p;
 	g_autofree char *want = NULL;
 	g_autofree char *lit = NULL;
 	guint i;
@@ -194,26 +203,22 @@ locality(const struct relay_policy *p, const struct dns_store *dns,
 		return 0;
 	}
 	if (address_is_literal(domain)) {
-		lit = g_strdup_printf("[%s]", d->server.ip);
+		lit = g_strdup_printf("[%s]", x->d->server.ip);
 		*source = "inferred:address-literal";
 		return g_ascii_strcasecmp(domain, lit) == 0 ? 1 : 0;
 	}
-	if (mx_points_here(dns, d, domain, banner, ehlo)) {
+	if (mx_points_here(x->dns, x->d, domain, x->banner, x->ehlo)) {
 		*source = "inferred:mx";
 		return 1;
 	}
 	want = registrable(domain);
-	if (banner != NULL) {
-		g_autofree char *b = registrable(banner);
-
+	if (x->banner_reg != NULL) {
 		*source = "inferred:banner";
-		if (strcmp(b, want) == 0)
+		if (strcmp(x->banner_reg, want) == 0)
 			return 1;
 	}
-	if (ehlo != NULL) {
-		g_autofree char *e = registrable(ehlo);
-
-		if (strcmp(e, want) == 0) {
+	if (x->ehlo_reg != NULL) {
+		if (strcmp(x->ehlo_reg, want) == 0) {
 			*source = "inferred:ehlo";
 			return 1;
 		}
@@ -249,13 +254,11 @@ authenticated_before(const struct dialogue *d, const struct dlg_item *it)
 }
 
 static enum relay_verdict
-judge(
-    const struct relay_policy *p, const struct dialogue *d, struct dlg_rcpt *r)
+judge(const struct judge_ctx *x, const struct dlg_rcpt *r)
 {
 	struct relay_reply_class c;
 	const struct smtp_reply *rep = r->item->reply;
-	bool outsider =
-	    !authenticated_before(d, r->item) && !client_trusted(p, d);
+	bool authed = authenticated_before(x->d, r->item);
 
 	if (rep == NULL)
 		return RELAY_VERDICT_UNKNOWN;
@@ -266,9 +269,9 @@ judge(
 			return RELAY_VERDICT_LOCAL_ACCEPTED;
 		if (r->local == -1)
 			return RELAY_VERDICT_UNKNOWN;
-		if (authenticated_before(d, r->item))
+		if (authed)
 			return RELAY_VERDICT_RELAY_ACCEPTED_AUTH;
-		if (client_trusted(p, d))
+		if (x->trusted)
 			return RELAY_VERDICT_RELAY_ACCEPTED_TRUSTED;
 		return RELAY_VERDICT_RELAY_ACCEPTED_OPEN;
 	case RELAY_REPLY_RELAY_DENIED:
@@ -283,7 +286,7 @@ judge(
 		 * recipient"). */
 		if (smtp_reply_class(rep->code) == 4)
 			return RELAY_VERDICT_TEMPFAIL;
-		if (r->local == 0 && outsider)
+		if (r->local == 0 && !authed && !x->trusted)
 			return RELAY_VERDICT_RELAY_DENIED;
 		return RELAY_VERDICT_REJECTED_OTHER;
 	case RELAY_REPLY_UNEXPECTED:
@@ -441,9 +444,14 @@ void
 relay_annotate(const struct relay_config *c, const struct dns_store *dns,
     struct dialogue *d)
 {
-	const struct relay_policy *p = policy_for(c, d);
+	struct judge_ctx x = { .p = policy_for(c, d), .dns = dns, .d = d };
 	guint i, j;
 
+	x.banner = server_name(d->banner);
+	x.ehlo = server_name(d->helo);
+	x.banner_reg = x.banner != NULL ? registrable(x.banner) : NULL;
+	x.ehlo_reg = x.ehlo != NULL ? registrable(x.ehlo) : NULL;
+	x.trusted = client_trusted(x.p, d);
 	for (i = 0; i < d->txs->len; i++) {
 		struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 
@@ -456,12 +464,16 @@ relay_annotate(const struct relay_config *c, const struct dns_store *dns,
 			g_free(r->final_domain);
 			r->final_domain = g_steal_pointer(&a.final_domain);
 			address_clear(&a);
-			r->local = locality(
-			    p, dns, d, r->final_domain, &r->local_source);
-			r->verdict = judge(p, d, r);
+			r->local =
+			    locality(&x, r->final_domain, &r->local_source);
+			r->verdict = judge(&x, r);
 			r->judged = true;
 		}
 	}
+	g_free(x.banner);
+	g_free(x.ehlo);
+	g_free(x.banner_reg);
+	g_free(x.ehlo_reg);
 	if (d->findings != NULL)
 		g_ptr_array_unref(d->findings);
 	d->findings = relay_findings(d);
