@@ -244,6 +244,17 @@ rs_record_postfix() {
 	rs_capture_start 'tcp port 25 or tcp port 587'
 }
 
+# The relay attempt every MTA's refusal fixture records, so the captures
+# compare: an outside client (127.0.0.2) asks for a foreign recipient and a
+# local one, then sends a message for whatever was accepted.
+rs_relay_attempt() {
+	swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
+	    --ehlo client.example.org --from sender@example.org \
+	    --to victim@example.org,alice@example.com \
+	    --header 'Subject: relay attempt' --body 'Relay me.' \
+	    >/dev/null || true
+}
+
 # The scripted client for what swaks cannot do (RSET, several
 # transactions, BDAT).  Arguments: see smtp-client.py --help.
 rs_client() {

@@ -33,8 +33,5 @@ EOC
 RS_PIDS="$RS_PIDS $!"
 rs_wait_port 127.0.0.1 25
 rs_capture_start 'tcp port 25 or tcp port 587'
-swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
-    --ehlo client.example.org --from sender@example.org \
-    --to victim@example.org,alice@example.com \
-    --header 'Subject: relay attempt' --body 'Relay me.' >/dev/null || true
+rs_relay_attempt
 rs_capture_stop

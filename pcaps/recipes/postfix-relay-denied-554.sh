@@ -7,8 +7,5 @@
 . "$(dirname "$0")/lib.sh"
 rs_enter_namespace "$@"
 rs_record_postfix
-swaks --server 127.0.0.1 --port 25 --local-interface 127.0.0.2 \
-    --ehlo client.example.org --from sender@example.org \
-    --to victim@example.org,alice@example.com \
-    --header 'Subject: relay attempt' --body 'Relay me.' >/dev/null || true
+rs_relay_attempt
 rs_capture_stop
