@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl
+PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -28,7 +28,8 @@ CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/address.c src/relay.c src/dns.c \
             src/helo_check.c
 # Modules bound to the capture libraries, and the CLI.
-NET_SRC  := src/packet.c src/capture.c src/stream.c src/options.c src/main.c
+NET_SRC  := src/packet.c src/capture.c src/stream.c src/resolve.c \
+            src/options.c src/main.c
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)

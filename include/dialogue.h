@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "anomaly.h"
+#include "helo_check.h"
 #include "smtp_cmd.h"
 #include "smtp_reply.h"
 
@@ -134,6 +135,9 @@ struct dialogue {
 	/* struct relay_finding * (relay.h), owned; NULL until
 	 * relay_annotate() */
 	GPtrArray *findings;
+	/* The EHLO identity check (helo_check.h); owned; NULL until
+	 * helo_check_annotate(), or when no HELO/EHLO was seen. */
+	struct helo_report *helo_check;
 
 	unsigned anomalies[ANOMALY_COUNT];	     /* occurrences of each */
 	uint64_t bytes_client, bytes_server;	     /* all payload bytes */

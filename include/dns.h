@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* dns.h: passive DNS: answers seen in the capture (RFC 1035), kept per
- * name, so that analysis of a capture needs no live lookup. */
+/* dns.h: DNS facts kept per (type, name), from three sources: answers
+ * seen in the capture (passive DNS, RFC 1035 messages), a map file given
+ * by the user, and live lookups (resolve.h).  One store per source; a
+ * view lists the stores an analysis may consult, in order. */
 #ifndef RS_DNS_H
 #define RS_DNS_H
 
@@ -10,8 +12,32 @@
 
 #include <glib.h>
 
-/* Records kept at most; later answers are counted, not kept. */
+/* Facts kept at most per store (values plus negative answers); later
+ * ones are counted, not kept. */
 #define DNS_MAX_RECORDS 100000
+
+#define DNS_T_A 1
+#define DNS_T_CNAME 5
+#define DNS_T_PTR 12
+#define DNS_T_MX 15
+#define DNS_T_AAAA 28
+
+/* What is known about one (type, name). */
+enum dns_status {
+	DNS_STATUS_ANSWER,   /* values hold the records */
+	DNS_STATUS_NXDOMAIN, /* the name does not exist */
+	DNS_STATUS_NODATA,   /* the name exists, no record of this type */
+	DNS_STATUS_ERROR,    /* SERVFAIL, REFUSED, ...: nothing learnt */
+	DNS_STATUS_TIMEOUT,  /* live lookup: no answer in time */
+};
+
+struct dns_rrset {
+	uint16_t type;
+	char *name;		/* lower case, no trailing dot; owned */
+	enum dns_status status; /* ANSWER, unless no record was seen */
+	gint64 ts;	   /* when first seen in the capture (usec), or 0 */
+	GPtrArray *values; /* char *: addresses (canonical text) or names */
+};
 
 struct dns_store;
 
@@ -20,17 +46,53 @@ struct dns_store *dns_store_new(void);
 /* Free a store (accepts NULL). */
 void dns_store_free(struct dns_store *s);
 /* Read one DNS message (a UDP payload, or a TCP message without its
- * length prefix) seen at ts; answers of responses are kept (A, AAAA, MX,
- * CNAME, PTR).  Returns false if the message is malformed. */
+ * length prefix) seen at ts (0: not from the capture).  The answers of a
+ * response are kept (A, AAAA, MX, CNAME, PTR); an NXDOMAIN, an empty
+ * answer or a server failure is kept for the question's name at the end
+ * of its CNAME chain.  Returns false if the message is malformed. */
 bool dns_store_add_message(
     struct dns_store *s, const uint8_t *msg, size_t len, gint64 ts);
-/* The MX exchanges of a domain (lower case, no trailing dot), or NULL;
- * borrowed. */
-const GPtrArray *dns_store_mx(const struct dns_store *s, const char *domain);
-/* The addresses (text) a name resolved to, or NULL; borrowed. */
-const GPtrArray *dns_store_addresses(
-    const struct dns_store *s, const char *name);
-/* Answers that did not fit (DNS_MAX_RECORDS). */
+/* Keep one record; name and value are normalised (lower case, no
+ * trailing dot; addresses in canonical form).  False if value is not
+ * valid for type. */
+bool dns_store_put(struct dns_store *s, uint16_t type, const char *name,
+    const char *value, gint64 ts);
+/* Keep a negative or failed answer for (type, name); an answer already
+ * kept wins over it. */
+void dns_store_put_status(struct dns_store *s, uint16_t type, const char *name,
+    enum dns_status st, gint64 ts);
+/* What the store knows about (type, name) (lower case, no trailing dot),
+ * or NULL; borrowed. */
+const struct dns_rrset *dns_store_get(
+    const struct dns_store *s, uint16_t type, const char *name);
+/* Facts that did not fit (DNS_MAX_RECORDS). */
 uint64_t dns_store_dropped(const struct dns_store *s);
+/* Facts kept. */
+uint64_t dns_store_size(const struct dns_store *s);
+
+/* Read a map file into s: hosts-file lines ("ADDRESS NAME [ALIAS...]":
+ * A/AAAA for every name, PTR for the address to the first name) and
+ * record lines ("NAME [TTL] [IN] TYPE DATA", TYPE one of A, AAAA, CNAME,
+ * PTR, MX; "NAME NXDOMAIN").  '#' starts a comment.  FALSE with
+ * "FILE:LINE: problem" in *error. */
+gboolean dns_store_load_map(
+    struct dns_store *s, const char *path, GError **error);
+
+/* The reverse-lookup name of an address ("1.2.0.192.in-addr.arpa",
+ * nibbles under ip6.arpa).  False if ip is not an address. */
+bool dns_reverse_name(const char *ip, char *out, size_t outsz);
+/* "A", "AAAA", ..., or "TYPE<n>". */
+const char *dns_type_name(uint16_t type);
+/* "answer", "nxdomain", "nodata", "error", "timeout". */
+const char *dns_status_name(enum dns_status st);
+
+/* The stores an analysis consults, each with the name of its source
+ * ("capture", "map", "live"). */
+#define DNS_VIEW_MAX 3
+struct dns_view {
+	const struct dns_store *store[DNS_VIEW_MAX];
+	const char *source[DNS_VIEW_MAX];
+	int n;
+};
 
 #endif

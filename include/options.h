@@ -27,16 +27,21 @@ struct rs_options {
 	enum rs_color color;
 	bool verify_checksums;
 	int max_streams;
-	char *local_domains; /* --local-domains, or NULL: infer */
-	char *config;	     /* --config FILE (GKeyFile), or NULL */
-	char *trusted_nets;  /* --trusted-nets, or NULL */
-	unsigned fail_on;    /* --fail-on: bits 1 << enum relay_finding_kind */
+	char *local_domains;  /* --local-domains, or NULL: infer */
+	char *config;	      /* --config FILE (GKeyFile), or NULL */
+	char *trusted_nets;   /* --trusted-nets, or NULL */
+	char *dns_map;	      /* --dns-map FILE, or NULL */
+	bool resolve;	      /* --resolve: live lookups allowed */
+	char *dns_server;     /* --dns-server, or NULL: the system's */
+	unsigned dns_timeout; /* --dns-timeout, ms per try */
+	unsigned fail_on;     /* --fail-on: bits 1 << enum relay_finding_kind */
 	int verbosity;
 };
 
 /* Defaults of the SMTP ports (RFC 5321 relay, RFC 6409 submission). */
 #define RS_DEFAULT_PORTS "25,587"
 #define RS_DEFAULT_MAX_STREAMS 65536
+#define RS_DEFAULT_DNS_TIMEOUT 2000
 
 /* Parse argv into *o (which the caller zeroed).  Returns FALSE with a
  * one-line message in *error for a usage error.  --help and --version

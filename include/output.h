@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "dialogue.h"
+#include "resolve.h"
 
 enum output_format {
 	OUTPUT_TEXT,
@@ -64,6 +65,12 @@ struct run_stats {
 	bool incomplete;	    /* the run stopped on an error */
 	GHashTable *servers;	    /* "ip|port" -> struct server_stats * */
 	uint64_t servers_untracked; /* sessions of servers past the limit */
+	uint64_t helo[HELO_RESULT_COUNT]; /* EHLO checks by result */
+	uint64_t dns_capture;		  /* DNS facts from the capture */
+	uint64_t dns_capture_dropped;	  /* ... not kept (limit) */
+	uint64_t dns_map;		  /* facts from --dns-map */
+	bool live;			  /* --resolve was given */
+	struct resolver_stats live_stats;
 };
 
 /* Set up and free the parts of run_stats that allocate. */

@@ -33,7 +33,8 @@ enum relay_verdict {
 	X(RELAY_TRICK, "relay-trick")                                          \
 	X(AUTH_RELAY, "auth-relay")                                            \
 	X(AUTH_FAILED, "auth-failed")                                          \
-	X(CLEARTEXT_AUTH, "cleartext-auth")
+	X(CLEARTEXT_AUTH, "cleartext-auth")                                    \
+	X(EHLO_MISMATCH, "ehlo-mismatch")
 
 enum relay_finding_kind {
 #define RELAY_FINDING_ENUM(id, name) RELAY_FINDING_##id,
@@ -79,10 +80,15 @@ gboolean relay_config_load(const char *path, const char *domains,
 /* Free a configuration (accepts NULL). */
 void relay_config_free(struct relay_config *c);
 /* Judge every recorded recipient of a dialogue, filling the verdict
- * fields of struct dlg_rcpt, and set d->findings.  c and dns (DNS answers
- * seen in the capture) may be NULL. */
-void relay_annotate(const struct relay_config *c, const struct dns_store *dns,
+ * fields of struct dlg_rcpt, and set d->findings.  c and dns (the DNS
+ * facts to consult) may be NULL. */
+void relay_annotate(const struct relay_config *c, const struct dns_view *dns,
     struct dialogue *d);
+/* A new finding with an empty recipient list; caller owns it. */
+struct relay_finding *relay_finding_new(
+    enum relay_finding_kind k, const char *severity);
+/* Free a finding (a GDestroyNotify for d->findings). */
+void relay_finding_free(gpointer f);
 /* The name of a finding kind ("open-relay"). */
 const char *relay_finding_name(enum relay_finding_kind k);
 /* Look a finding kind up by name; -1 if there is none. */

@@ -43,6 +43,7 @@ dialogue_free(struct dialogue *d)
 		return;
 	if (d->findings != NULL)
 		g_ptr_array_unref(d->findings);
+	helo_report_free(d->helo_check);
 	g_ptr_array_unref(d->txs);
 	g_ptr_array_unref(d->items);
 	if (d->auth != NULL) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* helo_check.c: HELO/EHLO name syntax.  RFC 5321 §4.1.1.1: the argument is
- * the client's primary host name (Domain) or an address literal
+/* helo_check.c: the EHLO/HELO identity check.  Syntax first.  RFC 5321
+ * §4.1.1.1: the argument is the client's primary host name (Domain) or an
+ * address literal
  * ("[192.0.2.1]", "[IPv6:2001:db8::1]", §4.1.3); labels follow RFC 1035
  * (letters, digits, hyphens, not starting or ending with a hyphen, at most
  * 63 bytes, 255 in all).  The classes mirror what receivers act on:
@@ -11,7 +12,15 @@
 
 #include <glib.h>
 
+#include "dialogue.h"
 #include "helo_check.h"
+#include "relay.h"
+
+/* CNAME links and PTR names followed at most. */
+#define HELO_MAX_CHAIN 8
+#define HELO_MAX_PTR 4
+/* Rounds of live lookups per check (name, CNAME target, PTR name...). */
+#define HELO_MAX_ROUNDS 4
 
 static const char *const syntax_names[] = {
 	[HELO_SYNTAX_FQDN] = "fqdn",
@@ -24,6 +33,31 @@ static const char *const syntax_names[] = {
 	[HELO_SYNTAX_EMPTY] = "empty",
 	[HELO_SYNTAX_INVALID] = "invalid",
 };
+
+const char *
+helo_syntax_describe(enum helo_syntax s)
+{
+	switch (s) {
+	case HELO_SYNTAX_FQDN:
+		return "a fully qualified domain name";
+	case HELO_SYNTAX_LITERAL:
+		return "an address literal";
+	case HELO_SYNTAX_NOT_FQDN:
+		return "a name without a domain";
+	case HELO_SYNTAX_LOCALHOST:
+		return "localhost, which names every machine";
+	case HELO_SYNTAX_BARE_IP:
+		return "an IP address without the brackets of a literal";
+	case HELO_SYNTAX_TRAILING_DOT:
+		return "a name with a trailing dot";
+	case HELO_SYNTAX_NON_ASCII:
+		return "a non-ASCII name, but SMTPUTF8 was not offered";
+	case HELO_SYNTAX_EMPTY:
+		return "empty";
+	default:
+		return "characters or labels a host name cannot have";
+	}
+}
 
 const char *
 helo_syntax_name(enum helo_syntax s)
@@ -133,4 +167,438 @@ helo_check_syntax(
 		return;
 	}
 	out->syntax = dots == 0 ? HELO_SYNTAX_NOT_FQDN : HELO_SYNTAX_FQDN;
+}
+
+static const char *const result_names[] = {
+#define HELO_RESULT_NAME(id, name) [HELO_RESULT_##id] = name,
+	HELO_RESULT_LIST(HELO_RESULT_NAME)
+#undef HELO_RESULT_NAME
+};
+
+const char *
+helo_result_name(enum helo_result r)
+{
+	return (unsigned)r < HELO_RESULT_COUNT ? result_names[r] : "unknown";
+}
+
+const char *
+helo_tri_name(enum helo_tri t)
+{
+	return t == HELO_YES ? "yes" : t == HELO_NO ? "no" : "unknown";
+}
+
+enum helo_result
+helo_decide(
+    enum helo_syntax syntax, bool literal_matches, enum helo_tri forward)
+{
+	switch (syntax) {
+	case HELO_SYNTAX_FQDN:
+		/* Only the name's own records decide: a PTR alone does not
+		 * say what a name is not (a host may have many names). */
+		return forward == HELO_YES  ? HELO_RESULT_MATCH
+		       : forward == HELO_NO ? HELO_RESULT_MISMATCH
+					    : HELO_RESULT_UNKNOWN;
+	case HELO_SYNTAX_LITERAL:
+		return literal_matches ? HELO_RESULT_MATCH
+				       : HELO_RESULT_LITERAL_MISMATCH;
+	case HELO_SYNTAX_NOT_FQDN:
+	case HELO_SYNTAX_LOCALHOST:
+		return HELO_RESULT_NOT_FQDN;
+	default:
+		return HELO_RESULT_INVALID;
+	}
+}
+
+static void
+evidence_free(gpointer p)
+{
+	struct helo_evidence *e = p;
+
+	g_free(e->name);
+	g_free(e->data);
+	g_free(e);
+}
+
+void
+helo_report_free(struct helo_report *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->name);
+	g_ptr_array_unref(r->addresses);
+	g_ptr_array_unref(r->ptr_names);
+	g_ptr_array_unref(r->evidence);
+	g_free(r->server_reply);
+	g_free(r);
+}
+
+/* Record a set as evidence, once per (source, type, name, data). */
+static void
+add_evidence(GPtrArray *ev, const char *source, const struct dns_rrset *r)
+{
+	guint i, j, n = r->values->len > 0 ? r->values->len : 1;
+
+	for (j = 0; j < n; j++) {
+		const char *data =
+		    r->values->len > 0 ? g_ptr_array_index(r->values, j) : NULL;
+		struct helo_evidence *e;
+		bool dup = false;
+
+		for (i = 0; i < ev->len && !dup; i++) {
+			e = g_ptr_array_index(ev, i);
+			dup = e->source == source && e->type == r->type &&
+			      strcmp(e->name, r->name) == 0 &&
+			      g_strcmp0(e->data, data) == 0;
+		}
+		if (dup)
+			continue;
+		e = g_new0(struct helo_evidence, 1);
+		e->source = source;
+		e->ts = r->ts;
+		e->type = r->type;
+		e->name = g_strdup(r->name);
+		e->data = g_strdup(data);
+		e->status = r->status;
+		g_ptr_array_add(ev, e);
+	}
+}
+
+static bool
+known(const struct dns_rrset *r)
+{
+	return r->status == DNS_STATUS_ANSWER ||
+	       r->status == DNS_STATUS_NXDOMAIN ||
+	       r->status == DNS_STATUS_NODATA;
+}
+
+static void
+add_unique(GPtrArray *a, const char *v)
+{
+	guint i;
+
+	for (i = 0; i < a->len; i++)
+		if (strcmp(g_ptr_array_index(a, i), v) == 0)
+			return;
+	g_ptr_array_add(a, g_strdup(v));
+}
+
+/* One question against every store of the view: its values are added to
+ * out (if not NULL), every set found becomes evidence.  Returns whether
+ * any source knows the answer; if none does (nor failed live), the
+ * question goes to missing. */
+static bool
+ask(const struct dns_view *v, uint16_t type, const char *name, GPtrArray *out,
+    GPtrArray *ev, GPtrArray *missing)
+{
+	const struct dns_rrset *r;
+	bool any = false, tried = false;
+	guint j;
+	int k;
+
+	for (k = 0; v != NULL && k < v->n; k++) {
+		r = dns_store_get(v->store[k], type, name);
+		if (r == NULL)
+			continue;
+		add_evidence(ev, v->source[k], r);
+		tried = true;
+		if (!known(r))
+			continue;
+		any = true;
+		for (j = 0; out != NULL && j < r->values->len; j++)
+			add_unique(out, g_ptr_array_index(r->values, j));
+	}
+	if (!tried && missing != NULL) {
+		struct helo_question *q;
+
+		for (j = 0; j < missing->len; j++) {
+			q = g_ptr_array_index(missing, j);
+			if (q->type == type && strcmp(q->name, name) == 0)
+				return false;
+		}
+		q = g_new0(struct helo_question, 1);
+		q->type = type;
+		g_strlcpy(q->name, name, sizeof q->name);
+		g_ptr_array_add(missing, q);
+	}
+	return any;
+}
+
+/* The addresses of name (type A or AAAA), following CNAMEs.  Returns
+ * whether the answer is known (even if empty). */
+static bool
+addresses(const struct dns_view *v, uint16_t type, const char *name,
+    GPtrArray *out, GPtrArray *ev, GPtrArray *missing)
+{
+	g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *cur = g_strdup(name);
+	int depth;
+
+	for (depth = 0; depth < HELO_MAX_CHAIN; depth++) {
+		g_ptr_array_set_size(targets, 0);
+		/* A CNAME is never a question of its own: the address
+		 * question's answer carries the chain. */
+		if (ask(v, DNS_T_CNAME, cur, targets, ev, NULL) &&
+		    targets->len > 0) {
+			g_free(cur);
+			cur = g_strdup(g_ptr_array_index(targets, 0));
+			continue;
+		}
+		return ask(v, type, cur, out, ev, missing);
+	}
+	return false;
+}
+
+static bool
+contains(const GPtrArray *a, const char *v)
+{
+	guint i;
+
+	for (i = 0; i < a->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(a, i), v) == 0)
+			return true;
+	return false;
+}
+
+/* Does the literal (text, as helo_check_syntax() left it) denote ip? */
+static bool
+literal_is(const struct helo_name *h, const char *ip)
+{
+	unsigned char a[16], b[16];
+	int af = h->literal_v6 ? AF_INET6 : AF_INET;
+
+	return inet_pton(af, h->literal, a) == 1 && inet_pton(af, ip, b) == 1 &&
+	       memcmp(a, b, af == AF_INET ? 4 : 16) == 0;
+}
+
+/* The DNS part of the check: forward, reverse, FCrDNS. */
+static void
+check_dns(struct helo_report *r, const char *lname, const struct dns_view *v,
+    GPtrArray *missing)
+{
+	unsigned char a[16];
+	uint16_t type;
+	char rev[80];
+	bool any_unknown = false;
+	guint i;
+
+	type = inet_pton(AF_INET, r->client_ip, a) == 1 ? DNS_T_A : DNS_T_AAAA;
+	if (addresses(v, type, lname, r->addresses, r->evidence, missing))
+		r->forward =
+		    contains(r->addresses, r->client_ip) ? HELO_YES : HELO_NO;
+	if (!dns_reverse_name(r->client_ip, rev, sizeof rev))
+		return;
+	if (!ask(v, DNS_T_PTR, rev, r->ptr_names, r->evidence, missing))
+		return;
+	r->name_is_ptr = contains(r->ptr_names, lname) ? HELO_YES : HELO_NO;
+	r->fcrdns = HELO_NO;
+	for (i = 0; i < r->ptr_names->len && i < HELO_MAX_PTR; i++) {
+		g_autoptr(GPtrArray) addrs =
+		    g_ptr_array_new_with_free_func(g_free);
+
+		if (!addresses(v, type, g_ptr_array_index(r->ptr_names, i),
+			addrs, r->evidence, missing))
+			any_unknown = true;
+		else if (contains(addrs, r->client_ip)) {
+			r->fcrdns = HELO_YES;
+			return;
+		}
+	}
+	if (any_unknown)
+		r->fcrdns = HELO_UNKNOWN;
+}
+
+struct helo_report *
+helo_check_name(const char *name, size_t len, bool smtputf8,
+    const char *client_ip, const struct dns_view *v, GPtrArray *missing)
+{
+	struct helo_report *r = g_new0(struct helo_report, 1);
+
+	r->name = g_strndup(name, len);
+	g_strlcpy(r->client_ip, client_ip, sizeof r->client_ip);
+	r->forward = r->fcrdns = r->name_is_ptr = HELO_UNKNOWN;
+	r->addresses = g_ptr_array_new_with_free_func(g_free);
+	r->ptr_names = g_ptr_array_new_with_free_func(g_free);
+	r->evidence = g_ptr_array_new_with_free_func(evidence_free);
+	helo_check_syntax(name, len, smtputf8, &r->syntax);
+	if (r->syntax.syntax == HELO_SYNTAX_FQDN) {
+		g_autofree char *lname = g_ascii_strdown(name, (gssize)len);
+
+		check_dns(r, lname, v, missing);
+	}
+	r->result = helo_decide(r->syntax.syntax,
+	    r->syntax.syntax == HELO_SYNTAX_LITERAL &&
+		literal_is(&r->syntax, client_ip),
+	    r->forward);
+	return r;
+}
+
+/* The argument of a HELO/EHLO line: the first word after the verb. */
+static bool
+helo_argument(const struct dlg_item *it, const char **arg, size_t *len)
+{
+	const char *p = it->line, *end;
+
+	if (p == NULL)
+		return false;
+	end = p + it->line_len;
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	*arg = p;
+	while (p < end && *p != ' ')
+		p++;
+	*len = (size_t)(p - *arg);
+	return true;
+}
+
+/* Did the server offer SMTPUTF8 in its EHLO reply? */
+static bool
+offers_smtputf8(const struct dlg_item *helo)
+{
+	const struct smtp_reply *rp = helo->reply;
+	g_auto(GStrv) lines = NULL;
+	char **l;
+
+	if (rp == NULL || rp->code != 250 || rp->text == NULL)
+		return false;
+	lines = g_strsplit(rp->text, "\n", -1);
+	for (l = lines; *l != NULL; l++)
+		if (g_ascii_strcasecmp(g_strstrip(*l), "SMTPUTF8") == 0)
+			return true;
+	return false;
+}
+
+/* Postfix's wording for refusals of the HELO name or of the client's DNS
+ * (smtpd_check.c: reject_*_helo_hostname, reject_unknown_*client_hostname);
+ * with smtpd_delay_reject they come as the reply to RCPT. */
+static const char *const rejections[] = {
+	"helo command rejected",
+	"client host rejected: cannot find your hostname",
+	"client host rejected: cannot find your reverse hostname",
+};
+
+static void
+link_rejection(struct helo_report *r, const struct dialogue *d)
+{
+	guint i;
+	size_t k;
+
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+		const struct smtp_reply *rp = it->reply;
+		g_autofree char *low = NULL;
+
+		if (rp == NULL || rp->code < 400 || rp->text == NULL)
+			continue;
+		low = g_ascii_strdown(rp->text, (gssize)rp->text_len);
+		for (k = 0; k < G_N_ELEMENTS(rejections); k++)
+			if (strstr(low, rejections[k]) != NULL)
+				break;
+		if (k == G_N_ELEMENTS(rejections))
+			continue;
+		r->server_rejected = true;
+		r->server_reply = g_strdup_printf("%d %s", rp->code, rp->text);
+		return;
+	}
+}
+
+/* The finding's summary: what the name is, and the fact that shows it. */
+static char *
+mismatch_summary(const struct helo_report *r)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	switch (r->result) {
+	case HELO_RESULT_MISMATCH:
+		g_string_append_printf(s, "%s said EHLO %s, but that name ",
+		    r->client_ip, r->name);
+		if (r->addresses->len == 0)
+			g_string_append(s, "has no address in the DNS");
+		else {
+			g_string_append(s, "resolves to ");
+			for (i = 0; i < r->addresses->len; i++)
+				g_string_append_printf(s, "%s%s",
+				    i > 0 ? ", " : "",
+				    (char *)g_ptr_array_index(r->addresses, i));
+			g_string_append_printf(s, ", not %s", r->client_ip);
+		}
+		if (r->fcrdns == HELO_YES)
+			g_string_append_printf(s, "; its reverse DNS says %s",
+			    (char *)g_ptr_array_index(r->ptr_names, 0));
+		break;
+	case HELO_RESULT_LITERAL_MISMATCH:
+		g_string_append_printf(s,
+		    "%s said EHLO %s, an address literal for another "
+		    "address",
+		    r->client_ip, r->name);
+		break;
+	case HELO_RESULT_NOT_FQDN:
+		g_string_append_printf(s,
+		    "%s said EHLO %s, not a fully qualified domain name (%s)",
+		    r->client_ip, r->name,
+		    helo_syntax_describe(r->syntax.syntax));
+		break;
+	default:
+		g_string_append_printf(s, "%s gave an invalid EHLO name: %s",
+		    r->client_ip, helo_syntax_describe(r->syntax.syntax));
+		break;
+	}
+	if (r->server_rejected)
+		g_string_append(s, "; the server refused it");
+	return g_string_free(s, FALSE);
+}
+
+void
+helo_check_annotate(struct dialogue *d, const struct dns_view *v,
+    helo_resolve_fn resolve, void *ctx)
+{
+	struct helo_report *r = NULL;
+	struct relay_finding *f;
+	const char *arg;
+	size_t len;
+	bool utf8;
+	int round;
+
+	helo_report_free(d->helo_check);
+	d->helo_check = NULL;
+	if (d->helo == NULL || !helo_argument(d->helo, &arg, &len))
+		return;
+	utf8 = offers_smtputf8(d->helo);
+	for (round = 0;; round++) {
+		g_autoptr(GPtrArray) missing =
+		    g_ptr_array_new_with_free_func(g_free);
+
+		helo_report_free(r);
+		r = helo_check_name(arg, len, utf8, d->client.ip, v, missing);
+		if (resolve == NULL || missing->len == 0 ||
+		    round == HELO_MAX_ROUNDS)
+			break;
+		resolve(ctx, missing);
+	}
+	link_rejection(r, d);
+	d->helo_check = r;
+	if (r->result == HELO_RESULT_MATCH || r->result == HELO_RESULT_UNKNOWN)
+		return;
+	f = relay_finding_new(RELAY_FINDING_EHLO_MISMATCH,
+	    r->result == HELO_RESULT_MISMATCH ||
+		    r->result == HELO_RESULT_LITERAL_MISMATCH
+		? "medium"
+		: "low");
+	f->summary = mismatch_summary(r);
+	f->remedy = g_strdup(
+	    "RFC 5321 4.1.1.1: the EHLO argument should be the client's "
+	    "primary host name (a name whose A/AAAA record is its address, "
+	    "ideally also its PTR name), or an address literal of its own "
+	    "address. Receivers act on this (Postfix "
+	    "reject_unknown_helo_hostname and reject_non_fqdn_helo_hostname, "
+	    "spam filters scoring a forged HELO). If the client is yours, "
+	    "set its host name (Postfix: smtp_helo_name, Exim: helo_data) "
+	    "and its DNS to agree; if not, a name that is not its own is a "
+	    "lead worth following.");
+	if (d->findings == NULL)
+		d->findings =
+		    g_ptr_array_new_with_free_func(relay_finding_free);
+	g_ptr_array_add(d->findings, f);
 }

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "dns.h"
 #include "relay.h"
+#include "resolve.h"
 #include "stream.h"
 
 /* Finished records waiting for an earlier-started session to end, so that
@@ -26,7 +27,8 @@ struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
 	const struct relay_config *policy;
-	const struct dns_store *dns;
+	struct dns_view view;	   /* capture, then map, then live */
+	struct resolver *resolver; /* --resolve, or NULL */
 	unsigned fail_on; /* finding kinds that make the exit status 1 */
 	bool failed;	  /* one of them occurred */
 	GTree *waiting;	  /* seq -> rendered record */
@@ -85,7 +87,9 @@ emit_session(struct dialogue *d, void *arg)
 	uint64_t *k;
 	guint i;
 
-	relay_annotate(w->policy, w->dns, d);
+	relay_annotate(w->policy, &w->view, d);
+	helo_check_annotate(d, &w->view,
+	    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
 	for (i = 0; i < d->findings->len; i++) {
 		const struct relay_finding *f =
 		    g_ptr_array_index(d->findings, i);
@@ -141,7 +145,7 @@ main(int argc, char **argv)
 	g_autofree char *summary = NULL;
 	gboolean exit_now = FALSE, ok;
 	struct relay_config *policy = NULL;
-	struct dns_store *dns = NULL;
+	struct dns_store *dns = NULL, *map = NULL, *live = NULL;
 	int rc = 2;
 
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
@@ -164,11 +168,32 @@ main(int argc, char **argv)
 	dns = dns_store_new();
 	run_stats_init(&stats);
 	memset(&w, 0, sizeof w);
+	w.view.store[w.view.n] = dns;
+	w.view.source[w.view.n++] = "capture";
+	if (o.dns_map != NULL) {
+		map = dns_store_new();
+		if (!dns_store_load_map(map, o.dns_map, &error)) {
+			log_warnx("--dns-map: %s", error->message);
+			goto out;
+		}
+		w.view.store[w.view.n] = map;
+		w.view.source[w.view.n++] = "map";
+	}
+	if (o.resolve) {
+		live = dns_store_new();
+		w.resolver =
+		    resolver_new(o.dns_server, o.dns_timeout, live, &error);
+		if (w.resolver == NULL) {
+			log_warnx("%s", error->message);
+			goto out;
+		}
+		w.view.store[w.view.n] = live;
+		w.view.source[w.view.n++] = "live";
+	}
 	w.oo.format = o.format;
 	w.oo.color = use_color(&o);
 	w.stats = &stats;
 	w.policy = policy;
-	w.dns = dns;
 	w.fail_on = o.fail_on;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
@@ -202,6 +227,22 @@ main(int argc, char **argv)
 	stream_finish();
 	writer_drain(&w, true);
 	stats.incomplete = !ok;
+	stats.dns_capture = dns_store_size(dns);
+	stats.dns_capture_dropped = dns_store_dropped(dns);
+	stats.dns_map = map != NULL ? dns_store_size(map) : 0;
+	if (w.resolver != NULL) {
+		stats.live = true;
+		stats.live_stats = *resolver_stats(w.resolver);
+		if (stats.live_stats.timeouts + stats.live_stats.failed > 0)
+			log_warnx("--resolve: %" G_GUINT64_FORMAT
+				  " of %" G_GUINT64_FORMAT
+				  " lookups got no answer (%" G_GUINT64_FORMAT
+				  " timed out, %" G_GUINT64_FORMAT
+				  " refused or failed)",
+			    stats.live_stats.timeouts + stats.live_stats.failed,
+			    stats.live_stats.queries, stats.live_stats.timeouts,
+			    stats.live_stats.failed);
+	}
 	summary = output_summary(&w.oo, &stats);
 	fputs(summary, stdout);
 	fflush(stdout);
@@ -210,9 +251,13 @@ main(int argc, char **argv)
 
 	rc = !ok ? 2 : w.failed ? 1 : 0;
 out:
-	g_tree_destroy(w.waiting);
+	if (w.waiting != NULL)
+		g_tree_destroy(w.waiting);
 	relay_config_free(policy);
+	resolver_free(w.resolver);
 	dns_store_free(dns);
+	dns_store_free(map);
+	dns_store_free(live);
 	run_stats_clear(&stats);
 	options_clear(&o);
 	return rc;

@@ -51,6 +51,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gboolean no_promisc = FALSE, verify = FALSE, version = FALSE;
 	gboolean verbose = FALSE, quiet = FALSE;
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
+	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
+	gboolean resolve = FALSE;
 	GPtrArray *files;
 	int i;
 	const GOptionEntry entries[] = {
@@ -94,10 +96,26 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "Client networks the servers relay for "
 		    "(10.0.0.0/8,2001:db8::/32)",
 		    "LIST" },
+		{ "dns-map", 0, 0, G_OPTION_ARG_FILENAME, &o->dns_map,
+		    "Names and addresses for the EHLO check: hosts-file "
+		    "lines or NAME [TTL] [IN] TYPE DATA records",
+		    "FILE" },
+		{ "resolve", 0, 0, G_OPTION_ARG_NONE, &resolve,
+		    "Look up in the live DNS what the capture and the map do "
+		    "not answer (off by default: analysis makes no lookups)",
+		    NULL },
+		{ "dns-server", 0, 0, G_OPTION_ARG_STRING, &o->dns_server,
+		    "With --resolve: ask this server, not the system's "
+		    "resolvers",
+		    "ADDR[:PORT]" },
+		{ "dns-timeout", 0, 0, G_OPTION_ARG_INT, &dns_timeout,
+		    "With --resolve: wait this long per try, two tries "
+		    "(default 2000)",
+		    "MS" },
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
 		    "relay-denied,relay-trick,auth-relay,auth-failed,"
-		    "cleartext-auth)",
+		    "cleartext-auth,ehlo-mismatch)",
 		    "KINDS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
@@ -162,6 +180,19 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		return FALSE;
 	}
 	o->max_streams = max_streams;
+	o->resolve = resolve;
+	if (dns_timeout < 10 || dns_timeout > 60000) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--dns-timeout: must be between 10 and 60000 ms");
+		return FALSE;
+	}
+	o->dns_timeout = (unsigned)dns_timeout;
+	if (o->dns_server != NULL && !resolve) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--dns-server needs --resolve (no lookup is made "
+		    "without it)");
+		return FALSE;
+	}
 	o->verbosity = quiet ? 0 : verbose ? 2 : 1;
 	if (!options_parse_ports(
 		ports != NULL ? ports : RS_DEFAULT_PORTS, o->ports, error))
@@ -186,7 +217,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 				    G_OPTION_ERROR_BAD_VALUE,
 				    "--fail-on: \"%s\" is not a finding "
 				    "(open-relay, relay-denied, relay-trick, "
-				    "auth-relay, auth-failed, cleartext-auth)",
+				    "auth-relay, auth-failed, cleartext-auth, "
+				    "ehlo-mismatch)",
 				    v[i]);
 				return FALSE;
 			}
@@ -216,5 +248,7 @@ options_clear(struct rs_options *o)
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
 	g_free(o->config);
+	g_free(o->dns_map);
+	g_free(o->dns_server);
 	memset(o, 0, sizeof *o);
 }

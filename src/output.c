@@ -254,6 +254,8 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 	s->ends[d->end]++;
 	s->transactions += d->tx_total;
 	s->rcpts += d->rcpt_total;
+	if (d->helo_check != NULL)
+		s->helo[d->helo_check->result]++;
 	for (i = 0; i < d->txs->len; i++) {
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 

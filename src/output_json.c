@@ -321,6 +321,79 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 	json_builder_end_array(b);
 }
 
+static void
+add_helo_check(JsonBuilder *b, const struct helo_report *r)
+{
+	guint i;
+
+	json_builder_set_member_name(b, "helo_check");
+	if (r == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_str(b, "result", helo_result_name(r->result));
+	add_text(b, "name", r->name, strlen(r->name));
+	add_str(b, "client_ip", r->client_ip);
+	add_str(b, "syntax", helo_syntax_name(r->syntax.syntax));
+	add_str(b, "forward", helo_tri_name(r->forward));
+	add_strings(b, "addresses", r->addresses);
+	add_strings(b, "ptr_names", r->ptr_names);
+	add_str(b, "name_is_ptr", helo_tri_name(r->name_is_ptr));
+	add_str(b, "fcrdns", helo_tri_name(r->fcrdns));
+	json_builder_set_member_name(b, "evidence");
+	json_builder_begin_array(b);
+	for (i = 0; i < r->evidence->len; i++) {
+		const struct helo_evidence *e =
+		    g_ptr_array_index(r->evidence, i);
+
+		json_builder_begin_object(b);
+		add_str(b, "source", e->source);
+		if (e->ts != 0)
+			add_time(b, "time", e->ts);
+		else
+			add_str(b, "time", NULL);
+		add_str(b, "type", dns_type_name(e->type));
+		add_str(b, "name", e->name);
+		add_str(b, "data", e->data);
+		add_str(b, "status", dns_status_name(e->status));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	add_bool(b, "server_rejected", r->server_rejected);
+	add_str(b, "server_reply", r->server_reply);
+	json_builder_end_object(b);
+}
+
+static void
+add_dns_summary(JsonBuilder *b, const struct run_stats *s)
+{
+	int k;
+
+	json_builder_set_member_name(b, "helo_checks");
+	json_builder_begin_object(b);
+	for (k = 0; k < HELO_RESULT_COUNT; k++)
+		add_int(b, helo_result_name(k), (gint64)s->helo[k]);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "dns");
+	json_builder_begin_object(b);
+	add_int(b, "capture_facts", (gint64)s->dns_capture);
+	add_int(b, "capture_dropped", (gint64)s->dns_capture_dropped);
+	add_int(b, "map_facts", (gint64)s->dns_map);
+	json_builder_set_member_name(b, "live");
+	if (!s->live)
+		json_builder_add_null_value(b);
+	else {
+		json_builder_begin_object(b);
+		add_int(b, "queries", (gint64)s->live_stats.queries);
+		add_int(b, "answered", (gint64)s->live_stats.answered);
+		add_int(b, "timeouts", (gint64)s->live_stats.timeouts);
+		add_int(b, "failed", (gint64)s->live_stats.failed);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+}
+
 static char *
 generate(JsonBuilder *b)
 {
@@ -378,6 +451,7 @@ output_json_session(const struct dialogue *d)
 		if (d->anomalies[a] > 0)
 			add_int(b, anomaly_name(a), d->anomalies[a]);
 	json_builder_end_object(b);
+	add_helo_check(b, d->helo_check);
 	add_findings(b, d);
 	add_bool(b, "truncated", d->frozen);
 	json_builder_end_object(b);
@@ -446,6 +520,7 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "no_reply", (gint64)s->rcpt_class[0]);
 	json_builder_end_object(b);
 	add_servers(b, s);
+	add_dns_summary(b, s);
 	json_builder_set_member_name(b, "libnids_warnings");
 	json_builder_begin_object(b);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)

@@ -207,6 +207,101 @@ print_anomalies(
 	}
 }
 
+/* " (capture +0.004)": a fact's source and, from the capture, its time
+ * relative to the session start (negative: before the session). */
+static void
+print_source(
+    GString *s, const struct dialogue *d, const struct helo_evidence *e)
+{
+	gint64 ms, a;
+
+	g_string_append_printf(s, "  (%s", e->source);
+	if (e->ts != 0) {
+		ms = (e->ts - d->ts_start) / 1000;
+		a = ms < 0 ? -ms : ms;
+		g_string_append_printf(s, " %c%" G_GINT64_FORMAT ".%03d",
+		    ms < 0 ? '-' : '+', a / 1000, (int)(a % 1000));
+	}
+	g_string_append_c(s, ')');
+}
+
+static void
+print_list(GString *s, const GPtrArray *v, const char *none)
+{
+	guint i;
+
+	if (v->len == 0)
+		g_string_append(s, none);
+	for (i = 0; i < v->len; i++) {
+		const char *x = g_ptr_array_index(v, i);
+
+		if (i > 0)
+			g_string_append(s, ", ");
+		output_escape(s, x, strlen(x));
+	}
+}
+
+static void
+print_helo_check(
+    GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	const struct helo_report *r = d->helo_check;
+	guint i;
+
+	if (r == NULL)
+		return;
+	g_string_append(s, "  helo: ");
+	output_escape(s, r->name, strlen(r->name));
+	g_string_append_printf(s, " from %s: ", r->client_ip);
+	col(s, o,
+	    r->result == HELO_RESULT_MATCH     ? COL_RESET
+	    : r->result == HELO_RESULT_UNKNOWN ? COL_RESET
+					       : COL_YELLOW);
+	g_string_append(s, helo_result_name(r->result));
+	col(s, o, COL_RESET);
+	if (r->result == HELO_RESULT_NOT_FQDN ||
+	    r->result == HELO_RESULT_INVALID)
+		g_string_append_printf(
+		    s, " (%s)", helo_syntax_describe(r->syntax.syntax));
+	if (r->syntax.syntax == HELO_SYNTAX_FQDN && r->evidence->len == 0)
+		g_string_append(s, " (no DNS evidence)");
+	g_string_append_c(s, '\n');
+	if (r->syntax.syntax == HELO_SYNTAX_FQDN && r->evidence->len > 0) {
+		g_string_append(s, "    forward: ");
+		if (r->forward == HELO_UNKNOWN)
+			g_string_append(s, "unknown");
+		else
+			print_list(s, r->addresses, "no address");
+		g_string_append(s, "; reverse: ");
+		if (r->name_is_ptr == HELO_UNKNOWN)
+			g_string_append(s, "unknown");
+		else
+			print_list(s, r->ptr_names, "no name");
+		g_string_append_printf(
+		    s, "; fcrdns: %s\n", helo_tri_name(r->fcrdns));
+	}
+	for (i = 0; i < r->evidence->len; i++) {
+		const struct helo_evidence *e =
+		    g_ptr_array_index(r->evidence, i);
+
+		g_string_append_printf(s, "    %s ", dns_type_name(e->type));
+		output_escape(s, e->name, strlen(e->name));
+		if (e->data != NULL) {
+			g_string_append(s, " = ");
+			output_escape(s, e->data, strlen(e->data));
+		} else
+			g_string_append_printf(
+			    s, ": %s", dns_status_name(e->status));
+		print_source(s, d, e);
+		g_string_append_c(s, '\n');
+	}
+	if (r->server_rejected) {
+		g_string_append(s, "    server rejected: ");
+		output_escape(s, r->server_reply, strlen(r->server_reply));
+		g_string_append_c(s, '\n');
+	}
+}
+
 static void
 print_findings(
     GString *s, const struct output_opts *o, const struct dialogue *d)
@@ -304,6 +399,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	    "  transactions: %" G_GUINT64_FORMAT
 	    ", recipients: %" G_GUINT64_FORMAT "\n",
 	    d->tx_total, d->rcpt_total);
+	print_helo_check(s, o, d);
 	print_findings(s, o, d);
 	print_anomalies(s, o, d);
 	g_string_append_c(s, '\n');
@@ -365,6 +461,40 @@ append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
 		g_string_append_c(t, ')');
 }
 
+/* EHLO check results, and where the DNS facts came from. */
+static void
+print_dns_summary(GString *t, const struct run_stats *s)
+{
+	const char *names[HELO_RESULT_COUNT];
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < HELO_RESULT_COUNT; k++) {
+		names[k] = helo_result_name(k);
+		n += s->helo[k];
+	}
+	g_string_append_printf(t, "\n  helo checks: %" G_GUINT64_FORMAT, n);
+	append_counts(t, s->helo, names, HELO_RESULT_COUNT);
+	g_string_append_printf(t,
+	    "\n  dns facts: %" G_GUINT64_FORMAT " from the capture",
+	    s->dns_capture);
+	if (s->dns_capture_dropped > 0)
+		g_string_append_printf(t,
+		    " (%" G_GUINT64_FORMAT " more not kept)",
+		    s->dns_capture_dropped);
+	g_string_append_printf(t,
+	    ", %" G_GUINT64_FORMAT " from the map, live lookups ", s->dns_map);
+	if (!s->live)
+		g_string_append(t, "off");
+	else
+		g_string_append_printf(t,
+		    "%" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+		    " answered, %" G_GUINT64_FORMAT
+		    " timed out, %" G_GUINT64_FORMAT " failed)",
+		    s->live_stats.queries, s->live_stats.answered,
+		    s->live_stats.timeouts, s->live_stats.failed);
+}
+
 char *
 output_text_summary(const struct output_opts *o, const struct run_stats *s)
 {
@@ -418,6 +548,7 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		names[e] = output_nids_warn_name(e);
 	append_counts(t, s->nids_warn, names, RS_NIDS_WARN_COUNT);
 	print_servers(t, s);
+	print_dns_summary(t, s);
 	g_string_append_c(t, '\n');
 	return g_string_free(t, FALSE);
 }

@@ -145,26 +145,46 @@ domain_matches(const char *domain, const char *local)
 		   strcmp(domain + dl - ll, local) == 0);
 }
 
-/* Is the domain local to the server?  Returns 1, 0 or -1 (no evidence)
- * and the source of the answer. */
-/* Does an MX answer in the capture name this server for the domain (by
- * its name, or by an address answer equal to its address)? */
+/* Does any source list addr among the addresses of name? */
 static bool
-mx_points_here(const struct dns_store *dns, const struct dialogue *d,
+view_has_address(const struct dns_view *v, const char *name, const char *addr)
+{
+	static const uint16_t types[] = { DNS_T_A, DNS_T_AAAA };
+	const struct dns_rrset *r;
+	int k, t;
+	guint j;
+
+	for (k = 0; v != NULL && k < v->n; k++)
+		for (t = 0; t < 2; t++) {
+			r = dns_store_get(v->store[k], types[t], name);
+			for (j = 0; r != NULL && j < r->values->len; j++)
+				if (strcmp(g_ptr_array_index(r->values, j),
+					addr) == 0)
+					return true;
+		}
+	return false;
+}
+
+/* Does an MX answer (capture, map or live) name this server for the
+ * domain (by its name, or by an address answer equal to its address)? */
+static bool
+mx_points_here(const struct dns_view *v, const struct dialogue *d,
     const char *domain, const char *banner, const char *ehlo)
 {
-	const GPtrArray *mx = dns_store_mx(dns, domain), *ad;
-	guint i, j;
+	const struct dns_rrset *mx;
+	guint i;
+	int k;
 
-	for (i = 0; mx != NULL && i < mx->len; i++) {
-		const char *x = g_ptr_array_index(mx, i);
+	for (k = 0; v != NULL && k < v->n; k++) {
+		mx = dns_store_get(v->store[k], DNS_T_MX, domain);
+		for (i = 0; mx != NULL && i < mx->values->len; i++) {
+			const char *x = g_ptr_array_index(mx->values, i);
 
-		if (g_strcmp0(x, banner) == 0 || g_strcmp0(x, ehlo) == 0)
-			return true;
-		ad = dns_store_addresses(dns, x);
-		for (j = 0; ad != NULL && j < ad->len; j++)
-			if (strcmp(g_ptr_array_index(ad, j), d->server.ip) == 0)
+			if (g_strcmp0(x, banner) == 0 ||
+			    g_strcmp0(x, ehlo) == 0 ||
+			    view_has_address(v, x, d->server.ip))
 				return true;
+		}
 	}
 	return false;
 }
@@ -173,7 +193,7 @@ mx_points_here(const struct dns_store *dns, const struct dialogue *d,
  * once per dialogue. */
 struct judge_ctx {
 	const struct relay_policy *p;
-	const struct dns_store *dns;
+	const struct dns_view *dns;
 	const struct dialogue *d;
 	char *banner, *ehlo;	     /* the server's own names, or NULL */
 	char *banner_reg, *ehlo_reg; /* their registrable domains */
@@ -441,7 +461,7 @@ relay_config_free(struct relay_config *c)
 }
 
 void
-relay_annotate(const struct relay_config *c, const struct dns_store *dns,
+relay_annotate(const struct relay_config *c, const struct dns_view *dns,
     struct dialogue *d)
 {
 	struct judge_ctx x = { .p = policy_for(c, d), .dns = dns, .d = d };
@@ -504,8 +524,8 @@ relay_finding_lookup(const char *name)
 	return -1;
 }
 
-static void
-finding_free(gpointer p)
+void
+relay_finding_free(gpointer p)
 {
 	struct relay_finding *f = p;
 
@@ -515,8 +535,8 @@ finding_free(gpointer p)
 	g_free(f);
 }
 
-static struct relay_finding *
-finding_new(enum relay_finding_kind k, const char *severity)
+struct relay_finding *
+relay_finding_new(enum relay_finding_kind k, const char *severity)
 {
 	struct relay_finding *f = g_new0(struct relay_finding, 1);
 
@@ -617,7 +637,7 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 	list = joined(rc);
 	switch (k) {
 	case RELAY_FINDING_OPEN_RELAY:
-		f = finding_new(k, "high");
+		f = relay_finding_new(k, "high");
 		f->confirmed = accepted;
 		f->summary = g_strdup_printf(
 		    "%s accepted mail from %s, which "
@@ -635,7 +655,7 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 		    "Exim: relay_from_hosts).");
 		break;
 	case RELAY_FINDING_RELAY_DENIED:
-		f = finding_new(k, "info");
+		f = relay_finding_new(k, "info");
 		f->summary = g_strdup_printf("%s refused to relay for %s: %s",
 		    d->server.ip, d->client.ip, list);
 		f->remedy = g_strdup_printf(
@@ -648,7 +668,7 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 		    d->client.ip, d->client.ip);
 		break;
 	case RELAY_FINDING_AUTH_RELAY:
-		f = finding_new(k, "info");
+		f = relay_finding_new(k, "info");
 		f->summary = g_strdup_printf("%s relayed for %s after AUTH as "
 					     "%s: %s",
 		    d->server.ip, d->client.ip,
@@ -661,7 +681,8 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 		    "compromised.");
 		break;
 	default:
-		f = finding_new(k, pick == is_trick_accepted ? "high" : "low");
+		f = relay_finding_new(
+		    k, pick == is_trick_accepted ? "high" : "low");
 		f->summary =
 		    g_strdup_printf("%s tried relay tricks in "
 				    "recipient addresses, %s by %s: %s",
@@ -697,7 +718,7 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 	m = d->auth->mechanism;
 	user = d->auth->user != NULL ? d->auth->user : "(unknown user)";
 	if (d->auth->result == DLG_AUTH_FAILURE) {
-		f = finding_new(RELAY_FINDING_AUTH_FAILED, "medium");
+		f = relay_finding_new(RELAY_FINDING_AUTH_FAILED, "medium");
 		f->summary = g_strdup_printf("%s failed to authenticate to %s "
 					     "as %s (%s)",
 		    d->client.ip, d->server.ip, user, m);
@@ -710,7 +731,7 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 	}
 	if (strcmp(m, "PLAIN") == 0 || strcmp(m, "LOGIN") == 0) {
 		/* Visible AUTH is cleartext: after STARTTLS nothing is. */
-		f = finding_new(RELAY_FINDING_CLEARTEXT_AUTH, "medium");
+		f = relay_finding_new(RELAY_FINDING_CLEARTEXT_AUTH, "medium");
 		f->summary = g_strdup_printf(
 		    "%s sent AUTH %s to %s without "
 		    "TLS: the password of %s is readable in this capture",
@@ -726,7 +747,7 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 static GPtrArray *
 relay_findings(const struct dialogue *d)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(finding_free);
+	GPtrArray *out = g_ptr_array_new_with_free_func(relay_finding_free);
 
 	add_rcpt_finding(out, d, RELAY_FINDING_OPEN_RELAY, is_open);
 	add_rcpt_finding(out, d, RELAY_FINDING_RELAY_DENIED, is_denied);

@@ -39,6 +39,10 @@ struct stream_ctx {
 	gint64 last_ts; /* last packet time of this session */
 };
 
+/* DNS over TCP (RFC 1035 §4.2.2, RFC 7766): the server's messages, each
+ * behind a two-byte length; at most one message is buffered. */
+#define DNS_TCP_MAX (2 + 65535)
+
 static struct {
 	struct stream_opts o;
 	struct run_stats *stats;
@@ -47,6 +51,7 @@ static struct {
 	pcap_t *dead;
 	GHashTable *ctx; /* struct tcp_stream * -> struct stream_ctx * */
 	GHashTable *syn; /* struct tuple4 (as bytes) -> gint64 ts */
+	GHashTable *dns; /* struct tcp_stream * -> GByteArray (DNS/TCP) */
 	uint64_t seq;
 	gint64 now;	    /* time of the packet being processed */
 	uint8_t buf[65536]; /* writable copy for libnids */
@@ -138,6 +143,8 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st.syn = g_hash_table_new_full(
 	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
+	st.dns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	    (GDestroyNotify)g_byte_array_unref);
 	return TRUE;
 }
 
@@ -196,7 +203,8 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 			return false;
 		sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
 		dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
-		if (!st.o.ports[sport] && !st.o.ports[dport])
+		if (!st.o.ports[sport] && !st.o.ports[dport] &&
+		    (st.o.dns == NULL || (sport != 53 && dport != 53)))
 			return false;
 		flags = pkt[hl + 13];
 		if ((flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
@@ -290,6 +298,37 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 	c->last_ts = st.now;
 }
 
+/* Server bytes of a DNS/TCP connection: read every complete message. */
+static void
+dns_tcp_data(GByteArray *b, struct half_stream *h)
+{
+	size_t mlen;
+
+	if (h->count_new <= 0)
+		return;
+	g_byte_array_append(b,
+	    (const guint8 *)h->data + (h->count - h->offset - h->count_new),
+	    (guint)h->count_new);
+	while (b->len >= 2) {
+		mlen = (size_t)(b->data[0] << 8 | b->data[1]);
+		if (b->len < 2 + mlen)
+			break;
+		dns_store_add_message(st.o.dns, b->data + 2, mlen, st.now);
+		g_byte_array_remove_range(b, 0, (guint)(2 + mlen));
+	}
+	if (b->len > DNS_TCP_MAX)
+		g_byte_array_set_size(b, 0); /* cannot happen: a bug guard */
+}
+
+static void
+dns_tcp_cb(struct tcp_stream *a, GByteArray *b)
+{
+	if (a->nids_state == NIDS_DATA)
+		dns_tcp_data(b, &a->client);
+	else
+		g_hash_table_remove(st.dns, a);
+}
+
 static bool
 closing(int state)
 {
@@ -301,11 +340,26 @@ static void
 stream_tcp_cb(struct tcp_stream *a, void **param)
 {
 	struct stream_ctx *c;
+	GByteArray *b;
 
 	(void)param;
 	if (a->nids_state == NIDS_JUST_EST) {
+		/* A reused slot: whatever the pointer meant before is over. */
+		g_hash_table_remove(st.dns, a);
 		if (st.o.ports[a->addr.dest])
 			stream_begin(a);
+		else if (a->addr.dest == 53 && st.o.dns != NULL) {
+			c = g_hash_table_lookup(st.ctx, a);
+			if (c != NULL)
+				stream_end(a, c, DLG_END_DROPPED, c->last_ts);
+			/* Only the answers matter. */
+			a->client.collect++;
+			g_hash_table_replace(st.dns, a, g_byte_array_new());
+		}
+		return;
+	}
+	if ((b = g_hash_table_lookup(st.dns, a)) != NULL) {
+		dns_tcp_cb(a, b);
 		return;
 	}
 	c = g_hash_table_lookup(st.ctx, a);
@@ -378,7 +432,8 @@ stream_finish(void)
 	}
 	g_hash_table_destroy(st.ctx);
 	g_hash_table_destroy(st.syn);
-	st.ctx = st.syn = NULL;
+	g_hash_table_destroy(st.dns);
+	st.ctx = st.syn = st.dns = NULL;
 	pcap_close(st.dead);
 	st.dead = NULL;
 }
