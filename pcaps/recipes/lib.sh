@@ -104,16 +104,38 @@ rs_setup_net() {
 	mount --bind "$RS_WORK/resolv.conf" /etc/resolv.conf
 }
 
-# dnsmasq on 127.0.0.53:53 answering only from its own records.
+# dnsmasq on 127.0.0.53:53 (or $RS_DNS_ADDR:$RS_DNS_PORT) answering only
+# from its own records; its log is $RS_WORK/dnsmasq-ADDR.log.
 # Arguments: extra dnsmasq options (--host-record=..., --ptr-record=...).
 rs_start_dns() {
+	addr=${RS_DNS_ADDR:-127.0.0.53}
 	dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
-	    --listen-address=127.0.0.53 --bind-interfaces --port=53 \
+	    --listen-address="$addr" --bind-interfaces \
+	    --port="${RS_DNS_PORT:-53}" \
 	    --user=root --pid-file= --log-facility=- --quiet-dhcp \
 	    --host-record=mx.example.com,127.0.0.1 \
 	    --host-record=relay.example.net,127.0.0.20 \
-	    "$@" >"$RS_WORK/dnsmasq.log" 2>&1 &
+	    "$@" >"$RS_WORK/dnsmasq-$addr.log" 2>&1 &
 	RS_PIDS="$RS_PIDS $!"
+}
+
+# The DNS of the EHLO-check fixture (postfix-helo-checks), as options for
+# rs_start_dns; tests/run-dns.sh serves the same names to the live
+# resolver.  dnsmasq is authoritative (--local) for the example domains and
+# the reverse zone, so unknown names get NXDOMAIN, as on the Internet.
+rs_helo_dns_records() {
+	echo --host-record=good.example.org,127.0.0.21 \
+	    --host-record=mail.bigbank.example,192.0.2.25 \
+	    --host-record=host23.example.org,127.0.0.23 \
+	    --host-record=dyn.example.net,127.0.0.99 \
+	    --ptr-record=24.0.0.127.in-addr.arpa,dyn.example.net \
+	    --host-record=host25.example.org,127.0.0.25 \
+	    --host-record=host26.example.org,127.0.0.26 \
+	    --host-record=host27.example.org,127.0.0.27 \
+	    --host-record=host28.example.org,127.0.0.28 \
+	    --host-record=host29.example.org,127.0.0.29 \
+	    --local=/example.org/ --local=/example.net/ --local=/example/ \
+	    --local=/in-addr.arpa/
 }
 
 # A private Postfix: config in $RS_WORK/postfix bind-mounted on
