@@ -91,15 +91,19 @@ demo: relayscope
 bench: relayscope
 	@sh tests/bench/run-bench.sh
 
-# libFuzzer on the SMTP machine (clang); FUZZ_SECONDS bounds the run.
+# libFuzzer (clang) on the SMTP machine and on passive DNS with the EHLO
+# check; FUZZ_SECONDS bounds each run.
 FUZZ_SECONDS ?= 60
+FUZZERS := smtp-session dns
 fuzz:
-	mkdir -p $(BUILD)/fuzz-corpus
-	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
-	    $(PKG_CFLAGS) -o $(BUILD)/fuzz-smtp-session \
-	    tests/fuzz/fuzz-smtp-session.c $(CORE_SRC) $(PKG_LIBS)
-	$(BUILD)/fuzz-smtp-session -max_total_time=$(FUZZ_SECONDS) \
-	    -max_len=4096 $(BUILD)/fuzz-corpus
+	for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/fuzz-corpus-$$f && \
+	    clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+	        $(PKG_CFLAGS) -o $(BUILD)/fuzz-$$f \
+	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) $(PKG_LIBS) && \
+	    $(BUILD)/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=4096 $(BUILD)/fuzz-corpus-$$f || exit 1; \
+	done
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c

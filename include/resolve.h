@@ -5,6 +5,7 @@
 #ifndef RS_RESOLVE_H
 #define RS_RESOLVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <glib.h>
@@ -18,6 +19,7 @@ struct resolver_stats {
 	uint64_t answered; /* a response came (answer or negative) */
 	uint64_t timeouts; /* no response in time */
 	uint64_t failed;   /* refused, unreachable, ... */
+	bool stopped;	   /* too many in a row got no response: given up */
 };
 
 /* A resolver using server ("ADDR", "ADDR:PORT", "[V6ADDR]:PORT"; NULL:

@@ -389,6 +389,7 @@ add_dns_summary(JsonBuilder *b, const struct run_stats *s)
 		add_int(b, "answered", (gint64)s->live_stats.answered);
 		add_int(b, "timeouts", (gint64)s->live_stats.timeouts);
 		add_int(b, "failed", (gint64)s->live_stats.failed);
+		add_bool(b, "stopped", s->live_stats.stopped);
 		json_builder_end_object(b);
 	}
 	json_builder_end_object(b);

@@ -493,6 +493,8 @@ print_dns_summary(GString *t, const struct run_stats *s)
 		    " timed out, %" G_GUINT64_FORMAT " failed)",
 		    s->live_stats.queries, s->live_stats.answered,
 		    s->live_stats.timeouts, s->live_stats.failed);
+	if (s->live && s->live_stats.stopped)
+		g_string_append(t, ", stopped: no response");
 }
 
 char *

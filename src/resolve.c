@@ -15,11 +15,17 @@
 #include "log.h"
 #include "resolve.h"
 
+/* Lookups in a row without any response before live lookups stop: a
+ * dead or unreachable server must not cost a timeout per session of a
+ * large capture. */
+#define RESOLVE_MAX_SILENT 16
+
 struct resolver {
 	ares_channel channel;
 	struct dns_store *store;
 	struct resolver_stats stats;
 	unsigned pending;
+	unsigned silent; /* lookups in a row without a response */
 };
 
 /* One question in flight. */
@@ -155,18 +161,21 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	if (abuf != NULL && alen > 0 &&
 	    dns_store_add_message(r->store, abuf, (size_t)alen, 0)) {
 		r->stats.answered++;
+		r->silent = 0;
 		/* An answer for another question leaves ours open. */
 		if (dns_store_get(r->store, q->type, q->name) == NULL)
 			dns_store_put_status(
 			    r->store, q->type, q->name, DNS_STATUS_ERROR, 0);
 	} else if (status == ARES_ETIMEOUT) {
 		r->stats.timeouts++;
+		r->silent++;
 		log_debug("dns: %s %s: no answer in time", q->name,
 		    dns_type_name(q->type));
 		dns_store_put_status(
 		    r->store, q->type, q->name, DNS_STATUS_TIMEOUT, 0);
 	} else {
 		r->stats.failed++;
+		r->silent++;
 		log_debug("dns: %s %s: %s", q->name, dns_type_name(q->type),
 		    ares_strerror(status));
 		dns_store_put_status(
@@ -185,6 +194,8 @@ resolver_lookup(void *arg, const GPtrArray *questions)
 	guint i;
 	int bits, n, k, ms;
 
+	if (r->stats.stopped)
+		return;
 	for (i = 0; i < questions->len; i++) {
 		const struct helo_question *hq =
 		    g_ptr_array_index(questions, i);
@@ -230,5 +241,11 @@ resolver_lookup(void *arg, const GPtrArray *questions)
 				: ARES_SOCKET_BAD,
 			    pfd[k].revents & POLLOUT ? pfd[k].fd
 						     : ARES_SOCKET_BAD);
+	}
+	if (r->silent >= RESOLVE_MAX_SILENT) {
+		r->stats.stopped = true;
+		log_warnx("--resolve: no response to %u lookups in a row; no "
+			  "more live lookups in this run",
+		    r->silent);
 	}
 }

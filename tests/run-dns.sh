@@ -9,7 +9,8 @@
 #     and the facts equal those taken from the capture's own DNS packets,
 #     and every question is asked once (the cache);
 #   - a server that never answers gives "timeout" facts and "unknown"
-#     results within the timeout; one that refuses gives "error" facts.
+#     results within the timeout; one that refuses gives "error" facts;
+#     after 16 lookups without a response, live lookups stop.
 # The capture is pcaps/postfix-helo-checks.pcap read with -f "tcp port 25",
 # i.e. without its DNS packets.  Prints "dns: N passed, N failed".
 # Needs root and dnsmasq (sh tests/deps.sh test).
@@ -179,5 +180,20 @@ st = {e["status"] for r in recs if r["type"] == "session"
 sys.exit(0 if st == {"error"} else 1)
 PY
 	bad refused "exit $rc"
+
+# A dead server and many clients (40 sessions on distinct addresses, from
+# the benchmark's generator): live lookups stop after 16 without a
+# response, instead of a timeout per session.
+python3 "$TOP/tests/bench/gen-capture.py" "$RS_WORK/many.pcap" 40 >/dev/null
+"$RS" --format json --resolve --dns-server 127.0.0.55 --dns-timeout 20 \
+    "$RS_WORK/many.pcap" >"$RS_WORK/many.json" 2>"$RS_WORK/many.err"
+rc=$?
+live=$(tail -1 "$RS_WORK/many.json" | python3 -c \
+    'import json,sys; l=json.load(sys.stdin)["dns"]["live"]; print(l["queries"], l["stopped"])')
+if [ "$rc" = 0 ] && [ "$live" = "16 True" ] &&
+    grep -q 'no response to 16 lookups in a row; no more live lookups' \
+    "$RS_WORK/many.err"; then ok; else
+	bad give-up "exit $rc, live: $live"
+fi
 
 echo "dns: $pass passed, $fail failed"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-smtp-session.c: libFuzzer harness for the SMTP machine.  The input
- * runs through the relay verdicts and both writers.  The input
+ * runs through the relay verdicts, the EHLO check and both writers.  The input
  * is a sequence of chunks: one control byte (bit 7: server side, bits 0-6:
  * length) followed by that many bytes.  make fuzz builds and runs it. */
 #include <stddef.h>
@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_strlcpy(d->client.ip, "192.0.2.1", sizeof d->client.ip);
 	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
 	relay_annotate(NULL, NULL, d);
+	helo_check_annotate(d, NULL, NULL, NULL);
 	j = output_json_session(d);
 	g_free(j);
 	j = output_text_session(&(struct output_opts){ 0 }, d);
