@@ -16,19 +16,8 @@
 # Needs root and dnsmasq (sh tests/deps.sh test).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${RS_IN_NS:-}" != 1 ]; then
-	if [ "$(id -u)" != 0 ] || ! command -v dnsmasq >/dev/null; then
-		echo "dns: needs root and dnsmasq (sh tests/deps.sh test)"
-		echo "dns: 0 passed, 1 failed"
-		exit 1
-	fi
-	out=$(RS_IN_NS=1 unshare --net --mount --uts --ipc --pid --mount-proc \
-	    --fork --kill-child --propagation private /bin/sh "$0" 2>&1)
-	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep -q '^dns: [0-9]* passed, 0 failed$'
-	exit $?
-fi
 . "$TOP/pcaps/recipes/lib.sh"
+rs_test_namespace dns dnsmasq
 set +e
 PCAP=$TOP/pcaps/postfix-helo-checks.pcap
 RS=$TOP/relayscope

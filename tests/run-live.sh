@@ -7,19 +7,8 @@
 # Prints "live: N passed, N failed".  Needs root and Postfix (sh tests/deps.sh test).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${RS_IN_NS:-}" != 1 ]; then
-	if [ "$(id -u)" != 0 ] || ! command -v postfix >/dev/null; then
-		echo "live: needs root and postfix (sh tests/deps.sh test)"
-		echo "live: 0 passed, 1 failed"
-		exit 1
-	fi
-	out=$(RS_IN_NS=1 unshare --net --mount --uts --ipc --pid --mount-proc --fork \
-	    --kill-child --propagation private /bin/sh "$0" 2>&1)
-	printf '%s\n' "$out"
-	printf '%s\n' "$out" | grep -q '^live: [0-9]* passed, 0 failed$'
-	exit $?
-fi
 . "$TOP/pcaps/recipes/lib.sh"
+rs_test_namespace live postfix
 RECIPES=$TOP/pcaps/recipes
 set +e
 rs_setup_net

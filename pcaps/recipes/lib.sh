@@ -44,6 +44,26 @@ rs_enter_namespace() {
 	    --fork --kill-child --propagation private /bin/sh "$0" "$@"
 }
 
+# For test suites (tests/run-live.sh, tests/run-dns.sh): re-run the calling
+# script inside fresh namespaces, print its output, and exit 0 only if its
+# last line says "SUITE: N passed, 0 failed".  Arguments: SUITE PROGRAM (a
+# program the suite needs, besides root).
+rs_test_namespace() {
+	if [ "${RS_IN_NS:-}" = 1 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" != 0 ] || ! command -v "$2" >/dev/null; then
+		echo "$1: needs root and $2 (sh tests/deps.sh test)"
+		echo "$1: 0 passed, 1 failed"
+		exit 1
+	fi
+	out=$(RS_IN_NS=1 unshare --net --mount --uts --ipc --pid --mount-proc \
+	    --fork --kill-child --propagation private /bin/sh "$0" 2>&1) || true
+	printf '%s\n' "$out"
+	printf '%s\n' "$out" | grep -q "^$1: [0-9]* passed, 0 failed\$"
+	exit $?
+}
+
 RS_PIDS=""
 RS_WORK=""
 
