@@ -85,7 +85,7 @@ update-golden: relayscope
 
 # Analyse a shipped capture (the README's first command ends here).
 demo: relayscope
-	./relayscope pcaps/postfix-ehlo-delivery.pcap
+	./relayscope pcaps/postfix-open-relay.pcap
 
 # Speed and memory, as ratios against a baseline of the same run.
 bench: relayscope
