@@ -85,9 +85,11 @@ struct dlg_data {
 	struct dlg_item *item;	  /* DATA, or the first BDAT */
 	struct dlg_item *end;	  /* END-OF-DATA, or BDAT ... LAST */
 	uint64_t bytes;
-	uint64_t lines;	 /* DATA only */
-	unsigned chunks; /* BDAT only */
-	bool complete;	 /* end of data / LAST seen */
+	uint64_t lines;	   /* DATA only */
+	unsigned chunks;   /* BDAT only */
+	bool complete;	   /* end of data / LAST seen */
+	GByteArray *body;  /* the message, only when asked to keep it */
+	bool body_dropped; /* it was over the limit */
 };
 
 struct dlg_tx {

@@ -39,4 +39,9 @@ struct dialogue *smtp_session_finish(struct smtp_session *ss, gint64 ts);
 /* Free a machine and its dialogue without finishing (accepts NULL). */
 void smtp_session_free(struct smtp_session *ss);
 
+/* Keep the message bodies of this session (DATA with dot-stuffing undone,
+ * BDAT chunks as sent) in dlg_data.body, each up to max bytes; a longer
+ * one is dropped.  Off unless called (replay --original-body). */
+void smtp_session_keep_bodies(struct smtp_session *ss, size_t max);
+
 #endif

@@ -18,10 +18,12 @@
 typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
 
 struct stream_opts {
-	const uint8_t *ports;  /* 65536-entry map: 1 = an SMTP server port */
-	bool verify_checksums; /* let libnids drop bad checksums */
-	int max_streams;       /* libnids n_tcp_streams */
-	struct dns_store *dns; /* DNS answers (UDP port 53) go here */
+	const uint8_t *ports;	  /* 65536-entry map: 1 = an SMTP server port */
+	bool verify_checksums;	  /* let libnids drop bad checksums */
+	int max_streams;	  /* libnids n_tcp_streams */
+	struct dns_store *dns;	  /* DNS answers (UDP port 53) go here */
+	const char *keep_body_id; /* sessions whose id starts so keep their
+				   * message bodies (replay), or NULL */
 };
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything

@@ -135,6 +135,8 @@ dlg_tx_free(gpointer p)
 	g_free(tx->mail_from);
 	g_free(tx->mail_params);
 	g_ptr_array_unref(tx->rcpts);
+	if (tx->data != NULL && tx->data->body != NULL)
+		g_byte_array_unref(tx->data->body);
 	g_free(tx->data);
 	g_free(tx);
 }

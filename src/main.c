@@ -14,6 +14,7 @@
 #include "output.h"
 #include "dns.h"
 #include "relay.h"
+#include "replay.h"
 #include "resolve.h"
 #include "stream.h"
 
@@ -148,6 +149,10 @@ main(int argc, char **argv)
 	struct dns_store *dns = NULL, *map = NULL, *live = NULL;
 	int rc = 2;
 
+	if (argc > 1 && strcmp(argv[1], "replay") == 0) {
+		log_init(1);
+		return replay_main(argc - 1, argv + 1);
+	}
 	if (!options_parse(&o, argc, argv, &exit_now, &error)) {
 		log_warnx("%s", error->message);
 		options_clear(&o);

@@ -63,6 +63,7 @@ struct smtp_session {
 	bool auth_ir;		    /* it had an initial response */
 	unsigned auth_step;	    /* responses sent in it */
 	bool banner_seen, quit_seen, server_tls;
+	size_t keep_max; /* keep message bodies up to this size; 0: never */
 };
 
 static const char *smtp_state_name(enum smtp_state s);
@@ -78,6 +79,8 @@ static void server_line(
 static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
+static void keep_body(struct smtp_session *ss, struct dlg_data *dd,
+    const char *p, size_t n, bool ended);
 static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void tx_close(struct smtp_session *ss);
@@ -206,6 +209,8 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 				ss->bdat_item->bytes += take;
 			if (ss->data != NULL)
 				ss->data->bytes += take;
+			if (ss->keep_max > 0 && ss->data != NULL)
+				keep_body(ss, ss->data, p, take, false);
 			p += take;
 			n -= take;
 			if (ss->bdat_left == 0) {
@@ -213,11 +218,17 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 				smtp_enter_state(ss, SMTP_STATE_COMMAND);
 			}
 			break;
-		case SMTP_STATE_DATA:
+		case SMTP_STATE_DATA: {
+			struct dlg_data *dd = ss->data;
+
 			take = body_scan(ss, p, n, ts);
+			if (ss->keep_max > 0 && dd != NULL)
+				keep_body(ss, dd, p, take,
+				    ss->state != SMTP_STATE_DATA);
 			p += take;
 			n -= take;
 			break;
+		}
 		case SMTP_STATE_COMMAND:
 		case SMTP_STATE_AUTH:
 			if (!linebuf_next(&ss->cl, &p, &n, &line, &flags))
@@ -498,6 +509,8 @@ client_line(
 			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
 		ss->data = NULL;
 		if (ss->tx != NULL && it->retained) {
+			if (ss->tx->data != NULL && ss->tx->data->body != NULL)
+				g_byte_array_unref(ss->tx->data->body);
 			g_free(ss->tx->data);
 			ss->tx->data = g_new0(struct dlg_data, 1);
 			ss->tx->data->command = SMTP_CMD_DATA;
@@ -548,6 +561,47 @@ client_line(
 	default:
 		break;
 	}
+}
+
+void
+smtp_session_keep_bodies(struct smtp_session *ss, size_t max)
+{
+	ss->keep_max = max;
+}
+
+/* Keep body bytes as they pass (only when asked: replay --original-body).
+ * At the end of a DATA body the ".CRLF" line goes and dot-stuffing is
+ * undone.  A body over the limit is dropped whole, never kept cut. */
+static void
+keep_body(struct smtp_session *ss, struct dlg_data *dd, const char *p, size_t n,
+    bool ended)
+{
+	guint i, o;
+	bool bol = true;
+
+	if (dd->body_dropped)
+		return;
+	if (dd->body == NULL)
+		dd->body = g_byte_array_new();
+	if (dd->body->len + n > ss->keep_max) {
+		g_byte_array_unref(dd->body);
+		dd->body = NULL;
+		dd->body_dropped = true;
+		return;
+	}
+	g_byte_array_append(dd->body, (const guint8 *)p, (guint)n);
+	if (!ended || dd->body->len < 3)
+		return;
+	g_byte_array_set_size(dd->body, dd->body->len - 3);
+	for (i = 0, o = 0; i < dd->body->len; i++) {
+		if (bol && dd->body->data[i] == '.') {
+			bol = false;
+			continue;
+		}
+		bol = dd->body->data[i] == '\n';
+		dd->body->data[o++] = dd->body->data[i];
+	}
+	g_byte_array_set_size(dd->body, o);
 }
 
 /* Count DATA body bytes up to the end-of-data line.  Only "." between two

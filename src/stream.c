@@ -31,6 +31,9 @@
 #define NIDS_FIN_SENT 120
 #define NIDS_FIN_CONFIRMED 121
 
+/* Message bodies kept for replay --original-body, at most. */
+#define STREAM_BODY_MAX (10 * 1024 * 1024)
+
 /* Handshake times remembered until the stream is established. */
 #define STREAM_SYN_MAX 65536
 
@@ -268,6 +271,9 @@ stream_begin(struct tcp_stream *a)
 	endpoint(&d->client, a->addr.saddr, a->addr.source);
 	endpoint(&d->server, a->addr.daddr, a->addr.dest);
 	dialogue_set_id(d);
+	if (st.o.keep_body_id != NULL &&
+	    g_str_has_prefix(d->id, st.o.keep_body_id))
+		smtp_session_keep_bodies(c->ss, STREAM_BODY_MAX);
 	c->last_ts = st.now;
 	g_hash_table_insert(st.ctx, a, c);
 }

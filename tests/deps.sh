@@ -3,17 +3,19 @@
 # Install the Debian 12 packages relayscope needs, only those missing.
 #   sh tests/deps.sh            build and run (make, make demo)
 #   sh tests/deps.sh test       also what make check starts (Postfix for
-#                               the live-capture test, dnsmasq for the
-#                               live-resolver test)
+#                               the live-capture and replay tests, dnsmasq
+#                               for the live-resolver test, tcpdump and
+#                               openssl for the replay test)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
 #                               (swaks, tcpdump, dnsmasq, Cyrus SASL, ...)
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
-libjson-glib-dev libpsl-dev publicsuffix libc-ares-dev"
+libjson-glib-dev libpsl-dev publicsuffix libc-ares-dev glib-networking"
 case "${1:-}" in
 '') ;;
-test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base" ;;
+test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
+openssl" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump
 dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;

@@ -18,8 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = { "a.example", "mx.example.com",
 		"good.example.org", "[192.0.2.1]" };
 	struct dns_store *s = dns_store_new();
-	struct dns_view v = { .store = { s }, .source = { "capture" },
-		.n = 1 };
+	struct dns_view v = { .store = { s }, .source = { "capture" }, .n = 1 };
 	GPtrArray *missing = g_ptr_array_new_with_free_func(g_free);
 	size_t i;
 

@@ -1,0 +1,1808 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay.c: confirm a captured relay verdict against the live server.
+ *
+ * The session is found in the capture by its id, judged as the analysis
+ * judges it, and its client side re-sent: the greeting, MAIL FROM, every
+ * RCPT TO, then RSET and QUIT.  DATA only with --send-data (a marked test
+ * message, or the captured body with --original-body); AUTH only with a
+ * user name and a password from a file or the environment.  The live
+ * exchange becomes a dialogue of its own, judged by the same relay code,
+ * so "captured" and "live" verdicts mean exactly the same thing.
+ * Sockets and TLS are GIO's (GSocketClient, GTlsClientConnection). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "capture.h"
+#include "log.h"
+#include "options.h"
+#include "output.h"
+#include "relay.h"
+#include "replay.h"
+#include "smtp_cmd.h"
+#include "stream.h"
+
+/* The relay-trick probes (nmap smtp-open-relay's forms): L@E is the
+ * outside address, D the server's domain, S its address.  Each runs in a
+ * transaction of its own, never with DATA. */
+struct probe {
+	const char *name;
+	const char *from; /* NULL: the replay's sender */
+	const char *to;
+};
+
+static const struct probe probes[] = {
+	{ "plain", NULL, "<L@E>" },
+	{ "null-sender", "<>", "<L@E>" },
+	{ "local-sender", "<postmaster@D>", "<L@E>" },
+	{ "literal-sender", "<postmaster@[S]>", "<L@E>" },
+	{ "percent-hack", NULL, "<L%E@D>" },
+	{ "percent-hack-literal", NULL, "<L%E@[S]>" },
+	{ "quoted-at", NULL, "<\"L@E\">" },
+	{ "quoted-percent", NULL, "<\"L%E\">" },
+	{ "quoted-at-domain", NULL, "<\"L@E\"@D>" },
+	{ "double-at", NULL, "<L@E@D>" },
+	{ "source-route", NULL, "<@D:L@E>" },
+	{ "source-route-literal", NULL, "<@[S]:L@E>" },
+	{ "bang-path", NULL, "<E!L>" },
+	{ "bang-path-domain", NULL, "<E!L@D>" },
+	{ "bang-path-literal", NULL, "<E!L@[S]>" },
+};
+
+struct ropts {
+	char **files;
+	char *session;
+	char *target;
+	char *source;
+	char *ehlo;
+	char *mail_from;
+	char **rcpts;
+	gboolean send_data, original_body, starttls, tls_verify, probe;
+	char *auth_user, *auth_pw_file, *auth_pw_env;
+	int connect_timeout, reply_timeout;
+	enum output_format format;
+	char *local_domains, *trusted_nets, *config;
+	uint8_t ports[65536];
+};
+
+/* One command of the replay, with the captured and the live reply. */
+struct step {
+	char *line; /* as sent; AUTH data masked */
+	enum smtp_cmd_id cmd;
+	struct smtp_reply *captured; /* owned copy, or NULL */
+	struct smtp_reply *live;     /* owned, or NULL */
+	const struct probe *probe;   /* part of a probe, or NULL */
+	char *rcpt;		     /* RCPT: the address; owned */
+	gint64 ts;
+};
+
+struct replay {
+	struct ropts o;
+	/* The captured side. */
+	struct dialogue *cap;
+	struct dns_store *dns;
+	struct dns_view view;
+	struct relay_config *policy;
+	/* The plan. */
+	const char *verb; /* "EHLO" or "HELO" */
+	char *helo_name;
+	char *mail_from;
+	GPtrArray *rcpts; /* char * */
+	char *outside;	  /* L@E of the probes */
+	/* The live side. */
+	char *target_text; /* "ip:port" of the live peer */
+	char *local_ip;	   /* this machine's address in the dialogue */
+	GSocketConnection *conn;
+	GIOStream *io;
+	GTlsCertificateFlags tls_errors;
+	bool tls_started, data_sent, body_original;
+	GByteArray *rx; /* received, not yet framed */
+	struct smtp_reply_asm ra;
+	struct smtp_reply *banner;
+	GPtrArray *steps; /* struct step * */
+	char *failure;	  /* why the dialogue could not go on, or NULL */
+	struct dialogue *live;
+	/* Results. */
+	GPtrArray *probe_results; /* struct step * (the RCPT of each probe) */
+};
+
+/* ---- finding the session in the capture ---- */
+
+struct finder {
+	const char *id;
+	struct dialogue *found;
+	unsigned matches;
+	uint64_t sessions;
+};
+
+static void
+find_emit(struct dialogue *d, void *arg)
+{
+	struct finder *f = arg;
+
+	f->sessions++;
+	if (g_str_has_prefix(d->id, f->id)) {
+		f->matches++;
+		if (f->found == NULL) {
+			f->found = d;
+			return;
+		}
+	}
+	dialogue_free(d);
+}
+
+static bool
+find_session(struct replay *r, GError **error)
+{
+	struct run_stats stats;
+	struct stream_opts so;
+	struct capture_opts co;
+	struct finder f = { .id = r->o.session };
+	bool ok;
+
+	run_stats_init(&stats);
+	memset(&so, 0, sizeof so);
+	so.ports = r->o.ports;
+	so.max_streams = RS_DEFAULT_MAX_STREAMS;
+	so.dns = r->dns;
+	if (r->o.original_body)
+		so.keep_body_id = r->o.session;
+	if (!stream_init(&so, &stats, find_emit, &f, error)) {
+		run_stats_clear(&stats);
+		return false;
+	}
+	memset(&co, 0, sizeof co);
+	co.files = r->o.files;
+	ok = capture_run(&co, &stats, error);
+	stream_finish();
+	run_stats_clear(&stats);
+	if (f.matches > 1) {
+		g_clear_error(error);
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--session %s: %u sessions have ids starting so; give more "
+		    "digits",
+		    r->o.session, f.matches);
+		dialogue_free(f.found);
+		return false;
+	}
+	if (f.found == NULL) {
+		if (ok)
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "%s: no session with id %s (%" G_GUINT64_FORMAT
+			    " sessions read)",
+			    r->o.files[0], r->o.session, f.sessions);
+		return false;
+	}
+	if (!ok) {
+		/* The session was read before the input broke: usable. */
+		log_warnx("%s", (*error)->message);
+		g_clear_error(error);
+	}
+	r->cap = f.found;
+	return true;
+}
+
+/* ---- the plan ---- */
+
+static char *
+helo_argument(const struct dlg_item *it)
+{
+	const char *p, *end, *a;
+
+	if (it == NULL || it->line == NULL)
+		return NULL;
+	p = it->line;
+	end = p + it->line_len;
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	a = p;
+	while (p < end && *p != ' ')
+		p++;
+	return p > a ? g_strndup(a, (gsize)(p - a)) : NULL;
+}
+
+/* Is s safe to put in a command line (no CR, LF, NUL, controls)? */
+static bool
+line_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+plan(struct replay *r, GError **error)
+{
+	const struct dialogue *d = r->cap;
+	guint i, j;
+
+	r->verb =
+	    d->helo != NULL && d->helo->cmd == SMTP_CMD_HELO ? "HELO" : "EHLO";
+	r->helo_name =
+	    r->o.ehlo != NULL ? g_strdup(r->o.ehlo) : helo_argument(d->helo);
+	if (r->helo_name == NULL)
+		r->helo_name = g_strdup(g_get_host_name());
+	if (r->o.mail_from != NULL)
+		r->mail_from = g_strdup(r->o.mail_from);
+	for (i = 0; r->mail_from == NULL && i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		if (tx->mail_from != NULL)
+			r->mail_from = g_strdup(tx->mail_from);
+	}
+	if (r->mail_from == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "session %s has no MAIL FROM%s: give --mail-from", d->id,
+		    d->tls_started ? " in clear (it is encrypted after "
+				     "STARTTLS)"
+				   : "");
+		return false;
+	}
+	r->rcpts = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; r->o.rcpts != NULL && r->o.rcpts[i] != NULL; i++)
+		g_ptr_array_add(r->rcpts, g_strdup(r->o.rcpts[i]));
+	for (i = 0; r->o.rcpts == NULL && i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *rc =
+			    g_ptr_array_index(tx->rcpts, j);
+			guint k;
+			bool dup = false;
+
+			for (k = 0; k < r->rcpts->len && !dup; k++)
+				dup = g_ascii_strcasecmp(rc->address,
+					  g_ptr_array_index(r->rcpts, k)) == 0;
+			if (!dup)
+				g_ptr_array_add(
+				    r->rcpts, g_strdup(rc->address));
+			/* The probes aim at the first address the server
+			 * does not serve. */
+			if (r->outside == NULL && rc->local == 0 &&
+			    strchr(rc->address, '@') != NULL)
+				r->outside = g_strdup(rc->address);
+		}
+	}
+	if (r->rcpts->len == 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "session %s has no RCPT TO%s: give --rcpt", d->id,
+		    d->tls_started ? " in clear (it is encrypted after "
+				     "STARTTLS)"
+				   : "");
+		return false;
+	}
+	if (!line_safe(r->helo_name) || !line_safe(r->mail_from)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "control characters in the EHLO name or sender");
+		return false;
+	}
+	for (i = 0; i < r->rcpts->len; i++)
+		if (!line_safe(g_ptr_array_index(r->rcpts, i))) {
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "control characters in a recipient");
+			return false;
+		}
+	if (r->outside == NULL) {
+		for (i = 0; i < r->rcpts->len && r->outside == NULL; i++)
+			if (strchr(g_ptr_array_index(r->rcpts, i), '@'))
+				r->outside =
+				    g_strdup(g_ptr_array_index(r->rcpts, i));
+	}
+	if (r->outside == NULL)
+		r->outside = g_strdup("relay-test@example.net");
+	return true;
+}
+
+/* ---- the live connection ---- */
+
+static void fail(struct replay *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+fail(struct replay *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failure != NULL)
+		return;
+	va_start(ap, fmt);
+	r->failure = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+io_problem(const GError *e, int timeout)
+{
+	static char buf[256];
+
+	if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		snprintf(buf, sizeof buf, "no reply within %d s", timeout);
+	else
+		snprintf(buf, sizeof buf, "%s", e->message);
+	return buf;
+}
+
+static bool
+send_line(struct replay *r, const char *line, const char *shown)
+{
+	g_autoptr(GError) e = NULL;
+	g_autofree char *wire = g_strconcat(line, "\r\n", NULL);
+	GOutputStream *out = g_io_stream_get_output_stream(r->io);
+
+	if (log_debug_enabled())
+		log_debug("C: %s", shown != NULL ? shown : line);
+	if (!g_output_stream_write_all(
+		out, wire, strlen(wire), NULL, NULL, &e)) {
+		fail(r, "sending \"%s\": %s", shown != NULL ? shown : line,
+		    io_problem(e, r->o.reply_timeout));
+		return false;
+	}
+	return true;
+}
+
+/* Take one line (without its line end) from the received bytes. */
+static bool
+take_line(GByteArray *rx, GString *line)
+{
+	guint8 *lf = memchr(rx->data, '\n', rx->len);
+	guint n;
+
+	if (lf == NULL)
+		return false;
+	n = (guint)(lf - rx->data);
+	g_string_truncate(line, 0);
+	g_string_append_len(line, (const char *)rx->data,
+	    n > 0 && rx->data[n - 1] == '\r' ? n - 1 : n);
+	g_byte_array_remove_range(rx, 0, n + 1);
+	return true;
+}
+
+/* Read one complete reply (multi-line assembled); NULL on error, end of
+ * stream or a line that is not a reply. */
+static struct smtp_reply *
+read_reply(struct replay *r)
+{
+	GInputStream *in = g_io_stream_get_input_stream(r->io);
+	g_autoptr(GString) line = g_string_new(NULL);
+	struct smtp_reply_line rl;
+	struct smtp_reply *rep;
+	char buf[4096];
+	gssize n;
+
+	for (;;) {
+		g_autoptr(GError) e = NULL;
+
+		while (take_line(r->rx, line)) {
+			struct strview v = { line->str, line->len };
+
+			if (!smtp_reply_line_parse(v, &rl)) {
+				g_autoptr(GString) esc = g_string_new(NULL);
+
+				output_escape(
+				    esc, line->str, MIN(line->len, 80));
+				fail(r,
+				    "the server sent a line that is not "
+				    "an SMTP reply: \"%s\"",
+				    esc->str);
+				return NULL;
+			}
+			rep = smtp_reply_asm_push(&r->ra, &rl);
+			if (rep != NULL)
+				return rep;
+		}
+		if (r->rx->len > LINEBUF_MAX) {
+			fail(r, "the server sent a line over %d bytes",
+			    LINEBUF_MAX);
+			return NULL;
+		}
+		n = g_input_stream_read(in, buf, sizeof buf, NULL, &e);
+		if (n < 0) {
+			fail(r, "%s", io_problem(e, r->o.reply_timeout));
+			return NULL;
+		}
+		if (n == 0) {
+			fail(r, "the server closed the connection");
+			return NULL;
+		}
+		g_byte_array_append(r->rx, (const guint8 *)buf, (guint)n);
+	}
+}
+
+/* Send a command and read its reply, as one step of the record.  Returns
+ * the live reply (borrowed), or NULL when the dialogue broke. */
+static const struct smtp_reply *
+exchange(struct replay *r, const char *line, const char *shown,
+    enum smtp_cmd_id cmd, const struct smtp_reply *captured,
+    const struct probe *pr, const char *rcpt)
+{
+	struct step *st;
+
+	if (r->failure != NULL)
+		return NULL;
+	st = g_new0(struct step, 1);
+	st->line = g_strdup(shown != NULL ? shown : line);
+	st->cmd = cmd;
+	st->captured = captured != NULL ? smtp_reply_copy(captured) : NULL;
+	st->probe = pr;
+	st->rcpt = g_strdup(rcpt);
+	st->ts = g_get_real_time();
+	g_ptr_array_add(r->steps, st);
+	if (!send_line(r, line, shown))
+		return NULL;
+	st->live = read_reply(r);
+	return st->live;
+}
+
+static bool
+ok2(const struct smtp_reply *rep)
+{
+	return rep != NULL && smtp_reply_class(rep->code) == 2;
+}
+
+/* The captured reply to the first command of this kind, or NULL. */
+static const struct smtp_reply *
+captured_reply(const struct dialogue *d, enum smtp_cmd_id cmd)
+{
+	guint i;
+
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_COMMAND && it->cmd == cmd)
+			return it->reply;
+	}
+	return NULL;
+}
+
+static const struct dlg_rcpt *
+captured_rcpt(const struct dialogue *d, const char *address)
+{
+	guint i, j;
+
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *rc =
+			    g_ptr_array_index(tx->rcpts, j);
+
+			if (g_ascii_strcasecmp(rc->address, address) == 0)
+				return rc;
+		}
+	}
+	return NULL;
+}
+
+static const struct smtp_reply *
+captured_mail(const struct dialogue *d, const char *from)
+{
+	guint i;
+
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		if (tx->mail != NULL && g_strcmp0(tx->mail_from, from) == 0)
+			return tx->mail->reply;
+	}
+	return NULL;
+}
+
+/* Does the EHLO reply offer this keyword (and, for AUTH, mechanism)? */
+static bool
+offers(const struct smtp_reply *ehlo, const char *kw, const char *mech)
+{
+	g_autoptr(GPtrArray) ext = output_ehlo_extensions(ehlo);
+	guint i;
+
+	for (i = 0; i < ext->len; i++) {
+		g_auto(GStrv) w =
+		    g_strsplit_set(g_ptr_array_index(ext, i), " =", -1);
+		char **p;
+
+		if (w[0] == NULL || g_ascii_strcasecmp(w[0], kw) != 0)
+			continue;
+		if (mech == NULL)
+			return true;
+		for (p = w + 1; *p != NULL; p++)
+			if (g_ascii_strcasecmp(*p, mech) == 0)
+				return true;
+	}
+	return false;
+}
+
+static const char *
+target_string(struct replay *r)
+{
+	static char buf[80];
+
+	if (r->o.target != NULL)
+		return r->o.target;
+	snprintf(buf, sizeof buf,
+	    strchr(r->cap->server.ip, ':') ? "[%s]:%u" : "%s:%u",
+	    r->cap->server.ip, r->cap->server.port);
+	return buf;
+}
+
+static char *
+address_text(GSocketAddress *a)
+{
+	GInetAddress *ia;
+
+	if (!G_IS_INET_SOCKET_ADDRESS(a))
+		return g_strdup("?");
+	ia = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a));
+	return g_inet_address_to_string(ia);
+}
+
+static bool
+connect_live(struct replay *r)
+{
+	g_autoptr(GSocketClient) c = g_socket_client_new();
+	g_autoptr(GError) e = NULL;
+	g_autoptr(GSocketAddress) remote = NULL;
+	g_autoptr(GSocketAddress) local = NULL;
+	g_autofree char *rip = NULL;
+	const char *target = target_string(r);
+
+	g_socket_client_set_timeout(c, (guint)r->o.connect_timeout);
+	if (r->o.source != NULL) {
+		g_autoptr(GInetAddress) a =
+		    g_inet_address_new_from_string(r->o.source);
+		g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(a, 0);
+
+		g_socket_client_set_local_address(c, sa);
+	}
+	r->conn = g_socket_client_connect_to_host(c, target, 25, NULL, &e);
+	if (r->conn == NULL) {
+		if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+			fail(r, "cannot connect to %s: no answer within %d s",
+			    target, r->o.connect_timeout);
+		else
+			fail(r, "cannot connect to %s: %s", target, e->message);
+		return false;
+	}
+	g_socket_set_timeout(
+	    g_socket_connection_get_socket(r->conn), (guint)r->o.reply_timeout);
+	remote = g_socket_connection_get_remote_address(r->conn, NULL);
+	local = g_socket_connection_get_local_address(r->conn, NULL);
+	rip = remote != NULL ? address_text(remote) : g_strdup("?");
+	r->target_text = g_strdup_printf(strchr(rip, ':') ? "[%s]:%u" : "%s:%u",
+	    rip,
+	    remote != NULL
+		? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(remote))
+		: 0);
+	r->local_ip = local != NULL ? address_text(local) : g_strdup("?");
+	r->io = G_IO_STREAM(g_object_ref(r->conn));
+	return true;
+}
+
+static char *
+cert_problems(GTlsCertificateFlags f)
+{
+	static const struct {
+		GTlsCertificateFlags flag;
+		const char *name;
+	} names[] = {
+		{ G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca" },
+		{ G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity" },
+		{ G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated" },
+		{ G_TLS_CERTIFICATE_EXPIRED, "expired" },
+		{ G_TLS_CERTIFICATE_REVOKED, "revoked" },
+		{ G_TLS_CERTIFICATE_INSECURE, "insecure" },
+		{ G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error" },
+	};
+	GString *s = g_string_new(NULL);
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++)
+		if (f & names[i].flag)
+			g_string_append_printf(
+			    s, "%s%s", s->len > 0 ? "," : "", names[i].name);
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+accept_cert(GTlsConnection *c, GTlsCertificate *cert,
+    GTlsCertificateFlags errors, gpointer data)
+{
+	struct replay *r = data;
+
+	(void)c;
+	(void)cert;
+	r->tls_errors = errors;
+	return !r->o.tls_verify;
+}
+
+static bool
+start_tls(struct replay *r)
+{
+	g_autoptr(GError) e = NULL;
+	g_autoptr(GSocketConnectable) id = NULL;
+	GIOStream *tls;
+
+	id = g_network_address_parse(target_string(r), 25, NULL);
+	tls = g_tls_client_connection_new(G_IO_STREAM(r->conn), id, &e);
+	if (tls == NULL) {
+		fail(r, "TLS: %s (is glib-networking installed?)", e->message);
+		return false;
+	}
+	g_signal_connect(tls, "accept-certificate", G_CALLBACK(accept_cert), r);
+	if (!g_tls_connection_handshake(G_TLS_CONNECTION(tls), NULL, &e)) {
+		g_autofree char *why = cert_problems(r->tls_errors);
+
+		fail(r, "TLS handshake failed: %s%s%s", e->message,
+		    *why != '\0' ? "; certificate: " : "", why);
+		g_object_unref(tls);
+		return false;
+	}
+	g_object_unref(r->io);
+	r->io = tls;
+	r->tls_started = true;
+	/* Nothing sent before the handshake may count after it (the
+	 * STARTTLS command injection of CVE-2011-0411). */
+	g_byte_array_set_size(r->rx, 0);
+	return true;
+}
+
+static char *
+read_password(struct replay *r)
+{
+	g_autoptr(GError) e = NULL;
+	char *pw = NULL;
+	size_t n;
+
+	if (r->o.auth_pw_file != NULL) {
+		if (!g_file_get_contents(r->o.auth_pw_file, &pw, NULL, &e)) {
+			fail(r, "--auth-password-file: %s", e->message);
+			return NULL;
+		}
+	} else if (r->o.auth_pw_env != NULL) {
+		const char *v = getenv(r->o.auth_pw_env);
+
+		if (v == NULL) {
+			fail(r, "--auth-password-env: %s is not set",
+			    r->o.auth_pw_env);
+			return NULL;
+		}
+		pw = g_strdup(v);
+	}
+	n = pw != NULL ? strlen(pw) : 0;
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		pw[--n] = '\0';
+	return pw;
+}
+
+static void
+wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	memset(s, 0, strlen(s));
+	g_free(s);
+}
+
+static void
+authenticate(struct replay *r, const struct smtp_reply *ehlo)
+{
+	char *pw, *raw, *tok, *line;
+	const struct smtp_reply *rep;
+	size_t ul;
+
+	if (!r->tls_started) {
+		fail(r, "AUTH needs TLS (the password would cross the network "
+			"in the clear): add --starttls");
+		return;
+	}
+	pw = read_password(r);
+	if (pw == NULL)
+		return;
+	ul = strlen(r->o.auth_user);
+	if (offers(ehlo, "AUTH", "PLAIN")) {
+		raw = g_malloc0(ul + strlen(pw) + 3);
+		memcpy(raw + 1, r->o.auth_user, ul);
+		memcpy(raw + 2 + ul, pw, strlen(pw));
+		tok = g_base64_encode((guchar *)raw, ul + strlen(pw) + 2);
+		line = g_strconcat("AUTH PLAIN ", tok, NULL);
+		exchange(r, line, "AUTH PLAIN ********", SMTP_CMD_AUTH, NULL,
+		    NULL, NULL);
+		memset(raw, 0, ul + strlen(pw) + 2);
+		g_free(raw);
+		wipe(tok);
+		wipe(line);
+	} else if (offers(ehlo, "AUTH", "LOGIN")) {
+		rep = exchange(
+		    r, "AUTH LOGIN", NULL, SMTP_CMD_AUTH, NULL, NULL, NULL);
+		if (rep != NULL && rep->code == 334) {
+			tok = g_base64_encode((guchar *)r->o.auth_user, ul);
+			rep = exchange(r, tok, "(user name)",
+			    SMTP_CMD_AUTH_RESPONSE, NULL, NULL, NULL);
+			g_free(tok);
+		}
+		if (rep != NULL && rep->code == 334) {
+			tok = g_base64_encode((guchar *)pw, strlen(pw));
+			exchange(r, tok, "********", SMTP_CMD_AUTH_RESPONSE,
+			    NULL, NULL, NULL);
+			wipe(tok);
+		}
+	} else
+		fail(r, "the server offers neither AUTH PLAIN nor AUTH LOGIN");
+	wipe(pw);
+}
+
+/* The test message of --send-data: short, and saying what it is. */
+static char *
+test_message(struct replay *r)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_local();
+	g_autofree char *date =
+	    g_date_time_format(now, "%a, %d %b %Y %H:%M:%S %z");
+
+	return g_strdup_printf(
+	    "From: <%s>\r\n"
+	    "To: <%s>\r\n"
+	    "Subject: relayscope relay test - please discard\r\n"
+	    "Date: %s\r\n"
+	    "Message-ID: <relayscope-%s-%" G_GINT64_FORMAT "@%s>\r\n"
+	    "X-Relayscope-Test: relay test replaying captured session %s\r\n"
+	    "\r\n"
+	    "This message was sent by relayscope to test whether %s relays\r\n"
+	    "mail from %s. It carries no content and can be discarded.\r\n",
+	    r->mail_from, (char *)g_ptr_array_index(r->rcpts, 0), date,
+	    r->cap->id, g_get_real_time(), g_get_host_name(), r->cap->id,
+	    r->target_text, r->local_ip);
+}
+
+static bool
+send_body(struct replay *r, const char *body, size_t len)
+{
+	g_autoptr(GString) w = g_string_sized_new(len + 64);
+	g_autoptr(GError) e = NULL;
+	GOutputStream *out = g_io_stream_get_output_stream(r->io);
+	bool bol = true;
+	size_t i;
+
+	/* RFC 5321 4.5.2: a leading dot is doubled; lines end in CRLF. */
+	for (i = 0; i < len; i++) {
+		if (bol && body[i] == '.')
+			g_string_append_c(w, '.');
+		if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
+			g_string_append_c(w, '\r');
+		g_string_append_c(w, body[i]);
+		bol = body[i] == '\n';
+	}
+	if (!bol)
+		g_string_append(w, "\r\n");
+	g_string_append(w, ".\r\n");
+	if (!g_output_stream_write_all(out, w->str, w->len, NULL, NULL, &e)) {
+		fail(r, "sending the message: %s",
+		    io_problem(e, r->o.reply_timeout));
+		return false;
+	}
+	return true;
+}
+
+static void
+send_data(struct replay *r)
+{
+	const struct dlg_tx *tx = NULL;
+	const struct smtp_reply *rep;
+	g_autofree char *msg = NULL;
+	const char *body;
+	size_t len;
+	struct step *st;
+	guint i;
+
+	for (i = 0; i < r->cap->txs->len && tx == NULL; i++) {
+		const struct dlg_tx *t = g_ptr_array_index(r->cap->txs, i);
+
+		if (t->data != NULL && t->data->body != NULL)
+			tx = t;
+	}
+	if (r->o.original_body && tx == NULL) {
+		fail(r, "--original-body: the captured session has no "
+			"complete message body");
+		return;
+	}
+	rep = exchange(r, "DATA", NULL, SMTP_CMD_DATA,
+	    captured_reply(r->cap, SMTP_CMD_DATA), NULL, NULL);
+	if (rep == NULL || rep->code != 354)
+		return;
+	if (r->o.original_body) {
+		body = (const char *)tx->data->body->data;
+		len = tx->data->body->len;
+		r->body_original = true;
+	} else {
+		msg = test_message(r);
+		body = msg;
+		len = strlen(msg);
+	}
+	st = g_new0(struct step, 1);
+	st->line = g_strdup_printf("[message body: %zu bytes%s]", len,
+	    r->body_original ? ", the captured one" : ", a relay test");
+	st->cmd = SMTP_CMD_END_OF_DATA;
+	if (tx != NULL && tx->data->end != NULL && tx->data->end->reply)
+		st->captured = smtp_reply_copy(tx->data->end->reply);
+	st->ts = g_get_real_time();
+	g_ptr_array_add(r->steps, st);
+	if (!send_body(r, body, len))
+		return;
+	r->data_sent = true;
+	st->live = read_reply(r);
+}
+
+/* Fill a probe's pattern: L@E the outside address, D the server's domain,
+ * S its address. */
+static char *
+probe_address(
+    const char *pat, const char *l, const char *e, const char *d, const char *s)
+{
+	GString *o = g_string_new(NULL);
+
+	for (; *pat != '\0'; pat++)
+		switch (*pat) {
+		case 'L':
+			g_string_append(o, l);
+			break;
+		case 'E':
+			g_string_append(o, e);
+			break;
+		case 'D':
+			g_string_append(o, d);
+			break;
+		case 'S':
+			g_string_append(o, s);
+			break;
+		default:
+			g_string_append_c(o, *pat);
+		}
+	return g_string_free(o, FALSE);
+}
+
+/* The server's domain for the probes: its banner name, else its EHLO
+ * name, else its address literal. */
+static char *
+server_domain(struct replay *r, const struct smtp_reply *ehlo)
+{
+	const struct smtp_reply *rep = r->banner;
+	int k;
+
+	for (k = 0; k < 2; k++, rep = ehlo) {
+		const char *p, *q;
+
+		if (rep == NULL || rep->text == NULL)
+			continue;
+		p = rep->text;
+		q = p;
+		while (*q != '\0' && *q != ' ' && *q != '\n')
+			q++;
+		if (q > p && memchr(p, '.', (size_t)(q - p)) != NULL &&
+		    p[0] != '[')
+			return g_strndup(p, (gsize)(q - p));
+	}
+	return g_strdup_printf("[%s]", r->target_text);
+}
+
+static void
+run_probes(struct replay *r, const struct smtp_reply *ehlo)
+{
+	g_autofree char *local = NULL;
+	g_autofree char *dom = NULL;
+	g_autofree char *lit = NULL;
+	const char *at = strrchr(r->outside, '@');
+	size_t i;
+
+	local = g_strndup(r->outside, (gsize)(at - r->outside));
+	dom = server_domain(r, ehlo);
+	lit = g_strdup(r->target_text);
+	/* The literal is the address alone (no port, no brackets). */
+	if (lit[0] == '[') {
+		char *close = strchr(lit, ']');
+
+		memmove(lit, lit + 1, strlen(lit));
+		if (close != NULL)
+			*(close - 1) = '\0';
+	} else if (strrchr(lit, ':') != NULL)
+		*strrchr(lit, ':') = '\0';
+	for (i = 0; i < G_N_ELEMENTS(probes) && r->failure == NULL; i++) {
+		const struct probe *p = &probes[i];
+		g_autofree char *from =
+		    p->from != NULL
+			? probe_address(p->from, local, at + 1, dom, lit)
+			: g_strdup_printf("<%s>", r->mail_from);
+		g_autofree char *to =
+		    probe_address(p->to, local, at + 1, dom, lit);
+		g_autofree char *ml = g_strconcat("MAIL FROM:", from, NULL);
+		g_autofree char *rl = g_strconcat("RCPT TO:", to, NULL);
+
+		if (ok2(exchange(r, ml, NULL, SMTP_CMD_MAIL, NULL, p, NULL)))
+			exchange(r, rl, NULL, SMTP_CMD_RCPT, NULL, p, to);
+		exchange(r, "RSET", NULL, SMTP_CMD_RSET, NULL, p, NULL);
+	}
+}
+
+static void
+converse(struct replay *r)
+{
+	const struct smtp_reply *ehlo;
+	g_autofree char *greet = NULL;
+	g_autofree char *mail = NULL;
+	bool any_ok = false;
+	guint i;
+
+	if (!connect_live(r))
+		return;
+	r->banner = read_reply(r);
+	if (r->banner == NULL)
+		return;
+	if (r->banner->code != 220) {
+		fail(r, "the server refused the session: %d %s",
+		    r->banner->code, r->banner->text);
+		exchange(r, "QUIT", NULL, SMTP_CMD_QUIT, NULL, NULL, NULL);
+		return;
+	}
+	greet = g_strdup_printf("%s %s", r->verb, r->helo_name);
+	ehlo = exchange(r, greet, NULL,
+	    strcmp(r->verb, "HELO") == 0 ? SMTP_CMD_HELO : SMTP_CMD_EHLO,
+	    r->cap->helo != NULL ? r->cap->helo->reply : NULL, NULL, NULL);
+	if (!ok2(ehlo) && r->failure == NULL && strcmp(r->verb, "EHLO") == 0) {
+		g_free(greet);
+		greet = g_strdup_printf("HELO %s", r->helo_name);
+		ehlo =
+		    exchange(r, greet, NULL, SMTP_CMD_HELO, NULL, NULL, NULL);
+	}
+	if (!ok2(ehlo)) {
+		fail(r, "the server did not accept %s", greet);
+		return;
+	}
+	if (r->o.starttls || r->cap->tls_started) {
+		if (!offers(ehlo, "STARTTLS", NULL)) {
+			fail(r, "the server does not offer STARTTLS%s",
+			    r->cap->tls_started ? " (the captured session "
+						  "used it)"
+						: "");
+			return;
+		}
+		if (exchange(r, "STARTTLS", NULL, SMTP_CMD_STARTTLS,
+			captured_reply(r->cap, SMTP_CMD_STARTTLS), NULL,
+			NULL) == NULL)
+			return;
+		if (((struct step *)g_ptr_array_index(
+			 r->steps, r->steps->len - 1))
+			->live->code != 220) {
+			fail(r, "the server refused STARTTLS");
+			return;
+		}
+		if (!start_tls(r))
+			return;
+		ehlo =
+		    exchange(r, greet, NULL, SMTP_CMD_EHLO, NULL, NULL, NULL);
+		if (!ok2(ehlo)) {
+			fail(
+			    r, "the server did not accept %s after TLS", greet);
+			return;
+		}
+	}
+	if (r->o.auth_user != NULL)
+		authenticate(r, ehlo);
+	mail = g_strdup_printf("MAIL FROM:<%s>", r->mail_from);
+	if (ok2(exchange(r, mail, NULL, SMTP_CMD_MAIL,
+		captured_mail(r->cap, r->mail_from), NULL, NULL))) {
+		for (i = 0; i < r->rcpts->len; i++) {
+			const char *a = g_ptr_array_index(r->rcpts, i);
+			const struct dlg_rcpt *rc = captured_rcpt(r->cap, a);
+			g_autofree char *l = g_strdup_printf("RCPT TO:<%s>", a);
+
+			if (ok2(exchange(r, l, NULL, SMTP_CMD_RCPT,
+				rc != NULL ? rc->item->reply : NULL, NULL, a)))
+				any_ok = true;
+		}
+		if (r->o.send_data && any_ok)
+			send_data(r);
+	}
+	exchange(r, "RSET", NULL, SMTP_CMD_RSET, NULL, NULL, NULL);
+	if (r->o.probe)
+		run_probes(r, ehlo);
+	exchange(r, "QUIT", NULL, SMTP_CMD_QUIT,
+	    captured_reply(r->cap, SMTP_CMD_QUIT), NULL, NULL);
+}
+
+/* ---- judging the live exchange ---- */
+
+static struct dlg_item *
+live_item(struct dialogue *d, const struct step *st)
+{
+	struct dlg_item *it = dlg_item_new(
+	    DLG_ITEM_COMMAND, st->cmd, st->line, strlen(st->line), st->ts);
+
+	if (st->live != NULL)
+		it->reply = smtp_reply_copy(st->live);
+	if (!dialogue_keep(d, it)) {
+		dlg_item_free(it);
+		return NULL;
+	}
+	return it;
+}
+
+/* The live exchange as a dialogue (without the probes), judged by the
+ * same relay code as the capture. */
+static void
+build_live(struct replay *r)
+{
+	struct dialogue *d = dialogue_new();
+	struct dlg_tx *tx = NULL;
+	struct dlg_item *it;
+	guint i;
+
+	g_strlcpy(d->client.ip, r->local_ip != NULL ? r->local_ip : "",
+	    sizeof d->client.ip);
+	g_strlcpy(d->server.ip, r->cap->server.ip, sizeof d->server.ip);
+	d->server.port = r->cap->server.port;
+	if (r->banner != NULL) {
+		it =
+		    dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, 0);
+		it->reply = smtp_reply_copy(r->banner);
+		if (dialogue_keep(d, it))
+			d->banner = it;
+		else
+			dlg_item_free(it);
+	}
+	for (i = 0; i < r->steps->len; i++) {
+		const struct step *st = g_ptr_array_index(r->steps, i);
+		struct dlg_rcpt *rc;
+
+		if (st->probe != NULL)
+			continue;
+		it = live_item(d, st);
+		if (it == NULL)
+			break;
+		switch (st->cmd) {
+		case SMTP_CMD_HELO:
+		case SMTP_CMD_EHLO:
+			d->helo = it;
+			d->helo_count++;
+			break;
+		case SMTP_CMD_STARTTLS:
+			d->tls_started = r->tls_started;
+			break;
+		case SMTP_CMD_AUTH:
+			if (d->auth == NULL)
+				d->auth = g_new0(struct dlg_auth, 1);
+			g_free(d->auth->mechanism);
+			d->auth->mechanism = g_strdup(
+			    g_str_has_prefix(st->line, "AUTH PLAIN") ? "PLAIN"
+								     : "LOGIN");
+			g_free(d->auth->user);
+			d->auth->user = g_strdup(r->o.auth_user);
+			d->auth->item = it;
+			d->auth_count++;
+			/* FALLTHROUGH: the result is the last reply */
+			G_GNUC_FALLTHROUGH;
+		case SMTP_CMD_AUTH_RESPONSE:
+			if (d->auth != NULL && st->live != NULL &&
+			    st->live->code != 334)
+				d->auth->result = ok2(st->live)
+						      ? DLG_AUTH_SUCCESS
+						      : DLG_AUTH_FAILURE;
+			break;
+		case SMTP_CMD_MAIL:
+			tx = dialogue_tx_new(d);
+			if (tx != NULL) {
+				tx->mail_from = g_strdup(r->mail_from);
+				tx->mail_params = g_strdup("");
+				tx->mail = it;
+			}
+			break;
+		case SMTP_CMD_RCPT:
+			d->rcpt_total++;
+			if (tx == NULL)
+				break;
+			rc = g_new0(struct dlg_rcpt, 1);
+			rc->address = g_strdup(st->rcpt);
+			rc->params = g_strdup("");
+			rc->item = it;
+			g_ptr_array_add(tx->rcpts, rc);
+			break;
+		default:
+			break;
+		}
+	}
+	relay_annotate(r->policy, &r->view, d);
+	r->live = d;
+}
+
+static const struct dlg_rcpt *
+live_rcpt(const struct replay *r, const char *address)
+{
+	return r->live != NULL ? captured_rcpt(r->live, address) : NULL;
+}
+
+/* The overall verdict, and the exit status. */
+static const char *
+overall(const struct replay *r, int *status)
+{
+	bool open = false, denied = false, any = false, answered = false;
+	guint i;
+
+	for (i = 0; i < r->rcpts->len; i++) {
+		const struct dlg_rcpt *lr =
+		    live_rcpt(r, g_ptr_array_index(r->rcpts, i));
+
+		if (lr == NULL || lr->item->reply == NULL)
+			continue;
+		answered = true;
+		any |= ok2(lr->item->reply);
+		open |= lr->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN;
+		denied |= lr->verdict == RELAY_VERDICT_RELAY_DENIED;
+	}
+	*status = any ? REPLAY_EXIT_ACCEPTED : REPLAY_EXIT_NONE_ACCEPTED;
+	if (!answered && r->failure != NULL) {
+		*status = REPLAY_EXIT_UNREACHABLE;
+		return "unreachable";
+	}
+	if (open)
+		return "confirmed-open-relay";
+	if (denied)
+		return "relay-denied";
+	return "differs";
+}
+
+static const char *
+verdict_of(const struct dlg_rcpt *rc)
+{
+	return rc != NULL && rc->judged ? relay_verdict_name(rc->verdict)
+					: "none";
+}
+
+/* What differs between the capture and the live exchange, one line each. */
+static GPtrArray *
+differences(const struct replay *r)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	guint i;
+
+	for (i = 0; i < r->rcpts->len; i++) {
+		const char *a = g_ptr_array_index(r->rcpts, i);
+		const struct dlg_rcpt *c = captured_rcpt(r->cap, a);
+		const struct dlg_rcpt *l = live_rcpt(r, a);
+		const struct smtp_reply *cr = c != NULL ? c->item->reply : NULL;
+		const struct smtp_reply *lr = l != NULL ? l->item->reply : NULL;
+
+		if (c == NULL || strcmp(verdict_of(c), verdict_of(l)) == 0)
+			continue;
+		g_ptr_array_add(
+		    v, g_strdup_printf("%s: captured %s (%d), live %s (%d)", a,
+			   verdict_of(c), cr != NULL ? cr->code : 0,
+			   verdict_of(l), lr != NULL ? lr->code : 0));
+	}
+	if (r->cap->tls_started != r->tls_started && r->failure == NULL)
+		g_ptr_array_add(v, g_strdup_printf("TLS: captured %s, live %s",
+				       r->cap->tls_started ? "yes" : "no",
+				       r->tls_started ? "yes" : "no"));
+	if (r->failure != NULL)
+		g_ptr_array_add(v, g_strdup_printf("the live dialogue broke "
+						   "off: %s",
+				       r->failure));
+	return v;
+}
+
+/* ---- output ---- */
+
+static void
+text_reply(GString *s, const char *label, const struct smtp_reply *rep,
+    const char *verdict)
+{
+	const char *nl;
+	size_t first;
+
+	g_string_append_printf(s, "     %-9s ", label);
+	if (rep == NULL) {
+		g_string_append(s, "(none)\n");
+		return;
+	}
+	nl = memchr(rep->text, '\n', rep->text_len);
+	first = nl != NULL ? (size_t)(nl - rep->text) : rep->text_len;
+	g_string_append_printf(s, "%d ", rep->code);
+	output_escape(s, rep->text, first);
+	if (rep->nlines > 1)
+		g_string_append_printf(s, "  (+%u lines)", rep->nlines - 1);
+	if (verdict != NULL)
+		g_string_append_printf(s, "  [%s]", verdict);
+	g_string_append_c(s, '\n');
+}
+
+static char *
+plan_text(const struct replay *r)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	g_string_append_printf(
+	    s, "replay of session %s, captured ", r->cap->id);
+	output_time(s, r->cap->ts_start);
+	g_string_append_printf(s, ", %s:%u -> %s:%u\n", r->cap->client.ip,
+	    r->cap->client.port, r->cap->server.ip, r->cap->server.port);
+	g_string_append_printf(s, "target: %s%s\n",
+	    target_string((struct replay *)r),
+	    r->o.target != NULL ? " (--target)" : " (the captured server)");
+	g_string_append(s, "will send: ");
+	output_escape(s, r->verb, strlen(r->verb));
+	g_string_append_c(s, ' ');
+	output_escape(s, r->helo_name, strlen(r->helo_name));
+	if (r->o.starttls || r->cap->tls_started)
+		g_string_append(s, ", STARTTLS, EHLO again");
+	if (r->o.auth_user != NULL)
+		g_string_append(s, ", AUTH");
+	g_string_append(s, ", MAIL FROM:<");
+	output_escape(s, r->mail_from, strlen(r->mail_from));
+	g_string_append_c(s, '>');
+	for (i = 0; i < r->rcpts->len; i++) {
+		const char *a = g_ptr_array_index(r->rcpts, i);
+
+		g_string_append(s, ", RCPT TO:<");
+		output_escape(s, a, strlen(a));
+		g_string_append_c(s, '>');
+	}
+	if (r->o.send_data)
+		g_string_append_printf(s,
+		    ", DATA (%s) if a recipient is "
+		    "accepted",
+		    r->o.original_body ? "the captured message"
+				       : "a short message marked as a relay "
+					 "test");
+	g_string_append(s, ", RSET");
+	if (r->o.probe)
+		g_string_append_printf(s,
+		    ", %zu relay-trick probes (MAIL, "
+		    "RCPT, RSET each)",
+		    G_N_ELEMENTS(probes));
+	g_string_append(s, ", QUIT\n");
+	if (!r->o.send_data)
+		g_string_append(s, "no DATA is sent (--send-data sends a "
+				   "short test message)\n");
+	g_string_append_printf(s,
+	    "note: the live test comes from this machine's address, not from "
+	    "the captured client %s; servers grant relaying per client "
+	    "address, so the live answer is the one this machine gets.\n",
+	    r->cap->client.ip);
+	return g_string_free(s, FALSE);
+}
+
+static char *
+result_text(const struct replay *r, const char *verdict)
+{
+	GString *s = g_string_new(NULL);
+	g_autoptr(GPtrArray) diff = differences(r);
+	guint i;
+	bool any = false;
+
+	if (r->target_text != NULL)
+		g_string_append_printf(s, "connected to %s from %s%s\n",
+		    r->target_text, r->local_ip,
+		    r->tls_started ? ", TLS after STARTTLS" : "");
+	if (r->tls_started && r->tls_errors != 0) {
+		g_autofree char *why = cert_problems(r->tls_errors);
+
+		g_string_append_printf(s,
+		    "  TLS certificate not verified (%s); accepted because "
+		    "--tls-verify was not given\n",
+		    why);
+	}
+	if (r->banner != NULL) {
+		g_string_append(s, "  S: (greeting)\n");
+		text_reply(s, "captured:",
+		    r->cap->banner != NULL ? r->cap->banner->reply : NULL,
+		    NULL);
+		text_reply(s, "live:", r->banner, NULL);
+	}
+	for (i = 0; i < r->steps->len; i++) {
+		const struct step *st = g_ptr_array_index(r->steps, i);
+		const struct dlg_rcpt *c = NULL, *l = NULL;
+
+		if (st->probe != NULL)
+			continue;
+		if (st->cmd == SMTP_CMD_RCPT) {
+			c = captured_rcpt(r->cap, st->rcpt);
+			l = live_rcpt(r, st->rcpt);
+		}
+		g_string_append(s, "  C: ");
+		output_escape(s, st->line, strlen(st->line));
+		g_string_append_c(s, '\n');
+		text_reply(s, "captured:", st->captured,
+		    c != NULL ? verdict_of(c) : NULL);
+		text_reply(s, "live:", st->live,
+		    st->cmd == SMTP_CMD_RCPT && st->live != NULL ? verdict_of(l)
+								 : NULL);
+	}
+	if (r->o.probe) {
+		g_string_append(
+		    s, "probes (each: MAIL, RCPT, RSET; no DATA):\n");
+		for (i = 0; i < r->steps->len; i++) {
+			const struct step *st = g_ptr_array_index(r->steps, i);
+
+			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
+				continue;
+			g_string_append_printf(s, "  %-21s ", st->probe->name);
+			output_escape(s, st->line, strlen(st->line));
+			if (st->live == NULL)
+				g_string_append(s, ": no reply\n");
+			else {
+				g_string_append_printf(s, ": %s %d\n",
+				    ok2(st->live) ? "ACCEPTED" : "refused",
+				    st->live->code);
+				any |= ok2(st->live);
+			}
+		}
+		g_string_append(s, "  accepted:");
+		for (i = 0; i < r->steps->len; i++) {
+			const struct step *st = g_ptr_array_index(r->steps, i);
+
+			if (st->probe != NULL && st->cmd == SMTP_CMD_RCPT &&
+			    ok2(st->live))
+				g_string_append_printf(
+				    s, " %s", st->probe->name);
+		}
+		g_string_append(s, any ? "\n" : " none\n");
+	}
+	if (r->failure != NULL) {
+		g_string_append(s, "error: ");
+		output_escape(s, r->failure, strlen(r->failure));
+		g_string_append_c(s, '\n');
+	}
+	g_string_append_printf(s, "data sent: %s\n",
+	    !r->data_sent      ? "no"
+	    : r->body_original ? "yes, the captured message"
+			       : "yes, a relay test message");
+	g_string_append_printf(s, "verdict: %s\n", verdict);
+	for (i = 0; i < diff->len; i++) {
+		const char *d = g_ptr_array_index(diff, i);
+
+		g_string_append(s, "  differs: ");
+		output_escape(s, d, strlen(d));
+		g_string_append_c(s, '\n');
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void
+json_str(JsonBuilder *b, const char *member, const char *v)
+{
+	json_builder_set_member_name(b, member);
+	if (v == NULL)
+		json_builder_add_null_value(b);
+	else {
+		g_autofree char *t = output_json_text(v, strlen(v));
+
+		json_builder_add_string_value(b, t);
+	}
+}
+
+static void
+json_reply(JsonBuilder *b, const char *member, const struct smtp_reply *rep)
+{
+	g_autofree char *t = NULL;
+
+	json_builder_set_member_name(b, member);
+	if (rep == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "code");
+	json_builder_add_int_value(b, rep->code);
+	json_str(
+	    b, "enhanced", rep->enhanced[0] != '\0' ? rep->enhanced : NULL);
+	t = output_json_text(rep->text, rep->text_len);
+	json_builder_set_member_name(b, "text");
+	json_builder_add_string_value(b, t);
+	json_builder_end_object(b);
+}
+
+static char *
+json_finish(JsonBuilder *b)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autofree char *txt = NULL;
+
+	json_generator_set_root(gen, root);
+	txt = json_generator_to_data(gen, NULL);
+	return g_strconcat(txt, "\n", NULL);
+}
+
+static void
+json_common(JsonBuilder *b, const struct replay *r, const char *type)
+{
+	json_str(b, "type", type);
+	json_str(b, "session", r->cap->id);
+	json_str(b, "captured_client", r->cap->client.ip);
+	json_str(b, "target", target_string((struct replay *)r));
+}
+
+static char *
+plan_json(const struct replay *r)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	guint i;
+
+	json_builder_begin_object(b);
+	json_common(b, r, "replay-plan");
+	json_str(b, "helo", r->helo_name);
+	json_str(b, "mail_from", r->mail_from);
+	json_builder_set_member_name(b, "rcpts");
+	json_builder_begin_array(b);
+	for (i = 0; i < r->rcpts->len; i++)
+		json_builder_add_string_value(
+		    b, g_ptr_array_index(r->rcpts, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "starttls");
+	json_builder_add_boolean_value(b, r->o.starttls || r->cap->tls_started);
+	json_builder_set_member_name(b, "send_data");
+	json_builder_add_boolean_value(b, r->o.send_data);
+	json_builder_set_member_name(b, "probe");
+	json_builder_add_boolean_value(b, r->o.probe);
+	json_builder_end_object(b);
+	return json_finish(b);
+}
+
+static char *
+result_json(const struct replay *r, const char *verdict)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(GPtrArray) diff = differences(r);
+	guint i;
+
+	json_builder_begin_object(b);
+	json_common(b, r, "replay");
+	json_str(b, "peer", r->target_text);
+	json_str(b, "source_ip", r->local_ip);
+	json_builder_set_member_name(b, "tls");
+	json_builder_add_boolean_value(b, r->tls_started);
+	if (r->tls_started) {
+		g_autofree char *why = cert_problems(r->tls_errors);
+
+		json_str(b, "tls_certificate_problems", why);
+	}
+	json_reply(b, "banner_captured",
+	    r->cap->banner != NULL ? r->cap->banner->reply : NULL);
+	json_reply(b, "banner_live", r->banner);
+	json_builder_set_member_name(b, "steps");
+	json_builder_begin_array(b);
+	for (i = 0; i < r->steps->len; i++) {
+		const struct step *st = g_ptr_array_index(r->steps, i);
+
+		json_builder_begin_object(b);
+		json_str(b, "command", st->line);
+		json_str(
+		    b, "probe", st->probe != NULL ? st->probe->name : NULL);
+		json_reply(b, "captured", st->captured);
+		json_reply(b, "live", st->live);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "rcpts");
+	json_builder_begin_array(b);
+	for (i = 0; i < r->rcpts->len; i++) {
+		const char *a = g_ptr_array_index(r->rcpts, i);
+		const struct dlg_rcpt *c = captured_rcpt(r->cap, a);
+		const struct dlg_rcpt *l = live_rcpt(r, a);
+
+		json_builder_begin_object(b);
+		json_str(b, "address", a);
+		json_str(
+		    b, "captured_verdict", c != NULL ? verdict_of(c) : NULL);
+		json_str(b, "live_verdict",
+		    l != NULL && l->item->reply != NULL ? verdict_of(l) : NULL);
+		json_builder_set_member_name(b, "same");
+		json_builder_add_boolean_value(
+		    b, c != NULL && l != NULL &&
+			   strcmp(verdict_of(c), verdict_of(l)) == 0);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	if (r->o.probe) {
+		json_builder_set_member_name(b, "probes");
+		json_builder_begin_array(b);
+		for (i = 0; i < r->steps->len; i++) {
+			const struct step *st = g_ptr_array_index(r->steps, i);
+
+			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
+				continue;
+			json_builder_begin_object(b);
+			json_str(b, "name", st->probe->name);
+			json_str(b, "rcpt", st->rcpt);
+			json_reply(b, "reply", st->live);
+			json_builder_set_member_name(b, "accepted");
+			json_builder_add_boolean_value(b, ok2(st->live));
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+	}
+	json_builder_set_member_name(b, "data_sent");
+	json_builder_add_boolean_value(b, r->data_sent);
+	json_str(b, "error", r->failure);
+	json_str(b, "verdict", verdict);
+	json_builder_set_member_name(b, "differences");
+	json_builder_begin_array(b);
+	for (i = 0; i < diff->len; i++)
+		json_builder_add_string_value(b, g_ptr_array_index(diff, i));
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return json_finish(b);
+}
+
+/* ---- the command line ---- */
+
+static gboolean
+parse(struct replay *r, int argc, char **argv, GError **error)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_auto(GStrv) rfiles = NULL;
+	g_auto(GStrv) rest = NULL;
+	g_autofree char *format = NULL;
+	g_autofree char *ports = NULL;
+	struct ropts *o = &r->o;
+	GPtrArray *files;
+	int i;
+	const GOptionEntry entries[] = {
+		{ "session", 's', 0, G_OPTION_ARG_STRING, &o->session,
+		    "The session to replay: its id from the analysis (or "
+		    "enough leading digits)",
+		    "ID" },
+		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
+		    "Capture file (or give it as an argument)", "FILE" },
+		{ "target", 't', 0, G_OPTION_ARG_STRING, &o->target,
+		    "Server to test instead of the captured one",
+		    "HOST[:PORT]" },
+		{ "source", 0, 0, G_OPTION_ARG_STRING, &o->source,
+		    "Connect from this local address", "ADDR" },
+		{ "ehlo", 0, 0, G_OPTION_ARG_STRING, &o->ehlo,
+		    "Greet with this name instead of the captured one",
+		    "NAME" },
+		{ "mail-from", 0, 0, G_OPTION_ARG_STRING, &o->mail_from,
+		    "Sender instead of the captured one (\"\" for <>)",
+		    "ADDR" },
+		{ "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->rcpts,
+		    "Recipient instead of the captured ones; repeatable",
+		    "ADDR" },
+		{ "send-data", 0, 0, G_OPTION_ARG_NONE, &o->send_data,
+		    "Send a message if a recipient is accepted: a short one "
+		    "marked as a relay test",
+		    NULL },
+		{ "original-body", 0, 0, G_OPTION_ARG_NONE, &o->original_body,
+		    "With --send-data: send the captured message instead",
+		    NULL },
+		{ "starttls", 0, 0, G_OPTION_ARG_NONE, &o->starttls,
+		    "Use STARTTLS (done anyway when the captured session "
+		    "did)",
+		    NULL },
+		{ "tls-verify", 0, 0, G_OPTION_ARG_NONE, &o->tls_verify,
+		    "Refuse a server certificate that does not verify", NULL },
+		{ "auth-user", 0, 0, G_OPTION_ARG_STRING, &o->auth_user,
+		    "Authenticate (after STARTTLS) as this user", "NAME" },
+		{ "auth-password-file", 0, 0, G_OPTION_ARG_FILENAME,
+		    &o->auth_pw_file, "Read the password from this file",
+		    "FILE" },
+		{ "auth-password-env", 0, 0, G_OPTION_ARG_STRING,
+		    &o->auth_pw_env,
+		    "Take the password from this environment variable", "VAR" },
+		{ "probe", 0, 0, G_OPTION_ARG_NONE, &o->probe,
+		    "Also try the known relay tricks, one transaction each, "
+		    "never DATA",
+		    NULL },
+		{ "connect-timeout", 0, 0, G_OPTION_ARG_INT,
+		    &o->connect_timeout,
+		    "Seconds to wait for the connection "
+		    "(default 10)",
+		    "S" },
+		{ "timeout", 0, 0, G_OPTION_ARG_INT, &o->reply_timeout,
+		    "Seconds to wait for each reply (default 30)", "S" },
+		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
+		    "text (default) or json", "FORMAT" },
+		{ "ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
+		    "SMTP server ports in the capture "
+		    "(default " RS_DEFAULT_PORTS ")",
+		    "LIST" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
+		    "Relay policy, as for the analysis", "FILE" },
+		{ "local-domains", 0, 0, G_OPTION_ARG_STRING, &o->local_domains,
+		    "Local domains, as for the analysis", "LIST" },
+		{ "trusted-nets", 0, 0, G_OPTION_ARG_STRING, &o->trusted_nets,
+		    "Trusted client networks, as for the analysis", "LIST" },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest,
+		    NULL, "FILE..." },
+		G_OPTION_ENTRY_NULL
+	};
+
+	o->connect_timeout = 10;
+	o->reply_timeout = 30;
+	ctx = g_option_context_new("FILE --session ID");
+	g_option_context_set_summary(ctx,
+	    "Re-send a captured client's dialogue to the live server and "
+	    "compare the replies: does it still relay, or still refuse?");
+	g_option_context_set_description(ctx,
+	    "Sends the greeting, MAIL FROM, every RCPT TO, RSET and QUIT; "
+	    "never DATA without --send-data.\nExit status: 0 a recipient was "
+	    "accepted, 3 none was, 4 the server could not be reached or "
+	    "the dialogue broke off, 2 usage error.\nSee docs/replay.md.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, error))
+		return FALSE;
+	files = g_ptr_array_new();
+	for (i = 0; rfiles != NULL && rfiles[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(rfiles[i]));
+	for (i = 0; rest != NULL && rest[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(rest[i]));
+	g_ptr_array_add(files, NULL);
+	o->files = (char **)g_ptr_array_free(files, FALSE);
+	if (o->files[0] == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "replay: give the capture file and --session ID");
+		return FALSE;
+	}
+	if (o->session == NULL || strlen(o->session) < 4 ||
+	    strspn(o->session, "0123456789abcdef") != strlen(o->session)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--session: give the session's id (at least 4 of its "
+		    "hex digits)");
+		return FALSE;
+	}
+	if (o->original_body && !o->send_data) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--original-body needs --send-data");
+		return FALSE;
+	}
+	if (o->auth_user != NULL &&
+	    (o->auth_pw_file == NULL) == (o->auth_pw_env == NULL)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--auth-user needs exactly one of --auth-password-file "
+		    "and --auth-password-env (never a password on the command "
+		    "line)");
+		return FALSE;
+	}
+	if ((o->auth_pw_file != NULL || o->auth_pw_env != NULL) &&
+	    o->auth_user == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "a password option needs --auth-user");
+		return FALSE;
+	}
+	if (o->connect_timeout < 1 || o->connect_timeout > 600 ||
+	    o->reply_timeout < 1 || o->reply_timeout > 3600) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--connect-timeout: 1-600 s, --timeout: 1-3600 s");
+		return FALSE;
+	}
+	if (o->source != NULL) {
+		g_autoptr(GInetAddress) a =
+		    g_inet_address_new_from_string(o->source);
+
+		if (a == NULL) {
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "--source: \"%s\" is not an IP address", o->source);
+			return FALSE;
+		}
+	}
+	if (format == NULL || strcmp(format, "text") == 0)
+		o->format = OUTPUT_TEXT;
+	else if (strcmp(format, "json") == 0)
+		o->format = OUTPUT_JSON;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--format: \"%s\" is not text or json", format);
+		return FALSE;
+	}
+	return options_parse_ports(
+	    ports != NULL ? ports : RS_DEFAULT_PORTS, o->ports, error);
+}
+
+static void
+step_free(gpointer p)
+{
+	struct step *st = p;
+
+	g_free(st->line);
+	g_free(st->rcpt);
+	smtp_reply_free(st->captured);
+	smtp_reply_free(st->live);
+	g_free(st);
+}
+
+static void
+replay_clear(struct replay *r)
+{
+	struct ropts *o = &r->o;
+
+	g_strfreev(o->files);
+	g_free(o->session);
+	g_free(o->target);
+	g_free(o->source);
+	g_free(o->ehlo);
+	g_free(o->mail_from);
+	g_strfreev(o->rcpts);
+	g_free(o->auth_user);
+	g_free(o->auth_pw_file);
+	g_free(o->auth_pw_env);
+	g_free(o->local_domains);
+	g_free(o->trusted_nets);
+	g_free(o->config);
+	dialogue_free(r->cap);
+	dialogue_free(r->live);
+	dns_store_free(r->dns);
+	relay_config_free(r->policy);
+	g_free(r->helo_name);
+	g_free(r->mail_from);
+	if (r->rcpts != NULL)
+		g_ptr_array_unref(r->rcpts);
+	g_free(r->outside);
+	g_free(r->target_text);
+	g_free(r->local_ip);
+	if (r->io != NULL) {
+		g_io_stream_close(r->io, NULL, NULL);
+		g_object_unref(r->io);
+	}
+	if (r->conn != NULL)
+		g_object_unref(r->conn);
+	if (r->rx != NULL)
+		g_byte_array_unref(r->rx);
+	smtp_reply_asm_clear(&r->ra);
+	smtp_reply_free(r->banner);
+	if (r->steps != NULL)
+		g_ptr_array_unref(r->steps);
+	g_free(r->failure);
+}
+
+int
+replay_main(int argc, char **argv)
+{
+	static struct replay r;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	const char *verdict;
+	int status = REPLAY_EXIT_USAGE;
+
+	if (!parse(&r, argc, argv, &error)) {
+		log_warnx("%s", error->message);
+		goto done;
+	}
+	if (!relay_config_load(r.o.config, r.o.local_domains, r.o.trusted_nets,
+		&r.policy, &error)) {
+		log_warnx("%s", error->message);
+		goto done;
+	}
+	r.dns = dns_store_new();
+	r.view.store[0] = r.dns;
+	r.view.source[0] = "capture";
+	r.view.n = 1;
+	if (!find_session(&r, &error) || !plan(&r, &error)) {
+		log_warnx("%s", error->message);
+		goto done;
+	}
+	relay_annotate(r.policy, &r.view, r.cap);
+	out = r.o.format == OUTPUT_JSON ? plan_json(&r) : plan_text(&r);
+	fputs(out, stdout);
+	fflush(stdout);
+	g_clear_pointer(&out, g_free);
+
+	r.rx = g_byte_array_new();
+	r.steps = g_ptr_array_new_with_free_func(step_free);
+	converse(&r);
+	build_live(&r);
+	verdict = overall(&r, &status);
+	out = r.o.format == OUTPUT_JSON ? result_json(&r, verdict)
+					: result_text(&r, verdict);
+	fputs(out, stdout);
+	fflush(stdout);
+	if (r.failure != NULL)
+		log_warnx("replay: %s", r.failure);
+done:
+	replay_clear(&r);
+	return status;
+}

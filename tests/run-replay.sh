@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# relayscope replay against a real Postfix, inside private namespaces
+# (traffic only on a loopback nobody else sees; every transport of the
+# Postfix is discard:).  The replay connects from 127.0.0.9, outside
+# Postfix's mynetworks.  Each replay is recorded with tcpdump and the
+# recording analysed by relayscope itself: what the replay sent is what
+# the capture shows, DATA only when asked.
+#   - closed relay (reject_unauth_destination): relay-denied, exit 3;
+#   - open relay (mynetworks = 0.0.0.0/0): confirmed-open-relay,
+#     exit 0; --send-data sends one marked message; --probe lists the
+#     tricks accepted, still without DATA;
+#   - STARTTLS (the captured session used it): the replay does too;
+#   - a port nobody listens on, a server that never answers, one that
+#     drops the connection mid-dialogue: exit 4 and a clear error.
+# Prints "replay: N passed, N failed".  Needs root, Postfix and openssl.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/pcaps/recipes/lib.sh"
+rs_test_namespace replay postfix
+RECIPES=$TOP/pcaps/recipes
+set +e
+RS=$TOP/relayscope
+OPEN=$TOP/pcaps/postfix-open-relay.pcap
+OPEN_ID=bc1d7eaa499d6817
+TLS=$TOP/pcaps/postfix-starttls.pcap
+TLS_ID=364e7183d440adc0
+rs_setup_net
+OUT=$RS_WORK/replay.pcap
+rs_start_dns
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.com \
+    -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
+rs_postfix_config "smtpd_tls_cert_file = $RS_WORK/cert.pem" \
+    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may'
+rs_postfix_start
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL replay/$1${2:+: $2}"
+	if [ -n "${RS_DEBUG:-}" ]; then
+		for f in "$RS_WORK/$1".*; do
+			echo "--- $f"
+			head -60 "$f"
+		done
+	fi
+}
+# Run a replay recorded by tcpdump; its output in $RS_WORK/NAME.out/.err,
+# its status in $rc, the analysis of the recording in $RS_WORK/NAME.seen.
+replay() {	# NAME ARGS...
+	name=$1
+	shift
+	rs_capture_start 'tcp port 25'
+	"$RS" replay --source 127.0.0.9 "$@" >"$RS_WORK/$name.out" \
+	    2>"$RS_WORK/$name.err"
+	rc=$?
+	rs_capture_stop >/dev/null
+	"$RS" --color never "$OUT" >"$RS_WORK/$name.seen" 2>&1
+}
+has() { grep -q -- "$2" "$RS_WORK/$1"; }
+hasnt() { ! grep -q -- "$2" "$RS_WORK/$1"; }
+
+# The closed relay: Postfix as configured by the recipes.
+replay closed "$OPEN" --session "$OPEN_ID"
+if [ "$rc" = 3 ] && has closed.out '^verdict: relay-denied$' &&
+    has closed.out 'live: *554 5.7.1 <victim@example.org>: Relay access denied  \[relay-denied\]' &&
+    has closed.out 'captured: 250 2.1.5 Ok  \[relay-accepted-open\]'; then ok
+else bad closed "exit $rc"; fi
+# The recording shows the replay from 127.0.0.9: RSET, QUIT, no DATA.
+if has closed.seen '127.0.0.9:[0-9]* -> 127.0.0.1:25' &&
+    has closed.seen 'C: RCPT TO:<victim@example.org>  \[relay-denied' &&
+    has closed.seen 'C: RSET' && has closed.seen 'C: QUIT' &&
+    hasnt closed.seen 'C: DATA'; then ok
+else bad closed-recorded "$(head -30 "$RS_WORK/closed.seen")"; fi
+# The plan came before the dialogue.
+if [ "$(sed -n 1p "$RS_WORK/closed.out" | cut -c1-17)" = "replay of session" ] &&
+    has closed.out '^no DATA is sent' &&
+    has closed.out "note: the live test comes from this machine's address"
+then ok; else bad closed-plan; fi
+
+# The open relay: every client is in mynetworks (Postfix refuses to start
+# smtpd with unrestricted relay restrictions).
+postconf -e 'mynetworks = 0.0.0.0/0' >/dev/null
+postfix reload >/dev/null 2>&1
+sleep 1
+replay open "$OPEN" --session "$OPEN_ID" --format json
+if [ "$rc" = 0 ] &&
+    has open.out '"verdict":"confirmed-open-relay"' &&
+    has open.out '"live_verdict":"relay-accepted-open","same":true' &&
+    has open.out '"data_sent":false' && hasnt open.seen 'C: DATA' &&
+    has open.seen 'relay-accepted-open'; then ok
+else bad open "exit $rc $(cat "$RS_WORK/open.err")"; fi
+if [ "$(sed -n 1p "$RS_WORK/open.out" | cut -c1-22)" = '{"type":"replay-plan",' ]
+then ok; else bad open-json-plan; fi
+
+replay open-data "$OPEN" --session "$OPEN_ID" --send-data
+if [ "$rc" = 0 ] && has open-data.out '^data sent: yes, a relay test message$' &&
+    has open-data.seen 'C: DATA' &&
+    has open-data.seen 'finding: open-relay (high, confirmed)'; then ok
+else bad open-data "exit $rc"; fi
+if [ "$(grep -c 'C: DATA' "$RS_WORK/open-data.seen")" = 1 ]; then ok
+else bad open-data-once; fi
+
+# --original-body: the captured message, byte for byte (252 bytes, 10
+# lines, as the analysis of the fixture counts them).
+replay original "$OPEN" --session "$OPEN_ID" --send-data --original-body
+if [ "$rc" = 0 ] && has original.out '^data sent: yes, the captured message$' &&
+    has original.seen 'C: \[message body: 252 bytes, 10 lines\]' &&
+    has original.seen 'finding: open-relay (high, confirmed)'; then ok
+else bad original "exit $rc"; fi
+
+replay probe "$OPEN" --session "$OPEN_ID" --probe
+if [ "$rc" = 0 ] && has probe.out '^  accepted: ' &&
+    [ "$(grep -c '^  [a-z-]* *RCPT TO:' "$RS_WORK/probe.out")" = 15 ] &&
+    hasnt probe.seen 'C: DATA' &&
+    [ "$(grep -c 'C: RSET' "$RS_WORK/probe.seen")" = 16 ]; then ok
+else bad probe "exit $rc"; fi
+
+# STARTTLS: the captured session used it; its MAIL and RCPT are
+# encrypted, so sender and recipient are given.
+replay tls "$TLS" --session "$TLS_ID" --mail-from sender@example.org \
+    --rcpt victim@example.org
+if [ "$rc" = 0 ] && has tls.out 'TLS after STARTTLS' &&
+    has tls.out 'TLS certificate not verified (unknown-ca' &&
+    has tls.out '^verdict: confirmed-open-relay$' &&
+    has tls.seen 'C: STARTTLS' && has tls.seen '\[TLS: '; then ok
+else bad tls "exit $rc $(cat "$RS_WORK/tls.err")"; fi
+replay tls-verify "$TLS" --session "$TLS_ID" --mail-from sender@example.org \
+    --rcpt victim@example.org --tls-verify
+if [ "$rc" = 4 ] && has tls-verify.err 'TLS handshake failed'; then ok
+else bad tls-verify "exit $rc $(cat "$RS_WORK/tls-verify.err")"; fi
+
+# Nobody listens.
+replay refused "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2525
+if [ "$rc" = 4 ] && has refused.out '^verdict: unreachable$' &&
+    has refused.err '^relayscope: replay: cannot connect to 127.0.0.1:2525: '
+then ok; else bad refused "exit $rc $(cat "$RS_WORK/refused.err")"; fi
+
+# A server that accepts the connection and never says anything.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 2526))
+s.listen(5)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' &
+RS_PIDS="$RS_PIDS $!"
+# One that greets, answers EHLO, and hangs up at MAIL.
+python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 2527))
+s.listen(5)
+while True:
+    c = s.accept()[0]
+    try:
+        c.sendall(b"220 drop.example ESMTP\r\n")
+        if c.recv(1000):
+            c.sendall(b"250 drop.example\r\n")
+            c.recv(1000)
+    except OSError:
+        pass
+    c.close()
+' &
+RS_PIDS="$RS_PIDS $!"
+rs_wait_port 127.0.0.1 2526
+rs_wait_port 127.0.0.1 2527
+replay silent "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2526 --timeout 1
+if [ "$rc" = 4 ] && has silent.err 'no reply within 1 s'; then ok
+else bad silent "exit $rc $(cat "$RS_WORK/silent.err")"; fi
+replay drop "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2527
+if [ "$rc" = 4 ] && has drop.err 'the server closed the connection' &&
+    has drop.out 'C: MAIL FROM:<spammer@example.net>'; then ok
+else bad drop "exit $rc $(cat "$RS_WORK/drop.err")"; fi
+
+echo "replay: $pass passed, $fail failed"
