@@ -77,6 +77,7 @@ struct step {
 	struct smtp_reply *live;     /* owned, or NULL */
 	const struct probe *probe;   /* part of a probe, or NULL */
 	char *rcpt;		     /* RCPT: the address; owned */
+	char *from;		     /* probe RCPT: its MAIL FROM; owned */
 	gint64 ts;
 };
 
@@ -922,8 +923,15 @@ run_probes(struct replay *r, const struct smtp_reply *ehlo)
 		g_autofree char *ml = g_strconcat("MAIL FROM:", from, NULL);
 		g_autofree char *rl = g_strconcat("RCPT TO:", to, NULL);
 
-		if (ok2(exchange(r, ml, NULL, SMTP_CMD_MAIL, NULL, p, NULL)))
-			exchange(r, rl, NULL, SMTP_CMD_RCPT, NULL, p, to);
+		if (!line_safe(ml) || !line_safe(rl))
+			continue; /* a hostile greeting's name: never sent */
+		if (ok2(exchange(r, ml, NULL, SMTP_CMD_MAIL, NULL, p, NULL)) &&
+		    exchange(r, rl, NULL, SMTP_CMD_RCPT, NULL, p, to) != NULL) {
+			struct step *st =
+			    g_ptr_array_index(r->steps, r->steps->len - 1);
+
+			st->from = g_strdup(from);
+		}
 		exchange(r, "RSET", NULL, SMTP_CMD_RSET, NULL, p, NULL);
 	}
 }
@@ -1330,6 +1338,11 @@ result_text(const struct replay *r, const char *verdict)
 			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
 				continue;
 			g_string_append_printf(s, "  %-21s ", st->probe->name);
+			if (st->from != NULL) {
+				g_string_append(s, "MAIL FROM:");
+				output_escape(s, st->from, strlen(st->from));
+				g_string_append_c(s, ' ');
+			}
 			output_escape(s, st->line, strlen(st->line));
 			if (st->live == NULL)
 				g_string_append(s, ": no reply\n");
@@ -1517,6 +1530,7 @@ result_json(const struct replay *r, const char *verdict)
 				continue;
 			json_builder_begin_object(b);
 			json_str(b, "name", st->probe->name);
+			json_str(b, "mail_from", st->from);
 			json_str(b, "rcpt", st->rcpt);
 			json_reply(b, "reply", st->live);
 			json_builder_set_member_name(b, "accepted");
@@ -1710,6 +1724,7 @@ step_free(gpointer p)
 
 	g_free(st->line);
 	g_free(st->rcpt);
+	g_free(st->from);
 	smtp_reply_free(st->captured);
 	smtp_reply_free(st->live);
 	g_free(st);

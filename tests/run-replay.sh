@@ -80,6 +80,13 @@ if [ "$(sed -n 1p "$RS_WORK/closed.out" | cut -c1-17)" = "replay of session" ] &
     has closed.out "note: the live test comes from this machine's address"
 then ok; else bad closed-plan; fi
 
+replay probe-closed "$OPEN" --session "$OPEN_ID" --probe
+if [ "$rc" = 3 ] && has probe-closed.out '^  accepted: none$' &&
+    has probe-closed.out '^  percent-hack  *MAIL FROM:<spammer@example.net> RCPT TO:<victim%example.org@mx.example.com>: refused 554$' &&
+    has probe-closed.out '^  null-sender  *MAIL FROM:<> RCPT TO:<victim@example.org>: refused 554$' &&
+    hasnt probe-closed.seen 'C: DATA'; then ok
+else bad probe-closed "exit $rc"; fi
+
 # The open relay: every client is in mynetworks (Postfix refuses to start
 # smtpd with unrestricted relay restrictions).
 postconf -e 'mynetworks = 0.0.0.0/0' >/dev/null
@@ -113,7 +120,7 @@ else bad original "exit $rc"; fi
 
 replay probe "$OPEN" --session "$OPEN_ID" --probe
 if [ "$rc" = 0 ] && has probe.out '^  accepted: ' &&
-    [ "$(grep -c '^  [a-z-]* *RCPT TO:' "$RS_WORK/probe.out")" = 15 ] &&
+    [ "$(grep -c '^  [a-z-]* *MAIL FROM:.* RCPT TO:.*: ACCEPTED 250$' "$RS_WORK/probe.out")" = 15 ] &&
     hasnt probe.seen 'C: DATA' &&
     [ "$(grep -c 'C: RSET' "$RS_WORK/probe.seen")" = 16 ]; then ok
 else bad probe "exit $rc"; fi
