@@ -300,6 +300,12 @@ plan(struct replay *r, GError **error)
 	}
 	if (r->outside == NULL)
 		r->outside = g_strdup("relay-test@example.net");
+	if (r->o.auth_user != NULL && !r->o.starttls && !d->tls_started) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--auth-user needs TLS (the password would cross the "
+		    "network in the clear): add --starttls");
+		return false;
+	}
 	return true;
 }
 
@@ -1132,23 +1138,36 @@ live_rcpt(const struct replay *r, const char *address)
 	return r->live != NULL ? captured_rcpt(r->live, address) : NULL;
 }
 
+static const char *
+verdict_of(const struct dlg_rcpt *rc)
+{
+	return rc != NULL && rc->judged ? relay_verdict_name(rc->verdict)
+					: "none";
+}
+
 /* The overall verdict, and the exit status. */
 static const char *
 overall(const struct replay *r, int *status)
 {
 	bool open = false, denied = false, any = false, answered = false;
+	bool same = true;
 	guint i;
 
 	for (i = 0; i < r->rcpts->len; i++) {
-		const struct dlg_rcpt *lr =
-		    live_rcpt(r, g_ptr_array_index(r->rcpts, i));
+		const char *a = g_ptr_array_index(r->rcpts, i);
+		const struct dlg_rcpt *lr = live_rcpt(r, a);
+		const struct dlg_rcpt *cr = captured_rcpt(r->cap, a);
 
-		if (lr == NULL || lr->item->reply == NULL)
+		if (lr == NULL || lr->item->reply == NULL) {
+			same = false;
 			continue;
+		}
 		answered = true;
 		any |= ok2(lr->item->reply);
 		open |= lr->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN;
 		denied |= lr->verdict == RELAY_VERDICT_RELAY_DENIED;
+		same &=
+		    cr != NULL && strcmp(verdict_of(cr), verdict_of(lr)) == 0;
 	}
 	*status = any ? REPLAY_EXIT_ACCEPTED : REPLAY_EXIT_NONE_ACCEPTED;
 	if (!answered && r->failure != NULL) {
@@ -1159,14 +1178,7 @@ overall(const struct replay *r, int *status)
 		return "confirmed-open-relay";
 	if (denied)
 		return "relay-denied";
-	return "differs";
-}
-
-static const char *
-verdict_of(const struct dlg_rcpt *rc)
-{
-	return rc != NULL && rc->judged ? relay_verdict_name(rc->verdict)
-					: "none";
+	return same && answered ? "same-as-captured" : "differs";
 }
 
 /* What differs between the capture and the live exchange, one line each. */

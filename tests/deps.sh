@@ -4,8 +4,8 @@
 #   sh tests/deps.sh            build and run (make, make demo)
 #   sh tests/deps.sh test       also what make check starts (Postfix for
 #                               the live-capture and replay tests, dnsmasq
-#                               for the live-resolver test, tcpdump and
-#                               openssl for the replay test)
+#                               for the live-resolver test, tcpdump,
+#                               openssl and Cyrus SASL for the replay test)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
 #                               (swaks, tcpdump, dnsmasq, Cyrus SASL, ...)
 # Must run as root (or with sudo available) on Debian 12.
@@ -15,7 +15,7 @@ libjson-glib-dev libpsl-dev publicsuffix libc-ares-dev glib-networking"
 case "${1:-}" in
 '') ;;
 test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
-openssl" ;;
+openssl sasl2-bin libsasl2-modules libsasl2-modules-db" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump
 dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;

@@ -13,7 +13,9 @@
 #   - STARTTLS (the captured session used it): the replay does too;
 #   - a port nobody listens on, a server that never answers, one that
 #     drops the connection mid-dialogue: exit 4 and a clear error.
-# Prints "replay: N passed, N failed".  Needs root, Postfix and openssl.
+#   - AUTH on 587 after STARTTLS, right and wrong password.
+# Prints "replay: N passed, N failed".  Needs root, Postfix, Cyrus SASL,
+# tcpdump and openssl (sh tests/deps.sh test).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/pcaps/recipes/lib.sh"
@@ -31,8 +33,26 @@ rs_start_dns
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.com \
     -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
 rs_postfix_config "smtpd_tls_cert_file = $RS_WORK/cert.pem" \
-    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may'
+    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may' \
+    'smtpd_sasl_auth_enable = no' 'smtpd_sasl_type = cyrus' \
+    'smtpd_sasl_path = smtpd' 'cyrus_sasl_config_path = /etc/postfix/sasl'
+# Submission on 587 with AUTH (Cyrus SASL, sasldb), as in the recipe of
+# pcaps/postfix-auth-587.pcap: relaying only when authenticated.
+mkdir -p /etc/postfix/sasl
+cat >/etc/postfix/sasl/smtpd.conf <<EOC
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+sasldb_path: /etc/postfix/sasl/sasldb2
+mech_list: PLAIN LOGIN
+EOC
+echo 'replay-secret' | saslpasswd2 -p -c -f /etc/postfix/sasl/sasldb2 \
+    -u example.com alice
+chown postfix /etc/postfix/sasl/sasldb2
+rs_postfix_service 'submission inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_relay_restrictions=permit_sasl_authenticated,reject'
 rs_postfix_start
+rs_wait_port 127.0.0.1 587
+AUTH=$TOP/pcaps/postfix-auth-587.pcap
+AUTH_ID=aa3e6365e7d5c017
 
 pass=0
 fail=0
@@ -52,7 +72,7 @@ bad() {
 replay() {	# NAME ARGS...
 	name=$1
 	shift
-	rs_capture_start 'tcp port 25'
+	rs_capture_start 'tcp port 25 or tcp port 587'
 	"$RS" replay --source 127.0.0.9 "$@" >"$RS_WORK/$name.out" \
 	    2>"$RS_WORK/$name.err"
 	rc=$?
@@ -86,6 +106,28 @@ if [ "$rc" = 3 ] && has probe-closed.out '^  accepted: none$' &&
     has probe-closed.out '^  null-sender  *MAIL FROM:<> RCPT TO:<victim@example.org>: refused 554$' &&
     hasnt probe-closed.seen 'C: DATA'; then ok
 else bad probe-closed "exit $rc"; fi
+
+# AUTH on 587 after STARTTLS, the password from the environment: relaying
+# for the authenticated client, as captured; the password never shows.
+PW=replay-secret
+export PW
+replay auth "$AUTH" --session "$AUTH_ID" --target 127.0.0.1:587 --starttls \
+    --auth-user alice@example.com --auth-password-env PW
+if [ "$rc" = 0 ] && has auth.out '^  C: AUTH PLAIN \*\*\*\*\*\*\*\*$' &&
+    has auth.out 'live: *235 2.7.0 Authentication successful' &&
+    has auth.out 'live: *250 2.1.5 Ok  \[relay-accepted-auth\]' &&
+    has auth.out '^verdict: same-as-captured$' &&
+    ! grep -rq "$PW" "$RS_WORK/auth.out" "$RS_WORK/auth.err" &&
+    has auth.seen 'C: STARTTLS' && has auth.seen '127.0.0.9:[0-9]* -> 127.0.0.1:587'
+then ok; else bad auth "exit $rc $(cat "$RS_WORK/auth.err")"; fi
+PW=wrong-secret
+replay auth-wrong "$AUTH" --session "$AUTH_ID" --target 127.0.0.1:587 \
+    --starttls --auth-user alice@example.com --auth-password-env PW
+if [ "$rc" = 3 ] && has auth-wrong.out 'live: *535 5.7.8' &&
+    has auth-wrong.out '^verdict: relay-denied$' &&
+    has auth-wrong.out 'differs: friend@example.org: captured relay-accepted-auth (250), live '
+then ok; else bad auth-wrong "exit $rc $(cat "$RS_WORK/auth-wrong.err")"; fi
+unset PW
 
 # The open relay: every client is in mynetworks (Postfix refuses to start
 # smtpd with unrestricted relay restrictions).
