@@ -1473,6 +1473,9 @@ plan_json(const struct replay *r)
 	json_builder_add_boolean_value(b, r->o.send_data);
 	json_builder_set_member_name(b, "probe");
 	json_builder_add_boolean_value(b, r->o.probe);
+	json_str(b, "note",
+	    "the live test comes from this machine's address, not from the "
+	    "captured client; servers grant relaying per client address");
 	json_builder_end_object(b);
 	return json_finish(b);
 }
