@@ -50,6 +50,12 @@ gboolean options_parse(struct rs_options *o, int argc, char **argv,
     gboolean *exit_now, GError **error);
 /* Parse "25,587" into a port map; FALSE with *error on a bad list. */
 gboolean options_parse_ports(const char *list, uint8_t *ports, GError **error);
+/* A NULL-terminated copy of the files of -r (first) and of the plain
+ * arguments (then). */
+char **options_files(char **first, char **then);
+/* "text" (or NULL) or "json"; FALSE with *error otherwise. */
+gboolean options_parse_format(
+    const char *s, enum output_format *out, GError **error);
 /* Free what options_parse() allocated. */
 void options_clear(struct rs_options *o);
 

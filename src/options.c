@@ -36,6 +36,35 @@ options_parse_ports(const char *list, uint8_t *ports, GError **error)
 	return TRUE;
 }
 
+char **
+options_files(char **first, char **then)
+{
+	GPtrArray *files = g_ptr_array_new();
+	int i;
+
+	for (i = 0; first != NULL && first[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(first[i]));
+	for (i = 0; then != NULL && then[i] != NULL; i++)
+		g_ptr_array_add(files, g_strdup(then[i]));
+	g_ptr_array_add(files, NULL);
+	return (char **)g_ptr_array_free(files, FALSE);
+}
+
+gboolean
+options_parse_format(const char *s, enum output_format *out, GError **error)
+{
+	if (s == NULL || strcmp(s, "text") == 0)
+		*out = OUTPUT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = OUTPUT_JSON;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--format: \"%s\" is not text or json", s);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
     GError **error)
@@ -53,7 +82,6 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
 	gboolean resolve = FALSE;
-	GPtrArray *files;
 	int i;
 	const GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
@@ -147,13 +175,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		return TRUE;
 	}
 
-	files = g_ptr_array_new();
-	for (i = 0; rfiles != NULL && rfiles[i] != NULL; i++)
-		g_ptr_array_add(files, g_strdup(rfiles[i]));
-	for (i = 0; rest != NULL && rest[i] != NULL; i++)
-		g_ptr_array_add(files, g_strdup(rest[i]));
-	g_ptr_array_add(files, NULL);
-	o->files = (char **)g_ptr_array_free(files, FALSE);
+	o->files = options_files(rfiles, rest);
 
 	if (o->iface != NULL && o->files[0] != NULL) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
@@ -197,15 +219,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	if (!options_parse_ports(
 		ports != NULL ? ports : RS_DEFAULT_PORTS, o->ports, error))
 		return FALSE;
-	if (format == NULL || strcmp(format, "text") == 0)
-		o->format = OUTPUT_TEXT;
-	else if (strcmp(format, "json") == 0)
-		o->format = OUTPUT_JSON;
-	else {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "--format: \"%s\" is not text or json", format);
+	if (!options_parse_format(format, &o->format, error))
 		return FALSE;
-	}
 	if (fail_on != NULL) {
 		g_auto(GStrv) v = g_strsplit(fail_on, ",", -1);
 

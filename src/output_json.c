@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "output.h"
+#include "output_json.h"
 #include "relay.h"
 
 static void
@@ -19,8 +20,8 @@ add_text(JsonBuilder *b, const char *member, const char *p, size_t len)
 	json_builder_add_string_value(b, t);
 }
 
-static void
-add_str(JsonBuilder *b, const char *member, const char *s)
+void
+output_json_add_str(JsonBuilder *b, const char *member, const char *s)
 {
 	if (s == NULL) {
 		json_builder_set_member_name(b, member);
@@ -54,8 +55,8 @@ add_int(JsonBuilder *b, const char *member, gint64 v)
 	json_builder_add_int_value(b, v);
 }
 
-static void
-add_bool(JsonBuilder *b, const char *member, gboolean v)
+void
+output_json_add_bool(JsonBuilder *b, const char *member, gboolean v)
 {
 	json_builder_set_member_name(b, member);
 	json_builder_add_boolean_value(b, v);
@@ -76,14 +77,15 @@ add_endpoint(JsonBuilder *b, const char *member, const struct rs_endpoint *e)
 {
 	json_builder_set_member_name(b, member);
 	json_builder_begin_object(b);
-	add_str(b, "ip", e->ip);
+	output_json_add_str(b, "ip", e->ip);
 	add_int(b, "port", e->port);
 	json_builder_end_object(b);
 }
 
 /* REPLY: {"code", "enhanced", "text"} or null. */
-static void
-add_reply(JsonBuilder *b, const char *member, const struct smtp_reply *r)
+void
+output_json_add_reply(
+    JsonBuilder *b, const char *member, const struct smtp_reply *r)
 {
 	json_builder_set_member_name(b, member);
 	if (r == NULL) {
@@ -92,17 +94,18 @@ add_reply(JsonBuilder *b, const char *member, const struct smtp_reply *r)
 	}
 	json_builder_begin_object(b);
 	add_int(b, "code", r->code);
-	add_str(b, "enhanced", r->enhanced[0] != '\0' ? r->enhanced : NULL);
+	output_json_add_str(
+	    b, "enhanced", r->enhanced[0] != '\0' ? r->enhanced : NULL);
 	add_text(b, "text", r->text, r->text_len);
 	if (r->truncated)
-		add_bool(b, "truncated", TRUE);
+		output_json_add_bool(b, "truncated", TRUE);
 	json_builder_end_object(b);
 }
 
 static void
 add_item_reply(JsonBuilder *b, const char *member, const struct dlg_item *it)
 {
-	add_reply(b, member, it != NULL ? it->reply : NULL);
+	output_json_add_reply(b, member, it != NULL ? it->reply : NULL);
 }
 
 /* ESMTP parameters as a list of "KEY=VALUE" strings. */
@@ -144,7 +147,7 @@ add_helo(JsonBuilder *b, const struct dialogue *d)
 	line.len = d->helo->line_len;
 	smtp_cmd_parse(line, &c);
 	json_builder_begin_object(b);
-	add_str(b, "verb", smtp_cmd_name(d->helo->cmd));
+	output_json_add_str(b, "verb", smtp_cmd_name(d->helo->cmd));
 	add_text(b, "name", c.arg.p, c.arg.len);
 	add_item_reply(b, "reply", d->helo);
 	/* HELO has no extensions; an EHLO reply lists them after line 1. */
@@ -163,9 +166,9 @@ add_auth(JsonBuilder *b, const struct dialogue *d)
 		return;
 	}
 	json_builder_begin_object(b);
-	add_str(b, "mechanism", d->auth->mechanism);
-	add_str(b, "user", d->auth->user);
-	add_str(b, "result",
+	output_json_add_str(b, "mechanism", d->auth->mechanism);
+	output_json_add_str(b, "user", d->auth->user);
+	output_json_add_str(b, "result",
 	    d->auth->result == DLG_AUTH_SUCCESS	  ? "success"
 	    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
 						  : "unknown");
@@ -182,7 +185,7 @@ add_data(JsonBuilder *b, const struct dlg_data *data)
 		return;
 	}
 	json_builder_begin_object(b);
-	add_str(b, "command", smtp_cmd_name(data->command));
+	output_json_add_str(b, "command", smtp_cmd_name(data->command));
 	add_item_reply(b, "reply", data->item);
 	add_item_reply(b, "final_reply", data->end);
 	add_int(b, "bytes", (gint64)data->bytes);
@@ -190,7 +193,7 @@ add_data(JsonBuilder *b, const struct dlg_data *data)
 		add_int(b, "lines", (gint64)data->lines);
 	else
 		add_int(b, "chunks", data->chunks);
-	add_bool(b, "complete", data->complete);
+	output_json_add_bool(b, "complete", data->complete);
 	json_builder_end_object(b);
 }
 
@@ -202,14 +205,14 @@ add_verdict(JsonBuilder *b, const struct dlg_rcpt *r)
 	g_autofree char *names = NULL;
 	int i;
 
-	add_str(b, "verdict", relay_verdict_name(r->verdict));
+	output_json_add_str(b, "verdict", relay_verdict_name(r->verdict));
 	json_builder_set_member_name(b, "local");
 	if (r->local < 0)
 		json_builder_add_null_value(b);
 	else
 		json_builder_add_boolean_value(b, r->local == 1);
-	add_str(b, "local_source", r->local_source);
-	add_str(b, "final_domain", r->final_domain);
+	output_json_add_str(b, "local_source", r->local_source);
+	output_json_add_str(b, "final_domain", r->final_domain);
 	json_builder_set_member_name(b, "tricks");
 	json_builder_begin_array(b);
 	names = address_tricks_names(r->tricks, ",");
@@ -231,7 +234,7 @@ add_transactions(JsonBuilder *b, const struct dialogue *d)
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 
 		json_builder_begin_object(b);
-		add_str(b, "mail_from", tx->mail_from);
+		output_json_add_str(b, "mail_from", tx->mail_from);
 		add_item_reply(b, "mail_reply", tx->mail);
 		add_params(b, "mail_params", tx->mail_params);
 		json_builder_set_member_name(b, "rcpts");
@@ -241,7 +244,7 @@ add_transactions(JsonBuilder *b, const struct dialogue *d)
 			    g_ptr_array_index(tx->rcpts, j);
 
 			json_builder_begin_object(b);
-			add_str(b, "address", r->address);
+			output_json_add_str(b, "address", r->address);
 			add_item_reply(b, "reply", r->item);
 			add_params(b, "params", r->params);
 			if (r->judged)
@@ -272,26 +275,27 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 		    it->kind == DLG_ITEM_UNSOLICITED ? it->reply_ts : it->ts);
 		switch (it->kind) {
 		case DLG_ITEM_UNSOLICITED:
-			add_str(b, "verb", NULL);
-			add_str(b, "line", NULL);
+			output_json_add_str(b, "verb", NULL);
+			output_json_add_str(b, "line", NULL);
 			break;
 		case DLG_ITEM_SERVER_JUNK:
-			add_str(b, "verb", NULL);
+			output_json_add_str(b, "verb", NULL);
 			add_text(b, "server_line", it->line, it->line_len);
 			break;
 		default:
-			add_str(b, "verb", smtp_cmd_name(it->cmd));
+			output_json_add_str(b, "verb", smtp_cmd_name(it->cmd));
 			if (it->line != NULL)
 				add_text(b, "line", it->line, it->line_len);
 			else
-				add_str(b, "line", NULL);
+				output_json_add_str(b, "line", NULL);
 			break;
 		}
 		if (it->cmd == SMTP_CMD_END_OF_DATA || it->cmd == SMTP_CMD_BDAT)
 			add_int(b, "bytes", (gint64)it->bytes);
 		if (it->kind != DLG_ITEM_SERVER_JUNK)
-			add_reply(b, "reply", it->reply);
-		add_bool(b, "pipelined", (it->flags & DLG_F_PIPELINED) != 0);
+			output_json_add_reply(b, "reply", it->reply);
+		output_json_add_bool(
+		    b, "pipelined", (it->flags & DLG_F_PIPELINED) != 0);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -309,13 +313,13 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 		    g_ptr_array_index(d->findings, i);
 
 		json_builder_begin_object(b);
-		add_str(b, "kind", relay_finding_name(f->kind));
-		add_str(b, "severity", f->severity);
+		output_json_add_str(b, "kind", relay_finding_name(f->kind));
+		output_json_add_str(b, "severity", f->severity);
 		if (f->kind == RELAY_FINDING_OPEN_RELAY)
-			add_bool(b, "confirmed", f->confirmed);
+			output_json_add_bool(b, "confirmed", f->confirmed);
 		add_strings(b, "rcpts", f->rcpts);
-		add_str(b, "summary", f->summary);
-		add_str(b, "remedy", f->remedy);
+		output_json_add_str(b, "summary", f->summary);
+		output_json_add_str(b, "remedy", f->remedy);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -332,15 +336,15 @@ add_helo_check(JsonBuilder *b, const struct helo_report *r)
 		return;
 	}
 	json_builder_begin_object(b);
-	add_str(b, "result", helo_result_name(r->result));
+	output_json_add_str(b, "result", helo_result_name(r->result));
 	add_text(b, "name", r->name, strlen(r->name));
-	add_str(b, "client_ip", r->client_ip);
-	add_str(b, "syntax", helo_syntax_name(r->syntax.syntax));
-	add_str(b, "forward", helo_tri_name(r->forward));
+	output_json_add_str(b, "client_ip", r->client_ip);
+	output_json_add_str(b, "syntax", helo_syntax_name(r->syntax.syntax));
+	output_json_add_str(b, "forward", helo_tri_name(r->forward));
 	add_strings(b, "addresses", r->addresses);
 	add_strings(b, "ptr_names", r->ptr_names);
-	add_str(b, "name_is_ptr", helo_tri_name(r->name_is_ptr));
-	add_str(b, "fcrdns", helo_tri_name(r->fcrdns));
+	output_json_add_str(b, "name_is_ptr", helo_tri_name(r->name_is_ptr));
+	output_json_add_str(b, "fcrdns", helo_tri_name(r->fcrdns));
 	json_builder_set_member_name(b, "evidence");
 	json_builder_begin_array(b);
 	for (i = 0; i < r->evidence->len; i++) {
@@ -348,20 +352,20 @@ add_helo_check(JsonBuilder *b, const struct helo_report *r)
 		    g_ptr_array_index(r->evidence, i);
 
 		json_builder_begin_object(b);
-		add_str(b, "source", e->source);
+		output_json_add_str(b, "source", e->source);
 		if (e->ts != 0)
 			add_time(b, "time", e->ts);
 		else
-			add_str(b, "time", NULL);
-		add_str(b, "type", dns_type_name(e->type));
-		add_str(b, "name", e->name);
-		add_str(b, "data", e->data);
-		add_str(b, "status", dns_status_name(e->status));
+			output_json_add_str(b, "time", NULL);
+		output_json_add_str(b, "type", dns_type_name(e->type));
+		output_json_add_str(b, "name", e->name);
+		output_json_add_str(b, "data", e->data);
+		output_json_add_str(b, "status", dns_status_name(e->status));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	add_bool(b, "server_rejected", r->server_rejected);
-	add_str(b, "server_reply", r->server_reply);
+	output_json_add_bool(b, "server_rejected", r->server_rejected);
+	output_json_add_str(b, "server_reply", r->server_reply);
 	json_builder_end_object(b);
 }
 
@@ -389,14 +393,14 @@ add_dns_summary(JsonBuilder *b, const struct run_stats *s)
 		add_int(b, "answered", (gint64)s->live_stats.answered);
 		add_int(b, "timeouts", (gint64)s->live_stats.timeouts);
 		add_int(b, "failed", (gint64)s->live_stats.failed);
-		add_bool(b, "stopped", s->live_stats.stopped);
+		output_json_add_bool(b, "stopped", s->live_stats.stopped);
 		json_builder_end_object(b);
 	}
 	json_builder_end_object(b);
 }
 
-static char *
-generate(JsonBuilder *b)
+char *
+output_json_generate(JsonBuilder *b)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -414,21 +418,21 @@ output_json_session(const struct dialogue *d)
 	int a;
 
 	json_builder_begin_object(b);
-	add_str(b, "type", "session");
-	add_str(b, "id", d->id);
+	output_json_add_str(b, "type", "session");
+	output_json_add_str(b, "id", d->id);
 	add_int(b, "seq", (gint64)d->seq);
 	add_time(b, "ts_start", d->ts_start);
 	add_time(b, "ts_end", d->ts_end);
 	add_endpoint(b, "client", &d->client);
 	add_endpoint(b, "server", &d->server);
-	add_str(b, "end", dialogue_end_name(d->end));
+	output_json_add_str(b, "end", dialogue_end_name(d->end));
 	add_item_reply(b, "banner", d->banner);
 	add_helo(b, d);
 	add_int(b, "helo_count", d->helo_count);
 	json_builder_set_member_name(b, "tls");
 	json_builder_begin_object(b);
-	add_bool(b, "offered", d->tls_offered);
-	add_bool(b, "started", d->tls_started);
+	output_json_add_bool(b, "offered", d->tls_offered);
+	output_json_add_bool(b, "started", d->tls_started);
 	json_builder_end_object(b);
 	add_auth(b, d);
 	add_transactions(b, d);
@@ -454,9 +458,9 @@ output_json_session(const struct dialogue *d)
 	json_builder_end_object(b);
 	add_helo_check(b, d->helo_check);
 	add_findings(b, d);
-	add_bool(b, "truncated", d->frozen);
+	output_json_add_bool(b, "truncated", d->frozen);
 	json_builder_end_object(b);
-	return generate(b);
+	return output_json_generate(b);
 }
 
 static void
@@ -492,8 +496,8 @@ output_json_summary(const struct run_stats *s)
 	int e;
 
 	json_builder_begin_object(b);
-	add_str(b, "type", "summary");
-	add_bool(b, "complete", !s->incomplete);
+	output_json_add_str(b, "type", "summary");
+	output_json_add_bool(b, "complete", !s->incomplete);
 	add_strings(b, "files", s->files);
 	json_builder_set_member_name(b, "packets");
 	json_builder_begin_object(b);
@@ -528,5 +532,5 @@ output_json_summary(const struct run_stats *s)
 		add_int(b, output_nids_warn_name(e), (gint64)s->nids_warn[e]);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
-	return generate(b);
+	return output_json_generate(b);
 }

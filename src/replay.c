@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "output.h"
+#include "output_json.h"
 #include "relay.h"
 #include "replay.h"
 #include "smtp_cmd.h"
@@ -1397,58 +1398,12 @@ result_text(const struct replay *r, const char *verdict)
 }
 
 static void
-json_str(JsonBuilder *b, const char *member, const char *v)
-{
-	json_builder_set_member_name(b, member);
-	if (v == NULL)
-		json_builder_add_null_value(b);
-	else {
-		g_autofree char *t = output_json_text(v, strlen(v));
-
-		json_builder_add_string_value(b, t);
-	}
-}
-
-static void
-json_reply(JsonBuilder *b, const char *member, const struct smtp_reply *rep)
-{
-	g_autofree char *t = NULL;
-
-	json_builder_set_member_name(b, member);
-	if (rep == NULL) {
-		json_builder_add_null_value(b);
-		return;
-	}
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "code");
-	json_builder_add_int_value(b, rep->code);
-	json_str(
-	    b, "enhanced", rep->enhanced[0] != '\0' ? rep->enhanced : NULL);
-	t = output_json_text(rep->text, rep->text_len);
-	json_builder_set_member_name(b, "text");
-	json_builder_add_string_value(b, t);
-	json_builder_end_object(b);
-}
-
-static char *
-json_finish(JsonBuilder *b)
-{
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *txt = NULL;
-
-	json_generator_set_root(gen, root);
-	txt = json_generator_to_data(gen, NULL);
-	return g_strconcat(txt, "\n", NULL);
-}
-
-static void
 json_common(JsonBuilder *b, const struct replay *r, const char *type)
 {
-	json_str(b, "type", type);
-	json_str(b, "session", r->cap->id);
-	json_str(b, "captured_client", r->cap->client.ip);
-	json_str(b, "target", target_string((struct replay *)r));
+	output_json_add_str(b, "type", type);
+	output_json_add_str(b, "session", r->cap->id);
+	output_json_add_str(b, "captured_client", r->cap->client.ip);
+	output_json_add_str(b, "target", target_string((struct replay *)r));
 }
 
 static char *
@@ -1459,25 +1414,23 @@ plan_json(const struct replay *r)
 
 	json_builder_begin_object(b);
 	json_common(b, r, "replay-plan");
-	json_str(b, "helo", r->helo_name);
-	json_str(b, "mail_from", r->mail_from);
+	output_json_add_str(b, "helo", r->helo_name);
+	output_json_add_str(b, "mail_from", r->mail_from);
 	json_builder_set_member_name(b, "rcpts");
 	json_builder_begin_array(b);
 	for (i = 0; i < r->rcpts->len; i++)
 		json_builder_add_string_value(
 		    b, g_ptr_array_index(r->rcpts, i));
 	json_builder_end_array(b);
-	json_builder_set_member_name(b, "starttls");
-	json_builder_add_boolean_value(b, r->o.starttls || r->cap->tls_started);
-	json_builder_set_member_name(b, "send_data");
-	json_builder_add_boolean_value(b, r->o.send_data);
-	json_builder_set_member_name(b, "probe");
-	json_builder_add_boolean_value(b, r->o.probe);
-	json_str(b, "note",
+	output_json_add_bool(
+	    b, "starttls", r->o.starttls || r->cap->tls_started);
+	output_json_add_bool(b, "send_data", r->o.send_data);
+	output_json_add_bool(b, "probe", r->o.probe);
+	output_json_add_str(b, "note",
 	    "the live test comes from this machine's address, not from the "
 	    "captured client; servers grant relaying per client address");
 	json_builder_end_object(b);
-	return json_finish(b);
+	return output_json_generate(b);
 }
 
 static char *
@@ -1489,29 +1442,28 @@ result_json(const struct replay *r, const char *verdict)
 
 	json_builder_begin_object(b);
 	json_common(b, r, "replay");
-	json_str(b, "peer", r->target_text);
-	json_str(b, "source_ip", r->local_ip);
-	json_builder_set_member_name(b, "tls");
-	json_builder_add_boolean_value(b, r->tls_started);
+	output_json_add_str(b, "peer", r->target_text);
+	output_json_add_str(b, "source_ip", r->local_ip);
+	output_json_add_bool(b, "tls", r->tls_started);
 	if (r->tls_started) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
-		json_str(b, "tls_certificate_problems", why);
+		output_json_add_str(b, "tls_certificate_problems", why);
 	}
-	json_reply(b, "banner_captured",
+	output_json_add_reply(b, "banner_captured",
 	    r->cap->banner != NULL ? r->cap->banner->reply : NULL);
-	json_reply(b, "banner_live", r->banner);
+	output_json_add_reply(b, "banner_live", r->banner);
 	json_builder_set_member_name(b, "steps");
 	json_builder_begin_array(b);
 	for (i = 0; i < r->steps->len; i++) {
 		const struct step *st = g_ptr_array_index(r->steps, i);
 
 		json_builder_begin_object(b);
-		json_str(b, "command", st->line);
-		json_str(
+		output_json_add_str(b, "command", st->line);
+		output_json_add_str(
 		    b, "probe", st->probe != NULL ? st->probe->name : NULL);
-		json_reply(b, "captured", st->captured);
-		json_reply(b, "live", st->live);
+		output_json_add_reply(b, "captured", st->captured);
+		output_json_add_reply(b, "live", st->live);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -1523,15 +1475,14 @@ result_json(const struct replay *r, const char *verdict)
 		const struct dlg_rcpt *l = live_rcpt(r, a);
 
 		json_builder_begin_object(b);
-		json_str(b, "address", a);
-		json_str(
+		output_json_add_str(b, "address", a);
+		output_json_add_str(
 		    b, "captured_verdict", c != NULL ? verdict_of(c) : NULL);
-		json_str(b, "live_verdict",
+		output_json_add_str(b, "live_verdict",
 		    l != NULL && l->item->reply != NULL ? verdict_of(l) : NULL);
-		json_builder_set_member_name(b, "same");
-		json_builder_add_boolean_value(
-		    b, c != NULL && l != NULL &&
-			   strcmp(verdict_of(c), verdict_of(l)) == 0);
+		output_json_add_bool(b, "same",
+		    c != NULL && l != NULL &&
+			strcmp(verdict_of(c), verdict_of(l)) == 0);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -1544,27 +1495,25 @@ result_json(const struct replay *r, const char *verdict)
 			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
 				continue;
 			json_builder_begin_object(b);
-			json_str(b, "name", st->probe->name);
-			json_str(b, "mail_from", st->from);
-			json_str(b, "rcpt", st->rcpt);
-			json_reply(b, "reply", st->live);
-			json_builder_set_member_name(b, "accepted");
-			json_builder_add_boolean_value(b, ok2(st->live));
+			output_json_add_str(b, "name", st->probe->name);
+			output_json_add_str(b, "mail_from", st->from);
+			output_json_add_str(b, "rcpt", st->rcpt);
+			output_json_add_reply(b, "reply", st->live);
+			output_json_add_bool(b, "accepted", ok2(st->live));
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);
 	}
-	json_builder_set_member_name(b, "data_sent");
-	json_builder_add_boolean_value(b, r->data_sent);
-	json_str(b, "error", r->failure);
-	json_str(b, "verdict", verdict);
+	output_json_add_bool(b, "data_sent", r->data_sent);
+	output_json_add_str(b, "error", r->failure);
+	output_json_add_str(b, "verdict", verdict);
 	json_builder_set_member_name(b, "differences");
 	json_builder_begin_array(b);
 	for (i = 0; i < diff->len; i++)
 		json_builder_add_string_value(b, g_ptr_array_index(diff, i));
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	return json_finish(b);
+	return output_json_generate(b);
 }
 
 /* ---- the command line ---- */
@@ -1578,8 +1527,6 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	g_autofree char *format = NULL;
 	g_autofree char *ports = NULL;
 	struct ropts *o = &r->o;
-	GPtrArray *files;
-	int i;
 	const GOptionEntry entries[] = {
 		{ "session", 's', 0, G_OPTION_ARG_STRING, &o->session,
 		    "The session to replay: its id from the analysis (or "
@@ -1664,13 +1611,7 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, error))
 		return FALSE;
-	files = g_ptr_array_new();
-	for (i = 0; rfiles != NULL && rfiles[i] != NULL; i++)
-		g_ptr_array_add(files, g_strdup(rfiles[i]));
-	for (i = 0; rest != NULL && rest[i] != NULL; i++)
-		g_ptr_array_add(files, g_strdup(rest[i]));
-	g_ptr_array_add(files, NULL);
-	o->files = (char **)g_ptr_array_free(files, FALSE);
+	o->files = options_files(rfiles, rest);
 	if (o->files[0] == NULL) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "replay: give the capture file and --session ID");
@@ -1719,15 +1660,8 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 			return FALSE;
 		}
 	}
-	if (format == NULL || strcmp(format, "text") == 0)
-		o->format = OUTPUT_TEXT;
-	else if (strcmp(format, "json") == 0)
-		o->format = OUTPUT_JSON;
-	else {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "--format: \"%s\" is not text or json", format);
+	if (!options_parse_format(format, &o->format, error))
 		return FALSE;
-	}
 	return options_parse_ports(
 	    ports != NULL ? ports : RS_DEFAULT_PORTS, o->ports, error);
 }

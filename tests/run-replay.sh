@@ -33,22 +33,10 @@ rs_start_dns
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.com \
     -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
 rs_postfix_config "smtpd_tls_cert_file = $RS_WORK/cert.pem" \
-    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may' \
-    'smtpd_sasl_auth_enable = no' 'smtpd_sasl_type = cyrus' \
-    'smtpd_sasl_path = smtpd' 'cyrus_sasl_config_path = /etc/postfix/sasl'
-# Submission on 587 with AUTH (Cyrus SASL, sasldb), as in the recipe of
+    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may'
+# Submission on 587 with AUTH, as in the recipe of
 # pcaps/postfix-auth-587.pcap: relaying only when authenticated.
-mkdir -p /etc/postfix/sasl
-cat >/etc/postfix/sasl/smtpd.conf <<EOC
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-sasldb_path: /etc/postfix/sasl/sasldb2
-mech_list: PLAIN LOGIN
-EOC
-echo 'replay-secret' | saslpasswd2 -p -c -f /etc/postfix/sasl/sasldb2 \
-    -u example.com alice
-chown postfix /etc/postfix/sasl/sasldb2
-rs_postfix_service 'submission inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_relay_restrictions=permit_sasl_authenticated,reject'
+rs_postfix_sasl alice example.com replay-secret
 rs_postfix_start
 rs_wait_port 127.0.0.1 587
 AUTH=$TOP/pcaps/postfix-auth-587.pcap

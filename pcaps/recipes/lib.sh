@@ -219,6 +219,26 @@ rs_postfix_config() {
 	mount --bind "$RS_WORK/lib" /var/lib/postfix
 }
 
+# Cyrus SASL for the private Postfix (sasldb; PLAIN and LOGIN) and a
+# submission service on 587 that relays only for authenticated clients.
+# Arguments: USER DOMAIN PASSWORD.  Call after rs_postfix_config.
+rs_postfix_sasl() {
+	postconf -e 'smtpd_sasl_auth_enable = no' 'smtpd_sasl_type = cyrus' \
+	    'smtpd_sasl_path = smtpd' \
+	    'cyrus_sasl_config_path = /etc/postfix/sasl'
+	mkdir -p /etc/postfix/sasl
+	cat >/etc/postfix/sasl/smtpd.conf <<-EOF
+	pwcheck_method: auxprop
+	auxprop_plugin: sasldb
+	sasldb_path: /etc/postfix/sasl/sasldb2
+	mech_list: PLAIN LOGIN
+	EOF
+	printf '%s\n' "$3" | saslpasswd2 -p -c -f /etc/postfix/sasl/sasldb2 \
+	    -u "$2" "$1"
+	chown postfix /etc/postfix/sasl/sasldb2
+	rs_postfix_service 'submission inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_relay_restrictions=permit_sasl_authenticated,reject'
+}
+
 # Append a service line to the private master.cf.
 rs_postfix_service() {
 	printf '%s\n' "$1" >>/etc/postfix/master.cf

@@ -8,19 +8,8 @@
 rs_enter_namespace "$@"
 rs_setup_net
 rs_start_dns
-rs_postfix_config 'smtpd_sasl_auth_enable = no' 'smtpd_sasl_type = cyrus' \
-    'smtpd_sasl_path = smtpd' 'cyrus_sasl_config_path = /etc/postfix/sasl'
-mkdir -p /etc/postfix/sasl
-cat >/etc/postfix/sasl/smtpd.conf <<EOC
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-sasldb_path: /etc/postfix/sasl/sasldb2
-mech_list: PLAIN LOGIN
-EOC
-echo 'fixture-secret' | saslpasswd2 -p -c -f /etc/postfix/sasl/sasldb2 \
-    -u example.com alice
-chown postfix /etc/postfix/sasl/sasldb2
-rs_postfix_service 'submission inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_relay_restrictions=permit_sasl_authenticated,reject'
+rs_postfix_config
+rs_postfix_sasl alice example.com fixture-secret
 rs_postfix_start
 rs_wait_port 127.0.0.1 587
 rs_capture_start 'tcp port 25 or tcp port 587'
