@@ -48,14 +48,17 @@ struct server_stats {
 
 /* What the whole run saw; filled by capture, stream and main. */
 struct run_stats {
-	GPtrArray *files;     /* char *, names as given */
-	uint64_t frames;      /* frames read (after the BPF filter) */
-	uint64_t ipv4;	      /* IPv4 packets handed on */
-	uint64_t ipv6;	      /* IPv6 packets (not analysed yet) */
-	uint64_t other_l3;    /* ARP and other non-IP frames */
-	uint64_t undecodable; /* frames too short or malformed */
-	uint64_t truncated;   /* IPv4 packets cut by the snap length */
-	uint64_t pcap_drops;  /* live capture: dropped by the kernel */
+	GPtrArray *files;	 /* char *, names as given */
+	uint64_t frames;	 /* frames read (after the BPF filter) */
+	uint64_t ipv4;		 /* IPv4 packets handed on */
+	uint64_t ipv6;		 /* IPv6 packets handed on */
+	uint64_t tunnelled;	 /* frames whose IP came out of a tunnel */
+	uint64_t ipv6_fragments; /* IPv6 fragments: not reassembled */
+	uint64_t ipv6_unmapped;	 /* IPv6 TCP past the address map's limit */
+	uint64_t other_l3;	 /* ARP and other non-IP frames */
+	uint64_t undecodable;	 /* frames too short or malformed */
+	uint64_t truncated;	 /* IPv4 packets cut by the snap length */
+	uint64_t pcap_drops;	 /* live capture: dropped by the kernel */
 	uint64_t sessions;
 	uint64_t ends[DLG_END_COUNT];
 	uint64_t transactions;
@@ -92,6 +95,8 @@ void output_escape(GString *out, const char *p, size_t len);
 /* A valid UTF-8 copy of wire bytes for JSON: NUL and invalid sequences
  * become U+FFFD.  Caller owns the result. */
 char *output_json_text(const char *p, size_t len);
+/* "ip:port", or "[ip]:port" for IPv6. */
+void output_endpoint(GString *out, const struct rs_endpoint *e);
 /* RFC 3339 UTC with microseconds ("2026-11-22T10:00:00.123456Z"). */
 void output_time(GString *out, gint64 usec);
 

@@ -16,15 +16,26 @@ enum packet_l3 {
 	PACKET_L3_BAD, /* too short or malformed */
 };
 
-/* Most 802.1Q/802.1ad tags followed before a frame is given up on. */
+/* Most 802.1Q/802.1ad tags, MPLS labels and nested tunnels followed
+ * before a frame is given up on. */
 #define PACKET_MAX_VLAN_TAGS 8
+#define PACKET_MAX_LABELS 8
+#define PACKET_MAX_TUNNELS 4
 
 /* Can frames of this link type be stripped? */
 bool packet_linktype_supported(int dlt);
 /* Strip the link layer: returns what follows and sets *off to its offset.
- * Handles Ethernet with any number of 802.1Q/802.1ad tags, Linux SLL and
- * SLL2, BSD NULL and LOOP, and raw IP (RAW, IPV4, IPV6). */
+ * Handles Ethernet with any number of 802.1Q/802.1ad tags, MPLS label
+ * stacks and PPPoE sessions, Linux SLL and SLL2, BSD NULL and LOOP, and
+ * raw IP (RAW, IPV4, IPV6). */
 enum packet_l3 packet_strip(
     int dlt, const uint8_t *frame, size_t caplen, size_t *off);
+/* If the IP packet p (of kind l3) is a tunnel carrying IP (IPv4/IPv6 in
+ * IPv4/IPv6, GRE with IP, Ethernet or ERSPAN I/II/III, VXLAN on UDP port
+ * 4789), return the inner kind and set *off to the inner packet; return
+ * PACKET_L3_OTHER when it is not one, PACKET_L3_BAD when it is malformed.
+ * Call again on the result for nested tunnels. */
+enum packet_l3 packet_decap(
+    enum packet_l3 l3, const uint8_t *p, size_t len, size_t *off);
 
 #endif

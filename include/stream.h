@@ -33,6 +33,12 @@ gboolean stream_init(const struct stream_opts *o, struct run_stats *stats,
 /* Feed one IPv4 packet (header first, len bytes captured) with its capture
  * time in microseconds.  Returns false if it was not handed to libnids. */
 bool stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts);
+/* Feed one IPv6 packet.  TCP (after any extension headers) is handed to
+ * libnids with each IPv6 address mapped to a synthetic IPv4 address in
+ * 240.0.0.0/4 (references/libnids.md §12.3), and mapped back in the
+ * records; DNS answers go to the DNS store.  Fragments are counted, not
+ * reassembled.  Returns false if nothing was handed on. */
+bool stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts);
 /* End of input: every open session ends ("capture-ended") and is emitted. */
 void stream_finish(void);
 

@@ -44,18 +44,40 @@ static void
 capture_frame(struct run_stats *s, int dlt, const struct pcap_pkthdr *h,
     const u_char *frame)
 {
-	size_t off;
+	const uint8_t *p;
+	size_t off, len;
+	enum packet_l3 l3, inner;
+	int depth;
 	gint64 ts;
 
 	s->frames++;
 	ts = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
-	switch (packet_strip(dlt, frame, h->caplen, &off)) {
+	l3 = packet_strip(dlt, frame, h->caplen, &off);
+	p = frame + off;
+	len = h->caplen - off;
+	/* Tunnels: analyse what they carry (mirrored traffic arrives so). */
+	for (depth = 0; l3 == PACKET_L3_IPV4 || l3 == PACKET_L3_IPV6; depth++) {
+		inner = packet_decap(l3, p, len, &off);
+		if (inner == PACKET_L3_OTHER)
+			break;
+		if (inner == PACKET_L3_BAD || depth == PACKET_MAX_TUNNELS) {
+			l3 = PACKET_L3_BAD;
+			break;
+		}
+		if (depth == 0)
+			s->tunnelled++;
+		p += off;
+		len -= off;
+		l3 = inner;
+	}
+	switch (l3) {
 	case PACKET_L3_IPV4:
 		s->ipv4++;
-		stream_feed_ipv4(frame + off, h->caplen - off, ts);
+		stream_feed_ipv4(p, len, ts);
 		break;
 	case PACKET_L3_IPV6:
 		s->ipv6++;
+		stream_feed_ipv6(p, len, ts);
 		break;
 	case PACKET_L3_OTHER:
 		s->other_l3++;

@@ -110,6 +110,13 @@ output_ehlo_extensions(const struct smtp_reply *r)
 	return ext;
 }
 
+void
+output_endpoint(GString *out, const struct rs_endpoint *e)
+{
+	g_string_append_printf(out,
+	    strchr(e->ip, ':') != NULL ? "[%s]:%u" : "%s:%u", e->ip, e->port);
+}
+
 char *
 output_session(const struct output_opts *o, const struct dialogue *d)
 {

@@ -504,6 +504,9 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "read", (gint64)s->frames);
 	add_int(b, "ipv4", (gint64)s->ipv4);
 	add_int(b, "ipv6", (gint64)s->ipv6);
+	add_int(b, "tunnelled", (gint64)s->tunnelled);
+	add_int(b, "ipv6_fragments", (gint64)s->ipv6_fragments);
+	add_int(b, "ipv6_unmapped", (gint64)s->ipv6_unmapped);
 	add_int(b, "other", (gint64)s->other_l3);
 	add_int(b, "undecodable", (gint64)s->undecodable);
 	add_int(b, "truncated", (gint64)s->truncated);

@@ -343,8 +343,10 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	g_string_append_printf(
 	    s, "session %" G_GUINT64_FORMAT " %s ", d->seq, d->id);
 	output_time(s, d->ts_start);
-	g_string_append_printf(s, " %s:%u -> %s:%u", d->client.ip,
-	    d->client.port, d->server.ip, d->server.port);
+	g_string_append_c(s, ' ');
+	output_endpoint(s, &d->client);
+	g_string_append(s, " -> ");
+	output_endpoint(s, &d->server);
 	col(s, o, COL_RESET);
 	g_string_append_printf(s,
 	    "\n  end: %s after %" G_GINT64_FORMAT ".%03d s, %" G_GUINT64_FORMAT
@@ -419,15 +421,15 @@ print_servers(GString *t, const struct run_stats *s)
 	for (i = 0; i < v->len; i++) {
 		const struct server_stats *x = g_ptr_array_index(v, i);
 
+		g_string_append(t, "\n    ");
+		output_endpoint(t, &x->server);
 		g_string_append_printf(t,
-		    "\n    %s:%u: %" G_GUINT64_FORMAT
-		    " sessions, %" G_GUINT64_FORMAT
+		    ": %" G_GUINT64_FORMAT " sessions, %" G_GUINT64_FORMAT
 		    " relay attempts, %" G_GUINT64_FORMAT
 		    " accepted open (%" G_GUINT64_FORMAT
 		    " confirmed), %" G_GUINT64_FORMAT " denied",
-		    x->server.ip, x->server.port, x->sessions,
-		    x->relay_attempts, x->accepted_open, x->confirmed,
-		    x->denied);
+		    x->sessions, x->relay_attempts, x->accepted_open,
+		    x->confirmed, x->denied);
 		for (j = 0; j < x->refused->len; j++)
 			g_string_append_printf(t, "%s%s",
 			    j == 0 ? "; refused: " : ", ",
@@ -520,8 +522,7 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	g_string_append(t, s->files->len > 0 ? ")\n" : "\n");
 	g_string_append_printf(t,
 	    "  packets: %" G_GUINT64_FORMAT " read, %" G_GUINT64_FORMAT
-	    " IPv4, %" G_GUINT64_FORMAT
-	    " IPv6 (not analysed), %" G_GUINT64_FORMAT
+	    " IPv4, %" G_GUINT64_FORMAT " IPv6, %" G_GUINT64_FORMAT
 	    " other, %" G_GUINT64_FORMAT " undecodable, %" G_GUINT64_FORMAT
 	    " truncated",
 	    s->frames, s->ipv4, s->ipv6, s->other_l3, s->undecodable,
@@ -530,6 +531,18 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		g_string_append_printf(t,
 		    ", %" G_GUINT64_FORMAT " dropped by the kernel",
 		    s->pcap_drops);
+	if (s->tunnelled > 0)
+		g_string_append_printf(
+		    t, ", %" G_GUINT64_FORMAT " from tunnels", s->tunnelled);
+	if (s->ipv6_fragments > 0)
+		g_string_append_printf(t,
+		    ", %" G_GUINT64_FORMAT " IPv6 fragments (not reassembled)",
+		    s->ipv6_fragments);
+	if (s->ipv6_unmapped > 0)
+		g_string_append_printf(t,
+		    ", %" G_GUINT64_FORMAT
+		    " IPv6 past the address map's limit (not analysed)",
+		    s->ipv6_unmapped);
 	g_string_append_printf(
 	    t, "\n  sessions: %" G_GUINT64_FORMAT, s->sessions);
 	for (e = 1; e < DLG_END_COUNT; e++)

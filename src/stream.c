@@ -31,6 +31,11 @@
 #define NIDS_FIN_SENT 120
 #define NIDS_FIN_CONFIRMED 121
 
+/* IPv6 addresses mapped to 240.0.0.0/4 at most (each costs a few dozen
+ * bytes); TCP of further addresses is counted, not analysed. */
+#define STREAM_V6_MAX (1u << 20)
+#define STREAM_V6_NET 0xf0000000u
+
 /* Message bodies kept for replay --original-body, at most. */
 #define STREAM_BODY_MAX (10 * 1024 * 1024)
 
@@ -52,9 +57,12 @@ static struct {
 	stream_emit_fn emit;
 	void *arg;
 	pcap_t *dead;
-	GHashTable *ctx; /* struct tcp_stream * -> struct stream_ctx * */
-	GHashTable *syn; /* struct tuple4 (as bytes) -> gint64 ts */
-	GHashTable *dns; /* struct tcp_stream * -> GByteArray (DNS/TCP) */
+	GHashTable *ctx;      /* struct tcp_stream * -> struct stream_ctx * */
+	GHashTable *syn;      /* struct tuple4 (as bytes) -> gint64 ts */
+	GHashTable *dns;      /* struct tcp_stream * -> GByteArray (DNS/TCP) */
+	GHashTable *v6;	      /* IPv6 address (16 bytes) -> synthetic id */
+	GPtrArray *v6text;    /* id -> the address as text */
+	uint8_t v6buf[65536]; /* the IPv4 packet built from an IPv6 one */
 	uint64_t seq;
 	gint64 now;	    /* time of the packet being processed */
 	uint8_t buf[65536]; /* writable copy for libnids */
@@ -135,8 +143,16 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	nids_params.one_loop_less = 0;
 	nids_params.tcp_workarounds = 1;
 	nids_params.dev_addon = -1;
+	/* Synthetic IPv4 (from IPv6) carries no valid TCP checksum. */
+	static struct nids_chksum_ctl synthetic = { 0, 0, NIDS_DONT_CHKSUM, 0 };
+
 	if (!o->verify_checksums)
 		nids_register_chksum_ctl(&no_checksums, 1);
+	else {
+		synthetic.netaddr = htonl(STREAM_V6_NET);
+		synthetic.mask = htonl(STREAM_V6_NET);
+		nids_register_chksum_ctl(&synthetic, 1);
+	}
 	if (!nids_init()) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnids: %s",
 		    nids_errbuf);
@@ -148,6 +164,10 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
 	st.dns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    (GDestroyNotify)g_byte_array_unref);
+	st.v6 = g_hash_table_new_full(
+	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
+	st.v6text = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(st.v6text, NULL); /* ids start at 1 */
 	return TRUE;
 }
 
@@ -233,13 +253,134 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	return true;
 }
 
+/* The synthetic IPv4 address (network order) of an IPv6 address, or 0
+ * when the map is full. */
+static uint32_t
+v6_map(const uint8_t *a)
+{
+	g_autoptr(GBytes) key = g_bytes_new(a, 16);
+	char text[INET6_ADDRSTRLEN];
+	gpointer id;
+
+	if (!g_hash_table_lookup_extended(st.v6, key, NULL, &id)) {
+		if (st.v6text->len >= STREAM_V6_MAX)
+			return 0;
+		id = GUINT_TO_POINTER(st.v6text->len);
+		inet_ntop(AF_INET6, a, text, sizeof text);
+		g_ptr_array_add(st.v6text, g_strdup(text));
+		g_hash_table_insert(st.v6, g_bytes_ref(key), id);
+	}
+	return htonl(STREAM_V6_NET | GPOINTER_TO_UINT(id));
+}
+
+static uint16_t
+ip_checksum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+bool
+stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	uint8_t *b = st.v6buf;
+	size_t o = 40, plen, tl;
+	uint32_t sa, da;
+	uint16_t ck;
+	uint8_t nh;
+	int hops;
+
+	if (len < 40 || (pkt[0] >> 4) != 6) {
+		st.stats->undecodable++;
+		return false;
+	}
+	plen = (size_t)(pkt[4] << 8 | pkt[5]);
+	if (len < 40 + plen) {
+		st.stats->truncated++;
+		return false;
+	}
+	len = 40 + plen; /* drop link-layer padding */
+	nh = pkt[6];
+	/* Extension headers (RFC 8200 §4), a bounded number of them. */
+	for (hops = 0; hops < 8; hops++) {
+		if (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44)
+			break;
+		if (o + 8 > len) {
+			st.stats->undecodable++;
+			return false;
+		}
+		if (nh == 44) {
+			/* A fragment (not the atomic kind): not reassembled. */
+			if ((pkt[o + 2] << 8 | pkt[o + 3]) & 0xfff9) {
+				st.stats->ipv6_fragments++;
+				return false;
+			}
+			nh = pkt[o];
+			o += 8;
+		} else {
+			/* AH counts 4-byte words less 2 (RFC 4302), the
+			 * others 8-byte units less 1. */
+			size_t el = nh == 51 ? ((size_t)pkt[o + 1] + 2) * 4
+					     : ((size_t)pkt[o + 1] + 1) * 8;
+
+			nh = pkt[o];
+			o += el;
+		}
+	}
+	if (o > len)
+		return false;
+	if (nh == IPPROTO_UDP && len >= o + 8 && st.o.dns != NULL &&
+	    (pkt[o] << 8 | pkt[o + 1]) == 53) {
+		dns_store_add_message(st.o.dns, pkt + o + 8, len - o - 8, ts);
+		return false;
+	}
+	if (nh != IPPROTO_TCP)
+		return false;
+	tl = len - o;
+	if (tl + 20 > sizeof st.v6buf)
+		return false;
+	sa = v6_map(pkt + 8);
+	da = v6_map(pkt + 24);
+	if (sa == 0 || da == 0) {
+		st.stats->ipv6_unmapped++;
+		return false;
+	}
+	memset(b, 0, 20);
+	b[0] = 0x45;
+	b[2] = (uint8_t)((tl + 20) >> 8);
+	b[3] = (uint8_t)(tl + 20);
+	b[8] = pkt[7] != 0 ? pkt[7] : 64; /* hop limit as TTL */
+	b[9] = IPPROTO_TCP;
+	memcpy(b + 12, &sa, 4);
+	memcpy(b + 16, &da, 4);
+	ck = ip_checksum(b, 20);
+	b[10] = (uint8_t)(ck >> 8);
+	b[11] = (uint8_t)ck;
+	memcpy(b + 20, pkt + o, tl);
+	return stream_feed_ipv4(b, tl + 20, ts);
+}
+
 static void
 endpoint(struct rs_endpoint *e, uint32_t addr, uint16_t port)
 {
 	struct in_addr in;
+	uint32_t h = ntohl(addr);
 
-	in.s_addr = addr;
-	inet_ntop(AF_INET, &in, e->ip, sizeof e->ip);
+	if ((h & STREAM_V6_NET) == STREAM_V6_NET &&
+	    (h & ~STREAM_V6_NET) < st.v6text->len && (h & ~STREAM_V6_NET) != 0)
+		g_strlcpy(e->ip,
+		    g_ptr_array_index(st.v6text, h & ~STREAM_V6_NET),
+		    sizeof e->ip);
+	else {
+		in.s_addr = addr;
+		inet_ntop(AF_INET, &in, e->ip, sizeof e->ip);
+	}
 	e->port = port;
 }
 
@@ -440,6 +581,10 @@ stream_finish(void)
 	g_hash_table_destroy(st.syn);
 	g_hash_table_destroy(st.dns);
 	st.ctx = st.syn = st.dns = NULL;
+	g_hash_table_destroy(st.v6);
+	st.v6 = NULL;
+	g_ptr_array_unref(st.v6text);
+	st.v6text = NULL;
 	pcap_close(st.dead);
 	st.dead = NULL;
 }

@@ -33,7 +33,7 @@ for t in "$@"; do
 done
 if [ -z "$only" ]; then
 	for suite in tests/run-golden.sh tests/run-errors.sh tests/run-live.sh \
-	    tests/run-dns.sh tests/run-replay.sh \
+	    tests/run-dns.sh tests/run-replay.sh tests/run-encap.sh \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do
 		case "$suite" in
 		*.py*) out=$(python3 $suite 2>&1) ;;

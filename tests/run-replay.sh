@@ -149,11 +149,18 @@ if [ "$rc" = 0 ] && has original.out '^data sent: yes, the captured message$' &&
 else bad original "exit $rc"; fi
 
 replay probe "$OPEN" --session "$OPEN_ID" --probe
-if [ "$rc" = 0 ] && has probe.out '^  accepted: ' &&
-    [ "$(grep -c '^  [a-z-]* *MAIL FROM:.* RCPT TO:.*: ACCEPTED 250$' "$RS_WORK/probe.out")" = 15 ] &&
-    hasnt probe.seen 'C: DATA' &&
-    [ "$(grep -c 'C: RSET' "$RS_WORK/probe.seen")" = 16 ]; then ok
-else bad probe "exit $rc"; fi
+accepted=$(grep -c '^  [a-z-]* *MAIL FROM:.* RCPT TO:.*: ACCEPTED 250$' \
+    "$RS_WORK/probe.out")
+rsets=$(grep -c 'C: RSET' "$RS_WORK/probe.seen")
+if [ "$rc" = 0 ] && has probe.out '^  accepted: ' && [ "$accepted" = 15 ]
+then ok; else bad probe "exit $rc, $accepted probes accepted"; fi
+if hasnt probe.seen 'C: DATA' && [ "$rsets" = 16 ]; then ok
+else
+	bad probe-recorded "$rsets RSET in the recording"
+	grep -E '^session|end:|anomalies|packets:|sessions:|RSET' \
+	    "$RS_WORK/probe.seen" | head -40
+	tcpdump -nr "$OUT" 2>&1 | tail -5; cp "$OUT" /tmp/replay-fail.pcap
+fi
 
 # STARTTLS: the captured session used it; its MAIL and RCPT are
 # encrypted, so sender and recipient are given.

@@ -2,6 +2,8 @@
 /* test-packet.c: link-layer stripping. */
 #include <pcap/dlt.h>
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "packet.h"
@@ -60,11 +62,138 @@ test_cooked_and_loop(void)
 	g_assert_false(packet_linktype_supported(DLT_IEEE802_11));
 }
 
+static void
+test_mpls_pppoe(void)
+{
+	/* Ethernet, MPLS: a label, then one with the bottom-of-stack bit. */
+	uint8_t mpls[14 + 8 + 1] = {
+		[12] = 0x88, [13] = 0x47, [20] = 0x01, [22] = 0x60
+	};
+	uint8_t deep[14 + 4 * 9 + 1] = { [12] = 0x88, [13] = 0x47 };
+	/* PPPoE session, PPP protocol IPv4 / LCP. */
+	uint8_t pppoe[14 + 8 + 1] = { [12] = 0x88,
+		[13] = 0x64,
+		[14] = 0x11,
+		[20] = 0x00,
+		[21] = 0x21,
+		[22] = 0x45 };
+	size_t off;
+
+	g_test_summary("MPLS label stacks and PPPoE sessions lead to IP; a "
+		       "stack deeper than the limit or cut short is bad");
+	g_assert_cmpint(packet_strip(DLT_EN10MB, mpls, sizeof mpls, &off), ==,
+	    PACKET_L3_IPV6);
+	g_assert_cmpuint(off, ==, 22);
+	g_assert_cmpint(
+	    packet_strip(DLT_EN10MB, mpls, 20, &off), ==, PACKET_L3_BAD);
+	g_assert_cmpint(packet_strip(DLT_EN10MB, deep, sizeof deep, &off), ==,
+	    PACKET_L3_BAD);
+	g_assert_cmpint(packet_strip(DLT_EN10MB, pppoe, sizeof pppoe, &off), ==,
+	    PACKET_L3_IPV4);
+	g_assert_cmpuint(off, ==, 22);
+	pppoe[21] = 0x23; /* not IP */
+	g_assert_cmpint(packet_strip(DLT_EN10MB, pppoe, sizeof pppoe, &off), ==,
+	    PACKET_L3_OTHER);
+	g_assert_cmpint(
+	    packet_strip(DLT_EN10MB, pppoe, 20, &off), ==, PACKET_L3_BAD);
+}
+
+/* An outer IPv4 header (20 bytes, protocol proto) at p. */
+static void
+outer4(uint8_t *p, uint8_t proto)
+{
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[9] = proto;
+}
+
+static void
+test_tunnels(void)
+{
+	uint8_t b[256];
+	size_t off, n;
+
+	g_test_summary("GRE (IP, Ethernet, ERSPAN I/II/III), VXLAN and "
+		       "IP-in-IP give their inner packet; fragments, PPTP's "
+		       "GRE, other UDP and truncated headers do not");
+	/* IPv4 in IPv4. */
+	outer4(b, 4);
+	b[20] = 0x45;
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, 40, &off), ==, PACKET_L3_IPV4);
+	g_assert_cmpuint(off, ==, 20);
+	b[6] = 0x20; /* more fragments: the outer packet is left alone */
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, 40, &off), ==, PACKET_L3_OTHER);
+
+	/* GRE with key and sequence number, IPv6 inside. */
+	outer4(b, 47);
+	memset(b + 20, 0, 12);
+	b[20] = 0x30;
+	b[22] = 0x86;
+	b[23] = 0xdd;
+	b[32] = 0x60;
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, 60, &off), ==, PACKET_L3_IPV6);
+	g_assert_cmpuint(off, ==, 32);
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, 28, &off), ==, PACKET_L3_BAD);
+	b[21] = 0x01; /* version 1: PPTP, not opened */
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, 60, &off), ==, PACKET_L3_OTHER);
+
+	/* ERSPAN III with its optional subheader, then Ethernet, IPv4. */
+	outer4(b, 47);
+	memset(b + 20, 0, 200);
+	b[22] = 0x22;
+	b[23] = 0xeb;
+	b[24 + 11] = 0x01; /* O: an 8-byte subheader follows */
+	n = 24 + 20;
+	b[n + 12] = 0x08;
+	b[n + 14] = 0x45;
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, n + 40, &off), ==, PACKET_L3_IPV4);
+	g_assert_cmpuint(off, ==, n + 14);
+
+	/* ERSPAN II: sequence flag, 8-byte header. */
+	outer4(b, 47);
+	memset(b + 20, 0, 200);
+	b[20] = 0x10;
+	b[22] = 0x88;
+	b[23] = 0xbe;
+	n = 28 + 8;
+	b[n + 12] = 0x86;
+	b[n + 13] = 0xdd;
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV4, b, n + 60, &off), ==, PACKET_L3_IPV6);
+	g_assert_cmpuint(off, ==, n + 14);
+
+	/* VXLAN on UDP 4789 from an IPv6 outer header. */
+	memset(b, 0, sizeof b);
+	b[0] = 0x60;
+	b[6] = 17;
+	b[40 + 2] = 0x12;
+	b[40 + 3] = 0xb5; /* 4789 */
+	b[48] = 0x08;
+	b[56 + 12] = 0x08;
+	b[56 + 14] = 0x45;
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV6, b, 120, &off), ==, PACKET_L3_IPV4);
+	g_assert_cmpuint(off, ==, 56 + 14);
+	b[43] = 0xb6; /* another port: plain UDP */
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_IPV6, b, 120, &off), ==, PACKET_L3_OTHER);
+	g_assert_cmpint(
+	    packet_decap(PACKET_L3_OTHER, b, 120, &off), ==, PACKET_L3_OTHER);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/packet/ethernet-tags", test_ethernet_tags);
 	g_test_add_func("/packet/cooked-and-loop", test_cooked_and_loop);
+	g_test_add_func("/packet/mpls-pppoe", test_mpls_pppoe);
+	g_test_add_func("/packet/tunnels", test_tunnels);
 	return g_test_run();
 }
