@@ -64,7 +64,7 @@ replay() {	# NAME ARGS...
 	"$RS" replay --source 127.0.0.9 "$@" >"$RS_WORK/$name.out" \
 	    2>"$RS_WORK/$name.err"
 	rc=$?
-	rs_capture_stop >/dev/null
+	rs_capture_stop >/dev/null 2>"$RS_WORK/$name.capture"
 	"$RS" --color never "$OUT" >"$RS_WORK/$name.seen" 2>&1
 }
 has() { grep -q -- "$2" "$RS_WORK/$1"; }
@@ -157,9 +157,9 @@ then ok; else bad probe "exit $rc, $accepted probes accepted"; fi
 if hasnt probe.seen 'C: DATA' && [ "$rsets" = 16 ]; then ok
 else
 	bad probe-recorded "$rsets RSET in the recording"
-	grep -E '^session|end:|anomalies|packets:|sessions:|RSET' \
-	    "$RS_WORK/probe.seen" | head -40
-	tcpdump -nr "$OUT" 2>&1 | tail -5; cp "$OUT" /tmp/replay-fail.pcap
+	grep -E '^session|end:|anomalies|packets:|sessions:' \
+	    "$RS_WORK/probe.seen" | head -10
+	cat "$RS_WORK/probe.capture"
 fi
 
 # STARTTLS: the captured session used it; its MAIL and RCPT are

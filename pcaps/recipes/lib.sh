@@ -276,8 +276,10 @@ rs_wait_port() {
 # Record from lo with tcpdump until rs_capture_stop.  Argument: filter.
 # The port probe of rs_wait_port happened before, so it is not recorded.
 rs_capture_start() {
-	tcpdump -i lo -U --immediate-mode -s 262144 -w "$RS_WORK/out.pcap" \
-	    "$1" >"$RS_WORK/tcpdump.log" 2>&1 &
+	# A large buffer: on a busy machine the default one drops packets
+	# (seen in tests/run-replay.sh under make check).
+	tcpdump -i lo -U --immediate-mode -B 32768 -s 262144 \
+	    -w "$RS_WORK/out.pcap" "$1" >"$RS_WORK/tcpdump.log" 2>&1 &
 	RS_TCPDUMP=$!
 	RS_PIDS="$RS_PIDS $RS_TCPDUMP"
 	i=0
@@ -291,6 +293,11 @@ rs_capture_stop() {
 	sleep 0.5
 	kill -INT "$RS_TCPDUMP"
 	wait "$RS_TCPDUMP" 2>/dev/null || true
+	if grep -q '^[1-9][0-9]* packets* dropped by kernel' "$RS_WORK/tcpdump.log"
+	then
+		echo "$0: tcpdump lost packets: $(grep 'dropped by kernel' \
+		    "$RS_WORK/tcpdump.log")" >&2
+	fi
 	cp "$RS_WORK/out.pcap" "$OUT"
 	echo "$0: wrote $OUT ($(stat -c %s "$OUT") bytes)"
 }
