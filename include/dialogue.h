@@ -157,6 +157,10 @@ void dialogue_free(struct dialogue *d);
 /* A new item (not yet kept); caller owns it until dialogue_keep(). */
 struct dlg_item *dlg_item_new(enum dlg_item_kind kind, enum smtp_cmd_id cmd,
     const char *line, size_t len, gint64 ts);
+/* The first word after a command's verb ("HELO name" -> "name"), as a
+ * view into it->line; false for a pseudo command. */
+bool dlg_item_argument(
+    const struct dlg_item *it, const char **arg, size_t *len);
 /* Free an item (accepts NULL). */
 void dlg_item_free(struct dlg_item *it);
 /* Hand an item to the dialogue's list.  Returns false (and leaves the item

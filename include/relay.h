@@ -84,6 +84,9 @@ void relay_config_free(struct relay_config *c);
  * facts to consult) may be NULL. */
 void relay_annotate(const struct relay_config *c, const struct dns_view *dns,
     struct dialogue *d);
+/* The host name a 2xx greeting or EHLO reply starts with ("mx.example.com
+ * ESMTP ..."), as sent; NULL if it is not a dotted name.  Caller owns it. */
+char *relay_reply_host_name(const struct smtp_reply *r);
 /* A new finding with an empty recipient list; caller owns it. */
 struct relay_finding *relay_finding_new(
     enum relay_finding_kind k, const char *severity);

@@ -73,6 +73,26 @@ dlg_item_new(enum dlg_item_kind kind, enum smtp_cmd_id cmd, const char *line,
 	return it;
 }
 
+bool
+dlg_item_argument(const struct dlg_item *it, const char **arg, size_t *len)
+{
+	const char *p, *end;
+
+	if (it == NULL || it->line == NULL)
+		return false;
+	p = it->line;
+	end = p + it->line_len;
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	*arg = p;
+	while (p < end && *p != ' ')
+		p++;
+	*len = (size_t)(p - *arg);
+	return true;
+}
+
 void
 dlg_item_free(struct dlg_item *it)
 {

@@ -432,26 +432,6 @@ helo_check_name(const char *name, size_t len, bool smtputf8,
 	return r;
 }
 
-/* The argument of a HELO/EHLO line: the first word after the verb. */
-static bool
-helo_argument(const struct dlg_item *it, const char **arg, size_t *len)
-{
-	const char *p = it->line, *end;
-
-	if (p == NULL)
-		return false;
-	end = p + it->line_len;
-	while (p < end && *p != ' ')
-		p++;
-	while (p < end && *p == ' ')
-		p++;
-	*arg = p;
-	while (p < end && *p != ' ')
-		p++;
-	*len = (size_t)(p - *arg);
-	return true;
-}
-
 /* Did the server offer SMTPUTF8 in its EHLO reply? */
 static bool
 offers_smtputf8(const struct dlg_item *helo)
@@ -563,7 +543,7 @@ helo_check_annotate(struct dialogue *d, const struct dns_view *v,
 
 	helo_report_free(d->helo_check);
 	d->helo_check = NULL;
-	if (d->helo == NULL || !helo_argument(d->helo, &arg, &len))
+	if (d->helo == NULL || !dlg_item_argument(d->helo, &arg, &len))
 		return;
 	utf8 = offers_smtputf8(d->helo);
 	for (round = 0;; round++) {

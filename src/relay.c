@@ -112,21 +112,30 @@ registrable(const char *name)
 }
 
 /* The first word of a reply's first line, if it looks like a host name. */
-static char *
-server_name(const struct dlg_item *it)
+char *
+relay_reply_host_name(const struct smtp_reply *r)
 {
 	const char *t;
 	size_t n = 0;
 
-	if (it == NULL || it->reply == NULL ||
-	    smtp_reply_class(it->reply->code) != 2)
+	if (r == NULL || r->text == NULL || smtp_reply_class(r->code) != 2)
 		return NULL;
-	t = it->reply->text;
+	t = r->text;
 	while (t[n] != '\0' && t[n] != ' ' && t[n] != '\n')
 		n++;
 	if (n == 0 || memchr(t, '.', n) == NULL || t[0] == '[')
 		return NULL;
-	return g_ascii_strdown(t, (gssize)n);
+	return g_strndup(t, n);
+}
+
+/* The server's own name from a greeting or EHLO reply, lower case. */
+static char *
+server_name(const struct dlg_item *it)
+{
+	g_autofree char *n =
+	    it != NULL ? relay_reply_host_name(it->reply) : NULL;
+
+	return n != NULL ? g_ascii_strdown(n, -1) : NULL;
 }
 
 static bool

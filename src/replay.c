@@ -95,9 +95,11 @@ struct replay {
 	char *mail_from;
 	GPtrArray *rcpts; /* char * */
 	char *outside;	  /* L@E of the probes */
+	char *target; /* what to connect to: --target, or the captured server */
 	/* The live side. */
-	char *target_text; /* "ip:port" of the live peer */
-	char *local_ip;	   /* this machine's address in the dialogue */
+	struct rs_endpoint peer; /* the address connected to */
+	char *target_text;	 /* the peer as "ip:port" / "[ip]:port" */
+	char *local_ip;		 /* this machine's address in the dialogue */
 	GSocketConnection *conn;
 	GIOStream *io;
 	GTlsCertificateFlags tls_errors;
@@ -194,20 +196,10 @@ find_session(struct replay *r, GError **error)
 static char *
 helo_argument(const struct dlg_item *it)
 {
-	const char *p, *end, *a;
+	const char *a;
+	size_t n;
 
-	if (it == NULL || it->line == NULL)
-		return NULL;
-	p = it->line;
-	end = p + it->line_len;
-	while (p < end && *p != ' ')
-		p++;
-	while (p < end && *p == ' ')
-		p++;
-	a = p;
-	while (p < end && *p != ' ')
-		p++;
-	return p > a ? g_strndup(a, (gsize)(p - a)) : NULL;
+	return dlg_item_argument(it, &a, &n) && n > 0 ? g_strndup(a, n) : NULL;
 }
 
 /* Is s safe to put in a command line (no CR, LF, NUL, controls)? */
@@ -226,6 +218,14 @@ plan(struct replay *r, GError **error)
 	const struct dialogue *d = r->cap;
 	guint i, j;
 
+	if (r->o.target != NULL)
+		r->target = g_strdup(r->o.target);
+	else {
+		g_autoptr(GString) t = g_string_new(NULL);
+
+		output_endpoint(t, &d->server);
+		r->target = g_strdup(t->str);
+	}
 	r->verb =
 	    d->helo != NULL && d->helo->cmd == SMTP_CMD_HELO ? "HELO" : "EHLO";
 	r->helo_name =
@@ -526,19 +526,6 @@ offers(const struct smtp_reply *ehlo, const char *kw, const char *mech)
 	return false;
 }
 
-static const char *
-target_string(struct replay *r)
-{
-	static char buf[80];
-
-	if (r->o.target != NULL)
-		return r->o.target;
-	snprintf(buf, sizeof buf,
-	    strchr(r->cap->server.ip, ':') ? "[%s]:%u" : "%s:%u",
-	    r->cap->server.ip, r->cap->server.port);
-	return buf;
-}
-
 static char *
 address_text(GSocketAddress *a)
 {
@@ -558,7 +545,8 @@ connect_live(struct replay *r)
 	g_autoptr(GSocketAddress) remote = NULL;
 	g_autoptr(GSocketAddress) local = NULL;
 	g_autofree char *rip = NULL;
-	const char *target = target_string(r);
+	const char *target = r->target;
+	g_autoptr(GString) peer = g_string_new(NULL);
 
 	g_socket_client_set_timeout(c, (guint)r->o.connect_timeout);
 	if (r->o.source != NULL) {
@@ -582,11 +570,12 @@ connect_live(struct replay *r)
 	remote = g_socket_connection_get_remote_address(r->conn, NULL);
 	local = g_socket_connection_get_local_address(r->conn, NULL);
 	rip = remote != NULL ? address_text(remote) : g_strdup("?");
-	r->target_text = g_strdup_printf(strchr(rip, ':') ? "[%s]:%u" : "%s:%u",
-	    rip,
-	    remote != NULL
-		? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(remote))
-		: 0);
+	g_strlcpy(r->peer.ip, rip, sizeof r->peer.ip);
+	if (remote != NULL)
+		r->peer.port = g_inet_socket_address_get_port(
+		    G_INET_SOCKET_ADDRESS(remote));
+	output_endpoint(peer, &r->peer);
+	r->target_text = g_strdup(peer->str);
 	r->local_ip = local != NULL ? address_text(local) : g_strdup("?");
 	r->io = G_IO_STREAM(g_object_ref(r->conn));
 	return true;
@@ -636,7 +625,7 @@ start_tls(struct replay *r)
 	g_autoptr(GSocketConnectable) id = NULL;
 	GIOStream *tls;
 
-	id = g_network_address_parse(target_string(r), 25, NULL);
+	id = g_network_address_parse(r->target, 25, NULL);
 	tls = g_tls_client_connection_new(G_IO_STREAM(r->conn), id, &e);
 	if (tls == NULL) {
 		fail(r, "TLS: %s (is glib-networking installed?)", e->message);
@@ -874,28 +863,17 @@ probe_address(
 	return g_string_free(o, FALSE);
 }
 
-/* The server's domain for the probes: its banner name, else its EHLO
- * name, else its address literal. */
+/* The server's domain for the probes: its greeting's name, else its EHLO
+ * reply's, else its address literal. */
 static char *
-server_domain(struct replay *r, const struct smtp_reply *ehlo)
+server_domain(
+    const struct replay *r, const struct smtp_reply *ehlo, const char *lit)
 {
-	const struct smtp_reply *rep = r->banner;
-	int k;
+	char *d = relay_reply_host_name(r->banner);
 
-	for (k = 0; k < 2; k++, rep = ehlo) {
-		const char *p, *q;
-
-		if (rep == NULL || rep->text == NULL)
-			continue;
-		p = rep->text;
-		q = p;
-		while (*q != '\0' && *q != ' ' && *q != '\n')
-			q++;
-		if (q > p && memchr(p, '.', (size_t)(q - p)) != NULL &&
-		    p[0] != '[')
-			return g_strndup(p, (gsize)(q - p));
-	}
-	return g_strdup_printf("[%s]", r->target_text);
+	if (d == NULL)
+		d = relay_reply_host_name(ehlo);
+	return d != NULL ? d : g_strdup_printf("[%s]", lit);
 }
 
 static void
@@ -908,17 +886,10 @@ run_probes(struct replay *r, const struct smtp_reply *ehlo)
 	size_t i;
 
 	local = g_strndup(r->outside, (gsize)(at - r->outside));
-	dom = server_domain(r, ehlo);
-	lit = g_strdup(r->target_text);
-	/* The literal is the address alone (no port, no brackets). */
-	if (lit[0] == '[') {
-		char *close = strchr(lit, ']');
-
-		memmove(lit, lit + 1, strlen(lit));
-		if (close != NULL)
-			*(close - 1) = '\0';
-	} else if (strrchr(lit, ':') != NULL)
-		*strrchr(lit, ':') = '\0';
+	/* The inside of an address literal (RFC 5321 4.1.3). */
+	lit = g_strdup_printf(
+	    "%s%s", strchr(r->peer.ip, ':') ? "IPv6:" : "", r->peer.ip);
+	dom = server_domain(r, ehlo, lit);
 	for (i = 0; i < G_N_ELEMENTS(probes) && r->failure == NULL; i++) {
 		const struct probe *p = &probes[i];
 		g_autofree char *from =
@@ -1248,10 +1219,12 @@ plan_text(const struct replay *r)
 	g_string_append_printf(
 	    s, "replay of session %s, captured ", r->cap->id);
 	output_time(s, r->cap->ts_start);
-	g_string_append_printf(s, ", %s:%u -> %s:%u\n", r->cap->client.ip,
-	    r->cap->client.port, r->cap->server.ip, r->cap->server.port);
-	g_string_append_printf(s, "target: %s%s\n",
-	    target_string((struct replay *)r),
+	g_string_append(s, ", ");
+	output_endpoint(s, &r->cap->client);
+	g_string_append(s, " -> ");
+	output_endpoint(s, &r->cap->server);
+	g_string_append_c(s, '\n');
+	g_string_append_printf(s, "target: %s%s\n", r->target,
 	    r->o.target != NULL ? " (--target)" : " (the captured server)");
 	g_string_append(s, "will send: ");
 	output_escape(s, r->verb, strlen(r->verb));
@@ -1403,7 +1376,7 @@ json_common(JsonBuilder *b, const struct replay *r, const char *type)
 	output_json_add_str(b, "type", type);
 	output_json_add_str(b, "session", r->cap->id);
 	output_json_add_str(b, "captured_client", r->cap->client.ip);
-	output_json_add_str(b, "target", target_string((struct replay *)r));
+	output_json_add_str(b, "target", r->target);
 }
 
 static char *
@@ -1706,6 +1679,7 @@ replay_clear(struct replay *r)
 	if (r->rcpts != NULL)
 		g_ptr_array_unref(r->rcpts);
 	g_free(r->outside);
+	g_free(r->target);
 	g_free(r->target_text);
 	g_free(r->local_ip);
 	if (r->io != NULL) {
