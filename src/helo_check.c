@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "dialogue.h"
+#include "output.h"
 #include "helo_check.h"
 #include "relay.h"
 
@@ -432,23 +433,6 @@ helo_check_name(const char *name, size_t len, bool smtputf8,
 	return r;
 }
 
-/* Did the server offer SMTPUTF8 in its EHLO reply? */
-static bool
-offers_smtputf8(const struct dlg_item *helo)
-{
-	const struct smtp_reply *rp = helo->reply;
-	g_auto(GStrv) lines = NULL;
-	char **l;
-
-	if (rp == NULL || rp->code != 250 || rp->text == NULL)
-		return false;
-	lines = g_strsplit(rp->text, "\n", -1);
-	for (l = lines; *l != NULL; l++)
-		if (g_ascii_strcasecmp(g_strstrip(*l), "SMTPUTF8") == 0)
-			return true;
-	return false;
-}
-
 /* Postfix's wording for refusals of the HELO name or of the client's DNS
  * (smtpd_check.c: reject_*_helo_hostname, reject_unknown_*client_hostname);
  * with smtpd_delay_reject they come as the reply to RCPT. */
@@ -545,7 +529,7 @@ helo_check_annotate(struct dialogue *d, const struct dns_view *v,
 	d->helo_check = NULL;
 	if (d->helo == NULL || !dlg_item_argument(d->helo, &arg, &len))
 		return;
-	utf8 = offers_smtputf8(d->helo);
+	utf8 = output_ehlo_offers(d->helo->reply, "SMTPUTF8", NULL);
 	for (round = 0;; round++) {
 		g_autoptr(GPtrArray) missing =
 		    g_ptr_array_new_with_free_func(g_free);

@@ -110,6 +110,28 @@ output_ehlo_extensions(const struct smtp_reply *r)
 	return ext;
 }
 
+bool
+output_ehlo_offers(const struct smtp_reply *r, const char *kw, const char *arg)
+{
+	g_autoptr(GPtrArray) ext = output_ehlo_extensions(r);
+	guint i;
+
+	for (i = 0; i < ext->len; i++) {
+		g_auto(GStrv) w = g_strsplit_set(
+		    g_strstrip((char *)g_ptr_array_index(ext, i)), " =", -1);
+		char **p;
+
+		if (w[0] == NULL || g_ascii_strcasecmp(w[0], kw) != 0)
+			continue;
+		if (arg == NULL)
+			return true;
+		for (p = w + 1; *p != NULL; p++)
+			if (g_ascii_strcasecmp(*p, arg) == 0)
+				return true;
+	}
+	return false;
+}
+
 void
 output_endpoint(GString *out, const struct rs_endpoint *e)
 {

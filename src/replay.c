@@ -503,29 +503,6 @@ captured_mail(const struct dialogue *d, const char *from)
 	return NULL;
 }
 
-/* Does the EHLO reply offer this keyword (and, for AUTH, mechanism)? */
-static bool
-offers(const struct smtp_reply *ehlo, const char *kw, const char *mech)
-{
-	g_autoptr(GPtrArray) ext = output_ehlo_extensions(ehlo);
-	guint i;
-
-	for (i = 0; i < ext->len; i++) {
-		g_auto(GStrv) w =
-		    g_strsplit_set(g_ptr_array_index(ext, i), " =", -1);
-		char **p;
-
-		if (w[0] == NULL || g_ascii_strcasecmp(w[0], kw) != 0)
-			continue;
-		if (mech == NULL)
-			return true;
-		for (p = w + 1; *p != NULL; p++)
-			if (g_ascii_strcasecmp(*p, mech) == 0)
-				return true;
-	}
-	return false;
-}
-
 static char *
 address_text(GSocketAddress *a)
 {
@@ -702,7 +679,7 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 	if (pw == NULL)
 		return;
 	ul = strlen(r->o.auth_user);
-	if (offers(ehlo, "AUTH", "PLAIN")) {
+	if (output_ehlo_offers(ehlo, "AUTH", "PLAIN")) {
 		raw = g_malloc0(ul + strlen(pw) + 3);
 		memcpy(raw + 1, r->o.auth_user, ul);
 		memcpy(raw + 2 + ul, pw, strlen(pw));
@@ -714,7 +691,7 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 		g_free(raw);
 		wipe(tok);
 		wipe(line);
-	} else if (offers(ehlo, "AUTH", "LOGIN")) {
+	} else if (output_ehlo_offers(ehlo, "AUTH", "LOGIN")) {
 		rep = exchange(
 		    r, "AUTH LOGIN", NULL, SMTP_CMD_AUTH, NULL, NULL, NULL);
 		if (rep != NULL && rep->code == 334) {
@@ -949,7 +926,7 @@ converse(struct replay *r)
 		return;
 	}
 	if (r->o.starttls || r->cap->tls_started) {
-		if (!offers(ehlo, "STARTTLS", NULL)) {
+		if (!output_ehlo_offers(ehlo, "STARTTLS", NULL)) {
 			fail(r, "the server does not offer STARTTLS%s",
 			    r->cap->tls_started ? " (the captured session "
 						  "used it)"
