@@ -35,7 +35,8 @@
 	X(TOO_MANY_PENDING, "too-many-pending")                                \
 	X(UNANSWERED_COMMANDS, "unanswered-commands")                          \
 	X(RECORD_TRUNCATED, "record-truncated")                                \
-	X(DATA_AFTER_QUIT, "data-after-quit")
+	X(DATA_AFTER_QUIT, "data-after-quit")                                  \
+	X(RESYNC_SKIPPED, "resync-skipped")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOMALY_##id,

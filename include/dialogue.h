@@ -42,6 +42,7 @@ enum dlg_item_kind {
 	DLG_ITEM_BANNER,      /* the server's greeting */
 	DLG_ITEM_UNSOLICITED, /* a reply with no command to answer */
 	DLG_ITEM_SERVER_JUNK, /* a server line that is not a reply */
+	DLG_ITEM_GAP,	      /* bytes of one direction not in the capture */
 };
 
 /* Item flags. */
@@ -50,6 +51,17 @@ enum dlg_item_kind {
 #define DLG_F_UNTERMINATED 0x04 /* the line had no line end */
 #define DLG_F_TOO_LONG 0x08	/* the line was cut */
 #define DLG_F_BARE_LF 0x10	/* the line ended with a bare LF */
+/* Capture loss and mid-stream pickup (see docs/output-format.md). */
+#define DLG_F_REPLY_LOST 0x20 /* its reply fell into a capture gap */
+#define DLG_F_UNCERTAIN 0x40  /* paired across a gap: may be another's */
+#define DLG_F_NOT_CAPTURED                                                     \
+	0x80 /* UNSOLICITED: the command it answers, or                        \
+	      * END-OF-DATA: the body before the dot, was                      \
+	      * not captured */
+
+/* Directions, as the SMTP machine names them (smtp_session.h). */
+#define DLG_DIR_CLIENT 0
+#define DLG_DIR_SERVER 1
 
 /* One step of the dialogue. */
 struct dlg_item {
@@ -62,9 +74,12 @@ struct dlg_item {
 	size_t line_len;
 	struct smtp_reply *reply; /* owned; NULL if none seen */
 	gint64 reply_ts;
-	uint64_t bytes; /* END-OF-DATA and BDAT: message bytes */
-	uint64_t lines; /* END-OF-DATA: body lines */
-	bool retained;	/* owned by the dialogue's item list */
+	uint64_t bytes;	   /* END-OF-DATA and BDAT: message bytes */
+	uint64_t lines;	   /* END-OF-DATA: body lines */
+	bool retained;	   /* owned by the dialogue's item list */
+	uint8_t dir;	   /* GAP: DLG_DIR_CLIENT or DLG_DIR_SERVER; bytes
+			    * holds how many were lost */
+	struct dlg_tx *tx; /* the transaction it belongs to, or NULL */
 };
 
 struct dlg_rcpt {
@@ -85,11 +100,13 @@ struct dlg_data {
 	struct dlg_item *item;	  /* DATA, or the first BDAT */
 	struct dlg_item *end;	  /* END-OF-DATA, or BDAT ... LAST */
 	uint64_t bytes;
-	uint64_t lines;	   /* DATA only */
-	unsigned chunks;   /* BDAT only */
-	bool complete;	   /* end of data / LAST seen */
-	GByteArray *body;  /* the message, only when asked to keep it */
-	bool body_dropped; /* it was over the limit */
+	uint64_t lines;	     /* DATA only */
+	unsigned chunks;     /* BDAT only */
+	bool complete;	     /* end of data / LAST seen */
+	GByteArray *body;    /* the message, only when asked to keep it */
+	bool body_dropped;   /* it was over the limit */
+	uint64_t bytes_lost; /* body bytes in capture gaps (bytes and lines
+			      * are then lower bounds) */
 };
 
 struct dlg_tx {
@@ -98,6 +115,9 @@ struct dlg_tx {
 	struct dlg_item *mail; /* the MAIL command, NULL if none */
 	GPtrArray *rcpts;      /* struct dlg_rcpt *, owned */
 	struct dlg_data *data; /* NULL if no DATA/BDAT; owned */
+	bool gap; /* a capture gap or the capture's start touched it: some of
+		   * its commands, replies or body may be missing or paired
+		   * uncertainly */
 };
 
 enum dlg_auth_result {
@@ -113,6 +133,13 @@ struct dlg_auth {
 	struct dlg_item *item; /* the AUTH command */
 };
 
+/* Which side of a connection the capture has no packets from. */
+enum dlg_missing {
+	DLG_MISSING_NONE,
+	DLG_MISSING_CLIENT,
+	DLG_MISSING_SERVER,
+};
+
 struct rs_endpoint {
 	char ip[48]; /* numeric address */
 	uint16_t port;
@@ -124,6 +151,12 @@ struct dialogue {
 	gint64 ts_start, ts_end; /* usec since the epoch, from the capture */
 	struct rs_endpoint client, server;
 	enum dlg_end end;
+	/* Capture quality (stream.c fills picked_up and missing; the SMTP
+	 * machine the gaps). */
+	bool picked_up;		  /* the handshake was not captured */
+	enum dlg_missing missing; /* a one-sided capture */
+	unsigned gaps[2];	  /* holes, by direction (DLG_DIR_*) */
+	uint64_t gap_bytes[2];	  /* bytes lost in them */
 
 	GPtrArray *items; /* struct dlg_item *, retained, in order */
 	struct dlg_item *banner;
@@ -176,6 +209,10 @@ struct dlg_tx *dialogue_tx_new(struct dialogue *d);
 const char *dialogue_end_name(enum dlg_end e);
 /* Fill d->id from the start time and the endpoints. */
 void dialogue_set_id(struct dialogue *d);
+/* The name of a missing side ("client"), or NULL for none. */
+const char *dialogue_missing_name(enum dlg_missing m);
+/* Transactions marked as touched by a capture gap. */
+unsigned dialogue_gap_txs(const struct dialogue *d);
 
 /* A typedef only so that g_autoptr(dialogue_t) works (GLib needs a name). */
 typedef struct dialogue dialogue_t;

@@ -61,6 +61,11 @@ struct run_stats {
 	uint64_t pcap_drops;	 /* live capture: dropped by the kernel */
 	uint64_t sessions;
 	uint64_t ends[DLG_END_COUNT];
+	uint64_t picked_up;    /* sessions picked up mid-stream */
+	uint64_t with_gaps;    /* sessions with capture gaps */
+	uint64_t gap_bytes[2]; /* bytes lost in them, client and server */
+	uint64_t one_sided;    /* sessions with one side not captured */
+	uint64_t gap_txs;      /* transactions touched by gaps */
 	uint64_t transactions;
 	uint64_t rcpts;
 	uint64_t rcpt_class[6]; /* [2]..[5] by reply class; [0] no reply */

@@ -5,15 +5,17 @@
 #ifndef RS_SMTP_SESSION_H
 #define RS_SMTP_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <glib.h>
 
 #include "dialogue.h"
 
 enum smtp_dir {
-	SMTP_DIR_CLIENT, /* client to server: commands */
-	SMTP_DIR_SERVER, /* server to client: replies */
+	SMTP_DIR_CLIENT = DLG_DIR_CLIENT, /* client to server: commands */
+	SMTP_DIR_SERVER = DLG_DIR_SERVER, /* server to client: replies */
 };
 
 /* Client bytes held while the reply that decides their meaning (to DATA,
@@ -33,6 +35,20 @@ struct dialogue *smtp_session_dialogue(struct smtp_session *ss);
  * bytes are always consumed: partial lines are kept in bounded buffers. */
 void smtp_session_push(struct smtp_session *ss, enum smtp_dir dir,
     const char *data, size_t len, gint64 ts);
+/* The capture lost len bytes of one direction here (the receiver
+ * acknowledged past them, or data waiting behind them was given up on).
+ * The machine records the hole, drops the line it cut, and
+ * re-synchronises on the next recognisable command or reply; pairings the
+ * hole made uncertain are marked, transactions it touched are flagged. */
+void smtp_session_gap(
+    struct smtp_session *ss, enum smtp_dir dir, uint64_t len, gint64 ts);
+/* The connection was picked up mid-stream (its handshake was not
+ * captured): start without knowing the state.  Call before any push. */
+void smtp_session_midstream(struct smtp_session *ss);
+/* Nothing from the server has been captured so far (a one-sided
+ * capture): the client's next bytes decide what DATA, STARTTLS and AUTH
+ * led to, instead of a reply. */
+void smtp_session_replies_unseen(struct smtp_session *ss, bool unseen);
 /* End of the session: flush partial lines, close what is open, free the
  * machine, and return the dialogue (caller owns it). */
 struct dialogue *smtp_session_finish(struct smtp_session *ss, gint64 ts);

@@ -24,6 +24,31 @@ dialogue_end_name(enum dlg_end e)
 	return dlg_end_names[e];
 }
 
+const char *
+dialogue_missing_name(enum dlg_missing m)
+{
+	switch (m) {
+	case DLG_MISSING_CLIENT:
+		return "client";
+	case DLG_MISSING_SERVER:
+		return "server";
+	default:
+		return NULL;
+	}
+}
+
+unsigned
+dialogue_gap_txs(const struct dialogue *d)
+{
+	unsigned n = 0;
+	guint i;
+
+	for (i = 0; i < d->txs->len; i++)
+		if (((const struct dlg_tx *)g_ptr_array_index(d->txs, i))->gap)
+			n++;
+	return n;
+}
+
 struct dialogue *
 dialogue_new(void)
 {

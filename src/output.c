@@ -281,6 +281,15 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 	server_add(s, d);
 	s->sessions++;
 	s->ends[d->end]++;
+	if (d->picked_up)
+		s->picked_up++;
+	if (d->gaps[0] + d->gaps[1] > 0)
+		s->with_gaps++;
+	s->gap_bytes[0] += d->gap_bytes[0];
+	s->gap_bytes[1] += d->gap_bytes[1];
+	if (d->missing != DLG_MISSING_NONE)
+		s->one_sided++;
+	s->gap_txs += dialogue_gap_txs(d);
 	s->transactions += d->tx_total;
 	s->rcpts += d->rcpt_total;
 	if (d->helo_check != NULL)

@@ -194,6 +194,7 @@ add_data(JsonBuilder *b, const struct dlg_data *data)
 	else
 		add_int(b, "chunks", data->chunks);
 	output_json_add_bool(b, "complete", data->complete);
+	add_int(b, "bytes_lost", (gint64)data->bytes_lost);
 	json_builder_end_object(b);
 }
 
@@ -253,6 +254,7 @@ add_transactions(JsonBuilder *b, const struct dialogue *d)
 		}
 		json_builder_end_array(b);
 		add_data(b, tx->data);
+		output_json_add_bool(b, "gap", tx->gap);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -278,6 +280,16 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 			output_json_add_str(b, "verb", NULL);
 			output_json_add_str(b, "line", NULL);
 			break;
+		case DLG_ITEM_GAP:
+			output_json_add_str(b, "verb", NULL);
+			output_json_add_str(b, "line", NULL);
+			json_builder_set_member_name(b, "gap");
+			json_builder_begin_object(b);
+			output_json_add_str(b, "side",
+			    it->dir == DLG_DIR_CLIENT ? "client" : "server");
+			add_int(b, "bytes", (gint64)it->bytes);
+			json_builder_end_object(b);
+			break;
 		case DLG_ITEM_SERVER_JUNK:
 			output_json_add_str(b, "verb", NULL);
 			add_text(b, "server_line", it->line, it->line_len);
@@ -296,6 +308,13 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 			output_json_add_reply(b, "reply", it->reply);
 		output_json_add_bool(
 		    b, "pipelined", (it->flags & DLG_F_PIPELINED) != 0);
+		/* Present only when true (capture loss, pickup). */
+		if (it->flags & DLG_F_REPLY_LOST)
+			output_json_add_bool(b, "reply_lost", TRUE);
+		if (it->flags & DLG_F_UNCERTAIN)
+			output_json_add_bool(b, "uncertain", TRUE);
+		if (it->flags & DLG_F_NOT_CAPTURED)
+			output_json_add_bool(b, "not_captured", TRUE);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -426,6 +445,16 @@ output_json_session(const struct dialogue *d)
 	add_endpoint(b, "client", &d->client);
 	add_endpoint(b, "server", &d->server);
 	output_json_add_str(b, "end", dialogue_end_name(d->end));
+	output_json_add_bool(b, "picked_up", d->picked_up);
+	output_json_add_str(
+	    b, "missing_side", dialogue_missing_name(d->missing));
+	json_builder_set_member_name(b, "gap");
+	json_builder_begin_object(b);
+	add_int(b, "count", d->gaps[0] + d->gaps[1]);
+	add_int(b, "client_bytes", (gint64)d->gap_bytes[0]);
+	add_int(b, "server_bytes", (gint64)d->gap_bytes[1]);
+	add_int(b, "transactions", dialogue_gap_txs(d));
+	json_builder_end_object(b);
 	add_item_reply(b, "banner", d->banner);
 	add_helo(b, d);
 	add_int(b, "helo_count", d->helo_count);
@@ -517,7 +546,16 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "total", (gint64)s->sessions);
 	for (e = 1; e < DLG_END_COUNT; e++)
 		add_int(b, dialogue_end_name(e), (gint64)s->ends[e]);
+	add_int(b, "picked_up", (gint64)s->picked_up);
+	add_int(b, "with_gaps", (gint64)s->with_gaps);
+	add_int(b, "one_sided", (gint64)s->one_sided);
 	json_builder_end_object(b);
+	json_builder_set_member_name(b, "gap_bytes");
+	json_builder_begin_object(b);
+	add_int(b, "client", (gint64)s->gap_bytes[0]);
+	add_int(b, "server", (gint64)s->gap_bytes[1]);
+	json_builder_end_object(b);
+	add_int(b, "gap_transactions", (gint64)s->gap_txs);
 	add_int(b, "transactions", (gint64)s->transactions);
 	json_builder_set_member_name(b, "recipients");
 	json_builder_begin_object(b);

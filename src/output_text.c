@@ -54,7 +54,7 @@ rel_time(GString *s, const struct dialogue *d, gint64 ts)
 
 static void
 print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
-    const struct smtp_reply *r, gint64 ts)
+    const struct smtp_reply *r, gint64 ts, unsigned flags)
 {
 	const char *p = r->text, *nl, *end = r->text + r->text_len;
 	bool last;
@@ -70,6 +70,8 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 		    s, p, last ? (size_t)(end - p) : (size_t)(nl - p));
 		if (last && r->truncated)
 			g_string_append(s, " [reply cut]");
+		if (last && (flags & DLG_F_UNCERTAIN))
+			g_string_append(s, " [pairing uncertain]");
 		col(s, o, COL_RESET);
 		g_string_append_c(s, '\n');
 		p = last ? end : nl + 1;
@@ -77,11 +79,13 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 }
 
 static void
-print_no_reply(GString *s, const struct output_opts *o)
+print_no_reply(GString *s, const struct output_opts *o, unsigned flags)
 {
 	g_string_append(s, "          ");
 	col(s, o, COL_DIM);
-	g_string_append(s, "(no reply)");
+	g_string_append(s, flags & DLG_F_REPLY_LOST
+			       ? "(reply lost in a capture gap)"
+			       : "(no reply)");
 	col(s, o, COL_RESET);
 	g_string_append_c(s, '\n');
 }
@@ -134,8 +138,26 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 {
 	switch (it->kind) {
 	case DLG_ITEM_BANNER:
+		print_reply(s, o, d, it->reply, it->reply_ts, it->flags);
+		return;
 	case DLG_ITEM_UNSOLICITED:
-		print_reply(s, o, d, it->reply, it->reply_ts);
+		if (it->flags & DLG_F_NOT_CAPTURED) {
+			rel_time(s, d, it->reply_ts);
+			col(s, o, COL_DIM);
+			g_string_append(s, "C: [command not captured]");
+			col(s, o, COL_RESET);
+			g_string_append_c(s, '\n');
+		}
+		print_reply(s, o, d, it->reply, it->reply_ts, it->flags);
+		return;
+	case DLG_ITEM_GAP:
+		rel_time(s, d, it->ts);
+		col(s, o, COL_RED);
+		g_string_append_printf(s,
+		    "%s [capture gap: %" G_GUINT64_FORMAT " bytes lost]",
+		    it->dir == DLG_DIR_CLIENT ? "C:" : "S:", it->bytes);
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
 		return;
 	case DLG_ITEM_SERVER_JUNK:
 		rel_time(s, d, it->ts);
@@ -150,11 +172,21 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 	}
 	rel_time(s, d, it->ts);
 	col(s, o, COL_BLUE);
-	if (it->cmd == SMTP_CMD_END_OF_DATA)
+	if (it->cmd == SMTP_CMD_END_OF_DATA && (it->flags & DLG_F_NOT_CAPTURED))
+		g_string_append_printf(s,
+		    "C: [end of a message body not wholly captured: "
+		    "%" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
+		    " lines seen]",
+		    it->bytes, it->lines);
+	else if (it->cmd == SMTP_CMD_END_OF_DATA)
 		g_string_append_printf(s,
 		    "C: [message body: %" G_GUINT64_FORMAT
-		    " bytes, %" G_GUINT64_FORMAT " lines]",
-		    it->bytes, it->lines);
+		    " bytes, %" G_GUINT64_FORMAT " lines%s]",
+		    it->bytes, it->lines,
+		    it->tx != NULL && it->tx->data != NULL &&
+			    it->tx->data->bytes_lost > 0
+			? "; part lost in a capture gap"
+			: "");
 	else {
 		g_string_append(s, "C: ");
 		output_escape(s, it->line, it->line_len);
@@ -176,9 +208,43 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		g_string_append_c(s, '\n');
 	}
 	if (it->reply != NULL)
-		print_reply(s, o, d, it->reply, it->reply_ts);
+		print_reply(s, o, d, it->reply, it->reply_ts, it->flags);
 	else
-		print_no_reply(s, o);
+		print_no_reply(s, o, it->flags);
+}
+
+/* "  capture: ..." when the capture did not hold the whole connection. */
+static void
+print_capture(GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	const char *sep = "";
+
+	if (!d->picked_up && d->missing == DLG_MISSING_NONE &&
+	    d->gaps[0] + d->gaps[1] == 0)
+		return;
+	g_string_append(s, "  ");
+	col(s, o, COL_YELLOW);
+	g_string_append(s, "capture: ");
+	if (d->picked_up) {
+		g_string_append(s, "picked up mid-stream (no handshake)");
+		sep = "; ";
+	}
+	if (d->gaps[0] + d->gaps[1] > 0) {
+		g_string_append_printf(s,
+		    "%s%u gap%s, %" G_GUINT64_FORMAT
+		    " bytes lost from client, %" G_GUINT64_FORMAT
+		    " from server",
+		    sep, d->gaps[0] + d->gaps[1],
+		    d->gaps[0] + d->gaps[1] == 1 ? "" : "s", d->gap_bytes[0],
+		    d->gap_bytes[1]);
+		sep = "; ";
+	}
+	if (d->missing != DLG_MISSING_NONE)
+		g_string_append_printf(s,
+		    "%sone-sided: nothing from the %s was captured", sep,
+		    dialogue_missing_name(d->missing));
+	col(s, o, COL_RESET);
+	g_string_append_c(s, '\n');
 }
 
 static void
@@ -354,6 +420,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	    dialogue_end_name(d->end), dur / G_USEC_PER_SEC,
 	    (int)((dur % G_USEC_PER_SEC) / 1000), d->bytes_client,
 	    d->bytes_server);
+	print_capture(s, o, d);
 
 	/* Which recipient each RCPT item is, for its verdict. */
 	rcpts = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -397,10 +464,13 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 		    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
 							  : "unknown");
 	}
-	g_string_append_printf(s,
-	    "  transactions: %" G_GUINT64_FORMAT
-	    ", recipients: %" G_GUINT64_FORMAT "\n",
-	    d->tx_total, d->rcpt_total);
+	g_string_append_printf(
+	    s, "  transactions: %" G_GUINT64_FORMAT, d->tx_total);
+	if (dialogue_gap_txs(d) > 0)
+		g_string_append_printf(
+		    s, " (%u touched by a capture gap)", dialogue_gap_txs(d));
+	g_string_append_printf(
+	    s, ", recipients: %" G_GUINT64_FORMAT "\n", d->rcpt_total);
 	print_helo_check(s, o, d);
 	print_findings(s, o, d);
 	print_anomalies(s, o, d);
@@ -548,6 +618,15 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	for (e = 1; e < DLG_END_COUNT; e++)
 		names[e] = dialogue_end_name(e);
 	append_counts(t, s->ends + 1, names + 1, DLG_END_COUNT - 1);
+	if (s->picked_up + s->with_gaps + s->one_sided > 0)
+		g_string_append_printf(t,
+		    "\n  capture quality: %" G_GUINT64_FORMAT
+		    " picked up mid-stream, %" G_GUINT64_FORMAT
+		    " with gaps (%" G_GUINT64_FORMAT
+		    " bytes lost from clients, %" G_GUINT64_FORMAT
+		    " from servers), %" G_GUINT64_FORMAT " one-sided",
+		    s->picked_up, s->with_gaps, s->gap_bytes[0],
+		    s->gap_bytes[1], s->one_sided);
 	g_string_append_printf(t,
 	    "\n  transactions: %" G_GUINT64_FORMAT
 	    "\n  recipients: %" G_GUINT64_FORMAT " (2xx %" G_GUINT64_FORMAT

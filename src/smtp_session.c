@@ -12,6 +12,17 @@
  * before that answer are held (bounded) and read once it is known.  BDAT
  * chunks are length-prefixed and read at once, as servers must (RFC 3030
  * §3).  Message bodies are counted, never kept.
+ *
+ * Capture loss and mid-stream pickup (docs/architecture.md): a hole in one
+ * direction arrives as smtp_session_gap().  A hole in the client's
+ * commands leaves a marker in the queue of commands awaiting replies: the
+ * replies that reach it answer commands that were lost, unless their code
+ * fits the next visible command, which is then paired and marked
+ * uncertain.  A hole in the server's replies takes every command then
+ * waiting: their replies are marked lost.  After either, lines are
+ * dropped until one is recognisable.  A session picked up mid-stream
+ * starts with the marker and in that state; a 220 before any command
+ * shows it was picked up at the start after all.
  */
 #include <string.h>
 
@@ -64,7 +75,27 @@ struct smtp_session {
 	unsigned auth_step;	    /* responses sent in it */
 	bool banner_seen, quit_seen, server_tls;
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
+	/* Capture loss and pickup. */
+	bool resync[2];	      /* drop lines until a recognisable one */
+	bool marker;	      /* lost_marker is in the pending queue */
+	bool tx_unknown;      /* commands were lost: the transaction state is
+			       * not known until MAIL, RSET, HELO or the end
+			       * of a message */
+	bool midstream;	      /* picked up after the start */
+	bool server_gap;      /* replies were lost: a reply without command
+			       * may belong to one given up on */
+	bool wait_lost;	      /* the reply wait_item waits for was lost */
+	bool client_spoke;    /* a client line was seen */
+	bool marker_answered; /* a reply went to the marker */
+	bool tx_finished;     /* the open transaction's DATA was refused:
+			       * nothing more belongs to it */
+	bool pair_uncertain;  /* pair as uncertain until nothing waits */
+	bool no_replies;      /* nothing of the server is in the capture */
 };
+
+/* Stands in the pending queue for commands lost in a capture gap (or sent
+ * before a mid-stream pickup): never freed, never kept. */
+static struct dlg_item lost_marker;
 
 static const char *smtp_state_name(enum smtp_state s);
 static void smtp_enter_state(struct smtp_session *ss, enum smtp_state s);
@@ -79,6 +110,12 @@ static void server_line(
 static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
+static void wait_resolve_code(struct smtp_session *ss, int code);
+static bool wait_guess(struct smtp_session *ss);
+static bool resync_client(
+    struct smtp_session *ss, struct strview line, gint64 ts);
+static void reply_not_captured(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void keep_body(struct smtp_session *ss, struct dlg_data *dd,
     const char *p, size_t n, bool ended);
 static size_t body_scan(
@@ -135,8 +172,23 @@ pending_free(gpointer p)
 {
 	struct dlg_item *it = p;
 
-	if (!it->retained)
+	if (it != &lost_marker && !it->retained)
 		dlg_item_free(it);
+}
+
+/* Commands awaiting a reply, the marker not counted. */
+static guint
+pending_count(const struct smtp_session *ss)
+{
+	return g_queue_get_length((GQueue *)&ss->pending) -
+	       (ss->marker ? 1 : 0);
+}
+
+static void
+tx_touch(struct dlg_tx *tx)
+{
+	if (tx != NULL)
+		tx->gap = true;
 }
 
 void
@@ -178,6 +230,8 @@ hold_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 	if (ss->hold->len + n <= SMTP_HOLD_MAX) {
 		g_byte_array_append(ss->hold, (const guint8 *)p, (guint)n);
 		ss->hold_ts = ts;
+		if (ss->wait_lost)
+			wait_guess(ss);
 		return;
 	}
 	/* No reply in sight: read the bytes as the likely case (the body
@@ -291,7 +345,7 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 {
 	struct dlg_item *old;
 
-	if (!g_queue_is_empty(&ss->pending)) {
+	if (pending_count(ss) > 0) {
 		it->flags |= DLG_F_PIPELINED;
 		if (!ss->d->pipelining_offered)
 			dialogue_anomaly(
@@ -303,7 +357,9 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 		/* A client that never waits: forget the oldest. */
 		dialogue_anomaly(ss->d, ANOMALY_TOO_MANY_PENDING);
 		old = g_queue_pop_head(&ss->pending);
-		if (is_sync_command(old->cmd))
+		if (old == &lost_marker)
+			ss->marker = false;
+		else if (is_sync_command(old->cmd))
 			ss->pending_sync--;
 		if (old == ss->wait_item)
 			wait_resolve(ss, NULL);
@@ -311,6 +367,12 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 	}
 	if (is_sync_command(it->cmd))
 		ss->pending_sync++;
+	if (ss->marker && ss->marker_answered && pending_count(ss) == 0) {
+		/* The client sent this after a reply to what was lost came:
+		 * it waited for the replies, so none is still due. */
+		g_queue_remove(&ss->pending, &lost_marker);
+		ss->marker = false;
+	}
 	g_queue_push_tail(&ss->pending, it);
 }
 
@@ -334,6 +396,7 @@ tx_close(struct smtp_session *ss)
 	ss->tx = NULL;
 	ss->tx_open = false;
 	ss->tx_rcpts = 0;
+	ss->tx_finished = false;
 }
 
 static void
@@ -342,6 +405,7 @@ tx_open(struct smtp_session *ss)
 	ss->tx = dialogue_tx_new(ss->d);
 	ss->tx_open = true;
 	ss->tx_rcpts = 0;
+	ss->tx_finished = false;
 }
 
 static char *
@@ -362,7 +426,16 @@ static void
 wait_for(struct smtp_session *ss, struct dlg_item *it)
 {
 	ss->wait_item = it;
+	/* With no replies in the capture, what the client sends next
+	 * decides at once. */
+	ss->wait_lost = ss->no_replies;
 	smtp_enter_state(ss, SMTP_STATE_WAIT);
+}
+
+void
+smtp_session_replies_unseen(struct smtp_session *ss, bool unseen)
+{
+	ss->no_replies = unseen;
 }
 
 static void
@@ -448,7 +521,10 @@ client_line(
 	unsigned iflags = item_flags(flags);
 
 	line_anomalies(d, flags);
-	if (!ss->banner_seen)
+	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
+		return;
+	ss->client_spoke = true;
+	if (!ss->banner_seen && !ss->midstream)
 		dialogue_anomaly(d, ANOMALY_PREGREET);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
@@ -471,18 +547,29 @@ client_line(
 	}
 
 	it = command_item(ss, c.id, line.p, line.len, iflags, ts);
+	if (ss->tx_unknown && ss->tx_open && ss->tx_finished)
+		tx_close(ss); /* a new transaction whose MAIL was lost */
+	if (ss->tx_unknown && !ss->tx_open &&
+	    (c.id == SMTP_CMD_RCPT || c.id == SMTP_CMD_DATA ||
+		c.id == SMTP_CMD_BDAT)) {
+		/* Its MAIL was lost: a transaction of unknown start. */
+		tx_open(ss);
+		tx_touch(ss->tx);
+	}
 	switch (c.id) {
 	case SMTP_CMD_HELO:
 	case SMTP_CMD_EHLO:
 	case SMTP_CMD_LHLO:
 		/* RFC 5321 §4.1.4: a new greeting resets the transaction. */
 		tx_close(ss);
+		ss->tx_unknown = false;
 		d->helo_count++;
 		if (it->retained)
 			d->helo = it;
 		break;
 	case SMTP_CMD_MAIL:
 		tx_open(ss);
+		ss->tx_unknown = false;
 		if (ss->tx != NULL && it->retained) {
 			ss->tx->mail_from = path_dup(&c);
 			ss->tx->mail_params = view_dup(c.params);
@@ -540,6 +627,7 @@ client_line(
 			}
 		} else
 			ss->data = NULL;
+		it->tx = ss->tx;
 		if (c.bdat_last)
 			tx_close(ss);
 		ss->bdat_left = c.bdat_size;
@@ -549,9 +637,11 @@ client_line(
 		break;
 	case SMTP_CMD_RSET:
 		tx_close(ss);
+		ss->tx_unknown = false;
 		break;
 	case SMTP_CMD_QUIT:
 		tx_close(ss);
+		ss->tx_unknown = false;
 		ss->quit_seen = true;
 		break;
 	case SMTP_CMD_STARTTLS:
@@ -561,6 +651,9 @@ client_line(
 	default:
 		break;
 	}
+	if (c.id == SMTP_CMD_MAIL || c.id == SMTP_CMD_RCPT ||
+	    c.id == SMTP_CMD_DATA)
+		it->tx = ss->tx;
 }
 
 void
@@ -636,6 +729,7 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			    SMTP_CMD_END_OF_DATA, NULL, 0, ts);
 			it->bytes = b->bytes;
 			it->lines = b->lines;
+			it->tx = ss->tx;
 			dialogue_keep(ss->d, it);
 			pending_push(ss, it);
 			if (ss->data != NULL) {
@@ -647,6 +741,7 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			}
 			ss->data = NULL;
 			tx_close(ss);
+			ss->tx_unknown = false;
 			memset(b, 0, sizeof *b);
 			smtp_enter_state(ss, SMTP_STATE_COMMAND);
 			return i;
@@ -671,15 +766,65 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 static void
 wait_resolve(struct smtp_session *ss, const struct dlg_item *it)
 {
+	wait_resolve_code(
+	    ss, it != NULL && it->reply != NULL ? it->reply->code : 0);
+}
+
+/* The reply the client waits for was lost in a gap: decide its mode from
+ * what it sent next (a TLS record after STARTTLS; after DATA or AUTH, a
+ * line that is a command means the server said no).  Returns true once
+ * decided. */
+static bool
+wait_guess(struct smtp_session *ss)
+{
+	const struct dlg_item *w = ss->wait_item;
+	struct strview line;
+	struct smtp_cmd c;
+	const guint8 *lf;
+	GByteArray *h = ss->hold;
+
+	if (w == NULL || h == NULL || h->len == 0)
+		return false;
+	if (w->cmd == SMTP_CMD_STARTTLS) {
+		if (h->data[0] != 0x16) {
+			wait_resolve_code(ss, 454);
+			return true;
+		}
+		ss->d->tls_started = true;
+		ss->server_tls = true;
+		wait_resolve_code(ss, 220);
+		return true;
+	}
+	lf = memchr(h->data, '\n', h->len);
+	if (lf == NULL && h->len < LINEBUF_MAX)
+		return false;
+	line.p = (const char *)h->data;
+	line.len = lf != NULL ? (size_t)(lf - h->data) : h->len;
+	if (line.len > 0 && line.p[line.len - 1] == '\r')
+		line.len--;
+	smtp_cmd_parse(line, &c);
+	if (c.id != SMTP_CMD_UNKNOWN && !c.syntax_error)
+		wait_resolve_code(ss, 554);
+	else
+		wait_resolve_code(ss, 0);
+	return true;
+}
+
+/* The client's mode after wait_item, given the reply code (0: none will
+ * come in time; the likely case). */
+static void
+wait_resolve_code(struct smtp_session *ss, int code)
+{
 	g_autoptr(GByteArray) held = NULL;
 	const struct dlg_item *w = ss->wait_item;
-	int code = it != NULL && it->reply != NULL ? it->reply->code : 0;
 	enum smtp_state next = SMTP_STATE_COMMAND;
 
 	if (w == NULL)
 		return;
 	switch (w->cmd) {
 	case SMTP_CMD_DATA:
+		if (code != 354 && code != 0 && ss->tx_open)
+			ss->tx_finished = true;
 		if (code == 354 || code == 0) {
 			next = SMTP_STATE_DATA;
 			memset(&ss->body, 0, sizeof ss->body);
@@ -699,12 +844,13 @@ wait_resolve(struct smtp_session *ss, const struct dlg_item *it)
 		break;
 	}
 	ss->wait_item = NULL;
+	ss->wait_lost = false;
 	smtp_enter_state(ss, next);
 	held = ss->hold;
 	ss->hold = NULL;
 	if (held == NULL || held->len == 0)
 		return;
-	if (code != 0 && next != SMTP_STATE_COMMAND) {
+	if (code != 0 && next != SMTP_STATE_COMMAND && w->reply != NULL) {
 		/* The client did not wait for the go-ahead. */
 		if (next == SMTP_STATE_TLS && held->data[0] != 0x16)
 			dialogue_anomaly(
@@ -802,6 +948,14 @@ server_line(
 	struct dlg_item *it;
 
 	line_anomalies(ss->d, flags);
+	if (ss->resync[SMTP_DIR_SERVER]) {
+		/* After a gap: the first line that is a reply starts one. */
+		if (!smtp_reply_line_parse(line, &rl)) {
+			dialogue_anomaly(ss->d, ANOMALY_RESYNC_SKIPPED);
+			return;
+		}
+		ss->resync[SMTP_DIR_SERVER] = false;
+	}
 	if (!smtp_reply_line_parse(line, &rl)) {
 		dialogue_anomaly(ss->d, ANOMALY_INVALID_REPLY);
 		if (smtp_reply_asm_append_raw(&ss->ra, line))
@@ -850,6 +1004,410 @@ ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
 	}
 }
 
+/* ---- capture gaps and mid-stream pickup ---- */
+
+/* Could a reply with this code answer this command?  Any command can be
+ * refused; success codes are particular (RFC 5321 §4.3.2). */
+static bool
+reply_fits(enum smtp_cmd_id cmd, int code)
+{
+	int cls = smtp_reply_class(code);
+
+	if (cls == 4 || cls == 5)
+		return true;
+	switch (cmd) {
+	case SMTP_CMD_DATA:
+		return code == 354;
+	case SMTP_CMD_AUTH:
+	case SMTP_CMD_AUTH_RESPONSE:
+		return code == 334 || code == 235;
+	case SMTP_CMD_STARTTLS:
+		return code == 220;
+	case SMTP_CMD_QUIT:
+		return code == 221;
+	case SMTP_CMD_HELP:
+		return code == 211 || code == 214;
+	case SMTP_CMD_ETRN:
+		return code >= 250 && code <= 253;
+	default:
+		return code >= 250 && code <= 252;
+	}
+}
+
+/* The open transaction, or else the last one. */
+static struct dlg_tx *
+last_tx(struct smtp_session *ss)
+{
+	if (ss->tx != NULL)
+		return ss->tx;
+	if (ss->d->txs->len == 0)
+		return NULL;
+	return g_ptr_array_index(ss->d->txs, ss->d->txs->len - 1);
+}
+
+/* While pairing is uncertain: a reply that cannot answer the oldest
+ * waiting command but can answer a later one shows that the replies of
+ * those before it were lost. */
+static void
+skip_unfit(struct smtp_session *ss, int code)
+{
+	struct dlg_item *it;
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		it = l->data;
+		if (it != &lost_marker && reply_fits(it->cmd, code))
+			break;
+	}
+	if (l == NULL || l == ss->pending.head)
+		return;
+	while (ss->pending.head != l) {
+		it = g_queue_pop_head(&ss->pending);
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		it->flags |= DLG_F_REPLY_LOST | DLG_F_UNCERTAIN;
+		tx_touch(it->tx);
+		if (it == ss->wait_item)
+			wait_resolve_code(ss, 0);
+		if (!it->retained)
+			dlg_item_free(it);
+	}
+}
+
+/* Mark every command awaiting a reply as uncertainly paired. */
+static void
+pending_uncertain(struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		struct dlg_item *it = l->data;
+
+		if (it == &lost_marker)
+			continue;
+		it->flags |= DLG_F_UNCERTAIN;
+		tx_touch(it->tx);
+	}
+}
+
+/* A reply to a command that must be the last of its group (DATA,
+ * STARTTLS, AUTH, QUIT) came for lost commands: none is still due. */
+static void
+marker_drop(struct smtp_session *ss)
+{
+	if (ss->marker)
+		g_queue_remove(&ss->pending, &lost_marker);
+	ss->marker = false;
+}
+
+/* The body of a DATA whose start was not captured: read it from here. */
+static void
+body_start_unseen(struct smtp_session *ss)
+{
+	marker_drop(ss);
+	if (ss->tx_open && ss->tx_finished)
+		tx_close(ss);
+	if (!ss->tx_open)
+		tx_open(ss);
+	tx_touch(ss->tx);
+	if (ss->tx != NULL) {
+		if (ss->tx->data == NULL) {
+			ss->tx->data = g_new0(struct dlg_data, 1);
+			ss->tx->data->command = SMTP_CMD_DATA;
+		}
+		ss->data = ss->tx->data;
+	} else
+		ss->data = NULL;
+	linebuf_clear(&ss->cl);
+	memset(&ss->body, 0, sizeof ss->body);
+	ss->body.prev_crlf = true;
+	ss->resync[SMTP_DIR_CLIENT] = false;
+	smtp_enter_state(ss, SMTP_STATE_DATA);
+}
+
+/* An END-OF-DATA item for a body whose end (or start) was not captured;
+ * queued for the reply. */
+static void
+end_of_data_unseen(struct smtp_session *ss, gint64 ts)
+{
+	struct dlg_item *it;
+
+	marker_drop(ss);
+	if (ss->tx_open && ss->tx_finished)
+		tx_close(ss);
+	if (!ss->tx_open)
+		tx_open(ss);
+	tx_touch(ss->tx);
+	it = dlg_item_new(DLG_ITEM_COMMAND, SMTP_CMD_END_OF_DATA, NULL, 0, ts);
+	it->flags |= DLG_F_NOT_CAPTURED;
+	it->tx = ss->tx;
+	if (ss->tx != NULL) {
+		if (ss->tx->data == NULL) {
+			ss->tx->data = g_new0(struct dlg_data, 1);
+			ss->tx->data->command = SMTP_CMD_DATA;
+		}
+		ss->tx->data->complete = true;
+		if (ss->state == SMTP_STATE_DATA) {
+			ss->tx->data->bytes = ss->body.bytes;
+			ss->tx->data->lines = ss->body.lines;
+		}
+		it->bytes = ss->tx->data->bytes;
+		it->lines = ss->tx->data->lines;
+	}
+	dialogue_keep(ss->d, it);
+	if (ss->tx != NULL && it->retained)
+		ss->tx->data->end = it;
+	pending_push(ss, it);
+	ss->data = NULL;
+	tx_close(ss);
+	ss->tx_unknown = false;
+	memset(&ss->body, 0, sizeof ss->body);
+	smtp_enter_state(ss, SMTP_STATE_COMMAND);
+}
+
+/* A client line while re-synchronising: true if it is to be read. */
+static bool
+resync_client(struct smtp_session *ss, struct strview line, gint64 ts)
+{
+	struct smtp_cmd c;
+
+	if (ss->state == SMTP_STATE_COMMAND && line.len == 1 &&
+	    line.p[0] == '.') {
+		/* The end of a message whose start was not captured. */
+		ss->resync[SMTP_DIR_CLIENT] = false;
+		ss->client_spoke = true;
+		end_of_data_unseen(ss, ts);
+		return false;
+	}
+	smtp_cmd_parse(line, &c);
+	if (c.id != SMTP_CMD_UNKNOWN && !c.syntax_error) {
+		ss->resync[SMTP_DIR_CLIENT] = false;
+		if (ss->state == SMTP_STATE_AUTH)
+			smtp_enter_state(ss, SMTP_STATE_COMMAND);
+		return true;
+	}
+	if (ss->state == SMTP_STATE_AUTH) {
+		/* Still inside AUTH: a response. */
+		ss->resync[SMTP_DIR_CLIENT] = false;
+		return true;
+	}
+	dialogue_anomaly(ss->d, ANOMALY_RESYNC_SKIPPED);
+	return false;
+}
+
+/* A reply to a command that is not in the capture.  Its code tells what
+ * the client does next. */
+static void
+reply_not_captured(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dialogue *d = ss->d;
+	struct dlg_item *it;
+
+	it = dlg_item_new(DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->flags |= DLG_F_NOT_CAPTURED;
+	it->reply = r;
+	it->reply_ts = ts;
+	ss->marker_answered = true;
+	if (ss->tx_open && !ss->tx_finished)
+		tx_touch(ss->tx);
+	if (!dialogue_keep(d, it))
+		dlg_item_free(it);
+	if (ss->state != SMTP_STATE_COMMAND && ss->state != SMTP_STATE_AUTH)
+		return;
+	switch (r->code) {
+	case 354: /* a DATA: its body comes */
+		body_start_unseen(ss);
+		break;
+	case 334: /* inside AUTH */
+		marker_drop(ss);
+		smtp_enter_state(ss, SMTP_STATE_AUTH);
+		break;
+	case 235:
+		if (d->auth != NULL)
+			d->auth->result = DLG_AUTH_SUCCESS;
+		smtp_enter_state(ss, SMTP_STATE_COMMAND);
+		break;
+	case 220: /* only STARTTLS is answered so after the greeting */
+		marker_drop(ss);
+		d->tls_started = true;
+		ss->server_tls = true;
+		tx_close(ss);
+		smtp_enter_state(ss, SMTP_STATE_TLS);
+		break;
+	case 221:
+		marker_drop(ss);
+		ss->quit_seen = true;
+		break;
+	default:
+		break;
+	}
+}
+
+void
+smtp_session_midstream(struct smtp_session *ss)
+{
+	ss->midstream = true;
+	ss->d->picked_up = true;
+	ss->resync[SMTP_DIR_CLIENT] = ss->resync[SMTP_DIR_SERVER] = true;
+	ss->tx_unknown = true;
+	g_queue_push_tail(&ss->pending, &lost_marker);
+	ss->marker = true;
+	ss->marker_answered = false;
+}
+
+static void
+client_gap(struct smtp_session *ss, uint64_t len)
+{
+	uint64_t take;
+
+	switch (ss->state) {
+	case SMTP_STATE_TLS:
+		ss->d->tls_bytes_client += len;
+		return;
+	case SMTP_STATE_BDAT:
+		/* Chunks have a length: the hole is counted exactly. */
+		take = len < ss->bdat_left ? len : ss->bdat_left;
+		ss->bdat_left -= take;
+		if (ss->bdat_item != NULL)
+			ss->bdat_item->bytes += take;
+		if (ss->data != NULL) {
+			ss->data->bytes += take;
+			ss->data->bytes_lost += take;
+			if (ss->data->body != NULL) {
+				/* A kept body with a hole is no body. */
+				g_byte_array_unref(ss->data->body);
+				ss->data->body = NULL;
+				ss->data->body_dropped = true;
+			}
+		}
+		/* BDAT LAST closed the transaction already. */
+		tx_touch(ss->bdat_item != NULL ? ss->bdat_item->tx : ss->tx);
+		if (ss->bdat_left > 0)
+			return;
+		ss->bdat_item = NULL;
+		smtp_enter_state(ss, SMTP_STATE_COMMAND);
+		if (take == len)
+			return;
+		break;
+	case SMTP_STATE_DATA:
+		if (ss->data != NULL) {
+			ss->data->bytes_lost += len;
+			if (ss->data->body != NULL) {
+				g_byte_array_unref(ss->data->body);
+				ss->data->body = NULL;
+				ss->data->body_dropped = true;
+			}
+		}
+		tx_touch(ss->tx);
+		/* Go on as at a line start, but what follows may be the end
+		 * of a cut line: a "." there does not end the body (the reply
+		 * to the real end will, see server_reply). */
+		ss->body.line_len = 0;
+		ss->body.last = '\0';
+		ss->body.prev_crlf = false;
+		return;
+	default:
+		break;
+	}
+	/* Commands (or AUTH responses) were lost: drop the cut line, wait
+	 * for a recognisable one, and let replies to the lost ones find the
+	 * marker. */
+	linebuf_clear(&ss->cl);
+	ss->resync[SMTP_DIR_CLIENT] = true;
+	ss->tx_unknown = true;
+	if (ss->tx_open && !ss->tx_finished)
+		tx_touch(ss->tx);
+	if (ss->server_gap) {
+		/* Replies were lost since the last one paired: those to the
+		 * commands lost here, as likely as not.  Pairings are
+		 * uncertain until the client waits for a reply again. */
+		pending_uncertain(ss);
+		ss->pair_uncertain = true;
+	} else if (g_queue_peek_tail(&ss->pending) != &lost_marker) {
+		g_queue_push_tail(&ss->pending, &lost_marker);
+		ss->marker = true;
+		ss->marker_answered = false;
+	}
+}
+
+static void
+server_gap(struct smtp_session *ss, uint64_t len)
+{
+	struct dlg_item *it;
+	bool waited = false;
+
+	if (ss->server_tls) {
+		ss->d->tls_bytes_server += len;
+		return;
+	}
+	linebuf_clear(&ss->sl);
+	smtp_reply_asm_clear(&ss->ra);
+	ss->resync[SMTP_DIR_SERVER] = true;
+	/* The greeting may have been in the hole. */
+	ss->banner_seen = true;
+	/* Replies answer commands in order, so the lost ones answered the
+	 * oldest waiting: all of them, as far as anyone can tell. */
+	while ((it = g_queue_pop_head(&ss->pending)) != NULL) {
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		it->flags |= DLG_F_REPLY_LOST;
+		tx_touch(it->tx);
+		if (it == ss->wait_item) {
+			waited = true;
+			if (!it->retained) {
+				wait_resolve(ss, NULL);
+				waited = false;
+			}
+		}
+		if (!it->retained)
+			dlg_item_free(it);
+	}
+	ss->server_gap = true;
+	if (waited) {
+		/* What the client sends next tells what the reply was. */
+		ss->wait_lost = true;
+		wait_guess(ss);
+	}
+}
+
+void
+smtp_session_gap(
+    struct smtp_session *ss, enum smtp_dir dir, uint64_t len, gint64 ts)
+{
+	struct dlg_item *it;
+
+	if (len == 0)
+		return;
+	/* The hole comes after whatever the client sent and is held. */
+	while (dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT) {
+		if (wait_guess(ss))
+			continue;
+		/* Nothing to tell by: the likely case, and say so. */
+		if (ss->wait_item != NULL)
+			tx_touch(ss->wait_item->tx);
+		wait_resolve(ss, NULL);
+	}
+	ss->d->gaps[dir]++;
+	ss->d->gap_bytes[dir] += len;
+	it = dlg_item_new(DLG_ITEM_GAP, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->dir = (uint8_t)dir;
+	it->bytes = len;
+	if (!dialogue_keep(ss->d, it))
+		dlg_item_free(it);
+	if (dir == SMTP_DIR_CLIENT)
+		client_gap(ss, len);
+	else
+		server_gap(ss, len);
+}
+
 static void
 server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 {
@@ -863,10 +1421,23 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		dialogue_anomaly(d, ANOMALY_ENHANCED_CODE_MISMATCH);
 	dialogue_account(d, r->text_len);
 
+	if (!ss->banner_seen && ss->midstream &&
+	    (r->code != 220 || ss->client_spoke)) {
+		/* Picked up after the greeting. */
+		ss->banner_seen = true;
+	}
 	if (!ss->banner_seen) {
 		/* The first reply is the greeting, even if the client spoke
 		 * first (it is then a pregreet). */
 		ss->banner_seen = true;
+		if (ss->midstream) {
+			/* Picked up at the start after all: nothing is
+			 * unknown. */
+			g_queue_remove(&ss->pending, &lost_marker);
+			ss->marker = false;
+			ss->tx_unknown = false;
+			ss->resync[SMTP_DIR_CLIENT] = false;
+		}
 		it = dlg_item_new(
 		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
 		it->reply = r;
@@ -877,18 +1448,70 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			dlg_item_free(it);
 		return;
 	}
+	if (pending_count(ss) == 0 && ss->state == SMTP_STATE_DATA &&
+	    (ss->d->gaps[SMTP_DIR_CLIENT] > 0 || ss->midstream)) {
+		/* A reply while the message is still being read: its end
+		 * ("." line) was lost. */
+		end_of_data_unseen(ss, ts);
+	}
+	if (g_queue_peek_head(&ss->pending) == &lost_marker) {
+		it = g_queue_peek_nth(&ss->pending, 1);
+		if (it == NULL || !reply_fits(it->cmd, r->code)) {
+			/* The answer to a command lost in a gap. */
+			reply_not_captured(ss, r, ts);
+			return;
+		}
+		/* It may answer the next visible command or a lost one: pair
+		 * it, and what is waiting behind it, as uncertain. */
+		g_queue_pop_head(&ss->pending);
+		ss->marker = false;
+		pending_uncertain(ss);
+		ss->pair_uncertain = true;
+	}
+	if (ss->pair_uncertain)
+		skip_unfit(ss, r->code);
+	it = g_queue_peek_head(&ss->pending);
+	if (ss->pair_uncertain && it != NULL && it == ss->wait_item &&
+	    !reply_fits(it->cmd, r->code) && ss->hold != NULL &&
+	    ss->hold->len > 0) {
+		/* Not its reply, and what the client sent after it is held:
+		 * its reply was lost; read on, and pair this with what the
+		 * client sent next. */
+		g_queue_pop_head(&ss->pending);
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		it->flags |= DLG_F_REPLY_LOST | DLG_F_UNCERTAIN;
+		tx_touch(it->tx);
+		if (!wait_guess(ss))
+			wait_resolve_code(ss, 0);
+		if (!it->retained)
+			dlg_item_free(it);
+		skip_unfit(ss, r->code);
+	}
 	it = g_queue_pop_head(&ss->pending);
 	if (it == NULL) {
-		/* 421 may come at any time (RFC 5321 §3.8); others not. */
-		if (r->code != 421)
-			dialogue_anomaly(d, ANOMALY_REPLY_WITHOUT_COMMAND);
 		it = dlg_item_new(
 		    DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+		if (ss->server_gap) {
+			/* Perhaps the reply of a command given up on. */
+			it->flags |= DLG_F_UNCERTAIN;
+			tx_touch(last_tx(ss));
+		} else if (r->code != 421) {
+			/* 421 may come at any time (RFC 5321 §3.8). */
+			dialogue_anomaly(d, ANOMALY_REPLY_WITHOUT_COMMAND);
+		}
 		it->reply = r;
 		it->reply_ts = ts;
 		if (!dialogue_keep(d, it))
 			dlg_item_free(it);
 		return;
+	}
+	ss->server_gap = false;
+	if (ss->pair_uncertain) {
+		it->flags |= DLG_F_UNCERTAIN;
+		tx_touch(it->tx);
+		if (g_queue_is_empty(&ss->pending))
+			ss->pair_uncertain = false;
 	}
 	if (is_sync_command(it->cmd))
 		ss->pending_sync--;
@@ -921,7 +1544,13 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	default:
 		break;
 	}
-	if (it == ss->wait_item)
+	if (it == ss->wait_item && (it->flags & DLG_F_UNCERTAIN) &&
+	    !reply_fits(it->cmd, r->code) && it->retained) {
+		/* Perhaps not its reply: let what the client sends next
+		 * decide its mode. */
+		ss->wait_lost = true;
+		wait_guess(ss);
+	} else if (it == ss->wait_item)
 		wait_resolve(ss, it);
 	if (!it->retained)
 		dlg_item_free(it);
@@ -937,9 +1566,10 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	struct smtp_reply *r;
 	unsigned flags;
 
-	/* Client side: what was held is read as the likely case. */
-	if (ss->state == SMTP_STATE_WAIT)
-		wait_resolve(ss, NULL);
+	/* Client side: what was held decides, or else the likely case. */
+	while (ss->state == SMTP_STATE_WAIT)
+		if (!wait_guess(ss))
+			wait_resolve(ss, NULL);
 	if ((ss->state == SMTP_STATE_COMMAND || ss->state == SMTP_STATE_AUTH) &&
 	    linebuf_flush(&ss->cl, &line, &flags))
 		client_line(ss, line, flags, ts);
@@ -964,9 +1594,9 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	}
 	if (ss->d->auth != NULL && ss->d->auth->result == DLG_AUTH_UNKNOWN)
 		dialogue_anomaly(ss->d, ANOMALY_AUTH_INCOMPLETE);
-	if (!g_queue_is_empty(&ss->pending))
+	if (pending_count(ss) > 0)
 		dialogue_anomaly(ss->d, ANOMALY_UNANSWERED_COMMANDS);
-	if (!ss->banner_seen && ss->d->bytes_server > 0)
+	if (!ss->banner_seen && ss->d->bytes_server > 0 && !ss->midstream)
 		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);
 
 	d = ss->d;

@@ -12,19 +12,27 @@
 struct chunk {
 	enum smtp_dir dir;
 	const char *data; /* NUL-free text */
+	uint64_t gap;	  /* with data "": a capture gap of so many bytes */
 };
 #define C(s)                                                                   \
 	{                                                                      \
-		SMTP_DIR_CLIENT, s                                             \
+		SMTP_DIR_CLIENT, s, 0                                          \
 	}
 #define S(s)                                                                   \
 	{                                                                      \
-		SMTP_DIR_SERVER, s                                             \
+		SMTP_DIR_SERVER, s, 0                                          \
+	}
+#define GAP(d, n)                                                              \
+	{                                                                      \
+		d, "", n                                                       \
 	}
 #define END                                                                    \
 	{                                                                      \
-		SMTP_DIR_CLIENT, NULL                                          \
+		SMTP_DIR_CLIENT, NULL, 0                                       \
 	}
+
+/* Start the next transcripts picked up mid-stream. */
+static gboolean midstream;
 
 /* Feed chunk k split at split (0 = whole), others whole; bytewise feeds
  * every chunk one byte at a time. */
@@ -36,9 +44,15 @@ run(const struct chunk *t, int k, size_t split, gboolean bytewise)
 	size_t len, i;
 	int n;
 
+	if (midstream)
+		smtp_session_midstream(ss);
 	for (n = 0; t[n].data != NULL; n++) {
 		gint64 ts = 1000000 + n * 1000;
 
+		if (t[n].gap > 0) {
+			smtp_session_gap(ss, t[n].dir, t[n].gap, ts);
+			continue;
+		}
 		len = strlen(t[n].data);
 		if (bytewise) {
 			for (i = 0; i < len; i++)
@@ -268,6 +282,170 @@ test_data_rejected(void)
 	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINED_AFTER_SYNC], ==, 0);
 }
 
+/* The item of the n-th reply-only (UNSOLICITED) entry. */
+static const struct dlg_item *
+unsolicited(const struct dialogue *d, guint n)
+{
+	guint i;
+
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_UNSOLICITED && n-- == 0)
+			return it;
+	}
+	g_assert_not_reached();
+	return NULL;
+}
+
+static void
+test_gap_lost_command(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+		GAP(SMTP_DIR_CLIENT, 17), S("250 2.1.5 ok\r\n"), C("DATA\r\n"),
+		S("354 go\r\n"), C("Subject: x\r\n\r\nhi\r\n.\r\n"),
+		S("250 queued\r\n"), C("QUIT\r\n"), S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("A lost RCPT: its reply is shown without a command, "
+		       "DATA pairs exactly, the transaction is flagged");
+	d = check_splits(t);
+	g_assert_cmpuint(d->gaps[SMTP_DIR_CLIENT], ==, 1);
+	g_assert_cmpuint(d->gap_bytes[SMTP_DIR_CLIENT], ==, 17);
+	g_assert_cmpuint(unsolicited(d, 0)->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	g_assert_cmpint(unsolicited(d, 0)->reply->code, ==, 250);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_true(tx_at(d, 0)->gap);
+	g_assert_cmpint(tx_at(d, 0)->data->item->reply->code, ==, 354);
+	g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+	g_assert_cmpuint(
+	    tx_at(d, 0)->data->item->flags & DLG_F_UNCERTAIN, ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+}
+
+static void
+test_gap_lost_reply(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"), C("EHLO c\r\n"),
+		GAP(SMTP_DIR_SERVER, 30), C("MAIL FROM:<a@x>\r\n"),
+		S("250 ok\r\n"), C("RCPT TO:<b@y>\r\n"), S("250 ok\r\n"),
+		C("QUIT\r\n"), S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_item *ehlo;
+
+	g_test_summary("A lost reply: its command says so, the next pair");
+	d = check_splits(t);
+	ehlo = d->helo;
+	g_assert_nonnull(ehlo);
+	g_assert_null(ehlo->reply);
+	g_assert_cmpuint(ehlo->flags & DLG_F_REPLY_LOST, !=, 0);
+	g_assert_cmpint(tx_at(d, 0)->mail->reply->code, ==, 250);
+	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
+	g_assert_false(tx_at(d, 0)->gap);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+}
+
+static void
+test_gap_in_body(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"), C("HELO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+		S("250 ok\r\n250 ok\r\n"), C("DATA\r\n"), S("354 go\r\n"),
+		C("line one\r\nline t"), GAP(SMTP_DIR_CLIENT, 1000),
+		C("ail of a line.\r\nlast\r\n.\r\n"), S("250 queued\r\n"),
+		C("MAIL FROM:<c@x>\r\n"), S("250 ok\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("A hole in a message: counted, the dot still ends it");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, ==, 2);
+	g_assert_true(tx_at(d, 0)->gap);
+	g_assert_cmpuint(tx_at(d, 0)->data->bytes_lost, ==, 1000);
+	g_assert_true(tx_at(d, 0)->data->complete);
+	g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+	g_assert_false(tx_at(d, 1)->gap);
+	g_assert_cmpint(tx_at(d, 1)->mail->reply->code, ==, 250);
+}
+
+static void
+test_gap_body_end(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"), C("HELO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+		C("RCPT TO:<b@y>\r\n"), S("250 ok\r\n"), C("DATA\r\n"),
+		S("354 go\r\n"), C("body\r\n"), GAP(SMTP_DIR_CLIENT, 300),
+		S("250 queued\r\n"), C("QUIT\r\n"), S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("The end of a message lost: its reply ends it");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_true(tx_at(d, 0)->gap);
+	g_assert_nonnull(tx_at(d, 0)->data->end);
+	g_assert_cmpuint(
+	    tx_at(d, 0)->data->end->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+}
+
+static void
+test_gap_pipelined(void)
+{
+	const struct chunk t[] = { S("220 mx\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 PIPELINING\r\n"), GAP(SMTP_DIR_CLIENT, 34),
+		C("DATA\r\n"), S("250 ok\r\n250 ok\r\n354 go\r\n"),
+		C("x\r\n.\r\n"), S("250 queued\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("MAIL and RCPT lost from a pipelined group: their "
+		       "replies go to them, 354 to DATA, as uncertain");
+	d = check_splits(t);
+	g_assert_cmpuint(unsolicited(d, 0)->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	g_assert_cmpuint(unsolicited(d, 1)->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_true(tx_at(d, 0)->gap);
+	g_assert_null(tx_at(d, 0)->mail_from);
+	g_assert_cmpint(tx_at(d, 0)->data->item->reply->code, ==, 354);
+	g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+}
+
+static void
+test_midstream(void)
+{
+	const struct chunk start[] = { S("220 mx\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),
+		END };
+	const struct chunk body[] = { C("ple, as we said.\r\n"),
+		C("Regards\r\n.\r\n"), S("250 2.0.0 queued\r\n"), C("QUIT\r\n"),
+		S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) a = NULL;
+	g_autoptr(dialogue_t) b = NULL;
+
+	g_test_summary("Picked up at the greeting: as a whole session; "
+		       "picked up in a message: its end and what follows");
+	midstream = TRUE;
+	a = check_splits(start);
+	b = check_splits(body);
+	midstream = FALSE;
+	g_assert_true(a->picked_up);
+	g_assert_nonnull(a->banner);
+	g_assert_cmpuint(a->txs->len, ==, 1);
+	g_assert_false(tx_at(a, 0)->gap);
+	g_assert_cmpint(tx_at(a, 0)->mail->reply->code, ==, 250);
+	g_assert_true(b->picked_up);
+	g_assert_null(b->banner);
+	g_assert_cmpuint(b->txs->len, ==, 1);
+	g_assert_true(tx_at(b, 0)->gap);
+	g_assert_cmpint(tx_at(b, 0)->data->end->reply->code, ==, 250);
+	g_assert_cmpuint(b->anomalies[ANOMALY_RESYNC_SKIPPED], ==, 2);
+	g_assert_cmpuint(b->anomalies[ANOMALY_NO_BANNER], ==, 0);
+	g_assert_cmpuint(b->anomalies[ANOMALY_PREGREET], ==, 0);
+	g_assert_cmpuint(b->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+}
+
 static void
 test_refusing_greeting(void)
 {
@@ -401,6 +579,13 @@ main(int argc, char **argv)
 	    "/smtp/session/refusing-greeting", test_refusing_greeting);
 	g_test_add_func("/smtp/session/malformed-paths", test_malformed_paths);
 	g_test_add_func("/smtp/session/limits", test_limits);
+	g_test_add_func(
+	    "/smtp/session/gap-lost-command", test_gap_lost_command);
+	g_test_add_func("/smtp/session/gap-lost-reply", test_gap_lost_reply);
+	g_test_add_func("/smtp/session/gap-in-body", test_gap_in_body);
+	g_test_add_func("/smtp/session/gap-body-end", test_gap_body_end);
+	g_test_add_func("/smtp/session/gap-pipelined", test_gap_pipelined);
+	g_test_add_func("/smtp/session/midstream", test_midstream);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
