@@ -11,6 +11,22 @@
  * contexts, keyed by the libnids stream pointer, makes sure that no session
  * disappears without a record, even when libnids frees a stream silently
  * (tuple reuse, §5.6).
+ *
+ * libnids' hard limits (§0) are removed here, in front of it, with packets
+ * of our own making (docs/architecture.md, "Capture loss"):
+ *  - a connection whose handshake was not captured gets a synthetic one
+ *    (§12.2) on its first data segment, and its session starts in the
+ *    SMTP machine's mid-stream mode; a handshake missing only its SYN/ACK
+ *    or last ACK is completed the same way;
+ *  - a hole that will never be filled (the receiver acknowledged past it,
+ *    or data waits behind it that libnids would otherwise prune, or the
+ *    capture ended) is skipped: libnids' counters are moved over all but
+ *    its last byte and a one-byte segment of ours fills that, which lets
+ *    libnids deliver what waited behind the hole; the SMTP machine is told
+ *    the hole's size instead of being given the byte;
+ *  - when one side is never seen, libnids' idea of its acknowledgement is
+ *    kept at the other side's next byte, so its window check never stalls
+ *    (E15).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -42,9 +58,54 @@
 /* Handshake times remembered until the stream is established. */
 #define STREAM_SYN_MAX 65536
 
+/* A hole larger than this is an implausible acknowledgement, not loss. */
+#define STREAM_GAP_MAX (1u << 30)
+/* libnids prunes a direction's whole out-of-order queue past 64 KiB
+ * (§5.4): holes are skipped before it gets there. */
+#define STREAM_QUEUE_FILL 49152
+/* With the receiver never seen, a hole is given up on once this many
+ * segments have arrived beyond it (TCP's own duplicate-ACK threshold). */
+#define STREAM_ONESIDED_SEGS 3
+/* Ranges of data remembered beyond a hole, per direction. */
+#define STREAM_AHEAD_MAX 64
+
+struct seq_range {
+	uint32_t start, end; /* end includes a FIN */
+};
+
+/* One direction of a connection, as our packet layer sees it. */
+struct stream_dir {
+	uint64_t pkts;	     /* real packets from this side */
+	GArray *ahead;	     /* struct seq_range beyond the next expected
+			      * byte: what libnids holds out of order */
+	unsigned ahead_segs; /* segments added to it */
+	uint32_t filler;     /* bytes of the next delivery that are ours */
+	uint64_t filler_gap; /* the hole they stand for */
+	uint32_t acked;	     /* the most the receiver acknowledged */
+	bool acked_set;
+	bool fin;
+};
+
 struct stream_ctx {
 	struct smtp_session *ss;
-	gint64 last_ts; /* last packet time of this session */
+	gint64 last_ts;		  /* last packet time of this session */
+	struct stream_dir dir[2]; /* by enum smtp_dir */
+};
+
+/* A SYN waiting for its stream to be established. */
+struct stream_syn {
+	gint64 ts;
+	bool synack;  /* a real SYN/ACK was seen */
+	bool acked;   /* the client's last handshake ACK was seen ... */
+	uint32_t ack; /* ... acknowledging this: the server's ISN + 1 */
+};
+
+/* The TCP header fields the packet layer looks at. */
+struct tcp_seg {
+	struct tuple4 t; /* as libnids keys it: ports host order */
+	uint32_t seq, ack;
+	uint8_t flags;
+	size_t plen; /* payload bytes */
 };
 
 /* DNS over TCP (RFC 1035 §4.2.2, RFC 7766): the server's messages, each
@@ -65,12 +126,16 @@ static struct {
 	uint8_t v6buf[65536]; /* the IPv4 packet built from an IPv6 one */
 	uint64_t seq;
 	gint64 now;	    /* time of the packet being processed */
+	bool pickup;	    /* a synthetic handshake is being fed */
+	bool counted;	    /* the packet being fed was counted */
 	uint8_t buf[65536]; /* writable copy for libnids */
+	uint8_t synth[64];  /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
+static void ctx_free(struct stream_ctx *c, struct dialogue *d);
 
 static void
 stream_nids_warn(int type, int err, struct ip *iph, void *data)
@@ -162,6 +227,7 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st.syn = g_hash_table_new_full(
 	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
+	st.pickup = false;
 	st.dns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    (GDestroyNotify)g_byte_array_unref);
 	st.v6 = g_hash_table_new_full(
@@ -184,15 +250,540 @@ tuple_key(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 	return g_bytes_new(&t, sizeof t);
 }
 
+static void
+stream_feed(const uint8_t *pkt, size_t len)
+{
+	struct pcap_pkthdr h;
+
+	memset(&h, 0, sizeof h);
+	h.ts.tv_sec = (time_t)(st.now / G_USEC_PER_SEC);
+	h.ts.tv_usec = (suseconds_t)(st.now % G_USEC_PER_SEC);
+	h.caplen = h.len = (bpf_u_int32)len;
+	nids_pcap_handler(NULL, &h, (u_char *)pkt);
+}
+
+static uint16_t
+ip_checksum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* ---- the packet layer in front of libnids: pickup, holes, one side ---- */
+
+/* With --verify-checksums libnids drops segments whose IP or TCP
+ * checksum is wrong: the packet layer must not act on them either. */
+static bool
+checksums_ok(const uint8_t *pkt, size_t len, size_t hl)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	if ((pkt[12] & 0xf0) == 0xf0)
+		return true; /* mapped from IPv6: libnids checks nothing */
+	if (ip_checksum(pkt, hl) != 0)
+		return false;
+	for (i = 12; i < 20; i += 2)
+		sum += (uint32_t)(pkt[i] << 8 | pkt[i + 1]);
+	sum += IPPROTO_TCP + (uint32_t)(len - hl);
+	for (i = hl; i + 1 < len; i += 2)
+		sum += (uint32_t)(pkt[i] << 8 | pkt[i + 1]);
+	if (i < len)
+		sum += (uint32_t)(pkt[i] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Sequence-space order (RFC 793 §3.3, modulo 2^32). */
+static bool
+seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static bool
+seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static bool
+tcp_seg_parse(const uint8_t *pkt, size_t len, size_t hl, struct tcp_seg *sg)
+{
+	size_t thl;
+
+	if (len < hl + 20)
+		return false;
+	thl = (size_t)(pkt[hl + 12] >> 4) * 4;
+	if (thl < 20 || hl + thl > len)
+		return false;
+	memset(sg, 0, sizeof *sg);
+	memcpy(&sg->t.saddr, pkt + 12, 4);
+	memcpy(&sg->t.daddr, pkt + 16, 4);
+	sg->t.source = (u_short)(pkt[hl] << 8 | pkt[hl + 1]);
+	sg->t.dest = (u_short)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+	sg->seq = be32(pkt + hl + 4);
+	sg->ack = be32(pkt + hl + 8);
+	sg->flags = pkt[hl + 13];
+	sg->plen = len - hl - thl;
+	return true;
+}
+
+/* The libnids stream of a segment, and whether it comes from the client. */
+static struct tcp_stream *
+seg_stream(const struct tcp_seg *sg, bool *from_client)
+{
+	struct tuple4 r;
+	struct tcp_stream *a;
+
+	a = nids_find_tcp_stream((struct tuple4 *)&sg->t);
+	if (a != NULL) {
+		*from_client = true;
+		return a;
+	}
+	r.source = sg->t.dest;
+	r.dest = sg->t.source;
+	r.saddr = sg->t.daddr;
+	r.daddr = sg->t.saddr;
+	*from_client = false;
+	return nids_find_tcp_stream(&r);
+}
+
+/* The half stream that sends a direction's data, and the one that holds
+ * it (libnids names halves by receiver). */
+static struct half_stream *
+dir_sender(struct tcp_stream *a, int dir)
+{
+	return dir == SMTP_DIR_CLIENT ? &a->client : &a->server;
+}
+
+static struct half_stream *
+dir_holder(struct tcp_stream *a, int dir)
+{
+	return dir == SMTP_DIR_CLIENT ? &a->server : &a->client;
+}
+
+/* The next byte libnids expects in a direction (its EXP_SEQ). */
+static uint32_t
+dir_expected(struct tcp_stream *a, int dir)
+{
+	const struct half_stream *h = dir_holder(a, dir);
+
+	return dir_sender(a, dir)->first_data_seq + (uint32_t)h->count +
+	       (uint32_t)h->urg_count;
+}
+
+/* A TCP/IPv4 packet of our own, with valid checksums (they are checked
+ * with --verify-checksums), fed to libnids at the current time. */
+static void
+inject(const struct tuple4 *t, bool from_client, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win, bool wscale, size_t dlen)
+{
+	uint8_t *b = st.synth;
+	size_t thl = wscale ? 24 : 20, len = 20 + thl + dlen, i;
+	uint32_t sa = from_client ? t->saddr : t->daddr;
+	uint32_t da = from_client ? t->daddr : t->saddr;
+	uint32_t sum = 0;
+	uint16_t ck;
+
+	memset(b, 0, len);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)len);
+	b[8] = 64;
+	b[9] = IPPROTO_TCP;
+	memcpy(b + 12, &sa, 4);
+	memcpy(b + 16, &da, 4);
+	ck = ip_checksum(b, 20);
+	put16(b + 10, ck);
+	put16(b + 20, from_client ? t->source : t->dest);
+	put16(b + 22, from_client ? t->dest : t->source);
+	put32(b + 24, seq);
+	put32(b + 28, ack);
+	b[32] = (uint8_t)(thl / 4) << 4;
+	b[33] = flags;
+	put16(b + 34, win);
+	if (wscale) {
+		b[40] = 1;  /* NOP */
+		b[41] = 3;  /* window scale */
+		b[42] = 3;  /* its length */
+		b[43] = 14; /* the largest shift: the window check passes */
+	}
+	/* The TCP checksum covers a pseudo-header (RFC 793 §3.1). */
+	for (i = 12; i < 20; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	sum += IPPROTO_TCP + (uint32_t)(len - 20);
+	for (i = 20; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (i < len)
+		sum += (uint32_t)(b[i] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(b + 36, (uint16_t)~sum);
+	stream_feed(b, len);
+}
+
+/* A connection whose handshake was not captured, seen first in a data
+ * segment: give libnids one (references/libnids.md §12.2). */
+static void
+pickup(const struct tcp_seg *sg)
+{
+	struct tuple4 t = sg->t;
+	bool from_client = st.o.ports[sg->t.dest] != 0;
+	uint32_t cisn, sisn;
+
+	if (!from_client) {
+		/* Keep t oriented client -> server. */
+		t.source = sg->t.dest;
+		t.dest = sg->t.source;
+		t.saddr = sg->t.daddr;
+		t.daddr = sg->t.saddr;
+	}
+	cisn = (from_client ? sg->seq : sg->ack) - 1;
+	sisn = (from_client ? sg->ack : sg->seq) - 1;
+	st.pickup = true;
+	inject(&t, true, cisn, 0, TH_SYN, 65535, true, 0);
+	inject(&t, false, sisn, cisn + 1, TH_SYN | TH_ACK, 65535, true, 0);
+	inject(&t, true, cisn + 1, sisn + 1, TH_ACK, 65535, false, 0);
+	st.pickup = false;
+}
+
+/* The client acknowledged a SYN/ACK that was not captured. */
+static void
+note_handshake_ack(struct tcp_stream *a, uint32_t ack)
+{
+	g_autoptr(GBytes) key = tuple_key(a->addr.saddr, a->addr.daddr,
+	    (uint16_t)a->addr.source, (uint16_t)a->addr.dest);
+	struct stream_syn *syn = g_hash_table_lookup(st.syn, key);
+
+	if (syn != NULL && !syn->acked) {
+		syn->acked = true;
+		syn->ack = ack;
+	}
+}
+
+/* The SYN was captured but the SYN/ACK or the last ACK was not: a server
+ * that speaks first would make libnids drop the connection (§1.2). */
+static void
+complete_handshake(
+    struct tcp_stream *a, const struct tcp_seg *sg, bool from_client)
+{
+	struct tuple4 t = a->addr;
+	g_autoptr(GBytes) key = NULL;
+	struct stream_syn *syn;
+	uint32_t sisn;
+
+	if (a->server.state == TCP_CLOSE) {
+		/* The client's handshake ACK names the server's ISN; else
+		 * guess it from this segment (server bytes the client had
+		 * received by then are not known). */
+		key = tuple_key(
+		    t.saddr, t.daddr, (uint16_t)t.source, (uint16_t)t.dest);
+		syn = g_hash_table_lookup(st.syn, key);
+		sisn = (from_client ? sg->ack : sg->seq) - 1;
+		if (syn != NULL && syn->acked)
+			sisn = syn->ack - 1;
+		inject(&t, false, sisn, a->client.seq, TH_SYN | TH_ACK, 65535,
+		    true, 0);
+		if (a->server.state != TCP_SYN_RECV)
+			return;
+	}
+	inject(&t, true, a->client.seq, a->server.seq, TH_ACK, a->client.window,
+	    false, 0);
+}
+
+/* Forget what libnids has delivered or dropped; first in order. */
+static void
+ahead_prune(struct stream_dir *sd, uint32_t exp)
+{
+	guint i = 0;
+
+	while (sd->ahead != NULL && i < sd->ahead->len) {
+		struct seq_range *r =
+		    &g_array_index(sd->ahead, struct seq_range, i);
+
+		if (!seq_after(r->end, exp))
+			g_array_remove_index(sd->ahead, i);
+		else
+			i++;
+	}
+	if (sd->ahead != NULL && sd->ahead->len == 0)
+		sd->ahead_segs = 0;
+}
+
+/* Remember a segment that libnids will hold out of order. */
+static void
+ahead_add(struct stream_dir *sd, uint32_t start, uint32_t end)
+{
+	struct seq_range r = { start, end };
+	guint i;
+
+	if (sd->ahead == NULL)
+		sd->ahead = g_array_new(FALSE, FALSE, sizeof r);
+	sd->ahead_segs++;
+	for (i = 0; i < sd->ahead->len; i++) {
+		struct seq_range *x =
+		    &g_array_index(sd->ahead, struct seq_range, i);
+
+		if (seq_before(end, x->start))
+			break;
+		if (!seq_after(start, x->end)) {
+			/* Overlapping or adjacent: merge. */
+			if (seq_before(start, x->start))
+				x->start = start;
+			if (seq_after(end, x->end))
+				x->end = end;
+			return;
+		}
+	}
+	if (sd->ahead->len < STREAM_AHEAD_MAX)
+		g_array_insert_val(sd->ahead, i, r);
+}
+
+/* Skip the hole [seq, seq + len) of a direction: libnids' counters move
+ * over all but its last byte (the half stream is empty between callbacks,
+ * as everything is consumed, so count and offset move together and its
+ * buffer is untouched), and a one-byte segment of ours at the last byte
+ * makes libnids go on, delivering what waited behind the hole.  The
+ * window check is opened for that one segment. */
+static void
+gap_fill(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t seq,
+    uint32_t len)
+{
+	struct half_stream *h = dir_holder(a, dir);
+	uint32_t ack_seq = h->ack_seq;
+	u_short win = h->window;
+	struct tuple4 t = a->addr;
+
+	h->count += (int)(len - 1);
+	h->offset += (int)(len - 1);
+	h->ack_seq = seq + len - 1;
+	if (h->window == 0)
+		h->window = 1;
+	c->dir[dir].filler = 1;
+	c->dir[dir].filler_gap = len;
+	inject(&t, dir == SMTP_DIR_CLIENT, seq + len - 1, 0, TH_PUSH,
+	    dir_sender(a, dir)->window, false, 1);
+	if (g_hash_table_lookup(st.ctx, a) != c)
+		return; /* it ended meanwhile */
+	h->ack_seq = ack_seq;
+	h->window = win;
+}
+
+/* Skip every hole of a direction before target: up to the first data
+ * libnids holds beyond the next expected byte, and on. */
+static void
+fill_to(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t target)
+{
+	struct stream_dir *sd = &c->dir[dir];
+	uint32_t exp, end;
+	int guard;
+
+	for (guard = 0; guard < 2 * STREAM_AHEAD_MAX + 2; guard++) {
+		const struct half_stream *snd = dir_sender(a, dir);
+
+		if (snd->state == NIDS_FIN_SENT ||
+		    snd->state == NIDS_FIN_CONFIRMED)
+			return; /* the sender's FIN was read: nothing after */
+		exp = dir_expected(a, dir);
+		ahead_prune(sd, exp);
+		if (!seq_after(target, exp) || target - exp > STREAM_GAP_MAX)
+			return;
+		end = target;
+		if (sd->ahead != NULL && sd->ahead->len > 0) {
+			const struct seq_range *r =
+			    &g_array_index(sd->ahead, struct seq_range, 0);
+
+			if (!seq_after(r->start, exp)) {
+				/* libnids did not keep it (window, prune). */
+				g_array_remove_index(sd->ahead, 0);
+				continue;
+			}
+			if (seq_before(r->start, target))
+				end = r->start;
+		} else if (end - exp == 1)
+			return; /* an acknowledged FIN that was not captured */
+		gap_fill(c, a, dir, exp, end - exp);
+		if (g_hash_table_lookup(st.ctx, a) != c ||
+		    dir_expected(a, dir) == exp)
+			return;
+	}
+}
+
+/* Skip holes until libnids holds nothing out of order in a direction. */
+static void
+fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir)
+{
+	struct stream_dir *sd = &c->dir[dir];
+	uint32_t last;
+
+	if (sd->ahead == NULL || sd->ahead->len == 0)
+		return;
+	last =
+	    g_array_index(sd->ahead, struct seq_range, sd->ahead->len - 1).end;
+	fill_to(c, a, dir, last);
+}
+
+/* Before libnids sees a segment of an SMTP connection. */
+static void
+tcp_before(const struct tcp_seg *sg)
+{
+	struct tcp_stream *a;
+	struct stream_ctx *c;
+	struct stream_dir *sd;
+	struct half_stream *h;
+	bool from_client;
+	int dir, peer;
+	uint32_t exp;
+
+	a = seg_stream(sg, &from_client);
+	if (a == NULL) {
+		if (sg->plen == 0 || !(sg->flags & TH_ACK) ||
+		    (sg->flags & (TH_SYN | TH_RST)))
+			return;
+		pickup(sg);
+		if ((a = seg_stream(sg, &from_client)) == NULL)
+			return;
+	} else if (a->nids_state == 0 && sg->plen > 0 && (sg->flags & TH_ACK) &&
+		   !(sg->flags & (TH_SYN | TH_RST))) {
+		complete_handshake(a, sg, from_client);
+		if ((a = seg_stream(sg, &from_client)) == NULL)
+			return;
+	}
+	if (a->nids_state != NIDS_DATA) {
+		if (a->nids_state == 0 && from_client && sg->plen == 0 &&
+		    (sg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) ==
+			TH_ACK &&
+		    a->server.state == TCP_CLOSE)
+			note_handshake_ack(a, sg->ack);
+		return;
+	}
+	c = g_hash_table_lookup(st.ctx, a);
+	if (c == NULL)
+		return;
+	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+	peer = from_client ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
+	c->dir[dir].pkts++;
+	st.counted = true;
+	if (from_client && (sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    nids_params.tcp_flow_timeout > 0 &&
+	    a->ts + nids_params.tcp_flow_timeout < st.now / G_USEC_PER_SEC) {
+		/* libnids will free the old stream without a word (§5.6). */
+		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
+		return;
+	}
+	/* The sender has the peer's bytes up to ack: a hole before that in
+	 * the peer's direction was lost by the capture, not the network. */
+	if ((sg->flags & TH_ACK) &&
+	    (!c->dir[peer].acked_set ||
+		seq_after(sg->ack, c->dir[peer].acked))) {
+		c->dir[peer].acked = sg->ack;
+		c->dir[peer].acked_set = true;
+	}
+	if ((sg->flags & TH_ACK) && c->dir[peer].pkts > 0) {
+		/* (Of a peer never seen, nothing was captured at all: the
+		 * record says so, rather than call it all a gap.) */
+		if (sg->plen > 0 &&
+		    seq_after(sg->ack, dir_expected(a, peer) + 1) &&
+		    seq_after(sg->seq, dir_expected(a, dir))) {
+			/* This segment comes after a hole of its own too: the
+			 * peer's lost bytes may answer what is in it, so that
+			 * one is skipped first, keeping the order. */
+			fill_to(c, a, dir, sg->seq);
+			if (g_hash_table_lookup(st.ctx, a) != c)
+				return;
+		}
+		fill_to(c, a, peer, sg->ack);
+		if (g_hash_table_lookup(st.ctx, a) != c)
+			return;
+	}
+	if (sg->plen == 0 && !(sg->flags & TH_FIN))
+		return;
+	sd = &c->dir[dir];
+	h = dir_holder(a, dir);
+	exp = dir_expected(a, dir);
+	if (c->dir[peer].pkts == 0 && seq_after(exp, h->ack_seq))
+		h->ack_seq = exp; /* the receiver is not in the capture */
+	if (!seq_after(sg->seq, exp))
+		return;
+	if (sd->acked_set && seq_after(sd->acked, exp)) {
+		/* The first of this side seen after the peer acknowledged
+		 * what came before it: that was lost. */
+		fill_to(c, a, dir,
+		    seq_before(sd->acked, sg->seq) ? sd->acked : sg->seq);
+		if (g_hash_table_lookup(st.ctx, a) != c)
+			return;
+		exp = dir_expected(a, dir);
+		if (!seq_after(sg->seq, exp))
+			return;
+	}
+	/* Out of order: libnids will hold it. */
+	ahead_add(sd, sg->seq,
+	    sg->seq + (uint32_t)sg->plen + ((sg->flags & TH_FIN) ? 1 : 0));
+	if (h->rmem_alloc + (int)sg->plen + 512 > STREAM_QUEUE_FILL ||
+	    sd->ahead->len >= STREAM_AHEAD_MAX ||
+	    (c->dir[peer].pkts == 0 && sd->ahead_segs > STREAM_ONESIDED_SEGS))
+		fill_to(c, a, dir,
+		    g_array_index(sd->ahead, struct seq_range, 0).start);
+}
+
+/* After libnids has seen it. */
+static void
+tcp_after(const struct tcp_seg *sg)
+{
+	struct tcp_stream *a;
+	struct stream_ctx *c;
+	bool from_client;
+	int dir;
+
+	a = seg_stream(sg, &from_client);
+	if (a == NULL || (c = g_hash_table_lookup(st.ctx, a)) == NULL)
+		return;
+	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+	if (!st.counted)
+		c->dir[dir].pkts++;
+	if (sg->flags & TH_FIN)
+		c->dir[dir].fin = true;
+	ahead_prune(&c->dir[dir], dir_expected(a, dir));
+}
+
 bool
 stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 {
-	struct pcap_pkthdr h;
 	size_t hl, iplen;
 	uint16_t sport, dport, frag;
 	uint32_t saddr, daddr;
 	uint8_t flags;
-	gint64 *v;
+	struct stream_syn *v;
+	struct tcp_seg sg;
+	bool smtp = false;
 
 	if (len < 20 || (pkt[0] >> 4) != 4 ||
 	    (hl = (size_t)(pkt[0] & 0xf) * 4) < 20 || len < hl) {
@@ -230,26 +821,39 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		    (st.o.dns == NULL || (sport != 53 && dport != 53)))
 			return false;
 		flags = pkt[hl + 13];
+		/* Frames need not be aligned: copy, never cast. */
+		memcpy(&saddr, pkt + 12, sizeof saddr);
+		memcpy(&daddr, pkt + 16, sizeof daddr);
 		if ((flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 		    st.o.ports[dport]) {
 			if (g_hash_table_size(st.syn) >= STREAM_SYN_MAX)
 				g_hash_table_remove_all(st.syn);
-			v = g_new(gint64, 1);
-			*v = ts;
-			/* Frames need not be aligned: copy, never cast. */
-			memcpy(&saddr, pkt + 12, sizeof saddr);
-			memcpy(&daddr, pkt + 16, sizeof daddr);
+			v = g_new0(struct stream_syn, 1);
+			v->ts = ts;
 			g_hash_table_replace(
 			    st.syn, tuple_key(saddr, daddr, sport, dport), v);
+		} else if ((flags & (TH_SYN | TH_ACK | TH_RST)) ==
+			       (TH_SYN | TH_ACK) &&
+			   st.o.ports[sport]) {
+			g_autoptr(GBytes) k =
+			    tuple_key(daddr, saddr, dport, sport);
+
+			v = g_hash_table_lookup(st.syn, k);
+			if (v != NULL)
+				v->synack = true;
 		}
+		smtp = (st.o.ports[sport] || st.o.ports[dport]) &&
+		       tcp_seg_parse(pkt, len, hl, &sg) &&
+		       (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
 	}
-	memcpy(st.buf, pkt, len);
-	memset(&h, 0, sizeof h);
-	h.ts.tv_sec = (time_t)(ts / G_USEC_PER_SEC);
-	h.ts.tv_usec = (suseconds_t)(ts % G_USEC_PER_SEC);
-	h.caplen = h.len = (bpf_u_int32)len;
 	st.now = ts;
-	nids_pcap_handler(NULL, &h, st.buf);
+	memcpy(st.buf, pkt, len);
+	st.counted = false;
+	if (smtp)
+		tcp_before(&sg);
+	stream_feed(st.buf, len);
+	if (smtp)
+		tcp_after(&sg);
 	return true;
 }
 
@@ -271,19 +875,6 @@ v6_map(const uint8_t *a)
 		g_hash_table_insert(st.v6, g_bytes_ref(key), id);
 	}
 	return htonl(STREAM_V6_NET | GPOINTER_TO_UINT(id));
-}
-
-static uint16_t
-ip_checksum(const uint8_t *h, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 bool
@@ -390,7 +981,7 @@ stream_begin(struct tcp_stream *a)
 	struct stream_ctx *c, *old;
 	struct dialogue *d;
 	g_autoptr(GBytes) key = NULL;
-	gint64 *syn;
+	struct stream_syn *syn;
 
 	old = g_hash_table_lookup(st.ctx, a);
 	if (old != NULL) {
@@ -407,8 +998,15 @@ stream_begin(struct tcp_stream *a)
 	key = tuple_key(
 	    a->addr.saddr, a->addr.daddr, a->addr.source, a->addr.dest);
 	syn = g_hash_table_lookup(st.syn, key);
-	d->ts_start = syn != NULL ? *syn : st.now;
+	d->ts_start = syn != NULL ? syn->ts : st.now;
+	if (syn != NULL) {
+		/* The handshake's real packets count as seen. */
+		c->dir[SMTP_DIR_CLIENT].pkts = 1;
+		c->dir[SMTP_DIR_SERVER].pkts = syn->synack ? 1 : 0;
+	}
 	g_hash_table_remove(st.syn, key);
+	if (st.pickup)
+		smtp_session_midstream(c->ss);
 	endpoint(&d->client, a->addr.saddr, a->addr.source);
 	endpoint(&d->server, a->addr.daddr, a->addr.dest);
 	dialogue_set_id(d);
@@ -429,19 +1027,54 @@ stream_end(
 	d = smtp_session_finish(c->ss, ts);
 	d->end = why;
 	d->ts_end = ts;
-	g_free(c);
+	ctx_free(c, d);
 	st.emit(d, st.arg);
+}
+
+/* Free a context, noting in its dialogue a side that was never seen. */
+static void
+ctx_free(struct stream_ctx *c, struct dialogue *d)
+{
+	int i;
+
+	if (c->dir[SMTP_DIR_CLIENT].pkts == 0)
+		d->missing = DLG_MISSING_CLIENT;
+	else if (c->dir[SMTP_DIR_SERVER].pkts == 0)
+		d->missing = DLG_MISSING_SERVER;
+	for (i = 0; i < 2; i++)
+		if (c->dir[i].ahead != NULL)
+			g_array_unref(c->dir[i].ahead);
+	g_free(c);
 }
 
 static void
 stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 {
+	struct stream_dir *sd = &c->dir[dir];
 	const char *p;
+	size_t n, take;
 
 	if (h->count_new <= 0)
 		return;
 	p = h->data + (h->count - h->offset - h->count_new);
-	smtp_session_push(c->ss, dir, p, (size_t)h->count_new, st.now);
+	n = (size_t)h->count_new;
+	if (sd->filler > 0) {
+		/* Our byte standing for a hole: say so instead. */
+		take = n < sd->filler ? n : sd->filler;
+		p += take;
+		n -= take;
+		sd->filler -= (uint32_t)take;
+		if (sd->filler == 0) {
+			smtp_session_gap(c->ss, dir, sd->filler_gap, st.now);
+			sd->filler_gap = 0;
+		}
+	}
+	if (n > 0) {
+		if (dir == SMTP_DIR_CLIENT)
+			smtp_session_replies_unseen(
+			    c->ss, c->dir[SMTP_DIR_SERVER].pkts == 0);
+		smtp_session_push(c->ss, dir, p, n, st.now);
+	}
 	c->last_ts = st.now;
 }
 
@@ -534,7 +1167,11 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 			stream_end(a, c, DLG_END_EVICTED, c->last_ts);
 		break;
 	case NIDS_EXITING:
-		stream_end(a, c, DLG_END_CAPTURE_ENDED, c->last_ts);
+		/* Both FINs seen (perhaps behind a hole): it was closed. */
+		stream_end(a, c,
+		    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
+						   : DLG_END_CAPTURE_ENDED,
+		    c->last_ts);
 		break;
 	default:
 		break;
@@ -556,10 +1193,27 @@ void
 stream_finish(void)
 {
 	g_autoptr(GPtrArray) left = NULL;
+	g_autoptr(GPtrArray) open = NULL;
 	GHashTableIter it;
 	gpointer k, v;
 	guint i;
 
+	/* The capture is over: no hole will be filled now, so let libnids
+	 * deliver what it holds behind them. */
+	open = g_ptr_array_new();
+	g_hash_table_iter_init(&it, st.ctx);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(open, k);
+	for (i = 0; i < open->len; i++) {
+		struct tcp_stream *a = g_ptr_array_index(open, i);
+		struct stream_ctx *c = g_hash_table_lookup(st.ctx, a);
+
+		if (c != NULL)
+			fill_all(c, a, SMTP_DIR_CLIENT);
+		c = g_hash_table_lookup(st.ctx, a);
+		if (c != NULL)
+			fill_all(c, a, SMTP_DIR_SERVER);
+	}
 	nids_exit();
 	/* Whatever libnids did not hand back (freed silently) ends here, in
 	 * the order the sessions started. */
@@ -574,7 +1228,7 @@ stream_finish(void)
 
 		d->end = DLG_END_CAPTURE_ENDED;
 		d->ts_end = c->last_ts;
-		g_free(c);
+		ctx_free(c, d);
 		st.emit(d, st.arg);
 	}
 	g_hash_table_destroy(st.ctx);
