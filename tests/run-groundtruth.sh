@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Capture loss, reordering, retransmission, cut handshakes, one-sided
+# captures, IPv6, VLAN stacks and tunnels against ground truth
+# (tests/gen/groundtruth.py says what is checked).  Three generated
+# captures, each analysed and compared session by session:
+#   clean     no impairment: every session and transaction exact;
+#   issue-6   5% loss, 5% reordering, 3% retransmissions, 20% cut
+#             handshakes, 30% IPv6, 15% VLAN, 10% GRE, 5% one-sided;
+#   heavy     15% loss and 10% reordering, the same otherwise: beyond
+#             what issue 6 asks, reported (not counted) to watch the
+#             rare double holes that still misplace a transaction.
+# Prints "groundtruth: N passed, N failed" (one test per session).
+set -u
+cd "$(dirname "$0")/.."
+RS=${RELAYSCOPE:-./relayscope}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+run() {
+	name=$1
+	counted=$2
+	shift 2
+	python3 tests/gen/groundtruth.py gen "$tmp/$name.pcap" \
+	    "$tmp/$name.json" "$@" || { fail=$((fail + 1)); return; }
+	"$RS" --format json "$tmp/$name.pcap" >"$tmp/$name.jsonl" 2>"$tmp/$name.err"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "FAIL groundtruth/$name: exit $rc: $(head -1 "$tmp/$name.err")"
+		fail=$((fail + 1))
+		return
+	fi
+	python3 tests/gen/groundtruth.py check "$tmp/$name.json" \
+	    "$tmp/$name.jsonl" >"$tmp/$name.check"
+	if [ "$counted" = no ]; then
+		echo "$name (not counted): $(grep -c '^FAIL' "$tmp/$name.check") of $(sed -n 's/^# \([0-9]*\) sessions.*/\1/p' "$tmp/$name.check") sessions not exact"
+		return
+	fi
+	grep -v '^groundtruth:' "$tmp/$name.check" | sed "s|^|$name: |"
+	p=$(sed -n 's/^groundtruth: \([0-9]*\) passed.*/\1/p' "$tmp/$name.check")
+	f=$(sed -n 's/^groundtruth: [0-9]* passed, \([0-9]*\) failed$/\1/p' "$tmp/$name.check")
+	[ -n "$p" ] || { p=0; f=1; }
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+run clean yes sessions=150 seed=7 loss=0 reorder=0 retrans=0 cut=0 onesided=0
+run issue-6 yes sessions=300 seed=1
+run heavy no sessions=150 seed=2 loss=0.15 reorder=0.10
+echo "groundtruth: $pass passed, $fail failed"
+[ "$fail" = 0 ]
