@@ -45,10 +45,12 @@ void smtp_session_gap(
 /* The connection was picked up mid-stream (its handshake was not
  * captured): start without knowing the state.  Call before any push. */
 void smtp_session_midstream(struct smtp_session *ss);
-/* Nothing from the server has been captured so far (a one-sided
- * capture): the client's next bytes decide what DATA, STARTTLS and AUTH
- * led to, instead of a reply. */
-void smtp_session_replies_unseen(struct smtp_session *ss, bool unseen);
+/* Nothing from this side has been captured so far (a one-sided capture).
+ * Without the server, the client's next bytes decide what DATA, STARTTLS
+ * and AUTH led to, instead of a reply; without the client, replies stand
+ * for commands not captured.  Neither is then an anomaly. */
+void smtp_session_side_unseen(
+    struct smtp_session *ss, enum smtp_dir dir, bool unseen);
 /* End of the session: flush partial lines, close what is open, free the
  * machine, and return the dialogue (caller owns it). */
 struct dialogue *smtp_session_finish(struct smtp_session *ss, gint64 ts);

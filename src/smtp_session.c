@@ -91,6 +91,7 @@ struct smtp_session {
 			       * nothing more belongs to it */
 	bool pair_uncertain;  /* pair as uncertain until nothing waits */
 	bool no_replies;      /* nothing of the server is in the capture */
+	bool no_commands;     /* nothing of the client is */
 };
 
 /* Stands in the pending queue for commands lost in a capture gap (or sent
@@ -345,7 +346,7 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 {
 	struct dlg_item *old;
 
-	if (pending_count(ss) > 0) {
+	if (pending_count(ss) > 0 && !ss->no_replies) {
 		it->flags |= DLG_F_PIPELINED;
 		if (!ss->d->pipelining_offered)
 			dialogue_anomaly(
@@ -433,9 +434,13 @@ wait_for(struct smtp_session *ss, struct dlg_item *it)
 }
 
 void
-smtp_session_replies_unseen(struct smtp_session *ss, bool unseen)
+smtp_session_side_unseen(
+    struct smtp_session *ss, enum smtp_dir dir, bool unseen)
 {
-	ss->no_replies = unseen;
+	if (dir == SMTP_DIR_SERVER)
+		ss->no_replies = unseen;
+	else
+		ss->no_commands = unseen;
 }
 
 static void
@@ -524,7 +529,7 @@ client_line(
 	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
 		return;
 	ss->client_spoke = true;
-	if (!ss->banner_seen && !ss->midstream)
+	if (!ss->banner_seen && !ss->midstream && !ss->no_replies)
 		dialogue_anomaly(d, ANOMALY_PREGREET);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
@@ -1492,7 +1497,10 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	if (it == NULL) {
 		it = dlg_item_new(
 		    DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
-		if (ss->server_gap) {
+		if (ss->no_commands) {
+			/* A one-sided capture: the client is not in it. */
+			it->flags |= DLG_F_NOT_CAPTURED;
+		} else if (ss->server_gap) {
 			/* Perhaps the reply of a command given up on. */
 			it->flags |= DLG_F_UNCERTAIN;
 			tx_touch(last_tx(ss));
@@ -1594,7 +1602,7 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	}
 	if (ss->d->auth != NULL && ss->d->auth->result == DLG_AUTH_UNKNOWN)
 		dialogue_anomaly(ss->d, ANOMALY_AUTH_INCOMPLETE);
-	if (pending_count(ss) > 0)
+	if (pending_count(ss) > 0 && !ss->no_replies)
 		dialogue_anomaly(ss->d, ANOMALY_UNANSWERED_COMMANDS);
 	if (!ss->banner_seen && ss->d->bytes_server > 0 && !ss->midstream)
 		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);

@@ -1070,9 +1070,8 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 		}
 	}
 	if (n > 0) {
-		if (dir == SMTP_DIR_CLIENT)
-			smtp_session_replies_unseen(
-			    c->ss, c->dir[SMTP_DIR_SERVER].pkts == 0);
+		/* Of the other side, has anything been captured? */
+		smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
 		smtp_session_push(c->ss, dir, p, n, st.now);
 	}
 	c->last_ts = st.now;
