@@ -28,7 +28,7 @@ CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/address.c src/relay.c src/dns.c \
             src/helo_check.c
 # Modules bound to the capture libraries, and the CLI.
-NET_SRC  := src/packet.c src/capture.c src/stream.c src/resolve.c \
+NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)

@@ -7,7 +7,11 @@
  * connection split by file rotation stays one session.  Live capture uses
  * our own handle (full snap length, big buffer, promiscuous only if asked)
  * rather than libnids' (16 KB snap length, promiscuous on every interface).
+ * pcapng files are read by pcapng.c, whose interfaces may have different
+ * link types (libpcap refuses those); the BPF filter is compiled for each
+ * interface's link type and run with pcap_offline_filter().
  */
+#define _GNU_SOURCE /* fopencookie: give libpcap back the bytes we peeked */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include "capture.h"
 #include "log.h"
 #include "packet.h"
+#include "pcapng.h"
 #include "stream.h"
 
 #define CAPTURE_SNAPLEN 262144
@@ -124,6 +129,152 @@ capture_linktype(pcap_t *p, const char *name, GError **error)
 	return FALSE;
 }
 
+/* A stream that could not be rewound (a pipe): its first bytes, read to
+ * tell pcapng from pcap, are served again before the rest. */
+struct peeked {
+	FILE *fp;
+	uint8_t head[4];
+	size_t n, off;
+};
+
+static ssize_t
+peeked_read(void *cookie, char *buf, size_t size)
+{
+	struct peeked *k = cookie;
+	size_t take;
+
+	if (k->off < k->n) {
+		take = k->n - k->off < size ? k->n - k->off : size;
+		memcpy(buf, k->head + k->off, take);
+		k->off += take;
+		return (ssize_t)take;
+	}
+	return (ssize_t)fread(buf, 1, size, k->fp);
+}
+
+static int
+peeked_close(void *cookie)
+{
+	struct peeked *k = cookie;
+	int rc = k->fp != stdin ? fclose(k->fp) : 0;
+
+	g_free(k);
+	return rc;
+}
+
+/* The filter of each pcapng interface, compiled for its link type. */
+static bool
+pcapng_filter(GPtrArray *progs, const struct pcapng_packet *pk,
+    const char *name, const char *bpf, GError **error)
+{
+	struct bpf_program *prog;
+	pcap_t *dead;
+
+	while (progs->len <= pk->ifid)
+		g_ptr_array_add(progs, NULL);
+	if (!pk->new_interface && g_ptr_array_index(progs, pk->ifid) != NULL)
+		return true;
+	prog = g_new0(struct bpf_program, 1);
+	dead = pcap_open_dead(pk->dlt, 262144);
+	if (dead == NULL ||
+	    pcap_compile(dead, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "%s: bad filter \"%s\" for interface %u: %s", name, bpf,
+		    pk->ifid, dead != NULL ? pcap_geterr(dead) : "no handle");
+		if (dead != NULL)
+			pcap_close(dead);
+		g_free(prog);
+		return false;
+	}
+	pcap_close(dead);
+	if (g_ptr_array_index(progs, pk->ifid) != NULL)
+		pcap_freecode(g_ptr_array_index(progs, pk->ifid));
+	g_free(g_ptr_array_index(progs, pk->ifid));
+	g_ptr_array_index(progs, pk->ifid) = prog;
+	return true;
+}
+
+static void
+prog_free(gpointer p)
+{
+	if (p != NULL)
+		pcap_freecode(p);
+	g_free(p);
+}
+
+static gboolean
+capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
+    struct run_stats *s, GError **error)
+{
+	char err[256] = "";
+	g_autoptr(GPtrArray) progs = g_ptr_array_new_with_free_func(prog_free);
+	g_autoptr(GHashTable) warned = g_hash_table_new(NULL, NULL);
+	struct pcapng_packet pk;
+	struct pcap_pkthdr h;
+	struct pcapng *r;
+	const char *dname;
+	uint64_t n = 0;
+	int rc;
+
+	r = pcapng_open(fp, err, sizeof err);
+	if (r == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		    "%s: not a readable pcapng capture (%s)", name, err);
+		return FALSE;
+	}
+	while (!capture_stopping) {
+		if (o->max_packets > 0 && s->frames >= o->max_packets)
+			break;
+		rc = pcapng_next(r, &pk, err, sizeof err);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s: truncated or corrupt capture after packet "
+			    "%" G_GUINT64_FORMAT ": %s",
+			    name, n, err);
+			pcapng_close(r);
+			return FALSE;
+		}
+		n++;
+		if (!packet_linktype_supported(pk.dlt)) {
+			/* Say it once per link type; read the others. */
+			if (!g_hash_table_contains(
+				warned, GINT_TO_POINTER(pk.dlt + 1))) {
+				g_hash_table_add(
+				    warned, GINT_TO_POINTER(pk.dlt + 1));
+				dname = pcap_datalink_val_to_name(pk.dlt);
+				log_warnx(
+				    "%s: interface %u has unsupported link "
+				    "type %s (%d): its packets are not "
+				    "analysed",
+				    name, pk.ifid,
+				    dname != NULL ? dname : "unknown", pk.dlt);
+			}
+			s->frames++;
+			s->undecodable++;
+			continue;
+		}
+		memset(&h, 0, sizeof h);
+		h.ts.tv_sec = (time_t)(pk.ts / G_USEC_PER_SEC);
+		h.ts.tv_usec = (suseconds_t)(pk.ts % G_USEC_PER_SEC);
+		h.caplen = pk.caplen;
+		h.len = pk.len;
+		if (o->bpf != NULL) {
+			if (!pcapng_filter(progs, &pk, name, o->bpf, error)) {
+				pcapng_close(r);
+				return FALSE;
+			}
+			if (!pcap_offline_filter(
+				g_ptr_array_index(progs, pk.ifid), &h, pk.data))
+				continue;
+		}
+		capture_frame(s, pk.dlt, &h, pk.data);
+	}
+	pcapng_close(r);
+	return TRUE;
+}
+
 static gboolean
 capture_file(const char *name, const struct capture_opts *o,
     struct run_stats *s, GError **error)
@@ -137,6 +288,10 @@ capture_file(const char *name, const struct capture_opts *o,
 	pcap_t *p;
 	int dlt, rc;
 	bool is_stdin = strcmp(name, "-") == 0;
+	struct peeked *cookie;
+	uint8_t head[4];
+	size_t peek;
+	gboolean ok;
 
 	if (is_stdin)
 		fp = stdin;
@@ -153,6 +308,30 @@ capture_file(const char *name, const struct capture_opts *o,
 			    g_strerror(errno));
 			return FALSE;
 		}
+	}
+	/* pcapng is ours to read; pcap goes to libpcap from the start. */
+	peek = fread(head, 1, sizeof head, fp);
+	if (peek == sizeof head && memcmp(head, "\n\r\r\n", 4) == 0) {
+		ok = capture_pcapng(name, fp, o, s, error);
+		if (!is_stdin)
+			fclose(fp);
+		return ok;
+	}
+	if (fseek(fp, 0, SEEK_SET) != 0) {
+		cookie = g_new0(struct peeked, 1);
+		cookie->fp = fp;
+		memcpy(cookie->head, head, peek);
+		cookie->n = peek;
+		fp = fopencookie(cookie, "rb",
+		    (cookie_io_functions_t){
+			peeked_read, NULL, NULL, peeked_close });
+		if (fp == NULL) {
+			g_free(cookie);
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: %s", name, g_strerror(errno));
+			return FALSE;
+		}
+		is_stdin = false; /* closing it closes only the wrapper */
 	}
 	p = pcap_fopen_offline_with_tstamp_precision(
 	    fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);

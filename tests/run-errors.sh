@@ -3,8 +3,9 @@
 # Bad-input cases that need an unprivileged user (root reads every file
 # and may capture anywhere): an unreadable capture file and a live
 # interface without permission.  Run as root, they drop to "nobody".
-# Also: standard input, -i on an interface that does not exist, and two
-# rotated files giving exactly the sessions of the whole capture.
+# Also: standard input (a file and a pipe, pcap and pcapng), -i on an
+# interface that does not exist, and two rotated files giving exactly the
+# sessions of the whole capture.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -27,6 +28,20 @@ err=$(./relayscope - <pcaps/postfix-helo.pcap 2>&1 >"$tmp/stdin.out")
 check stdin 0 "" $? "$err"
 grep -q '^  sessions: 1 (closed 1)$' "$tmp/stdin.out" || {
 	fail=$((fail + 1)); echo "FAIL errors/stdin: session missing"; }
+
+# Through a pipe, which cannot be rewound after the first bytes are read
+# to tell pcap from pcapng: the same sessions as from the file.
+for f in pcaps/postfix-helo.pcap pcaps/postfix-mixed-linktypes.pcapng; do
+	./relayscope --format json "$f" | grep '"type":"session"' >"$tmp/file.json"
+	cat "$f" | ./relayscope --format json - 2>"$tmp/pipe.err" |
+	    grep '"type":"session"' >"$tmp/pipe.json"
+	if [ -s "$tmp/file.json" ] && cmp -s "$tmp/file.json" "$tmp/pipe.json" &&
+	    ! [ -s "$tmp/pipe.err" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); echo "FAIL errors/pipe $f"
+	fi
+done
 
 ./relayscope --format json pcaps/rotated-1.pcap pcaps/rotated-2.pcap |
     grep '"type":"session"' >"$tmp/rotated.json"
