@@ -16,7 +16,7 @@ case "${1:-}" in
 '') ;;
 test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
 openssl sasl2-bin libsasl2-modules libsasl2-modules-db" ;;
-recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump
+recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
 dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac

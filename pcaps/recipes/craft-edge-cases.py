@@ -10,6 +10,11 @@ recorded fixtures, byte for byte and reproducibly:
   bad-linktype.pcap               postfix-ehlo-delivery.pcap relabelled as
                                   IEEE 802.11 (link type 105)
   bad-not-a-capture.pcap          a text file
+  bad-truncated.pcapng            postfix-mixed-linktypes.pcapng cut in the
+                                  middle of its 12th block
+  bad-linktype-iface.pcapng       postfix-mixed-linktypes.pcapng with its
+                                  second interface relabelled as IEEE
+                                  802.11 (link type 105)
 
 Run from anywhere: python3 pcaps/recipes/craft-edge-cases.py
 """
@@ -31,6 +36,17 @@ def records(path):
     return hdr, out
 
 
+def blocks(path):
+    data = open(os.path.join(PCAPS, path), "rb").read()
+    assert data[8:12] == b"\x4d\x3c\x2b\x1a", "little-endian pcapng expected"
+    off, out = 0, []
+    while off < len(data):
+        n = struct.unpack("<I", data[off + 4:off + 8])[0]
+        out.append(data[off:off + n])
+        off += n
+    return out
+
+
 def write(name, data):
     with open(os.path.join(PCAPS, name), "wb") as f:
         f.write(data)
@@ -49,6 +65,14 @@ def main():
           hdr[:20] + struct.pack("<I", 105) + b"".join(recs))
     write("bad-not-a-capture.pcap",
           b"This is not a capture file.\nIt is text.\n")
+
+    blk = blocks("postfix-mixed-linktypes.pcapng")
+    write("bad-truncated.pcapng", b"".join(blk[:11]) + blk[11][:40])
+    idbs = [i for i, b in enumerate(blk) if b[:4] == b"\x01\0\0\0"]
+    b = bytearray(blk[idbs[1]])
+    b[8:10] = struct.pack("<H", 105)
+    blk[idbs[1]] = bytes(b)
+    write("bad-linktype-iface.pcapng", b"".join(blk))
 
 
 if __name__ == "__main__":

@@ -11,3 +11,4 @@ for r in "$here"/postfix-*.sh "$here"/exim-*.sh \
 	sh "$r"
 done
 python3 "$here/craft-edge-cases.py"
+sh "$here/cut-with-editcap.sh"
