@@ -58,8 +58,10 @@
 /* Handshake times remembered until the stream is established. */
 #define STREAM_SYN_MAX 65536
 
-/* A hole larger than this is an implausible acknowledgement, not loss. */
-#define STREAM_GAP_MAX (1u << 30)
+/* A hole larger than this is not capture loss: an acknowledgement this
+ * far ahead is ignored, and a segment this far from the next expected
+ * byte belongs to a new connection on the same tuple. */
+#define STREAM_GAP_MAX (64u * 1024 * 1024)
 /* libnids prunes a direction's whole out-of-order queue past 64 KiB
  * (§5.4): holes are skipped before it gets there. */
 #define STREAM_QUEUE_FILL 49152
@@ -677,6 +679,14 @@ tcp_before(const struct tcp_seg *sg)
 		if ((a = seg_stream(sg, &from_client)) == NULL)
 			return;
 	}
+	if (a->nids_state == 0 && from_client &&
+	    (sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    sg->seq + 1 != a->client.first_data_seq) {
+		/* A new attempt on the tuple of one that was never
+		 * established: libnids would ignore it. */
+		nids_free_tcp_stream(a);
+		return;
+	}
 	if (a->nids_state != NIDS_DATA) {
 		if (a->nids_state == 0 && from_client && sg->plen == 0 &&
 		    (sg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) ==
@@ -690,15 +700,32 @@ tcp_before(const struct tcp_seg *sg)
 		return;
 	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 	peer = from_client ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
-	c->dir[dir].pkts++;
-	st.counted = true;
 	if (from_client && (sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-	    nids_params.tcp_flow_timeout > 0 &&
-	    a->ts + nids_params.tcp_flow_timeout < st.now / G_USEC_PER_SEC) {
-		/* libnids will free the old stream without a word (§5.6). */
+	    sg->seq + 1 != a->client.first_data_seq) {
+		/* A new connection on the tuple of one that never closed in
+		 * the capture (abandoned, or its end not captured).  libnids
+		 * would ignore it for an hour and then free the old stream
+		 * without a word (§5.6): end the old session now, as
+		 * dropped, and let the new one start. */
 		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
+		nids_free_tcp_stream(a);
 		return;
 	}
+	exp = dir_expected(a, dir);
+	if (sg->plen > 0 && !(sg->flags & (TH_SYN | TH_RST)) &&
+	    sg->seq - exp > STREAM_GAP_MAX && exp - sg->seq > STREAM_GAP_MAX) {
+		/* Nowhere near this connection's bytes: a new connection on
+		 * the same tuple whose handshake was not captured. */
+		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
+		nids_free_tcp_stream(a);
+		if (sg->flags & TH_ACK)
+			pickup(sg);
+		return;
+	}
+	if (!(sg->flags & TH_SYN) && (sg->seq - exp <= STREAM_GAP_MAX ||
+					 exp - sg->seq <= STREAM_GAP_MAX))
+		c->dir[dir].pkts++; /* (a SYN now belongs to another) */
+	st.counted = true;
 	/* The sender has the peer's bytes up to ack: a hole before that in
 	 * the peer's direction was lost by the capture, not the network. */
 	if ((sg->flags & TH_ACK) &&

@@ -4,6 +4,7 @@
 
   groundtruth.py gen OUT.pcap TRUTH.json [OPTION=VALUE...]
   groundtruth.py check TRUTH.json ANALYSIS.jsonl
+  groundtruth.py check-table TRUTH.json ANALYSIS.jsonl
 
 gen writes SMTP sessions (EHLO, 1-3 transactions of MAIL, RCPT, DATA or
 BDAT with refused and accepted recipients, pipelined or not, RSET, QUIT)
@@ -19,6 +20,10 @@ then impairs the capture as a mirror port or a busy sensor would:
   vlan=0.15      one to three 802.1Q/802.1ad tags
   tunnel=0.10    inside GRE over IPv4
   onesided=0.05  only one direction captured (half each way)
+  spacing=3000   microseconds between session starts
+  reuse=0.03     the session's close is not captured and, some seconds
+                 later, a new session uses the same addresses and ports
+                 (its handshake cut like any other's)
 
 Reordering never moves a segment past the peer's acknowledgement of it,
 and a retransmission follows its original: both are what a tap on the
@@ -209,8 +214,9 @@ class Session:
         return b"\r\n".join(lines) + b"\r\n"
 
 
-def build(rnd, n, t0, opts):
-    """Packets of session n: dicts with ts, dir, payload, tcp fields."""
+def build(rnd, n, t0, opts, same=None):
+    """Packets of session n: dicts with ts, dir, payload, tcp fields.
+    same: (v6, cli, srv, cport, sport) of an earlier session to reuse."""
     s = Session(rnd, n)
     s.dialogue()
     v6 = rnd.random() < opts["ipv6"]
@@ -219,6 +225,8 @@ def build(rnd, n, t0, opts):
     srv = SERVER6 if v6 else SERVER4
     cport = 20000 + n % 40000
     sport = rnd.choice([25, 587])
+    if same is not None:
+        v6, cli, srv, cport, sport = same
     isn = {"C": rnd.randint(0, 2**32 - 1), "S": rnd.randint(0, 2**32 - 1)}
     nxt = {"C": isn["C"] + 1, "S": isn["S"] + 1}
     pk = []
@@ -301,14 +309,29 @@ def impair(rnd, pk, opts, truth):
 def gen(out, tpath, opts):
     rnd = random.Random(opts["seed"])
     frames, sessions = [], []
-    for n in range(int(opts["sessions"])):
-        t0 = 1795000000 * 10**6 + n * 3000
-        s, v6, cli, srv, cport, sport, pk = build(rnd, n, t0, opts)
+    total = int(opts["sessions"])
+    later = []  # (n, t0, same) of sessions reusing a tuple
+    n = 0
+    while n < total + len(later):
+        same = None
+        if n < total:
+            t0 = 1795000000 * 10**6 + n * int(opts["spacing"])
+        else:
+            _, t0, same = later[n - total]
+        s, v6, cli, srv, cport, sport, pk = build(rnd, n, t0, opts, same)
         vlans = [rnd.randint(1, 4094) for _ in range(rnd.randint(1, 3))] \
             if rnd.random() < opts["vlan"] else []
         tunnel = rnd.random() < opts["tunnel"]
         truth = {"client": [cli, cport], "server": [srv, sport],
-                 "txs": s.txs}
+                 "txs": s.txs, "end": None}
+        if same is None and rnd.random() < opts["reuse"]:
+            # Abandoned: no FIN, FIN, ACK in the capture; a new
+            # connection on the same tuple comes later.
+            pk = pk[:-3]
+            truth["end"] = "dropped"
+            later.append((n, pk[-1]["ts"] + rnd.choice([2, 5, 30]) * 10**6,
+                          (v6, cli, srv, cport, sport)))
+        n += 1
         kept = impair(rnd, pk, opts, truth)
         if not kept:
             continue
@@ -359,6 +382,8 @@ def key_of(tx, sides):
 
 def check_session(t, a):
     bad = []
+    if t.get("end") is not None and a["end"] != t["end"]:
+        bad.append("end %s, expected %s" % (a["end"], t["end"]))
     if a.get("picked_up") != (not t["syn"]):
         bad.append("picked_up %s, expected %s" % (a.get("picked_up"),
                                                    not t["syn"]))
@@ -408,17 +433,25 @@ def check(tpath, apath):
     passed = failed = 0
     flagged_clean = 0
     seen = set()
+    want = {}
+    for t in truth:
+        k = (t["client"][0], t["client"][1], t["server"][0], t["server"][1])
+        want[k] = want.get(k, 0) + 1
     for t in truth:
         k = (t["client"][0], t["client"][1], t["server"][0], t["server"][1])
         seen.add(k)
+        # Sessions on one tuple, in the order they started.
         a = got.get(k, [])
+        i = sum(1 for x in truth[:truth.index(t)]
+                if (x["client"][0], x["client"][1], x["server"][0],
+                    x["server"][1]) == k)
         bad = []
-        if len(a) != 1:
-            bad.append("reported %d times" % len(a))
+        if len(a) != want[k]:
+            bad.append("reported %d times, expected %d" % (len(a), want[k]))
         else:
-            bad = check_session(t, a[0])
+            bad = check_session(t, a[i])
             clean = sum(1 for x in t["txs"] if not x["touched"])
-            ok = sum(1 for x in a[0]["transactions"] if not x["gap"])
+            ok = sum(1 for x in a[i]["transactions"] if not x["gap"])
             flagged_clean += max(0, clean - ok)
         if bad:
             failed += 1
@@ -437,11 +470,53 @@ def check(tpath, apath):
     return failed == 0
 
 
+def check_table(tpath, apath):
+    """A stream table too small for the capture (--max-streams): every
+    session is reported (the rest of an evicted one is picked up again),
+    every record has an end, and the summary counts the ends."""
+    truth = json.load(open(tpath))["sessions"]
+    recs, summary = [], None
+    for line in open(apath):
+        o = json.loads(line)
+        if o["type"] == "session":
+            recs.append(o)
+        else:
+            summary = o
+    seen = {(o["client"]["ip"], o["client"]["port"]) for o in recs}
+    bad = 0
+    for t in truth:
+        if (t["client"][0], t["client"][1]) not in seen:
+            print("FAIL %s:%d: not reported" % tuple(t["client"]))
+            bad += 1
+    ends = {}
+    for o in recs:
+        ends[o["end"]] = ends.get(o["end"], 0) + 1
+    for e, n in summary["sessions"].items():
+        if e in ("total", "picked_up", "with_gaps", "one_sided"):
+            continue
+        if ends.get(e, 0) != n:
+            print("FAIL summary says %d %s, records %d" % (n, e,
+                                                           ends.get(e, 0)))
+            bad += 1
+    if summary["sessions"]["total"] != len(recs):
+        print("FAIL summary total %d, records %d" %
+              (summary["sessions"]["total"], len(recs)))
+        bad += 1
+    if ends.get("evicted", 0) == 0:
+        print("FAIL no session was evicted")
+        bad += 1
+    print("# %d sessions, %d records, %d evicted" %
+          (len(truth), len(recs), ends.get("evicted", 0)))
+    print("groundtruth: %d passed, %d failed" % (len(truth) + 3 - bad, bad))
+    return bad == 0
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "gen":
         opts = {"sessions": 200, "seed": 1, "loss": 0.05, "reorder": 0.05,
                 "retrans": 0.03, "cut": 0.20, "ipv6": 0.30, "vlan": 0.15,
-                "tunnel": 0.10, "onesided": 0.05}
+                "tunnel": 0.10, "onesided": 0.05, "reuse": 0.0,
+                "spacing": 3000}
         for a in sys.argv[4:]:
             k, _, v = a.partition("=")
             if k not in opts:
@@ -450,6 +525,8 @@ def main():
         gen(sys.argv[2], sys.argv[3], opts)
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(0 if check(sys.argv[2], sys.argv[3]) else 1)
+    elif len(sys.argv) == 4 and sys.argv[1] == "check-table":
+        sys.exit(0 if check_table(sys.argv[2], sys.argv[3]) else 1)
     else:
         sys.exit(__doc__)
 
