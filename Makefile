@@ -91,16 +91,16 @@ demo: relayscope
 bench: relayscope
 	@sh tests/bench/run-bench.sh
 
-# libFuzzer (clang) on the SMTP machine and on passive DNS with the EHLO
-# check; FUZZ_SECONDS bounds each run.
+# libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
+# check and on the pcapng reader; FUZZ_SECONDS bounds each run.
 FUZZ_SECONDS ?= 60
-FUZZERS := smtp-session dns
+FUZZERS := smtp-session dns pcapng
 fuzz:
 	for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus-$$f && \
 	    clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
 	        $(PKG_CFLAGS) -o $(BUILD)/fuzz-$$f \
-	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) $(PKG_LIBS) && \
+	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) src/pcapng.c $(PKG_LIBS) && \
 	    $(BUILD)/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) \
 	        -max_len=4096 $(BUILD)/fuzz-corpus-$$f || exit 1; \
 	done

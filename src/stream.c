@@ -92,6 +92,9 @@ struct stream_ctx {
 	struct smtp_session *ss;
 	gint64 last_ts;		  /* last packet time of this session */
 	struct stream_dir dir[2]; /* by enum smtp_dir */
+	struct tcp_stream *a;	  /* libnids' stream */
+	struct tuple4 t;	  /* its tuple, client -> server: the key of
+				   * st.by_tuple */
 };
 
 /* A SYN waiting for its stream to be established. */
@@ -121,20 +124,29 @@ static struct {
 	void *arg;
 	pcap_t *dead;
 	GHashTable *ctx;      /* struct tcp_stream * -> struct stream_ctx * */
+	GHashTable *by_tuple; /* struct tuple4 * -> struct stream_ctx *: the
+			       * packet layer's way to its contexts, without
+			       * libnids' slow hash */
 	GHashTable *syn;      /* struct tuple4 (as bytes) -> gint64 ts */
 	GHashTable *dns;      /* struct tcp_stream * -> GByteArray (DNS/TCP) */
 	GHashTable *v6;	      /* IPv6 address (16 bytes) -> synthetic id */
 	GPtrArray *v6text;    /* id -> the address as text */
 	uint8_t v6buf[65536]; /* the IPv4 packet built from an IPv6 one */
 	uint64_t seq;
-	gint64 now;	    /* time of the packet being processed */
-	bool pickup;	    /* a synthetic handshake is being fed */
-	bool counted;	    /* the packet being fed was counted */
-	uint8_t buf[65536]; /* writable copy for libnids */
-	uint8_t synth[64];  /* a packet of our own */
+	gint64 now;		  /* time of the packet being processed */
+	bool pickup;		  /* a synthetic handshake is being fed */
+	bool counted;		  /* the packet being fed was counted, for: */
+	struct stream_ctx *begun; /* a context made while feeding it */
+	struct tcp_stream *cur_a; /* its stream, */
+	struct stream_ctx *cur_c; /* context */
+	int cur_dir;		  /* and direction */
+	uint8_t buf[65536];	  /* writable copy for libnids */
+	uint8_t synth[64];	  /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
+static guint tuple_hash(gconstpointer p);
+static gboolean tuple_equal(gconstpointer a, gconstpointer b);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
@@ -227,6 +239,7 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	}
 	nids_register_tcp(stream_tcp_cb);
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
+	st.by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
 	st.syn = g_hash_table_new_full(
 	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
 	st.pickup = false;
@@ -237,6 +250,24 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	st.v6text = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(st.v6text, NULL); /* ids start at 1 */
 	return TRUE;
+}
+
+static guint
+tuple_hash(gconstpointer p)
+{
+	const struct tuple4 *t = p;
+
+	return (t->saddr * 2654435761u) ^ (t->daddr * 40503u) ^
+	       ((guint)t->source << 16 | t->dest);
+}
+
+static gboolean
+tuple_equal(gconstpointer a, gconstpointer b)
+{
+	const struct tuple4 *x = a, *y = b;
+
+	return x->saddr == y->saddr && x->daddr == y->daddr &&
+	       x->source == y->source && x->dest == y->dest;
 }
 
 static GBytes *
@@ -366,8 +397,10 @@ seg_stream(const struct tcp_seg *sg, bool *from_client)
 	struct tuple4 r;
 	struct tcp_stream *a;
 
-	a = nids_find_tcp_stream((struct tuple4 *)&sg->t);
-	if (a != NULL) {
+	/* To a server port: most likely from the client; look there first
+	 * (libnids' hash is not cheap). */
+	if (st.o.ports[sg->t.dest] &&
+	    (a = nids_find_tcp_stream((struct tuple4 *)&sg->t)) != NULL) {
 		*from_client = true;
 		return a;
 	}
@@ -376,7 +409,35 @@ seg_stream(const struct tcp_seg *sg, bool *from_client)
 	r.saddr = sg->t.daddr;
 	r.daddr = sg->t.saddr;
 	*from_client = false;
-	return nids_find_tcp_stream(&r);
+	if ((a = nids_find_tcp_stream(&r)) != NULL || st.o.ports[sg->t.dest])
+		return a;
+	*from_client = true;
+	return nids_find_tcp_stream((struct tuple4 *)&sg->t);
+}
+
+/* The context of a segment's connection, if it is established. */
+static struct stream_ctx *
+ctx_of_seg(const struct tcp_seg *sg, bool *from_client)
+{
+	struct tuple4 r;
+	struct stream_ctx *c;
+
+	/* Most segments to a server port come from its client. */
+	if (st.o.ports[sg->t.dest] &&
+	    (c = g_hash_table_lookup(st.by_tuple, &sg->t)) != NULL) {
+		*from_client = true;
+		return c;
+	}
+	r.source = sg->t.dest;
+	r.dest = sg->t.source;
+	r.saddr = sg->t.daddr;
+	r.daddr = sg->t.saddr;
+	*from_client = false;
+	if ((c = g_hash_table_lookup(st.by_tuple, &r)) != NULL ||
+	    st.o.ports[sg->t.dest])
+		return c;
+	*from_client = true;
+	return g_hash_table_lookup(st.by_tuple, &sg->t);
 }
 
 /* The half stream that sends a direction's data, and the one that holds
@@ -600,8 +661,9 @@ gap_fill(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t seq,
 }
 
 /* Skip every hole of a direction before target: up to the first data
- * libnids holds beyond the next expected byte, and on. */
-static void
+ * libnids holds beyond the next expected byte, and on.  Returns false
+ * when the session ended meanwhile (c and a are gone). */
+static bool
 fill_to(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t target)
 {
 	struct stream_dir *sd = &c->dir[dir];
@@ -613,11 +675,11 @@ fill_to(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t target)
 
 		if (snd->state == NIDS_FIN_SENT ||
 		    snd->state == NIDS_FIN_CONFIRMED)
-			return; /* the sender's FIN was read: nothing after */
+			return true; /* the sender's FIN was read */
 		exp = dir_expected(a, dir);
 		ahead_prune(sd, exp);
 		if (!seq_after(target, exp) || target - exp > STREAM_GAP_MAX)
-			return;
+			return true;
 		end = target;
 		if (sd->ahead != NULL && sd->ahead->len > 0) {
 			const struct seq_range *r =
@@ -631,12 +693,14 @@ fill_to(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t target)
 			if (seq_before(r->start, target))
 				end = r->start;
 		} else if (end - exp == 1)
-			return; /* an acknowledged FIN that was not captured */
+			return true; /* an acknowledged FIN not captured */
 		gap_fill(c, a, dir, exp, end - exp);
-		if (g_hash_table_lookup(st.ctx, a) != c ||
-		    dir_expected(a, dir) == exp)
-			return;
+		if (g_hash_table_lookup(st.ctx, a) != c)
+			return false;
+		if (dir_expected(a, dir) == exp)
+			return true;
 	}
+	return true;
 }
 
 /* Skip holes until libnids holds nothing out of order in a direction. */
@@ -650,7 +714,7 @@ fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir)
 		return;
 	last =
 	    g_array_index(sd->ahead, struct seq_range, sd->ahead->len - 1).end;
-	fill_to(c, a, dir, last);
+	(void)fill_to(c, a, dir, last);
 }
 
 /* Before libnids sees a segment of an SMTP connection. */
@@ -665,7 +729,18 @@ tcp_before(const struct tcp_seg *sg)
 	int dir, peer;
 	uint32_t exp;
 
-	a = seg_stream(sg, &from_client);
+	/* Established connections are found in our own table. */
+	c = ctx_of_seg(sg, &from_client);
+	if (c != NULL)
+		a = c->a;
+	else if ((sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		/* A SYN comes from the client: one orientation to look at. */
+		from_client = true;
+		a = nids_find_tcp_stream((struct tuple4 *)&sg->t);
+		if (a == NULL)
+			return;
+	} else
+		a = seg_stream(sg, &from_client);
 	if (a == NULL) {
 		if (sg->plen == 0 || !(sg->flags & TH_ACK) ||
 		    (sg->flags & (TH_SYN | TH_RST)))
@@ -695,7 +770,8 @@ tcp_before(const struct tcp_seg *sg)
 			note_handshake_ack(a, sg->ack);
 		return;
 	}
-	c = g_hash_table_lookup(st.ctx, a);
+	if (c == NULL || c->a != a)
+		c = g_hash_table_lookup(st.ctx, a);
 	if (c == NULL)
 		return;
 	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
@@ -726,6 +802,9 @@ tcp_before(const struct tcp_seg *sg)
 					 exp - sg->seq <= STREAM_GAP_MAX))
 		c->dir[dir].pkts++; /* (a SYN now belongs to another) */
 	st.counted = true;
+	st.cur_a = a;
+	st.cur_c = c;
+	st.cur_dir = dir;
 	/* The sender has the peer's bytes up to ack: a hole before that in
 	 * the peer's direction was lost by the capture, not the network. */
 	if ((sg->flags & TH_ACK) &&
@@ -743,12 +822,10 @@ tcp_before(const struct tcp_seg *sg)
 			/* This segment comes after a hole of its own too: the
 			 * peer's lost bytes may answer what is in it, so that
 			 * one is skipped first, keeping the order. */
-			fill_to(c, a, dir, sg->seq);
-			if (g_hash_table_lookup(st.ctx, a) != c)
+			if (!fill_to(c, a, dir, sg->seq))
 				return;
 		}
-		fill_to(c, a, peer, sg->ack);
-		if (g_hash_table_lookup(st.ctx, a) != c)
+		if (!fill_to(c, a, peer, sg->ack))
 			return;
 	}
 	if (sg->plen == 0 && !(sg->flags & TH_FIN))
@@ -763,9 +840,8 @@ tcp_before(const struct tcp_seg *sg)
 	if (sd->acked_set && seq_after(sd->acked, exp)) {
 		/* The first of this side seen after the peer acknowledged
 		 * what came before it: that was lost. */
-		fill_to(c, a, dir,
-		    seq_before(sd->acked, sg->seq) ? sd->acked : sg->seq);
-		if (g_hash_table_lookup(st.ctx, a) != c)
+		if (!fill_to(c, a, dir,
+			seq_before(sd->acked, sg->seq) ? sd->acked : sg->seq))
 			return;
 		exp = dir_expected(a, dir);
 		if (!seq_after(sg->seq, exp))
@@ -777,7 +853,7 @@ tcp_before(const struct tcp_seg *sg)
 	if (h->rmem_alloc + (int)sg->plen + 512 > STREAM_QUEUE_FILL ||
 	    sd->ahead->len >= STREAM_AHEAD_MAX ||
 	    (c->dir[peer].pkts == 0 && sd->ahead_segs > STREAM_ONESIDED_SEGS))
-		fill_to(c, a, dir,
+		(void)fill_to(c, a, dir,
 		    g_array_index(sd->ahead, struct seq_range, 0).start);
 }
 
@@ -790,12 +866,25 @@ tcp_after(const struct tcp_seg *sg)
 	bool from_client;
 	int dir;
 
-	a = seg_stream(sg, &from_client);
-	if (a == NULL || (c = g_hash_table_lookup(st.ctx, a)) == NULL)
-		return;
-	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
-	if (!st.counted)
+	if (st.counted) {
+		/* Known from before; unless libnids ended it meanwhile (a
+		 * slot is reused only when a new stream is made). */
+		a = st.cur_a;
+		c = st.cur_c;
+		dir = st.cur_dir;
+		if (c == NULL)
+			return;
+	} else {
+		/* Only a stream that began during this packet can have a
+		 * context now. */
+		if ((c = st.begun) == NULL)
+			return;
+		a = c->a;
+		from_client =
+		    c->t.saddr == sg->t.saddr && c->t.source == sg->t.source;
+		dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 		c->dir[dir].pkts++;
+	}
 	if (sg->flags & TH_FIN)
 		c->dir[dir].fin = true;
 	ahead_prune(&c->dir[dir], dir_expected(a, dir));
@@ -876,6 +965,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	st.now = ts;
 	memcpy(st.buf, pkt, len);
 	st.counted = false;
+	st.begun = NULL;
 	if (smtp)
 		tcp_before(&sg);
 	stream_feed(st.buf, len);
@@ -1041,7 +1131,12 @@ stream_begin(struct tcp_stream *a)
 	    g_str_has_prefix(d->id, st.o.keep_body_id))
 		smtp_session_keep_bodies(c->ss, STREAM_BODY_MAX);
 	c->last_ts = st.now;
+	c->a = a;
+	c->t = a->addr;
+	a->user = c;
+	st.begun = c;
 	g_hash_table_insert(st.ctx, a, c);
+	g_hash_table_replace(st.by_tuple, &c->t, c);
 }
 
 static void
@@ -1051,6 +1146,12 @@ stream_end(
 	struct dialogue *d;
 
 	g_hash_table_remove(st.ctx, a);
+	if (a->user == c)
+		a->user = NULL;
+	if (st.cur_c == c)
+		st.cur_c = NULL; /* tcp_after: it ended */
+	if (st.begun == c)
+		st.begun = NULL;
 	d = smtp_session_finish(c->ss, ts);
 	d->end = why;
 	d->ts_end = ts;
@@ -1064,6 +1165,8 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 {
 	int i;
 
+	if (g_hash_table_lookup(st.by_tuple, &c->t) == c)
+		g_hash_table_remove(st.by_tuple, &c->t);
 	if (c->dir[SMTP_DIR_CLIENT].pkts == 0)
 		d->missing = DLG_MISSING_CLIENT;
 	else if (c->dir[SMTP_DIR_SERVER].pkts == 0)
@@ -1164,13 +1267,14 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 		}
 		return;
 	}
-	if ((b = g_hash_table_lookup(st.dns, a)) != NULL) {
-		dns_tcp_cb(a, b);
+	/* a->user: the SMTP context (set at JUST_EST, cleared at the
+	 * end), found without a table lookup. */
+	c = a->user;
+	if (c == NULL) {
+		if ((b = g_hash_table_lookup(st.dns, a)) != NULL)
+			dns_tcp_cb(a, b);
 		return;
 	}
-	c = g_hash_table_lookup(st.ctx, a);
-	if (c == NULL)
-		return;
 	switch (a->nids_state) {
 	case NIDS_DATA:
 		/* server.count_new: bytes the server received. */
@@ -1258,9 +1362,10 @@ stream_finish(void)
 		st.emit(d, st.arg);
 	}
 	g_hash_table_destroy(st.ctx);
+	g_hash_table_destroy(st.by_tuple);
 	g_hash_table_destroy(st.syn);
 	g_hash_table_destroy(st.dns);
-	st.ctx = st.syn = st.dns = NULL;
+	st.ctx = st.by_tuple = st.syn = st.dns = NULL;
 	g_hash_table_destroy(st.v6);
 	st.v6 = NULL;
 	g_ptr_array_unref(st.v6text);

@@ -14,7 +14,8 @@ import tempfile
 
 def main():
     binary, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    files = sorted(glob.glob("pcaps/postfix-*.pcap") +
+    files = sorted(glob.glob("pcaps/postfix-*.pcap*") +
+                   glob.glob("pcaps/cut-*.pcap") +
                    glob.glob("pcaps/exim-*.pcap") +
                    glob.glob("pcaps/opensmtpd-*.pcap"))
     ok = bad = 0
