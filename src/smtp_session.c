@@ -92,6 +92,8 @@ struct smtp_session {
 	bool pair_uncertain;  /* pair as uncertain until nothing waits */
 	bool no_replies;      /* nothing of the server is in the capture */
 	bool no_commands;     /* nothing of the client is */
+	bool body_hole;	      /* the last client bytes were a hole in a
+			       * message */
 };
 
 /* Stands in the pending queue for commands lost in a capture gap (or sent
@@ -214,6 +216,7 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 {
 	if (dir == SMTP_DIR_CLIENT) {
 		ss->d->bytes_client += len;
+		ss->body_hole = false;
 		client_bytes(ss, data, len, ts);
 	} else {
 		ss->d->bytes_server += len;
@@ -1011,15 +1014,28 @@ ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
 
 /* ---- capture gaps and mid-stream pickup ---- */
 
-/* Could a reply with this code answer this command?  Any command can be
- * refused; success codes are particular (RFC 5321 §4.3.2). */
+/* Could this reply answer this command?  Any command can be refused;
+ * success codes are particular (RFC 5321 §4.3.2), and so are the subjects
+ * of enhanced codes (RFC 3463): addressing (2.1.x) answers MAIL or RCPT
+ * (2.1.0 the sender, 2.1.5 a recipient, as Postfix and others say),
+ * message content (2.6.x) the end of a message. */
 static bool
-reply_fits(enum smtp_cmd_id cmd, int code)
+reply_fits(enum smtp_cmd_id cmd, const struct smtp_reply *r)
 {
-	int cls = smtp_reply_class(code);
+	int code = r->code, cls = smtp_reply_class(code);
+	const char *e = r->enhanced;
 
 	if (cls == 4 || cls == 5)
 		return true;
+	if (e[0] == '2' && e[1] == '.' && e[2] == '1' && e[3] == '.') {
+		if (cmd == SMTP_CMD_MAIL)
+			return strcmp(e + 4, "5") != 0;
+		if (cmd == SMTP_CMD_RCPT)
+			return strcmp(e + 4, "0") != 0;
+		return cmd == SMTP_CMD_VRFY || cmd == SMTP_CMD_EXPN;
+	}
+	if (e[0] == '2' && e[1] == '.' && e[2] == '6' && e[3] == '.')
+		return cmd == SMTP_CMD_END_OF_DATA || cmd == SMTP_CMD_BDAT;
 	switch (cmd) {
 	case SMTP_CMD_DATA:
 		return code == 354;
@@ -1054,14 +1070,14 @@ last_tx(struct smtp_session *ss)
  * waiting command but can answer a later one shows that the replies of
  * those before it were lost. */
 static void
-skip_unfit(struct smtp_session *ss, int code)
+skip_unfit(struct smtp_session *ss, const struct smtp_reply *r)
 {
 	struct dlg_item *it;
 	GList *l;
 
 	for (l = ss->pending.head; l != NULL; l = l->next) {
 		it = l->data;
-		if (it != &lost_marker && reply_fits(it->cmd, code))
+		if (it != &lost_marker && reply_fits(it->cmd, r))
 			break;
 	}
 	if (l == NULL || l == ss->pending.head)
@@ -1217,6 +1233,7 @@ reply_not_captured(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	it->reply = r;
 	it->reply_ts = ts;
 	ss->marker_answered = true;
+	ss->tx_unknown = true; /* which command it answers is not known */
 	if (ss->tx_open && !ss->tx_finished)
 		tx_touch(ss->tx);
 	if (!dialogue_keep(d, it))
@@ -1269,6 +1286,8 @@ client_gap(struct smtp_session *ss, uint64_t len)
 {
 	uint64_t take;
 
+	if (ss->server_gap)
+		ss->pair_uncertain = true; /* holes both ways: see below */
 	switch (ss->state) {
 	case SMTP_STATE_TLS:
 		ss->d->tls_bytes_client += len;
@@ -1314,6 +1333,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 		ss->body.line_len = 0;
 		ss->body.last = '\0';
 		ss->body.prev_crlf = false;
+		ss->body_hole = true;
 		return;
 	default:
 		break;
@@ -1340,7 +1360,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 }
 
 static void
-server_gap(struct smtp_session *ss, uint64_t len)
+server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 {
 	struct dlg_item *it;
 	bool waited = false;
@@ -1348,6 +1368,14 @@ server_gap(struct smtp_session *ss, uint64_t len)
 	if (ss->server_tls) {
 		ss->d->tls_bytes_server += len;
 		return;
+	}
+	if (ss->state == SMTP_STATE_DATA && ss->body_hole &&
+	    pending_count(ss) == 0) {
+		/* Holes in a message and then in the replies, with nothing
+		 * else waiting for one: servers do not speak inside a
+		 * message, so what they said, and lost, was the reply to its
+		 * end, which was in the client's hole. */
+		end_of_data_unseen(ss, ts);
 	}
 	linebuf_clear(&ss->sl);
 	smtp_reply_asm_clear(&ss->ra);
@@ -1410,7 +1438,7 @@ smtp_session_gap(
 	if (dir == SMTP_DIR_CLIENT)
 		client_gap(ss, len);
 	else
-		server_gap(ss, len);
+		server_gap(ss, len, ts);
 }
 
 static void
@@ -1456,12 +1484,24 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	if (pending_count(ss) == 0 && ss->state == SMTP_STATE_DATA &&
 	    (ss->d->gaps[SMTP_DIR_CLIENT] > 0 || ss->midstream)) {
 		/* A reply while the message is still being read: its end
-		 * ("." line) was lost. */
+		 * ("." line) was lost, and this answers it, unless it cannot
+		 * (then commands after it were lost too). */
 		end_of_data_unseen(ss, ts);
+		it = g_queue_peek_tail(&ss->pending);
+		if (it != NULL && it != &lost_marker &&
+		    it->cmd == SMTP_CMD_END_OF_DATA &&
+		    !reply_fits(it->cmd, r)) {
+			g_queue_pop_tail(&ss->pending);
+			it->flags |= DLG_F_REPLY_LOST;
+			if (!it->retained)
+				dlg_item_free(it);
+			reply_not_captured(ss, r, ts);
+			return;
+		}
 	}
 	if (g_queue_peek_head(&ss->pending) == &lost_marker) {
 		it = g_queue_peek_nth(&ss->pending, 1);
-		if (it == NULL || !reply_fits(it->cmd, r->code)) {
+		if (it == NULL || !reply_fits(it->cmd, r)) {
 			/* The answer to a command lost in a gap. */
 			reply_not_captured(ss, r, ts);
 			return;
@@ -1474,11 +1514,10 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		ss->pair_uncertain = true;
 	}
 	if (ss->pair_uncertain)
-		skip_unfit(ss, r->code);
+		skip_unfit(ss, r);
 	it = g_queue_peek_head(&ss->pending);
 	if (ss->pair_uncertain && it != NULL && it == ss->wait_item &&
-	    !reply_fits(it->cmd, r->code) && ss->hold != NULL &&
-	    ss->hold->len > 0) {
+	    !reply_fits(it->cmd, r) && ss->hold != NULL && ss->hold->len > 0) {
 		/* Not its reply, and what the client sent after it is held:
 		 * its reply was lost; read on, and pair this with what the
 		 * client sent next. */
@@ -1491,7 +1530,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			wait_resolve_code(ss, 0);
 		if (!it->retained)
 			dlg_item_free(it);
-		skip_unfit(ss, r->code);
+		skip_unfit(ss, r);
 	}
 	it = g_queue_pop_head(&ss->pending);
 	if (it == NULL) {
@@ -1553,7 +1592,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		break;
 	}
 	if (it == ss->wait_item && (it->flags & DLG_F_UNCERTAIN) &&
-	    !reply_fits(it->cmd, r->code) && it->retained) {
+	    !reply_fits(it->cmd, r) && it->retained) {
 		/* Perhaps not its reply: let what the client sends next
 		 * decide its mode. */
 		ss->wait_lost = true;

@@ -573,13 +573,19 @@ complete_handshake(
 		sisn = (from_client ? sg->ack : sg->seq) - 1;
 		if (syn != NULL && syn->acked)
 			sisn = syn->ack - 1;
+		else
+			st.pickup = true; /* what the server sent before this
+					   * (a greeting?) is not known */
 		inject(&t, false, sisn, a->client.seq, TH_SYN | TH_ACK, 65535,
 		    true, 0);
-		if (a->server.state != TCP_SYN_RECV)
+		if (a->server.state != TCP_SYN_RECV) {
+			st.pickup = false;
 			return;
+		}
 	}
 	inject(&t, true, a->client.seq, a->server.seq, TH_ACK, a->client.window,
 	    false, 0);
+	st.pickup = false;
 }
 
 /* Forget what libnids has delivered or dropped; first in order. */
