@@ -42,6 +42,10 @@ void smtp_session_push(struct smtp_session *ss, enum smtp_dir dir,
  * hole made uncertain are marked, transactions it touched are flagged. */
 void smtp_session_gap(
     struct smtp_session *ss, enum smtp_dir dir, uint64_t len, gint64 ts);
+/* The replies read since a hole in the server's bytes are all there (the
+ * packet layer calls this once what waited behind the hole was
+ * delivered): pair them.  Pushing client bytes does the same. */
+void smtp_session_gap_settle(struct smtp_session *ss);
 /* The connection was picked up mid-stream (its handshake was not
  * captured): start without knowing the state.  Call before any push. */
 void smtp_session_midstream(struct smtp_session *ss);

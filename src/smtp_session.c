@@ -94,6 +94,17 @@ struct smtp_session {
 	bool no_commands;     /* nothing of the client is */
 	bool body_hole;	      /* the last client bytes were a hole in a
 			       * message */
+	/* After a hole in the replies: the commands that were waiting, and
+	 * the replies read right after the hole, paired from the end once
+	 * read (gap_settle). */
+	GQueue orphans;
+	GPtrArray *deferred; /* struct deferred_reply * */
+	bool deferring;
+};
+
+struct deferred_reply {
+	struct smtp_reply *r;
+	gint64 ts;
 };
 
 /* Stands in the pending queue for commands lost in a capture gap (or sent
@@ -113,6 +124,7 @@ static void server_line(
 static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
+static void gap_settle(struct smtp_session *ss);
 static void wait_resolve_code(struct smtp_session *ss, int code);
 static bool wait_guess(struct smtp_session *ss);
 static bool resync_client(
@@ -161,6 +173,8 @@ smtp_session_new(void)
 	linebuf_init(&ss->cl);
 	linebuf_init(&ss->sl);
 	g_queue_init(&ss->pending);
+	g_queue_init(&ss->orphans);
+	ss->deferred = g_ptr_array_new();
 	return ss;
 }
 
@@ -200,6 +214,14 @@ smtp_session_free(struct smtp_session *ss)
 	if (ss == NULL)
 		return;
 	g_queue_clear_full(&ss->pending, pending_free);
+	g_queue_clear_full(&ss->orphans, pending_free);
+	for (guint i = 0; i < ss->deferred->len; i++) {
+		struct deferred_reply *x = g_ptr_array_index(ss->deferred, i);
+
+		smtp_reply_free(x->r);
+		g_free(x);
+	}
+	g_ptr_array_unref(ss->deferred);
 	linebuf_clear(&ss->cl);
 	linebuf_clear(&ss->sl);
 	smtp_reply_asm_clear(&ss->ra);
@@ -215,6 +237,7 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
     size_t len, gint64 ts)
 {
 	if (dir == SMTP_DIR_CLIENT) {
+		gap_settle(ss);
 		ss->d->bytes_client += len;
 		ss->body_hole = false;
 		client_bytes(ss, data, len, ts);
@@ -1363,7 +1386,6 @@ static void
 server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 {
 	struct dlg_item *it;
-	bool waited = false;
 
 	if (ss->server_tls) {
 		ss->d->tls_bytes_server += len;
@@ -1382,8 +1404,10 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	ss->resync[SMTP_DIR_SERVER] = true;
 	/* The greeting may have been in the hole. */
 	ss->banner_seen = true;
-	/* Replies answer commands in order, so the lost ones answered the
-	 * oldest waiting: all of them, as far as anyone can tell. */
+	/* Replies answer commands in order: the lost ones answered the
+	 * oldest waiting, those read right after the hole the newest.  Which
+	 * are which is settled once those are read (gap_settle). */
+	gap_settle(ss);
 	while ((it = g_queue_pop_head(&ss->pending)) != NULL) {
 		if (it == &lost_marker) {
 			ss->marker = false;
@@ -1391,6 +1415,49 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 		}
 		if (is_sync_command(it->cmd))
 			ss->pending_sync--;
+		g_queue_push_tail(&ss->orphans, it);
+	}
+	ss->deferring = true;
+	ss->server_gap = true;
+}
+
+/* The replies read right after a hole in the replies answer the newest
+ * of the commands that were waiting, the replies of the oldest were in the
+ * hole.  Matched from the end, a reply and a command pair when the reply
+ * can answer it (reply_fits); a reply that can answer none of them
+ * answers something not seen (a command in a hole of the client's). */
+static void
+gap_settle(struct smtp_session *ss)
+{
+	g_autoptr(GPtrArray) dr = NULL;
+	g_autofree bool *paired = NULL;
+	struct dlg_item *it;
+	guint k, n, m = 0, i, last = 0;
+	gint oi, ri;
+	bool waited = false;
+
+	if (!ss->deferring)
+		return;
+	ss->deferring = false;
+	k = g_queue_get_length(&ss->orphans);
+	n = ss->deferred->len;
+	paired = g_new0(bool, n + 1);
+	oi = (gint)k - 1;
+	for (ri = (gint)n - 1; ri >= 0 && oi >= 0; ri--) {
+		struct deferred_reply *x = g_ptr_array_index(ss->deferred, ri);
+
+		if (reply_fits(((struct dlg_item *)g_queue_peek_nth(
+				    &ss->orphans, (guint)oi))
+				   ->cmd,
+			x->r)) {
+			paired[ri] = true;
+			if (m++ == 0)
+				last = (guint)ri;
+			oi--;
+		}
+	}
+	for (i = 0; i < k - m; i++) {
+		it = g_queue_pop_head(&ss->orphans);
 		it->flags |= DLG_F_REPLY_LOST;
 		tx_touch(it->tx);
 		if (it == ss->wait_item) {
@@ -1403,12 +1470,46 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 		if (!it->retained)
 			dlg_item_free(it);
 	}
-	ss->server_gap = true;
+	while ((it = g_queue_pop_tail(&ss->orphans)) != NULL) {
+		it->flags |= DLG_F_UNCERTAIN;
+		tx_touch(it->tx);
+		if (is_sync_command(it->cmd))
+			ss->pending_sync++;
+		g_queue_push_head(&ss->pending, it);
+	}
+	if (n > 0)
+		ss->pair_uncertain = true;
+	dr = ss->deferred;
+	ss->deferred = g_ptr_array_new();
+	for (i = 0; i < n; i++) {
+		struct deferred_reply *x = g_ptr_array_index(dr, i);
+
+		/* Unpaired before the last paired one: its own item; after
+		 * it, read as any reply (it may end a message, say). */
+		if (!paired[i] && (m > 0 && i < last)) {
+			it = dlg_item_new(DLG_ITEM_UNSOLICITED,
+			    SMTP_CMD_UNKNOWN, NULL, 0, x->ts);
+			it->flags |= DLG_F_UNCERTAIN;
+			it->reply = x->r;
+			it->reply_ts = x->ts;
+			tx_touch(last_tx(ss));
+			if (!dialogue_keep(ss->d, it))
+				dlg_item_free(it);
+		} else
+			server_reply(ss, x->r, x->ts);
+		g_free(x);
+	}
 	if (waited) {
 		/* What the client sends next tells what the reply was. */
 		ss->wait_lost = true;
 		wait_guess(ss);
 	}
+}
+
+void
+smtp_session_gap_settle(struct smtp_session *ss)
+{
+	gap_settle(ss);
 }
 
 void
@@ -1447,6 +1548,17 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	struct dialogue *d = ss->d;
 	struct dlg_item *it;
 	int cls = smtp_reply_class(r->code);
+
+	if (ss->deferring) {
+		struct deferred_reply *x = g_new(struct deferred_reply, 1);
+
+		x->r = r;
+		x->ts = ts;
+		g_ptr_array_add(ss->deferred, x);
+		if (ss->deferred->len >= SMTP_PENDING_MAX)
+			gap_settle(ss);
+		return;
+	}
 
 	if (r->code_mismatch)
 		dialogue_anomaly(d, ANOMALY_MULTILINE_CODE_MISMATCH);
@@ -1613,6 +1725,7 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	struct smtp_reply *r;
 	unsigned flags;
 
+	gap_settle(ss);
 	/* Client side: what was held decides, or else the likely case. */
 	while (ss->state == SMTP_STATE_WAIT)
 		if (!wait_guess(ss))

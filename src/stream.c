@@ -133,15 +133,16 @@ static struct {
 	GPtrArray *v6text;    /* id -> the address as text */
 	uint8_t v6buf[65536]; /* the IPv4 packet built from an IPv6 one */
 	uint64_t seq;
-	gint64 now;		  /* time of the packet being processed */
-	bool pickup;		  /* a synthetic handshake is being fed */
-	bool counted;		  /* the packet being fed was counted, for: */
-	struct stream_ctx *begun; /* a context made while feeding it */
-	struct tcp_stream *cur_a; /* its stream, */
-	struct stream_ctx *cur_c; /* context */
-	int cur_dir;		  /* and direction */
-	uint8_t buf[65536];	  /* writable copy for libnids */
-	uint8_t synth[64];	  /* a packet of our own */
+	gint64 now;		   /* time of the packet being processed */
+	bool pickup;		   /* a synthetic handshake is being fed */
+	bool counted;		   /* the packet being fed was counted, for: */
+	struct stream_ctx *begun;  /* a context made while feeding it */
+	struct stream_ctx *settle; /* one with a hole in its replies */
+	struct tcp_stream *cur_a;  /* its stream, */
+	struct stream_ctx *cur_c;  /* context */
+	int cur_dir;		   /* and direction */
+	uint8_t buf[65536];	   /* writable copy for libnids */
+	uint8_t synth[64];	   /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
@@ -662,6 +663,8 @@ gap_fill(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t seq,
 	    dir_sender(a, dir)->window, false, 1);
 	if (g_hash_table_lookup(st.ctx, a) != c)
 		return; /* it ended meanwhile */
+	if (dir == SMTP_DIR_SERVER)
+		st.settle = c; /* once this packet is read too: tcp_after */
 	h->ack_seq = ack_seq;
 	h->window = win;
 }
@@ -721,6 +724,10 @@ fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir)
 	last =
 	    g_array_index(sd->ahead, struct seq_range, sd->ahead->len - 1).end;
 	(void)fill_to(c, a, dir, last);
+	if (st.settle == c) {
+		smtp_session_gap_settle(c->ss);
+		st.settle = NULL;
+	}
 }
 
 /* Before libnids sees a segment of an SMTP connection. */
@@ -872,6 +879,11 @@ tcp_after(const struct tcp_seg *sg)
 	bool from_client;
 	int dir;
 
+	if (st.settle != NULL) {
+		/* The replies right after a hole are read: pair them. */
+		smtp_session_gap_settle(st.settle->ss);
+		st.settle = NULL;
+	}
 	if (st.counted) {
 		/* Known from before; unless libnids ended it meanwhile (a
 		 * slot is reused only when a new stream is made). */
@@ -972,6 +984,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	memcpy(st.buf, pkt, len);
 	st.counted = false;
 	st.begun = NULL;
+	st.settle = NULL;
 	if (smtp)
 		tcp_before(&sg);
 	stream_feed(st.buf, len);
@@ -1158,6 +1171,8 @@ stream_end(
 		st.cur_c = NULL; /* tcp_after: it ended */
 	if (st.begun == c)
 		st.begun = NULL;
+	if (st.settle == c)
+		st.settle = NULL;
 	d = smtp_session_finish(c->ss, ts);
 	d->end = why;
 	d->ts_end = ts;
