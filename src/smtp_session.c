@@ -100,6 +100,7 @@ struct smtp_session {
 	GQueue orphans;
 	GPtrArray *deferred; /* struct deferred_reply * */
 	bool deferring;
+	uint64_t hold_gap; /* a client hole before the held bytes */
 };
 
 struct deferred_reply {
@@ -125,6 +126,7 @@ static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
 static void gap_settle(struct smtp_session *ss);
+static void client_gap(struct smtp_session *ss, uint64_t len);
 static void wait_resolve_code(struct smtp_session *ss, int code);
 static bool wait_guess(struct smtp_session *ss);
 static bool resync_client(
@@ -877,6 +879,13 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	ss->wait_item = NULL;
 	ss->wait_lost = false;
 	smtp_enter_state(ss, next);
+	if (ss->hold_gap > 0) {
+		/* A hole came first, before anything held. */
+		uint64_t g = ss->hold_gap;
+
+		ss->hold_gap = 0;
+		client_gap(ss, g);
+	}
 	held = ss->hold;
 	ss->hold = NULL;
 	if (held == NULL || held->len == 0)
@@ -1521,7 +1530,9 @@ smtp_session_gap(
 	if (len == 0)
 		return;
 	/* The hole comes after whatever the client sent and is held. */
-	while (dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT) {
+	while (
+	    dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT &&
+	    !(ss->hold_gap == 0 && (ss->hold == NULL || ss->hold->len == 0))) {
 		if (wait_guess(ss))
 			continue;
 		/* Nothing to tell by: the likely case, and say so. */
@@ -1536,6 +1547,15 @@ smtp_session_gap(
 	it->bytes = len;
 	if (!dialogue_keep(ss->d, it))
 		dlg_item_free(it);
+	if (dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT) {
+		/* Nothing held yet: the reply, or what the client sent after
+		 * the hole, still decides the mode; the hole is applied in
+		 * it then (wait_resolve_code). */
+		ss->hold_gap = len;
+		if (ss->wait_item != NULL)
+			tx_touch(ss->wait_item->tx);
+		return;
+	}
 	if (dir == SMTP_DIR_CLIENT)
 		client_gap(ss, len);
 	else
