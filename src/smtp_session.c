@@ -101,6 +101,8 @@ struct smtp_session {
 	GPtrArray *deferred; /* struct deferred_reply * */
 	bool deferring;
 	uint64_t hold_gap; /* a client hole before the held bytes */
+	bool body_resync;  /* a hole in a message, and no replies to tell
+			    * where it ended: read it by lines */
 };
 
 struct deferred_reply {
@@ -126,6 +128,9 @@ static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
 static void gap_settle(struct smtp_session *ss);
+static void end_of_data_unseen(struct smtp_session *ss, gint64 ts);
+static void body_resync_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
 static void client_gap(struct smtp_session *ss, uint64_t len);
 static void wait_resolve_code(struct smtp_session *ss, int code);
 static bool wait_guess(struct smtp_session *ss);
@@ -304,6 +309,15 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 		case SMTP_STATE_DATA: {
 			struct dlg_data *dd = ss->data;
 
+			if (ss->body_resync) {
+				/* Line by line, for a command that shows the
+				 * message ended in the hole. */
+				if (!linebuf_next(
+					&ss->cl, &p, &n, &line, &flags))
+					return;
+				body_resync_line(ss, line, flags, ts);
+				break;
+			}
 			take = body_scan(ss, p, n, ts);
 			if (ss->keep_max > 0 && dd != NULL)
 				keep_body(ss, dd, p, take,
@@ -1189,6 +1203,7 @@ end_of_data_unseen(struct smtp_session *ss, gint64 ts)
 {
 	struct dlg_item *it;
 
+	ss->body_resync = false;
 	marker_drop(ss);
 	if (ss->tx_open && ss->tx_finished)
 		tx_close(ss);
@@ -1220,6 +1235,37 @@ end_of_data_unseen(struct smtp_session *ss, gint64 ts)
 	ss->tx_unknown = false;
 	memset(&ss->body, 0, sizeof ss->body);
 	smtp_enter_state(ss, SMTP_STATE_COMMAND);
+}
+
+/* A line of a message after a hole in it, with no replies in the
+ * capture: a transaction command (MAIL FROM:<...>, RCPT TO:<...>, RSET,
+ * QUIT, HELO/EHLO) with valid syntax shows that the message ended in the
+ * hole; the "." line ends it as usual; the rest is message text. */
+static void
+body_resync_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts)
+{
+	struct smtp_cmd c;
+
+	if (line.len == 1 && line.p[0] == '.' && !(flags & LINE_BARE_LF)) {
+		ss->body_resync = false;
+		end_of_data_unseen(ss, ts);
+		return;
+	}
+	smtp_cmd_parse(line, &c);
+	if (!c.syntax_error &&
+	    ((c.id == SMTP_CMD_MAIL || c.id == SMTP_CMD_RCPT)
+		    ? c.path_bracketed
+		    : (c.id == SMTP_CMD_RSET || c.id == SMTP_CMD_QUIT ||
+			  c.id == SMTP_CMD_HELO || c.id == SMTP_CMD_EHLO))) {
+		ss->body_resync = false;
+		end_of_data_unseen(ss, ts);
+		client_line(ss, line, flags, ts);
+		return;
+	}
+	ss->body.bytes +=
+	    line.len + 2 - (line.len >= 2 && line.p[0] == '.' ? 1 : 0);
+	ss->body.lines++;
 }
 
 /* A client line while re-synchronising: true if it is to be read. */
@@ -1366,6 +1412,10 @@ client_gap(struct smtp_session *ss, uint64_t len)
 		ss->body.last = '\0';
 		ss->body.prev_crlf = false;
 		ss->body_hole = true;
+		if (ss->no_replies) {
+			linebuf_clear(&ss->cl);
+			ss->body_resync = true;
+		}
 		return;
 	default:
 		break;
