@@ -1187,6 +1187,14 @@ text_reply(GString *s, const char *label, const struct smtp_reply *rep,
 	g_string_append_c(s, '\n');
 }
 
+/* Did the capture hold the session only in part? */
+static bool
+capture_partial(const struct dialogue *d)
+{
+	return d->picked_up || d->missing != DLG_MISSING_NONE ||
+	       d->gaps[0] + d->gaps[1] > 0;
+}
+
 static char *
 plan_text(const struct replay *r)
 {
@@ -1243,6 +1251,12 @@ plan_text(const struct replay *r)
 	    "the captured client %s; servers grant relaying per client "
 	    "address, so the live answer is the one this machine gets.\n",
 	    r->cap->client.ip);
+	if (capture_partial(r->cap))
+		g_string_append(s,
+		    "note: the captured session is not whole (picked up "
+		    "mid-stream, capture gaps or one side missing): the plan "
+		    "holds what was captured, and captured replies compared "
+		    "may be missing or uncertain.\n");
 	return g_string_free(s, FALSE);
 }
 
@@ -1379,6 +1393,7 @@ plan_json(const struct replay *r)
 	output_json_add_str(b, "note",
 	    "the live test comes from this machine's address, not from the "
 	    "captured client; servers grant relaying per client address");
+	output_json_add_bool(b, "capture_partial", capture_partial(r->cap));
 	json_builder_end_object(b);
 	return output_json_generate(b);
 }
