@@ -1612,6 +1612,28 @@ smtp_session_gap(
 		server_gap(ss, len, ts);
 }
 
+/* With the marker first in the queue: a reply that cannot answer the
+ * next visible command answers a lost one (true: it was taken); one that
+ * can may answer either, and is paired with the visible one, uncertain. */
+static bool
+marker_first(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dlg_item *it;
+
+	if (g_queue_peek_head(&ss->pending) != &lost_marker)
+		return false;
+	it = g_queue_peek_nth(&ss->pending, 1);
+	if (it == NULL || !reply_fits(it->cmd, r)) {
+		reply_not_captured(ss, r, ts);
+		return true;
+	}
+	g_queue_pop_head(&ss->pending);
+	ss->marker = false;
+	pending_uncertain(ss);
+	ss->pair_uncertain = true;
+	return false;
+}
+
 static void
 server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 {
@@ -1681,20 +1703,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			return;
 		}
 	}
-	if (g_queue_peek_head(&ss->pending) == &lost_marker) {
-		it = g_queue_peek_nth(&ss->pending, 1);
-		if (it == NULL || !reply_fits(it->cmd, r)) {
-			/* The answer to a command lost in a gap. */
-			reply_not_captured(ss, r, ts);
-			return;
-		}
-		/* It may answer the next visible command or a lost one: pair
-		 * it, and what is waiting behind it, as uncertain. */
-		g_queue_pop_head(&ss->pending);
-		ss->marker = false;
-		pending_uncertain(ss);
-		ss->pair_uncertain = true;
-	}
+	if (marker_first(ss, r, ts))
+		return;
 	if (ss->pair_uncertain)
 		skip_unfit(ss, r);
 	it = g_queue_peek_head(&ss->pending);
@@ -1712,8 +1722,13 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			wait_resolve_code(ss, 0);
 		if (!it->retained)
 			dlg_item_free(it);
+		/* What was held may have brought a hole of its own. */
+		if (marker_first(ss, r, ts))
+			return;
 		skip_unfit(ss, r);
 	}
+	if (marker_first(ss, r, ts))
+		return; /* (skip_unfit may have left it first) */
 	it = g_queue_pop_head(&ss->pending);
 	if (it == NULL) {
 		it = dlg_item_new(

@@ -530,8 +530,9 @@ test_random(void)
 	guint32 seed;
 	int i, n;
 
-	g_test_summary("random transcripts of SMTP fragments: no crash, and "
-		       "byte-by-byte feeding gives the same record");
+	g_test_summary("random transcripts of SMTP fragments and capture "
+		       "gaps: no crash, and byte-by-byte feeding gives the "
+		       "same record");
 	for (seed = 1; seed <= 300; seed++) {
 		GRand *r = g_rand_new_with_seed(seed);
 
@@ -548,6 +549,13 @@ test_random(void)
 					  : server[g_rand_int_range(
 						r, 0, G_N_ELEMENTS(server))]);
 			t[i].dir = cl ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+			t[i].gap = 0;
+			if (g_rand_int_range(r, 0, 10) == 0) {
+				/* A capture gap instead. */
+				g_string_truncate(g, 0);
+				t[i].gap =
+				    (uint64_t)g_rand_int_range(r, 1, 2000);
+			}
 			t[i].data = g->str;
 			g_ptr_array_add(keep, g_string_free(g, FALSE));
 		}
