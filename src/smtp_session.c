@@ -1171,9 +1171,10 @@ marker_drop(struct smtp_session *ss)
 	ss->marker = false;
 }
 
-/* The body of a DATA whose start was not captured: read it from here. */
+/* The transaction of a message not wholly captured (flagged), with its
+ * data record: the open one, or a new one. */
 static void
-body_start_unseen(struct smtp_session *ss)
+unseen_message_tx(struct smtp_session *ss)
 {
 	marker_drop(ss);
 	if (ss->tx_open && ss->tx_finished)
@@ -1181,14 +1182,18 @@ body_start_unseen(struct smtp_session *ss)
 	if (!ss->tx_open)
 		tx_open(ss);
 	tx_touch(ss->tx);
-	if (ss->tx != NULL) {
-		if (ss->tx->data == NULL) {
-			ss->tx->data = g_new0(struct dlg_data, 1);
-			ss->tx->data->command = SMTP_CMD_DATA;
-		}
-		ss->data = ss->tx->data;
-	} else
-		ss->data = NULL;
+	if (ss->tx != NULL && ss->tx->data == NULL) {
+		ss->tx->data = g_new0(struct dlg_data, 1);
+		ss->tx->data->command = SMTP_CMD_DATA;
+	}
+}
+
+/* The body of a DATA whose start was not captured: read it from here. */
+static void
+body_start_unseen(struct smtp_session *ss)
+{
+	unseen_message_tx(ss);
+	ss->data = ss->tx != NULL ? ss->tx->data : NULL;
 	linebuf_clear(&ss->cl);
 	memset(&ss->body, 0, sizeof ss->body);
 	ss->body.prev_crlf = true;
@@ -1204,20 +1209,11 @@ end_of_data_unseen(struct smtp_session *ss, gint64 ts)
 	struct dlg_item *it;
 
 	ss->body_resync = false;
-	marker_drop(ss);
-	if (ss->tx_open && ss->tx_finished)
-		tx_close(ss);
-	if (!ss->tx_open)
-		tx_open(ss);
-	tx_touch(ss->tx);
+	unseen_message_tx(ss);
 	it = dlg_item_new(DLG_ITEM_COMMAND, SMTP_CMD_END_OF_DATA, NULL, 0, ts);
 	it->flags |= DLG_F_NOT_CAPTURED;
 	it->tx = ss->tx;
 	if (ss->tx != NULL) {
-		if (ss->tx->data == NULL) {
-			ss->tx->data = g_new0(struct dlg_data, 1);
-			ss->tx->data->command = SMTP_CMD_DATA;
-		}
 		ss->tx->data->complete = true;
 		if (ss->state == SMTP_STATE_DATA) {
 			ss->tx->data->bytes = ss->body.bytes;

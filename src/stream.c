@@ -311,18 +311,15 @@ ip_checksum(const uint8_t *h, size_t len)
 
 /* ---- the packet layer in front of libnids: pickup, holes, one side ---- */
 
-/* With --verify-checksums libnids drops segments whose IP or TCP
- * checksum is wrong: the packet layer must not act on them either. */
-static bool
-checksums_ok(const uint8_t *pkt, size_t len, size_t hl)
+/* The TCP checksum of an IPv4 packet (header of hl bytes), over the
+ * pseudo-header (RFC 793 §3.1): 0 when the segment's own checksum holds,
+ * its checksum when the field is 0. */
+static uint16_t
+tcp_checksum(const uint8_t *pkt, size_t hl, size_t len)
 {
 	uint32_t sum = 0;
 	size_t i;
 
-	if ((pkt[12] & 0xf0) == 0xf0)
-		return true; /* mapped from IPv6: libnids checks nothing */
-	if (ip_checksum(pkt, hl) != 0)
-		return false;
 	for (i = 12; i < 20; i += 2)
 		sum += (uint32_t)(pkt[i] << 8 | pkt[i + 1]);
 	sum += IPPROTO_TCP + (uint32_t)(len - hl);
@@ -332,7 +329,17 @@ checksums_ok(const uint8_t *pkt, size_t len, size_t hl)
 		sum += (uint32_t)(pkt[i] << 8);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return (uint16_t)~sum;
+}
+
+/* With --verify-checksums libnids drops segments whose IP or TCP
+ * checksum is wrong: the packet layer must not act on them either. */
+static bool
+checksums_ok(const uint8_t *pkt, size_t len, size_t hl)
+{
+	if ((pkt[12] & 0xf0) == 0xf0)
+		return true; /* mapped from IPv6: libnids checks nothing */
+	return ip_checksum(pkt, hl) == 0 && tcp_checksum(pkt, hl, len) == 0;
 }
 
 static uint32_t
@@ -472,10 +479,9 @@ inject(const struct tuple4 *t, bool from_client, uint32_t seq, uint32_t ack,
     uint8_t flags, uint16_t win, bool wscale, size_t dlen)
 {
 	uint8_t *b = st.synth;
-	size_t thl = wscale ? 24 : 20, len = 20 + thl + dlen, i;
+	size_t thl = wscale ? 24 : 20, len = 20 + thl + dlen;
 	uint32_t sa = from_client ? t->saddr : t->daddr;
 	uint32_t da = from_client ? t->daddr : t->saddr;
-	uint32_t sum = 0;
 	uint16_t ck;
 
 	memset(b, 0, len);
@@ -500,17 +506,7 @@ inject(const struct tuple4 *t, bool from_client, uint32_t seq, uint32_t ack,
 		b[42] = 3;  /* its length */
 		b[43] = 14; /* the largest shift: the window check passes */
 	}
-	/* The TCP checksum covers a pseudo-header (RFC 793 §3.1). */
-	for (i = 12; i < 20; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	sum += IPPROTO_TCP + (uint32_t)(len - 20);
-	for (i = 20; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (i < len)
-		sum += (uint32_t)(b[i] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16(b + 36, (uint16_t)~sum);
+	put16(b + 36, tcp_checksum(b, 20, len));
 	stream_feed(b, len);
 }
 

@@ -51,18 +51,11 @@ import random
 import struct
 import sys
 
+from encap import checksum as csum  # the Internet checksum (RFC 1071)
+
 SERVER4 = "192.0.2.25"
 SERVER6 = "2001:db8::25"
 MSS = 1448
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def ip4b(a):
