@@ -51,6 +51,7 @@ struct relay_finding {
 	GPtrArray *rcpts;     /* char *, the recipients concerned; owned */
 	char *summary;	      /* one line; owned */
 	char *remedy;	      /* what an experienced admin would do; owned */
+	bool uncertain;	      /* rests on a transaction a capture gap touched */
 };
 
 /* Who is local, who is trusted.  Empty lists: infer from the capture. */

@@ -337,6 +337,7 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 		if (f->kind == RELAY_FINDING_OPEN_RELAY)
 			output_json_add_bool(b, "confirmed", f->confirmed);
 		add_strings(b, "rcpts", f->rcpts);
+		output_json_add_bool(b, "uncertain", f->uncertain);
 		output_json_add_str(b, "summary", f->summary);
 		output_json_add_str(b, "remedy", f->remedy);
 		json_builder_end_object(b);

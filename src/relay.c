@@ -559,12 +559,13 @@ relay_finding_new(enum relay_finding_kind k, const char *severity)
  * whether any of their transactions had its message accepted. */
 static GPtrArray *
 collect(const struct dialogue *d, bool (*pick)(const struct dlg_rcpt *),
-    bool *accepted)
+    bool *accepted, bool *uncertain)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	guint i, j;
 
 	*accepted = false;
+	*uncertain = false;
 	for (i = 0; i < d->txs->len; i++) {
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 		bool hit = false;
@@ -577,6 +578,8 @@ collect(const struct dialogue *d, bool (*pick)(const struct dlg_rcpt *),
 				continue;
 			g_ptr_array_add(out, g_strdup(r->address));
 			hit = true;
+			if (tx->gap)
+				*uncertain = true;
 		}
 		if (hit && tx->data != NULL && tx->data->end != NULL &&
 		    tx->data->end->reply != NULL &&
@@ -638,9 +641,9 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 	struct relay_finding *f;
 	g_autoptr(GPtrArray) rc = NULL;
 	g_autofree char *list = NULL;
-	bool accepted;
+	bool accepted, uncertain;
 
-	rc = collect(d, pick, &accepted);
+	rc = collect(d, pick, &accepted, &uncertain);
 	if (rc->len == 0)
 		return;
 	list = joined(rc);
@@ -710,6 +713,17 @@ add_rcpt_finding(GPtrArray *out, const struct dialogue *d,
 			  "the server refused them. Nothing to fix on the "
 			  "server; the client deserves a look.");
 		break;
+	}
+	if (uncertain) {
+		/* Say so in the one line people read. */
+		char *sum = g_strconcat(f->summary,
+		    " (a capture gap touched this transaction: a reply it "
+		    "rests on may belong to another command)",
+		    NULL);
+
+		g_free(f->summary);
+		f->summary = sum;
+		f->uncertain = true;
 	}
 	g_ptr_array_extend_and_steal(f->rcpts, g_steal_pointer(&rc));
 	g_ptr_array_add(out, f);
