@@ -426,9 +426,25 @@ output_json_generate(JsonBuilder *b)
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
 	g_autofree char *txt = NULL;
 
+	GString *out;
+	const char *p;
+
 	json_generator_set_root(gen, root);
 	txt = json_generator_to_data(gen, NULL);
-	return g_strconcat(txt, "\n", NULL);
+	/* json-glib 1.6 escapes control characters below 0x1f but writes
+	 * 0x1f itself as is, which JSON forbids (RFC 8259 §7).  The byte
+	 * can only stand inside a string: escape it there. */
+	if (strchr(txt, 0x1f) == NULL)
+		return g_strconcat(txt, "\n", NULL);
+	out = g_string_sized_new(strlen(txt) + 16);
+	for (p = txt; *p != '\0'; p++) {
+		if (*p == 0x1f)
+			g_string_append(out, "\\u001f");
+		else
+			g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
 }
 
 char *
