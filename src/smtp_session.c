@@ -128,6 +128,7 @@ static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
 static void gap_settle(struct smtp_session *ss);
+static bool is_auth_response(struct strview line);
 static void end_of_data_unseen(struct smtp_session *ss, gint64 ts);
 static void body_resync_line(
     struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
@@ -852,8 +853,33 @@ wait_guess(struct smtp_session *ss)
 	smtp_cmd_parse(line, &c);
 	if (c.id != SMTP_CMD_UNKNOWN && !c.syntax_error)
 		wait_resolve_code(ss, 554);
-	else
+	else if ((w->cmd == SMTP_CMD_AUTH ||
+		     w->cmd == SMTP_CMD_AUTH_RESPONSE) &&
+		 !is_auth_response(line)) {
+		/* Neither a command nor an AUTH response: the exchange is
+		 * over and what follows went through a hole (its state is
+		 * not known: read on as after a hole in commands). */
+		tx_touch(ss->tx);
+		ss->resync[SMTP_DIR_CLIENT] = true;
+		ss->tx_unknown = true;
+		wait_resolve_code(ss, 235);
+	} else
 		wait_resolve_code(ss, 0);
+	return true;
+}
+
+/* Could a line be an AUTH response (RFC 4954 §4): base64, or "*"? */
+static bool
+is_auth_response(struct strview line)
+{
+	size_t i;
+
+	if (line.len == 1 && line.p[0] == '*')
+		return true;
+	for (i = 0; i < line.len; i++)
+		if (!g_ascii_isalnum(line.p[i]) && line.p[i] != '+' &&
+		    line.p[i] != '/' && line.p[i] != '=')
+			return false;
 	return true;
 }
 

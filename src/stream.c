@@ -148,6 +148,10 @@ static struct {
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
 static guint tuple_hash(gconstpointer p);
 static gboolean tuple_equal(gconstpointer a, gconstpointer b);
+static void fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir);
+static bool far_apart(uint32_t x, uint32_t y);
+static bool flush_holes(struct stream_ctx *c, struct tcp_stream *a);
+static void forget_ahead(struct stream_ctx *c);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
@@ -708,6 +712,43 @@ fill_to(struct stream_ctx *c, struct tcp_stream *a, int dir, uint32_t target)
 	return true;
 }
 
+/* Is a data segment of this tuple one of a new connection whose handshake
+ * was not captured?  Both of its sequence numbers jumped: its own by more
+ * than 1 MiB from the next expected byte, and its acknowledgement (if it
+ * has one) by as much from the peer's.  A new connection's numbers are
+ * random; a hole in one direction of the same connection, however large,
+ * leaves the other direction's numbers where they were (an SMTP server
+ * never sends megabytes). */
+static bool
+new_connection(
+    struct tcp_stream *a, const struct tcp_seg *sg, int dir, uint32_t exp)
+{
+	uint32_t peer = dir_expected(a, !dir);
+
+	if (!far_apart(sg->seq, exp))
+		return false;
+	return !(sg->flags & TH_ACK) || far_apart(sg->ack, peer);
+}
+
+/* More than 1 MiB apart in sequence space, either way. */
+static bool
+far_apart(uint32_t x, uint32_t y)
+{
+	return x - y > (1u << 20) && y - x > (1u << 20);
+}
+
+/* Before a connection is given up: skip its holes so that what libnids
+ * holds behind them is read.  False if it ended meanwhile. */
+static bool
+flush_holes(struct stream_ctx *c, struct tcp_stream *a)
+{
+	fill_all(c, a, SMTP_DIR_CLIENT);
+	if (g_hash_table_lookup(st.ctx, a) != c)
+		return false;
+	fill_all(c, a, SMTP_DIR_SERVER);
+	return g_hash_table_lookup(st.ctx, a) == c;
+}
+
 /* Skip holes until libnids holds nothing out of order in a direction. */
 static void
 fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir)
@@ -785,31 +826,43 @@ tcp_before(const struct tcp_seg *sg)
 		return;
 	dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 	peer = from_client ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
-	if (from_client && (sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-	    sg->seq + 1 != a->client.first_data_seq) {
+	if (((from_client &&
+		 (sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+		 sg->seq + 1 != a->client.first_data_seq) ||
+		(!from_client &&
+		    (sg->flags & (TH_SYN | TH_ACK | TH_RST)) ==
+			(TH_SYN | TH_ACK) &&
+		    sg->seq + 1 != a->server.first_data_seq))) {
+		/* (Or the server's SYN/ACK of such a new connection, whose
+		 * SYN was not captured.) */
 		/* A new connection on the tuple of one that never closed in
 		 * the capture (abandoned, or its end not captured).  libnids
 		 * would ignore it for an hour and then free the old stream
 		 * without a word (§5.6): end the old session now, as
 		 * dropped, and let the new one start. */
+		if (!flush_holes(c, a))
+			return;
 		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
 		nids_free_tcp_stream(a);
 		return;
 	}
 	exp = dir_expected(a, dir);
 	if (sg->plen > 0 && !(sg->flags & (TH_SYN | TH_RST)) &&
-	    sg->seq - exp > STREAM_GAP_MAX && exp - sg->seq > STREAM_GAP_MAX) {
+	    new_connection(a, sg, dir, exp)) {
 		/* Nowhere near this connection's bytes: a new connection on
-		 * the same tuple whose handshake was not captured. */
+		 * the same tuple whose handshake was not captured.  What the
+		 * old one held beyond holes is read first. */
+		if (!flush_holes(c, a))
+			return;
 		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
 		nids_free_tcp_stream(a);
 		if (sg->flags & TH_ACK)
 			pickup(sg);
 		return;
 	}
-	if (!(sg->flags & TH_SYN) && (sg->seq - exp <= STREAM_GAP_MAX ||
-					 exp - sg->seq <= STREAM_GAP_MAX))
-		c->dir[dir].pkts++; /* (a SYN now belongs to another) */
+	if (!(sg->flags & TH_SYN) && !far_apart(sg->seq, exp))
+		c->dir[dir].pkts++; /* (a SYN, or a segment this far off,
+				     * belongs to another connection) */
 	st.counted = true;
 	st.cur_a = a;
 	st.cur_c = c;
@@ -1119,6 +1172,7 @@ stream_begin(struct tcp_stream *a)
 	if (old != NULL) {
 		/* libnids reused the slot: it freed the old stream without
 		 * telling us (a new SYN on the same tuple, §5.6). */
+		forget_ahead(old); /* a's halves are the new stream's now */
 		stream_end(a, old, DLG_END_DROPPED, old->last_ts);
 	}
 	a->client.collect++;
@@ -1159,7 +1213,23 @@ stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts)
 {
 	struct dialogue *d;
+	int i;
 
+	/* What libnids still holds behind a hole (an eviction, a reset, a
+	 * new connection) is lost with the hole: say so. */
+	for (i = 0; i < 2; i++) {
+		struct stream_dir *sd = &c->dir[i];
+		uint32_t exp = dir_expected(a, i);
+
+		ahead_prune(sd, exp);
+		if (sd->ahead != NULL && sd->ahead->len > 0 && sd->filler == 0)
+			smtp_session_gap(c->ss, i,
+			    g_array_index(
+				sd->ahead, struct seq_range, sd->ahead->len - 1)
+				    .end -
+				exp,
+			    ts);
+	}
 	g_hash_table_remove(st.ctx, a);
 	if (a->user == c)
 		a->user = NULL;
@@ -1174,6 +1244,17 @@ stream_end(
 	d->ts_end = ts;
 	ctx_free(c, d);
 	st.emit(d, st.arg);
+}
+
+/* Forget what was held beyond holes (the stream it was in is gone). */
+static void
+forget_ahead(struct stream_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (c->dir[i].ahead != NULL)
+			g_array_set_size(c->dir[i].ahead, 0);
 }
 
 /* Free a context, noting in its dialogue a side that was never seen. */
@@ -1276,8 +1357,10 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 			stream_begin(a);
 		else if (a->addr.dest == 53 && st.o.dns != NULL) {
 			c = g_hash_table_lookup(st.ctx, a);
-			if (c != NULL)
+			if (c != NULL) {
+				forget_ahead(c);
 				stream_end(a, c, DLG_END_DROPPED, c->last_ts);
+			}
 			/* Only the answers matter. */
 			a->client.collect++;
 			g_hash_table_replace(st.dns, a, g_byte_array_new());

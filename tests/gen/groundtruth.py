@@ -6,8 +6,9 @@
   groundtruth.py check TRUTH.json ANALYSIS.jsonl
   groundtruth.py check-table TRUTH.json ANALYSIS.jsonl
 
-gen writes SMTP sessions (EHLO, 1-3 transactions of MAIL, RCPT, DATA or
-BDAT with refused and accepted recipients, pipelined or not, RSET, QUIT)
+gen writes SMTP sessions (EHLO, AUTH PLAIN in some, STARTTLS and TLS
+records in others, 1-3 transactions of MAIL, RCPT, DATA or BDAT with
+refused and accepted recipients, pipelined or not, RSET, QUIT)
 as TCP segments over IPv4 or IPv6, behind VLAN stacks or in GRE tunnels,
 then impairs the capture as a mirror port or a busy sensor would:
 
@@ -122,8 +123,23 @@ class Session:
         self.say("S", "220 mx.example.com ESMTP\r\n")
         self.say("C", "EHLO client%d.example.org\r\n" % self.n)
         self.say("S", "250-mx.example.com\r\n250-PIPELINING\r\n"
-                 "250-SIZE 10240000\r\n250-CHUNKING\r\n250-8BITMIME\r\n"
-                 "250 SMTPUTF8\r\n")
+                 "250-SIZE 10240000\r\n250-STARTTLS\r\n"
+                 "250-AUTH PLAIN LOGIN\r\n250-CHUNKING\r\n"
+                 "250-8BITMIME\r\n250 SMTPUTF8\r\n")
+        kind = r.random()
+        if kind < 0.08:
+            # STARTTLS: what follows is TLS records, no transaction the
+            # capture can show.
+            self.say("C", "STARTTLS\r\n")
+            self.say("S", "220 2.0.0 Ready to start TLS\r\n")
+            for who, n in (("C", 300), ("S", 2500), ("C", 150), ("S", 60),
+                           ("C", 900), ("S", 90)):
+                self.say(who, b"\x16\x03\x03" + bytes(
+                    r.randrange(256) for _ in range(n)))
+            return
+        if kind < 0.2:
+            self.say("C", "AUTH PLAIN AHVzZXIAc2VjcmV0\r\n")
+            self.say("S", "235 2.7.0 Authentication successful\r\n")
         for k in range(r.randint(1, 3)):
             if k > 0 and r.random() < 0.3:
                 self.say("C", "RSET\r\n")
