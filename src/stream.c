@@ -402,54 +402,58 @@ tcp_seg_parse(const uint8_t *pkt, size_t len, size_t hl, struct tcp_seg *sg)
 	return true;
 }
 
+/* Look a segment's connection up by its tuple: first in the orientation
+ * its ports make likely (a segment to a server port comes from the
+ * client; lookups in libnids' table are not cheap), then in the other. */
+static void *
+find_oriented(
+    const struct tcp_seg *sg, bool *from_client, void *(*find)(struct tuple4 *))
+{
+	struct tuple4 *t = (struct tuple4 *)&sg->t, r;
+	void *x;
+
+	if (st.o.ports[t->dest] && (x = find(t)) != NULL) {
+		*from_client = true;
+		return x;
+	}
+	r.source = t->dest;
+	r.dest = t->source;
+	r.saddr = t->daddr;
+	r.daddr = t->saddr;
+	*from_client = false;
+	x = find(&r); /* an entry of a table, never the key passed */
+	if (x != NULL || st.o.ports[t->dest]) {
+		/* cppcheck-suppress returnDanglingLifetime */
+		return x;
+	}
+	*from_client = true;
+	return find(t);
+}
+
+static void *
+find_stream(struct tuple4 *t)
+{
+	return nids_find_tcp_stream(t);
+}
+
+static void *
+find_ctx(struct tuple4 *t)
+{
+	return g_hash_table_lookup(st.by_tuple, t);
+}
+
 /* The libnids stream of a segment, and whether it comes from the client. */
 static struct tcp_stream *
 seg_stream(const struct tcp_seg *sg, bool *from_client)
 {
-	struct tuple4 r;
-	struct tcp_stream *a;
-
-	/* To a server port: most likely from the client; look there first
-	 * (libnids' hash is not cheap). */
-	if (st.o.ports[sg->t.dest] &&
-	    (a = nids_find_tcp_stream((struct tuple4 *)&sg->t)) != NULL) {
-		*from_client = true;
-		return a;
-	}
-	r.source = sg->t.dest;
-	r.dest = sg->t.source;
-	r.saddr = sg->t.daddr;
-	r.daddr = sg->t.saddr;
-	*from_client = false;
-	if ((a = nids_find_tcp_stream(&r)) != NULL || st.o.ports[sg->t.dest])
-		return a;
-	*from_client = true;
-	return nids_find_tcp_stream((struct tuple4 *)&sg->t);
+	return find_oriented(sg, from_client, find_stream);
 }
 
 /* The context of a segment's connection, if it is established. */
 static struct stream_ctx *
 ctx_of_seg(const struct tcp_seg *sg, bool *from_client)
 {
-	struct tuple4 r;
-	struct stream_ctx *c;
-
-	/* Most segments to a server port come from its client. */
-	if (st.o.ports[sg->t.dest] &&
-	    (c = g_hash_table_lookup(st.by_tuple, &sg->t)) != NULL) {
-		*from_client = true;
-		return c;
-	}
-	r.source = sg->t.dest;
-	r.dest = sg->t.source;
-	r.saddr = sg->t.daddr;
-	r.daddr = sg->t.saddr;
-	*from_client = false;
-	if ((c = g_hash_table_lookup(st.by_tuple, &r)) != NULL ||
-	    st.o.ports[sg->t.dest])
-		return c;
-	*from_client = true;
-	return g_hash_table_lookup(st.by_tuple, &sg->t);
+	return find_oriented(sg, from_client, find_ctx);
 }
 
 /* The half stream that sends a direction's data, and the one that holds
