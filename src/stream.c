@@ -837,13 +837,12 @@ tcp_before(const struct tcp_seg *sg)
 		    (sg->flags & (TH_SYN | TH_ACK | TH_RST)) ==
 			(TH_SYN | TH_ACK) &&
 		    sg->seq + 1 != a->server.first_data_seq))) {
-		/* (Or the server's SYN/ACK of such a new connection, whose
-		 * SYN was not captured.) */
 		/* A new connection on the tuple of one that never closed in
-		 * the capture (abandoned, or its end not captured).  libnids
-		 * would ignore it for an hour and then free the old stream
-		 * without a word (§5.6): end the old session now, as
-		 * dropped, and let the new one start. */
+		 * the capture (abandoned, or its end not captured): its SYN,
+		 * or the server's SYN/ACK of it when the SYN was not
+		 * captured.  libnids would ignore it for an hour and then
+		 * free the old stream without a word (§5.6): end the old
+		 * session now, as dropped, and let the new one start. */
 		if (!flush_holes(c, a))
 			return;
 		stream_end(a, c, DLG_END_DROPPED, c->last_ts);
