@@ -1084,6 +1084,21 @@ ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
 	}
 }
 
+/* A reply that answers no waiting command: an item of its own. */
+static void
+reply_alone(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts, unsigned flags)
+{
+	struct dlg_item *it;
+
+	it = dlg_item_new(DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->flags |= flags;
+	it->reply = r;
+	it->reply_ts = ts;
+	if (!dialogue_keep(ss->d, it))
+		dlg_item_free(it);
+}
+
 /* ---- capture gaps and mid-stream pickup ---- */
 
 /* Could this reply answer this command?  Any command can be refused;
@@ -1326,18 +1341,12 @@ static void
 reply_not_captured(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 {
 	struct dialogue *d = ss->d;
-	struct dlg_item *it;
 
-	it = dlg_item_new(DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
-	it->flags |= DLG_F_NOT_CAPTURED;
-	it->reply = r;
-	it->reply_ts = ts;
+	reply_alone(ss, r, ts, DLG_F_NOT_CAPTURED);
 	ss->marker_answered = true;
 	ss->tx_unknown = true; /* which command it answers is not known */
 	if (ss->tx_open && !ss->tx_finished)
 		tx_touch(ss->tx);
-	if (!dialogue_keep(d, it))
-		dlg_item_free(it);
 	if (ss->state != SMTP_STATE_COMMAND && ss->state != SMTP_STATE_AUTH)
 		return;
 	switch (r->code) {
@@ -1568,14 +1577,8 @@ gap_settle(struct smtp_session *ss)
 		/* Unpaired before the last paired one: its own item; after
 		 * it, read as any reply (it may end a message, say). */
 		if (!paired[i] && (m > 0 && i < last)) {
-			it = dlg_item_new(DLG_ITEM_UNSOLICITED,
-			    SMTP_CMD_UNKNOWN, NULL, 0, x->ts);
-			it->flags |= DLG_F_UNCERTAIN;
-			it->reply = x->r;
-			it->reply_ts = x->ts;
+			reply_alone(ss, x->r, x->ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));
-			if (!dialogue_keep(ss->d, it))
-				dlg_item_free(it);
 		} else
 			server_reply(ss, x->r, x->ts);
 		g_free(x);
@@ -1753,23 +1756,20 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		return; /* (skip_unfit may have left it first) */
 	it = g_queue_pop_head(&ss->pending);
 	if (it == NULL) {
-		it = dlg_item_new(
-		    DLG_ITEM_UNSOLICITED, SMTP_CMD_UNKNOWN, NULL, 0, ts);
 		if (ss->no_commands) {
 			/* A one-sided capture: the client is not in it. */
-			it->flags |= DLG_F_NOT_CAPTURED;
+			reply_alone(ss, r, ts, DLG_F_NOT_CAPTURED);
 		} else if (ss->server_gap) {
 			/* Perhaps the reply of a command given up on. */
-			it->flags |= DLG_F_UNCERTAIN;
+			reply_alone(ss, r, ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));
-		} else if (r->code != 421) {
+		} else {
 			/* 421 may come at any time (RFC 5321 §3.8). */
-			dialogue_anomaly(d, ANOMALY_REPLY_WITHOUT_COMMAND);
+			if (r->code != 421)
+				dialogue_anomaly(
+				    d, ANOMALY_REPLY_WITHOUT_COMMAND);
+			reply_alone(ss, r, ts, 0);
 		}
-		it->reply = r;
-		it->reply_ts = ts;
-		if (!dialogue_keep(d, it))
-			dlg_item_free(it);
 		return;
 	}
 	ss->server_gap = false;
