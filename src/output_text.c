@@ -402,6 +402,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 {
 	GString *s = g_string_sized_new(1024);
 	gint64 dur = d->ts_end - d->ts_start;
+	unsigned gap_txs = dialogue_gap_txs(d);
 	g_autoptr(GHashTable) rcpts = NULL;
 	guint i, j;
 
@@ -466,9 +467,9 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	}
 	g_string_append_printf(
 	    s, "  transactions: %" G_GUINT64_FORMAT, d->tx_total);
-	if (dialogue_gap_txs(d) > 0)
+	if (gap_txs > 0)
 		g_string_append_printf(
-		    s, " (%u touched by a capture gap)", dialogue_gap_txs(d));
+		    s, " (%u touched by a capture gap)", gap_txs);
 	g_string_append_printf(
 	    s, ", recipients: %" G_GUINT64_FORMAT "\n", d->rcpt_total);
 	print_helo_check(s, o, d);
