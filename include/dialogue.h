@@ -80,6 +80,10 @@ struct dlg_item {
 	uint8_t dir;	   /* GAP: DLG_DIR_CLIENT or DLG_DIR_SERVER; bytes
 			    * holds how many were lost */
 	struct dlg_tx *tx; /* the transaction it belongs to, or NULL */
+	/* MAIL, HELO/EHLO/LHLO: the transaction open when it was sent, which
+	 * the server keeps if it refuses the command (RFC 5321 §4.1.4); the
+	 * SMTP machine's, borrowed. */
+	struct dlg_tx *tx_before;
 };
 
 struct dlg_rcpt {

@@ -74,6 +74,7 @@ struct smtp_session {
 	bool auth_ir;		    /* it had an initial response */
 	unsigned auth_step;	    /* responses sent in it */
 	bool banner_seen, quit_seen, server_tls;
+	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
 	/* Capture loss and pickup. */
 	bool resync[2];	      /* drop lines until a recognisable one */
@@ -452,6 +453,83 @@ tx_open(struct smtp_session *ss)
 	ss->tx_finished = false;
 }
 
+/* The transaction a command may leave in place, or NULL. */
+static struct dlg_tx *
+open_tx(const struct smtp_session *ss)
+{
+	return ss->tx_open && !ss->tx_finished ? ss->tx : NULL;
+}
+
+/* Everything of transaction from (recipients, message, items) now belongs
+ * to into; from is dropped.  For a nested MAIL the server refused: the
+ * client's next RCPT and DATA went to the transaction the server kept. */
+static void
+tx_merge(struct smtp_session *ss, struct dlg_tx *from, struct dlg_tx *into)
+{
+	struct dialogue *d = ss->d;
+	guint i;
+
+	g_ptr_array_extend_and_steal(into->rcpts, from->rcpts);
+	from->rcpts = g_ptr_array_new();
+	if (into->data == NULL) {
+		into->data = from->data;
+		from->data = NULL;
+	}
+	into->gap |= from->gap;
+	for (i = d->items->len; i > 0; i--) {
+		struct dlg_item *x = g_ptr_array_index(d->items, i - 1);
+
+		if (x->tx == from)
+			x->tx = into;
+		if (x->tx_before == from)
+			x->tx_before = NULL;
+	}
+	for (i = 0; i < g_queue_get_length(&ss->pending); i++) {
+		struct dlg_item *x = g_queue_peek_nth(&ss->pending, i);
+
+		if (x == &lost_marker)
+			continue;
+		if (x->tx == from)
+			x->tx = into;
+		if (x->tx_before == from)
+			x->tx_before = NULL;
+	}
+	if (ss->tx == from) {
+		ss->tx = into;
+		ss->tx_rcpts = into->rcpts->len;
+	}
+	g_ptr_array_remove(d->txs, from);
+	d->tx_total--;
+}
+
+/* The server refused a MAIL or a greeting (4xx/5xx): RFC 5321 §4.1.4,
+ * only a successful HELO/EHLO, RSET or end of data resets the envelope,
+ * and a refused MAIL starts nothing.  A refused MAIL sent while another
+ * transaction was open leaves that one in place; a refused MAIL alone
+ * stays on record as the attempt it was (with whatever the client sent
+ * for it).  A refused greeting reopens the transaction it closed. */
+static void
+envelope_refused(struct smtp_session *ss, struct dlg_item *it)
+{
+	struct dlg_tx *old = it->tx_before;
+
+	it->tx_before = NULL;
+	if (old == NULL)
+		return;
+	if (it->cmd == SMTP_CMD_MAIL) {
+		if (it->tx != NULL && it->tx != old)
+			tx_merge(ss, it->tx, old);
+		it->tx = old;
+		return;
+	}
+	if (ss->tx_open)
+		return; /* a MAIL followed, unasked: it decides */
+	ss->tx = old;
+	ss->tx_open = true;
+	ss->tx_rcpts = old->rcpts->len;
+	ss->tx_finished = false;
+}
+
 static char *
 view_dup(struct strview v)
 {
@@ -608,7 +686,9 @@ client_line(
 	case SMTP_CMD_HELO:
 	case SMTP_CMD_EHLO:
 	case SMTP_CMD_LHLO:
-		/* RFC 5321 §4.1.4: a new greeting resets the transaction. */
+		/* RFC 5321 §4.1.4: a new greeting resets the transaction,
+		 * if the server accepts it (envelope_refused undoes this). */
+		it->tx_before = open_tx(ss);
 		tx_close(ss);
 		ss->tx_unknown = false;
 		d->helo_count++;
@@ -616,6 +696,7 @@ client_line(
 			d->helo = it;
 		break;
 	case SMTP_CMD_MAIL:
+		it->tx_before = open_tx(ss);
 		tx_open(ss);
 		ss->tx_unknown = false;
 		if (ss->tx != NULL && it->retained) {
@@ -1659,6 +1740,33 @@ marker_first(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	return false;
 }
 
+/* The reply to HELO/EHLO/LHLO: the session's identity is the last
+ * greeting the server accepted (a refused one changes nothing, not even
+ * the transaction). */
+static void
+greeting_reply(struct smtp_session *ss, struct dlg_item *it, int cls)
+{
+	struct dialogue *d = ss->d;
+
+	if (cls != 2) {
+		if (cls == 4 || cls == 5) {
+			envelope_refused(ss, it);
+			if (ss->helo_ok != NULL)
+				d->helo = ss->helo_ok;
+		}
+		it->tx_before = NULL;
+		return;
+	}
+	it->tx_before = NULL;
+	if (it->retained)
+		ss->helo_ok = it;
+	if (it->cmd == SMTP_CMD_HELO)
+		d->pipelining_offered = d->chunking_offered = d->tls_offered =
+		    false;
+	else
+		ehlo_extensions(d, it->reply);
+}
+
 static void
 server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 {
@@ -1787,13 +1895,13 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	switch (it->cmd) {
 	case SMTP_CMD_EHLO:
 	case SMTP_CMD_LHLO:
-		if (cls == 2)
-			ehlo_extensions(d, r);
-		break;
 	case SMTP_CMD_HELO:
-		if (cls == 2)
-			d->pipelining_offered = d->chunking_offered =
-			    d->tls_offered = false;
+		greeting_reply(ss, it, cls);
+		break;
+	case SMTP_CMD_MAIL:
+		if (cls == 4 || cls == 5)
+			envelope_refused(ss, it);
+		it->tx_before = NULL;
 		break;
 	case SMTP_CMD_STARTTLS:
 		if (r->code == 220) {

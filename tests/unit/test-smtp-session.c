@@ -282,6 +282,98 @@ test_data_rejected(void)
 	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINED_AFTER_SYNC], ==, 0);
 }
 
+static void
+test_envelope_kept(void)
+{
+	/* suricata-verify firewall-132 and smtp-rejected-ehlo-preserves-
+	 * envelope, as Postfix answered them; then the same pipelined. */
+	const struct chunk nested[] = { S("220 mx ESMTP\r\n"),
+		C("HELO c.example\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<alice@example.com>\r\n"), S("250 2.1.0 Ok\r\n"),
+		C("MAIL FROM:<bob@example.com>\r\n"),
+		S("503 5.5.1 Error: nested MAIL command\r\n"),
+		C("RCPT TO:<bob@example.com>\r\n"), S("250 2.1.5 Ok\r\n"),
+		C("DATA\r\n"), S("354 go\r\n"), C("x\r\n.\r\n"),
+		S("250 2.0.0 Ok: queued\r\n"), END };
+	const struct chunk piped[] = { S("220 mx ESMTP\r\n"),
+		C("EHLO c.example\r\n"), S("250-mx\r\n250 PIPELINING\r\n"),
+		C("MAIL FROM:<alice@example.com>\r\n"), S("250 2.1.0 Ok\r\n"),
+		C("MAIL FROM:<bob@example.com>\r\nRCPT "
+		  "TO:<bob@example.com>\r\nDATA\r\n"),
+		S("503 5.5.1 Error: nested MAIL command\r\n250 2.1.5 "
+		  "Ok\r\n354 go\r\n"),
+		C("x\r\n.\r\n"), S("250 2.0.0 Ok: queued\r\n"), END };
+	const struct chunk ehlo[] = { S("220 mx ESMTP\r\n"),
+		C("HELO client.example.com\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<alice@example.com>\r\n"), S("250 2.1.0 Ok\r\n"),
+		C("EHLO\r\n"), S("501 Syntax: EHLO hostname\r\n"),
+		C("RCPT TO:<bob@example.com>\r\n"), S("250 2.1.5 Ok\r\n"),
+		C("DATA\r\n"), S("354 go\r\n"), C("x\r\n.\r\n"),
+		S("250 2.0.0 Ok: queued\r\n"), C("EHLO again.example\r\n"),
+		S("250 mx\r\n"), C("RCPT TO:<late@example.com>\r\n"),
+		S("503 5.5.1 Error: need MAIL command\r\n"), END };
+	const struct chunk alone[] = { S("220 mx ESMTP\r\n"),
+		C("EHLO c\r\n"), S("250-mx\r\n250 PIPELINING\r\n"),
+		C("MAIL FROM:<x@gone.example>\r\nRCPT TO:<v@example.com>\r\n"
+		  "DATA\r\n"),
+		S("553 5.1.8 Domain of sender address does not exist\r\n"
+		  "503 5.0.0 Need MAIL before RCPT\r\n503 5.0.0 Need MAIL "
+		  "command\r\n"),
+		C("RSET\r\nMAIL FROM:<y@example.org>\r\n"),
+		S("250 2.0.0 Reset\r\n250 2.1.0 Ok\r\n"), END };
+	const struct chunk *cases[] = { nested, piped };
+	const struct dlg_tx *tx;
+	guint i;
+
+	g_test_summary("RFC 5321 4.1.4: a refused MAIL or EHLO leaves the "
+		       "envelope as it was; only an accepted greeting, RSET "
+		       "or end of data resets it");
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(dialogue_t) d = check_splits(cases[i]);
+
+		g_assert_cmpuint(d->txs->len, ==, 1);
+		g_assert_cmpuint(d->tx_total, ==, 1);
+		tx = tx_at(d, 0);
+		g_assert_cmpstr(tx->mail_from, ==, "alice@example.com");
+		g_assert_cmpuint(tx->rcpts->len, ==, 1);
+		g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
+		g_assert_nonnull(tx->data);
+		g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+		g_assert_cmpuint(
+		    d->anomalies[ANOMALY_RCPT_WITHOUT_MAIL], ==, 0);
+	}
+	{
+		g_autoptr(dialogue_t) d = check_splits(ehlo);
+		const char *arg;
+		size_t len;
+
+		g_assert_cmpuint(d->txs->len, ==, 2);
+		tx = tx_at(d, 0);
+		g_assert_cmpstr(tx->mail_from, ==, "alice@example.com");
+		g_assert_cmpuint(tx->rcpts->len, ==, 1);
+		g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+		/* The RCPT after the accepted EHLO has no MAIL. */
+		g_assert_null(tx_at(d, 1)->mail_from);
+		g_assert_cmpuint(
+		    d->anomalies[ANOMALY_RCPT_WITHOUT_MAIL], ==, 1);
+		/* The identity is the last greeting the server accepted. */
+		g_assert_true(dlg_item_argument(d->helo, &arg, &len));
+		g_assert_cmpmem(arg, len, "again.example", 13);
+	}
+	{
+		g_autoptr(dialogue_t) d = check_splits(alone);
+
+		/* The refused attempt stays, with what was sent for it. */
+		g_assert_cmpuint(d->txs->len, ==, 2);
+		tx = tx_at(d, 0);
+		g_assert_cmpstr(tx->mail_from, ==, "x@gone.example");
+		g_assert_cmpint(tx->mail->reply->code, ==, 553);
+		g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 503);
+		g_assert_cmpint(tx->data->item->reply->code, ==, 503);
+		g_assert_cmpstr(tx_at(d, 1)->mail_from, ==, "y@example.org");
+	}
+}
+
 /* The item of the n-th reply-only (UNSOLICITED) entry. */
 static const struct dlg_item *
 unsolicited(const struct dialogue *d, guint n)
@@ -583,6 +675,7 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/oddities", test_oddities);
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
+	g_test_add_func("/smtp/session/envelope-kept", test_envelope_kept);
 	g_test_add_func(
 	    "/smtp/session/refusing-greeting", test_refusing_greeting);
 	g_test_add_func("/smtp/session/malformed-paths", test_malformed_paths);
