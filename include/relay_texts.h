@@ -25,12 +25,17 @@ struct relay_reply_class {
 			     * reject_unauth_destination"; or NULL */
 };
 
-/* Classify a reply to RCPT.  Text rows are tried first (other causes
- * before relay texts, so that "Helo command rejected" with 4.7.1 is not
- * taken for a relay refusal), then relay enhanced codes (5.7.1, 4.7.1,
- * 5.7.54, 5.7.64) when the text names nothing. */
+/* Classify a reply to RCPT.  In order: texts naming another cause (so
+ * that "Helo command rejected" with 4.7.1 is not taken for a relay
+ * refusal); syntax and sequence errors (500-504, X.5.x), which are never
+ * relay refusals; relay texts; relay enhanced codes (5.7.1, 4.7.1,
+ * 5.7.54, 5.7.64); other enhanced codes by class (X.1.1 unknown user,
+ * X.2.2 mailbox full, ...); else no cause (UNSTATED). */
 void relay_texts_classify(
     const struct smtp_reply *r, struct relay_reply_class *out);
+/* A cause in words ("bad-sequence" -> "bad command sequence"); the name
+ * itself for one without a phrase, NULL for NULL. */
+const char *relay_texts_cause_phrase(const char *cause);
 /* The name of a kind ("relay-denied"). */
 const char *relay_texts_kind_name(enum relay_reply k);
 
