@@ -95,4 +95,43 @@ struct dns_view {
 	int n;
 };
 
+/* One DNS fact an analysis used, with its source. */
+struct dns_fact {
+	const char *source; /* "capture", "map", "live" (the view's names) */
+	gint64 ts;	    /* when the answer was seen: capture time for
+			     * "capture", the lookup's time for "live"; or 0 */
+	uint16_t type;
+	char *name; /* owned */
+	char *data; /* owned; NULL for a negative answer */
+	enum dns_status status;
+};
+
+/* Free a fact (a GDestroyNotify). */
+void dns_fact_free(gpointer f);
+
+/* A DNS question a view could not answer. */
+struct dns_question {
+	uint16_t type;
+	char name[256];
+};
+
+/* Answer the questions (struct dns_question *) into a store of the view,
+ * e.g. by live lookups; called between rounds of an analysis. */
+typedef void (*dns_resolve_fn)(void *ctx, const GPtrArray *questions);
+
+/* CNAME links followed at most. */
+#define DNS_MAX_CHAIN 8
+
+/* One question against every store of the view: its values are added to
+ * out (if not NULL, each once), every set found is appended to facts (each
+ * fact once).  Returns whether any source knows the answer (even if it is
+ * negative); if no source has it at all, the question goes to missing (if
+ * not NULL; each question once). */
+bool dns_view_ask(const struct dns_view *v, uint16_t type, const char *name,
+    GPtrArray *out, GPtrArray *facts, GPtrArray *missing);
+/* The addresses of name (type A or AAAA), following CNAMEs, as
+ * dns_view_ask(). */
+bool dns_view_addresses(const struct dns_view *v, uint16_t type,
+    const char *name, GPtrArray *out, GPtrArray *facts, GPtrArray *missing);
+
 #endif

@@ -67,16 +67,6 @@ enum helo_tri {
 	HELO_UNKNOWN = -1,
 };
 
-/* One DNS fact the check used. */
-struct helo_evidence {
-	const char *source; /* "capture", "map", "live" (the view's names) */
-	gint64 ts;	    /* capture time of the answer, or 0 */
-	uint16_t type;
-	char *name; /* owned */
-	char *data; /* owned; NULL for a negative answer */
-	enum dns_status status;
-};
-
 struct helo_report {
 	enum helo_result result;
 	char *name; /* the argument as sent; owned */
@@ -87,20 +77,10 @@ struct helo_report {
 	enum helo_tri name_is_ptr; /* the name is one of the PTR names */
 	GPtrArray *addresses;	   /* char *: the name's addresses; owned */
 	GPtrArray *ptr_names;	   /* char *: the client's PTR names; owned */
-	GPtrArray *evidence;	   /* struct helo_evidence *; owned */
+	GPtrArray *evidence;	   /* struct dns_fact *; owned */
 	bool server_rejected;	   /* the server refused the name or host */
 	char *server_reply;	   /* that reply, "450 4.7.25 ..."; owned */
 };
-
-/* A DNS question the check could not answer from the view. */
-struct helo_question {
-	uint16_t type;
-	char name[256];
-};
-
-/* Answer the questions (struct helo_question *) into a store of the view,
- * e.g. by live lookups; called between rounds of the check. */
-typedef void (*helo_resolve_fn)(void *ctx, const GPtrArray *questions);
 
 /* The decision table: the result from the syntax class, whether a literal
  * equals the client's address, and the forward check. */
@@ -116,7 +96,7 @@ struct helo_report *helo_check_name(const char *name, size_t len, bool smtputf8,
  * backed.  With resolve, questions the view cannot answer are passed to
  * it and the check is repeated (a few rounds: CNAME and PTR chains). */
 void helo_check_annotate(struct dialogue *d, const struct dns_view *v,
-    helo_resolve_fn resolve, void *ctx);
+    dns_resolve_fn resolve, void *ctx);
 /* Free a report (accepts NULL). */
 void helo_report_free(struct helo_report *r);
 /* "match", "literal-mismatch", ... */

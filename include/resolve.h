@@ -30,8 +30,8 @@ struct resolver *resolver_new(const char *server, unsigned timeout_ms,
     struct dns_store *store, GError **error);
 /* Free a resolver (accepts NULL). */
 void resolver_free(struct resolver *r);
-/* Ask the questions (struct helo_question *) in parallel and wait for
- * every answer or timeout.  A helo_resolve_fn (helo_check.h). */
+/* Ask the questions (struct dns_question *) in parallel and wait for
+ * every answer or timeout.  A dns_resolve_fn (dns.h). */
 void resolver_lookup(void *r, const GPtrArray *questions);
 /* What the resolver did so far. */
 const struct resolver_stats *resolver_stats(const struct resolver *r);

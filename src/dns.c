@@ -616,3 +616,125 @@ dns_store_load_map(struct dns_store *s, const char *path, GError **error)
 	}
 	return TRUE;
 }
+
+/* ---- answering questions from a view ---- */
+
+void
+dns_fact_free(gpointer p)
+{
+	struct dns_fact *e = p;
+
+	g_free(e->name);
+	g_free(e->data);
+	g_free(e);
+}
+
+/* Record a set as evidence, once per (source, type, name, data). */
+static void
+add_evidence(GPtrArray *ev, const char *source, const struct dns_rrset *r)
+{
+	guint i, j, n = r->values->len > 0 ? r->values->len : 1;
+
+	for (j = 0; j < n; j++) {
+		const char *data =
+		    r->values->len > 0 ? g_ptr_array_index(r->values, j) : NULL;
+		struct dns_fact *e;
+		bool dup = false;
+
+		for (i = 0; i < ev->len && !dup; i++) {
+			e = g_ptr_array_index(ev, i);
+			dup = e->source == source && e->type == r->type &&
+			      strcmp(e->name, r->name) == 0 &&
+			      g_strcmp0(e->data, data) == 0;
+		}
+		if (dup)
+			continue;
+		e = g_new0(struct dns_fact, 1);
+		e->source = source;
+		e->ts = r->ts;
+		e->type = r->type;
+		e->name = g_strdup(r->name);
+		e->data = g_strdup(data);
+		e->status = r->status;
+		g_ptr_array_add(ev, e);
+	}
+}
+
+static bool
+known(const struct dns_rrset *r)
+{
+	return r->status == DNS_STATUS_ANSWER ||
+	       r->status == DNS_STATUS_NXDOMAIN ||
+	       r->status == DNS_STATUS_NODATA;
+}
+
+static void
+add_unique(GPtrArray *a, const char *v)
+{
+	guint i;
+
+	for (i = 0; i < a->len; i++)
+		if (strcmp(g_ptr_array_index(a, i), v) == 0)
+			return;
+	g_ptr_array_add(a, g_strdup(v));
+}
+
+bool
+dns_view_ask(const struct dns_view *v, uint16_t type, const char *name, GPtrArray *out,
+    GPtrArray *ev, GPtrArray *missing)
+{
+	const struct dns_rrset *r;
+	bool any = false, tried = false;
+	guint j;
+	int k;
+
+	for (k = 0; v != NULL && k < v->n; k++) {
+		r = dns_store_get(v->store[k], type, name);
+		if (r == NULL)
+			continue;
+		add_evidence(ev, v->source[k], r);
+		tried = true;
+		if (!known(r))
+			continue;
+		any = true;
+		for (j = 0; out != NULL && j < r->values->len; j++)
+			add_unique(out, g_ptr_array_index(r->values, j));
+	}
+	if (!tried && missing != NULL) {
+		struct dns_question *q;
+
+		for (j = 0; j < missing->len; j++) {
+			q = g_ptr_array_index(missing, j);
+			if (q->type == type && strcmp(q->name, name) == 0)
+				return false;
+		}
+		q = g_new0(struct dns_question, 1);
+		q->type = type;
+		g_strlcpy(q->name, name, sizeof q->name);
+		g_ptr_array_add(missing, q);
+	}
+	return any;
+}
+
+bool
+dns_view_addresses(const struct dns_view *v, uint16_t type, const char *name,
+    GPtrArray *out, GPtrArray *ev, GPtrArray *missing)
+{
+	g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *cur = g_strdup(name);
+	int depth;
+
+	for (depth = 0; depth < DNS_MAX_CHAIN; depth++) {
+		g_ptr_array_set_size(targets, 0);
+		/* A CNAME is never a question of its own: the address
+		 * question's answer carries the chain. */
+		if (dns_view_ask(v, DNS_T_CNAME, cur, targets, ev, NULL) &&
+		    targets->len > 0) {
+			g_free(cur);
+			cur = g_strdup(g_ptr_array_index(targets, 0));
+			continue;
+		}
+		return dns_view_ask(v, type, cur, out, ev, missing);
+	}
+	return false;
+}

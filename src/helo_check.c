@@ -17,8 +17,7 @@
 #include "helo_check.h"
 #include "relay.h"
 
-/* CNAME links and PTR names followed at most. */
-#define HELO_MAX_CHAIN 8
+/* PTR names followed at most. */
 #define HELO_MAX_PTR 4
 /* Rounds of live lookups per check (name, CNAME target, PTR name...). */
 #define HELO_MAX_ROUNDS 4
@@ -210,16 +209,6 @@ helo_decide(
 	}
 }
 
-static void
-evidence_free(gpointer p)
-{
-	struct helo_evidence *e = p;
-
-	g_free(e->name);
-	g_free(e->data);
-	g_free(e);
-}
-
 void
 helo_report_free(struct helo_report *r)
 {
@@ -231,122 +220,6 @@ helo_report_free(struct helo_report *r)
 	g_ptr_array_unref(r->evidence);
 	g_free(r->server_reply);
 	g_free(r);
-}
-
-/* Record a set as evidence, once per (source, type, name, data). */
-static void
-add_evidence(GPtrArray *ev, const char *source, const struct dns_rrset *r)
-{
-	guint i, j, n = r->values->len > 0 ? r->values->len : 1;
-
-	for (j = 0; j < n; j++) {
-		const char *data =
-		    r->values->len > 0 ? g_ptr_array_index(r->values, j) : NULL;
-		struct helo_evidence *e;
-		bool dup = false;
-
-		for (i = 0; i < ev->len && !dup; i++) {
-			e = g_ptr_array_index(ev, i);
-			dup = e->source == source && e->type == r->type &&
-			      strcmp(e->name, r->name) == 0 &&
-			      g_strcmp0(e->data, data) == 0;
-		}
-		if (dup)
-			continue;
-		e = g_new0(struct helo_evidence, 1);
-		e->source = source;
-		e->ts = r->ts;
-		e->type = r->type;
-		e->name = g_strdup(r->name);
-		e->data = g_strdup(data);
-		e->status = r->status;
-		g_ptr_array_add(ev, e);
-	}
-}
-
-static bool
-known(const struct dns_rrset *r)
-{
-	return r->status == DNS_STATUS_ANSWER ||
-	       r->status == DNS_STATUS_NXDOMAIN ||
-	       r->status == DNS_STATUS_NODATA;
-}
-
-static void
-add_unique(GPtrArray *a, const char *v)
-{
-	guint i;
-
-	for (i = 0; i < a->len; i++)
-		if (strcmp(g_ptr_array_index(a, i), v) == 0)
-			return;
-	g_ptr_array_add(a, g_strdup(v));
-}
-
-/* One question against every store of the view: its values are added to
- * out (if not NULL), every set found becomes evidence.  Returns whether
- * any source knows the answer; if none does (nor failed live), the
- * question goes to missing. */
-static bool
-ask(const struct dns_view *v, uint16_t type, const char *name, GPtrArray *out,
-    GPtrArray *ev, GPtrArray *missing)
-{
-	const struct dns_rrset *r;
-	bool any = false, tried = false;
-	guint j;
-	int k;
-
-	for (k = 0; v != NULL && k < v->n; k++) {
-		r = dns_store_get(v->store[k], type, name);
-		if (r == NULL)
-			continue;
-		add_evidence(ev, v->source[k], r);
-		tried = true;
-		if (!known(r))
-			continue;
-		any = true;
-		for (j = 0; out != NULL && j < r->values->len; j++)
-			add_unique(out, g_ptr_array_index(r->values, j));
-	}
-	if (!tried && missing != NULL) {
-		struct helo_question *q;
-
-		for (j = 0; j < missing->len; j++) {
-			q = g_ptr_array_index(missing, j);
-			if (q->type == type && strcmp(q->name, name) == 0)
-				return false;
-		}
-		q = g_new0(struct helo_question, 1);
-		q->type = type;
-		g_strlcpy(q->name, name, sizeof q->name);
-		g_ptr_array_add(missing, q);
-	}
-	return any;
-}
-
-/* The addresses of name (type A or AAAA), following CNAMEs.  Returns
- * whether the answer is known (even if empty). */
-static bool
-addresses(const struct dns_view *v, uint16_t type, const char *name,
-    GPtrArray *out, GPtrArray *ev, GPtrArray *missing)
-{
-	g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *cur = g_strdup(name);
-	int depth;
-
-	for (depth = 0; depth < HELO_MAX_CHAIN; depth++) {
-		g_ptr_array_set_size(targets, 0);
-		/* A CNAME is never a question of its own: the address
-		 * question's answer carries the chain. */
-		if (ask(v, DNS_T_CNAME, cur, targets, ev, NULL) &&
-		    targets->len > 0) {
-			g_free(cur);
-			cur = g_strdup(g_ptr_array_index(targets, 0));
-			continue;
-		}
-		return ask(v, type, cur, out, ev, missing);
-	}
-	return false;
 }
 
 static bool
@@ -383,12 +256,12 @@ check_dns(struct helo_report *r, const char *lname, const struct dns_view *v,
 	guint i;
 
 	type = inet_pton(AF_INET, r->client_ip, a) == 1 ? DNS_T_A : DNS_T_AAAA;
-	if (addresses(v, type, lname, r->addresses, r->evidence, missing))
+	if (dns_view_addresses(v, type, lname, r->addresses, r->evidence, missing))
 		r->forward =
 		    contains(r->addresses, r->client_ip) ? HELO_YES : HELO_NO;
 	if (!dns_reverse_name(r->client_ip, rev, sizeof rev))
 		return;
-	if (!ask(v, DNS_T_PTR, rev, r->ptr_names, r->evidence, missing))
+	if (!dns_view_ask(v, DNS_T_PTR, rev, r->ptr_names, r->evidence, missing))
 		return;
 	r->name_is_ptr = contains(r->ptr_names, lname) ? HELO_YES : HELO_NO;
 	r->fcrdns = HELO_NO;
@@ -396,7 +269,7 @@ check_dns(struct helo_report *r, const char *lname, const struct dns_view *v,
 		g_autoptr(GPtrArray) addrs =
 		    g_ptr_array_new_with_free_func(g_free);
 
-		if (!addresses(v, type, g_ptr_array_index(r->ptr_names, i),
+		if (!dns_view_addresses(v, type, g_ptr_array_index(r->ptr_names, i),
 			addrs, r->evidence, missing))
 			any_unknown = true;
 		else if (contains(addrs, r->client_ip)) {
@@ -419,7 +292,7 @@ helo_check_name(const char *name, size_t len, bool smtputf8,
 	r->forward = r->fcrdns = r->name_is_ptr = HELO_UNKNOWN;
 	r->addresses = g_ptr_array_new_with_free_func(g_free);
 	r->ptr_names = g_ptr_array_new_with_free_func(g_free);
-	r->evidence = g_ptr_array_new_with_free_func(evidence_free);
+	r->evidence = g_ptr_array_new_with_free_func(dns_fact_free);
 	helo_check_syntax(name, len, smtputf8, &r->syntax);
 	if (r->syntax.syntax == HELO_SYNTAX_FQDN) {
 		g_autofree char *lname = g_ascii_strdown(name, (gssize)len);
@@ -516,7 +389,7 @@ mismatch_summary(const struct helo_report *r)
 
 void
 helo_check_annotate(struct dialogue *d, const struct dns_view *v,
-    helo_resolve_fn resolve, void *ctx)
+    dns_resolve_fn resolve, void *ctx)
 {
 	struct helo_report *r = NULL;
 	struct relay_finding *f;

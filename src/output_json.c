@@ -368,7 +368,7 @@ add_helo_check(JsonBuilder *b, const struct helo_report *r)
 	json_builder_set_member_name(b, "evidence");
 	json_builder_begin_array(b);
 	for (i = 0; i < r->evidence->len; i++) {
-		const struct helo_evidence *e =
+		const struct dns_fact *e =
 		    g_ptr_array_index(r->evidence, i);
 
 		json_builder_begin_object(b);

@@ -277,7 +277,7 @@ print_anomalies(
  * relative to the session start (negative: before the session). */
 static void
 print_source(
-    GString *s, const struct dialogue *d, const struct helo_evidence *e)
+    GString *s, const struct dialogue *d, const struct dns_fact *e)
 {
 	gint64 ms, a;
 
@@ -347,7 +347,7 @@ print_helo_check(
 		    s, "; fcrdns: %s\n", helo_tri_name(r->fcrdns));
 	}
 	for (i = 0; i < r->evidence->len; i++) {
-		const struct helo_evidence *e =
+		const struct dns_fact *e =
 		    g_ptr_array_index(r->evidence, i);
 
 		g_string_append_printf(s, "    %s ", dns_type_name(e->type));

@@ -197,7 +197,7 @@ resolver_lookup(void *arg, const GPtrArray *questions)
 	if (r->stats.stopped)
 		return;
 	for (i = 0; i < questions->len; i++) {
-		const struct helo_question *hq =
+		const struct dns_question *hq =
 		    g_ptr_array_index(questions, i);
 		struct query *q;
 

@@ -106,7 +106,7 @@ test_dns(void)
 	struct dns_store *s = dns_store_new();
 	struct dns_view v = { .store = { s }, .source = { "capture" }, .n = 1 };
 	struct helo_report *r;
-	const struct helo_evidence *e;
+	const struct dns_fact *e;
 
 	g_test_summary("forward, reverse and FCrDNS from stored facts, "
 		       "CNAME chains, negative answers, address literals");
@@ -203,7 +203,7 @@ test_sources(void)
 		.store = { cap, map }, .source = { "capture", "map" }, .n = 2
 	};
 	struct helo_report *r;
-	const struct helo_evidence *e;
+	const struct dns_fact *e;
 
 	g_test_summary("facts from several sources are combined, each "
 		       "named by its source");
@@ -231,7 +231,7 @@ test_missing(void)
 	struct dns_view v = { .store = { s }, .source = { "live" }, .n = 1 };
 	g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
 	struct helo_report *r;
-	const struct helo_question *q;
+	const struct dns_question *q;
 
 	g_test_summary("what the view cannot answer is listed for a live "
 		       "resolver: the name's address and the client's PTR, "
