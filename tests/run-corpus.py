@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Public captures (tests/corpus/, from suricata-verify and Zeek): run
+relayscope on every capture listed in tests/corpus/expected.json, three
+times (default options, --format json, --format text --color never), and
+check, each as its own test case:
+  - every run ends with status 0, 1 or 2 within 60 s, without a sanitizer
+    report (a signal or a hang is a crash);
+  - no open-relay finding of severity medium or higher, and no relay-denied
+    finding (none of these captures shows an open relay or a refusal);
+  - at least as many sessions as expected.json says, except the known
+    misses below, whose count must be exactly the one listed;
+  - no AUTH secret from expected.json (base64 or decoded) in any output,
+    except the known leaks below, which must be exactly the ones listed;
+  - for two captures, the envelope RFC 5321 section 4.1.4 prescribes.
+A known miss or leak that goes away fails too: update the list.
+Prints "FAIL corpus/CAPTURE: WHAT" per failure and ends with one line
+"corpus: N passed, N failed"; exits 1 if any failed.
+    usage: tests/run-corpus.py [BINARY]   (default ./relayscope)"""
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+CORPUS = "tests/corpus"
+TIMEOUT = 60
+RUNS = (("default", []),
+        ("json", ["--format", "json"]),
+        ("text", ["--format", "text", "--color", "never"]))
+
+# Captures in which relayscope finds fewer sessions than they hold, with
+# the number it finds now.  relayscope looks at ports 25 and 587 only
+# (--ports); these captures carry SMTP on other ports.
+KNOWN_MISSES = {
+    "suricata-verify/tests/bug-5867-fp-drop-01/input.pcap":
+        (0, "Postfix on port 225"),
+    "suricata-verify/tests/mime/mime-stream-depth/input.pcap":
+        (0, "SMTP on port 2525"),
+    "suricata-verify/tests/smtp-errors/smtperr.pcap":
+        (3, "the fourth session is implicit TLS on port 465"),
+    "suricata-verify/tests/smtp-tls-protodetect/input.pcap":
+        (0, "implicit TLS on port 465"),
+    "suricata-verify/tests/smtp-url-base64/smtp-url-b64.pcap":
+        (0, "SMTP on port 2525"),
+    "zeek/testing/btest/Traces/http/connect-with-smtp.pcap":
+        (0, "SMTP inside an HTTP CONNECT tunnel on proxy port 8240"),
+}
+
+# AUTH secrets relayscope prints now, per capture.
+KNOWN_LEAKS = {
+    # The 5038-byte 220 greeting has no line end, so it runs into the
+    # EHLO reply's only line ("250-..."); every reply after it is paired
+    # one command early, AUTH LOGIN's "334 UGFzc3dvcmQ6" is taken for the
+    # password prompt, the user name line is masked as the password and
+    # the real password line, after 235, is shown as a command.
+    "suricata-verify/tests/smtp-bug-6053/input.pcap": {"VjF2MXRyMG4="},
+}
+
+NESTED_MAIL = ("suricata-verify/tests/firewall/"
+               "ruletype-firewall-132-smtp-nested-mail-from/"
+               "smtp-nested-mail.pcap")
+REJECTED_EHLO = ("suricata-verify/tests/"
+                 "smtp-rejected-ehlo-preserves-envelope/input.pcap")
+
+
+def run(binary, args, path):
+    """(status or None on timeout, stdout bytes, stderr bytes)"""
+    try:
+        p = subprocess.run([binary] + args + [path], capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        return None, e.stdout or b"", e.stderr or b""
+
+
+def sessions_of(out):
+    sess = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(o, dict) and o.get("type") == "session":
+            sess.append(o)
+    return sess
+
+
+def printed(secret, outputs):
+    needles = {secret.encode("utf-8")}
+    try:
+        needles.add(secret.encode("latin-1"))
+    except UnicodeEncodeError:
+        pass
+    return any(n in o for n in needles for o in outputs)
+
+
+def accepted(data):
+    """data present, with a 2xx final reply"""
+    if not data:
+        return False
+    code = (data.get("final_reply") or {}).get("code")
+    return isinstance(code, int) and 200 <= code < 300
+
+
+def rcpt_list(tx):
+    return [r.get("address") for r in tx.get("rcpts") or []]
+
+
+def describe(tx):
+    d = tx.get("data")
+    final = ((d or {}).get("final_reply") or {}).get("code")
+    return "mail_from %r rcpts %r data %s" % (
+        tx.get("mail_from"), rcpt_list(tx),
+        "none" if not d else "final %s" % final)
+
+
+def envelope_checks(rel, sess):
+    """[(name, problem or None)] for the captures whose envelope is known"""
+    txs = [t for s in sess for t in s.get("transactions") or []]
+    good = [t for t in txs
+            if t.get("mail_from") == "alice@example.com" and
+            rcpt_list(t) == ["bob@example.com"] and accepted(t.get("data"))]
+    if rel == NESTED_MAIL:
+        # MAIL alice 250, MAIL bob 503 (nested), RCPT bob 250, DATA 250:
+        # the refused MAIL changes nothing (RFC 5321 4.1.4), so the
+        # message is alice's.
+        with_rcpts = [t for t in txs if t.get("rcpts")]
+        p = None
+        if len(with_rcpts) != 1 or not good:
+            p = ("want one transaction with recipients: mail_from "
+                 "alice@example.com, rcpts [bob@example.com], data 2xx; "
+                 "got %d: %s" % (len(with_rcpts), "; ".join(
+                     describe(t) for t in with_rcpts) or "-"))
+        bob = [t for t in txs if t.get("mail_from") == "bob@example.com" and
+               (t.get("rcpts") or t.get("data"))]
+        q = None
+        if bob:
+            q = ("refused sender bob@example.com has recipients or data: " +
+                 "; ".join(describe(t) for t in bob))
+        return [("envelope after a refused nested MAIL", p),
+                ("refused MAIL owns nothing", q)]
+    if rel == REJECTED_EHLO:
+        # HELO 250, MAIL alice 250, EHLO (empty) 501, RCPT bob 250,
+        # DATA 250: a refused EHLO resets nothing (RFC 5321 4.1.4), and
+        # the client's identity is the accepted HELO.
+        p = None
+        if len(txs) != 1 or not good:
+            p = ("want exactly one transaction: mail_from alice@example.com, "
+                 "rcpts [bob@example.com], data 2xx; got %d: %s" % (
+                     len(txs), "; ".join(describe(t) for t in txs) or "-"))
+        names = [(s.get("helo") or {}).get("name") for s in sess]
+        q = None
+        if names != ["client.example.com"]:
+            q = "want helo.name 'client.example.com' (the accepted HELO), " \
+                "got %r" % names
+        return [("envelope after a refused EHLO", p),
+                ("helo after a refused EHLO", q)]
+    return []
+
+
+def check(binary, rel, exp):
+    """[(name, problem or None)] for one capture"""
+    path = os.path.join(CORPUS, rel)
+    results = []
+    outs = {}
+    for name, args in RUNS:
+        rc, out, err = run(binary, args, path)
+        outs[name] = (out, err)
+        if rc is None:
+            p = "%s: timeout after %d s" % (name, TIMEOUT)
+        elif rc < 0:
+            p = "%s: killed by signal %d" % (name, -rc)
+        elif rc not in (0, 1, 2):
+            p = "%s: exit status %d" % (name, rc)
+        elif b"Sanitizer" in err or b"runtime error" in err:
+            p = "%s: sanitizer report" % name
+        else:
+            p = None
+        results.append(("run " + name, p))
+    sess = sessions_of(outs["json"][0])
+
+    found = {"open-relay": [], "relay-denied": []}
+    for s in sess:
+        for f in s.get("findings") or []:
+            k = f.get("kind")
+            if k == "open-relay" and \
+                    f.get("severity") not in ("medium", "high", "critical"):
+                continue
+            if k in found:
+                found[k].append(f)
+    for k, fs in sorted(found.items()):
+        p = None
+        if fs:
+            p = "%d %s finding%s%s: (%s) %s" % (
+                len(fs), k, "" if len(fs) == 1 else "s",
+                "" if len(fs) == 1 else ", the first",
+                fs[0].get("severity"),
+                (fs[0].get("summary") or "")[:100].rstrip())
+        results.append((k, p))
+
+    want = exp["sessions"]
+    p = None
+    if rel in KNOWN_MISSES:
+        n, why = KNOWN_MISSES[rel]
+        if len(sess) != n:
+            p = ("sessions %d, known miss says %d of %d (%s): update "
+                 "KNOWN_MISSES" % (len(sess), n, want, why))
+    elif len(sess) < want:
+        p = "sessions %d of %d (ports %s)" % (len(sess), want, exp["ports"])
+    results.append(("sessions", p))
+
+    if exp["secrets"] or rel in KNOWN_LEAKS:
+        every = [o for pair in outs.values() for o in pair]
+        leaked = {s for s in exp["secrets"] if printed(s, every)}
+        known = KNOWN_LEAKS.get(rel, set())
+        p = None
+        if leaked - known:
+            p = "AUTH secret printed: %s" % ", ".join(
+                repr(s) for s in sorted(leaked - known))
+        if known - leaked:
+            p = (p + "; " if p else "") + (
+                "known leak no longer printed: %s: update KNOWN_LEAKS" %
+                ", ".join(repr(s) for s in sorted(known - leaked)))
+        results.append(("secrets", p))
+
+    results += envelope_checks(rel, sess)
+    return results
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else "./relayscope"
+    if os.sep in binary:
+        binary = os.path.abspath(binary)
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    os.environ["TZ"] = "UTC"
+    with open(os.path.join(CORPUS, "expected.json")) as f:
+        expected = json.load(f)
+    ok = bad = 0
+    for rel in sorted(set(KNOWN_MISSES) | set(KNOWN_LEAKS)):
+        if rel not in expected:
+            bad += 1
+            print("FAIL corpus/%s: listed in run-corpus.py, not in "
+                  "expected.json" % rel)
+    for rel in (NESTED_MAIL, REJECTED_EHLO):
+        if rel not in expected:
+            bad += 1
+            print("FAIL corpus/%s: envelope case not in expected.json" % rel)
+    caps = sorted(expected)
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as ex:
+        results = list(ex.map(lambda r: check(binary, r, expected[r]), caps))
+    for rel, res in zip(caps, results):
+        for name, problem in res:
+            if problem is None:
+                ok += 1
+            else:
+                bad += 1
+                print("FAIL corpus/%s: %s" % (rel, problem))
+    print("corpus: %d passed, %d failed" % (ok, bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
