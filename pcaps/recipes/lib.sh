@@ -13,22 +13,56 @@
 set -eu
 
 RECIPES=$(cd "$(dirname "$0")" && pwd)
+# The test suites (tests/*.sh) source this file too.
+[ -f "$RECIPES/lib.sh" ] || RECIPES=$(cd "$RECIPES/../pcaps/recipes" && pwd)
 PCAPS=$(dirname "$RECIPES")
 NAME=$(basename "$0" .sh)
 OUT=${OUT:-$PCAPS/$NAME.pcap}
 
+# Where the unpacked MTAs live, and the Debian packages each needs.
+RS_CACHE=${RS_CACHE:-/var/cache/relayscope-recipes}
+RS_EXIM_DEBS="exim4-daemon-light exim4-base libidn12"
+RS_OPENSMTPD_DEBS="opensmtpd"
+
 # Download Debian packages into DIR and unpack them under DIR/root, before
 # entering the namespace (which has no network).  Used for MTAs that would
-# replace Postfix if installed.  Arguments: DIR PACKAGE...
+# replace Postfix if installed.  Done once: DIR/root/.fetched names the
+# packages unpacked there.  If the download fails, the package lists are
+# updated and it is tried once more; then it fails loudly (status 1).
+# Arguments: DIR PACKAGE...
 rs_fetch_debs() {
 	if [ "${RS_IN_NS:-}" = 1 ]; then
 		return 0
 	fi
 	dir=$1
 	shift
+	if [ "$(cat "$dir/root/.fetched" 2>/dev/null)" = "$*" ]; then
+		return 0
+	fi
 	mkdir -p "$dir"
-	(cd "$dir" && apt-get download "$@" >/dev/null 2>&1 &&
-	    for d in ./*.deb; do dpkg -x "$d" root; done)
+	rm -rf "$dir/root" "$dir"/*.deb
+	if ! (cd "$dir" && apt-get download "$@") >"$dir/download.log" 2>&1
+	then
+		apt-get update -qq >/dev/null 2>&1 || true
+		if ! (cd "$dir" && apt-get download "$@") >"$dir/download.log" 2>&1
+		then
+			echo "$0: apt-get download $* failed:" >&2
+			cat "$dir/download.log" >&2
+			return 1
+		fi
+	fi
+	for d in "$dir"/*.deb; do
+		dpkg -x "$d" "$dir/root" || return 1
+	done
+	echo "$*" >"$dir/root/.fetched"
+}
+
+# The Exim and OpenSMTPD of the recipes and tests, fetched and unpacked.
+rs_fetch_exim() {
+	rs_fetch_debs "$RS_CACHE/exim" $RS_EXIM_DEBS
+}
+rs_fetch_opensmtpd() {
+	rs_fetch_debs "$RS_CACHE/opensmtpd" $RS_OPENSMTPD_DEBS
 }
 
 # Re-run this script inside fresh namespaces (once).
@@ -77,14 +111,20 @@ rs_cleanup() {
 	for pid in $RS_PIDS; do
 		kill -KILL "$pid" 2>/dev/null
 	done
+	# The stranger's veth pair (deleting one end deletes both); its
+	# namespace went with the process that held it, one of RS_PIDS.
+	if [ -n "${RS_STRANGER:-}" ]; then
+		ip link del rs-srv 2>/dev/null
+	fi
 	if [ -n "$RS_WORK" ]; then
 		if [ "$rc" != 0 ]; then
-			for f in "$RS_WORK"/*.log "$RS_WORK"/lib/maillog; do
+			for f in "$RS_WORK"/*.log "$RS_WORK"/lib/maillog \
+			    "$RS_WORK"/*/log/*log; do
 				[ -s "$f" ] && sed "s|^|$(basename "$f"): |" "$f" >&2
 			done
 		fi
 		umount -l /etc/postfix /var/spool/postfix /var/lib/postfix \
-		    /etc/resolv.conf 2>/dev/null
+		    /etc/resolv.conf /etc/passwd /etc/group 2>/dev/null
 		rm -rf "$RS_WORK"
 	fi
 	exit "$rc"
@@ -93,15 +133,17 @@ rs_cleanup() {
 # System users an unpacked MTA needs, visible only in this namespace
 # (private copies of /etc/passwd and /etc/group).  Arguments: NAME:ID...
 rs_add_system_users() {
-	cp /etc/passwd "$RS_WORK/passwd"
-	cp /etc/group "$RS_WORK/group"
+	if [ ! -f "$RS_WORK/passwd" ]; then
+		cp /etc/passwd "$RS_WORK/passwd"
+		cp /etc/group "$RS_WORK/group"
+		mount --bind "$RS_WORK/passwd" /etc/passwd
+		mount --bind "$RS_WORK/group" /etc/group
+	fi
 	for u in "$@"; do
 		echo "${u%%:*}:x:${u#*:}:${u#*:}::/nonexistent:/usr/sbin/nologin" \
 		    >>"$RS_WORK/passwd"
 		echo "${u%%:*}:x:${u#*:}:" >>"$RS_WORK/group"
 	done
-	mount --bind "$RS_WORK/passwd" /etc/passwd
-	mount --bind "$RS_WORK/group" /etc/group
 }
 
 # Loopback only, and prove that nothing is routable.
@@ -125,7 +167,9 @@ rs_setup_net() {
 }
 
 # dnsmasq on 127.0.0.53:53 (or $RS_DNS_ADDR:$RS_DNS_PORT) answering only
-# from its own records; its log is $RS_WORK/dnsmasq-ADDR.log.
+# from its own records; its log is $RS_WORK/dnsmasq-ADDR.log.  Besides the
+# arguments it holds mx.example.com = 127.0.0.1 and relay.example.net =
+# 127.0.0.20, unless RS_DNS_DEFAULTS gives other options ("" for none).
 # Arguments: extra dnsmasq options (--host-record=..., --ptr-record=...).
 rs_start_dns() {
 	addr=${RS_DNS_ADDR:-127.0.0.53}
@@ -133,8 +177,7 @@ rs_start_dns() {
 	    --listen-address="$addr" --bind-interfaces \
 	    --port="${RS_DNS_PORT:-53}" \
 	    --user=root --pid-file= --log-facility=- --quiet-dhcp \
-	    --host-record=mx.example.com,127.0.0.1 \
-	    --host-record=relay.example.net,127.0.0.20 \
+	    ${RS_DNS_DEFAULTS---host-record=mx.example.com,127.0.0.1 --host-record=relay.example.net,127.0.0.20} \
 	    "$@" >"$RS_WORK/dnsmasq-$addr.log" 2>&1 &
 	RS_PIDS="$RS_PIDS $!"
 }
@@ -214,6 +257,9 @@ rs_postfix_config() {
 	postlog    unix-dgram n - n - 1 postlogd
 	EOF
 	chown postfix:postfix "$RS_WORK/lib"
+	# Mount points, in case /var/spool and /var/lib are private tmpfs
+	# mounts (rs_private_var); elsewhere they exist already.
+	mkdir -p /var/spool/postfix /var/lib/postfix
 	mount --bind "$pf" /etc/postfix
 	mount --bind "$RS_WORK/spool" /var/spool/postfix
 	mount --bind "$RS_WORK/lib" /var/lib/postfix
@@ -257,7 +303,41 @@ rs_postfix_start() {
 		i=$((i + 1))
 	done
 	RS_PIDS="$RS_PIDS $(tr -d ' ' </var/spool/postfix/pid/master.pid)"
-	rs_wait_port 127.0.0.1 25
+	rs_wait_smtp 127.0.0.1 25
+}
+
+# Wait until an SMTP server on HOST PORT greets, then say QUIT and wait for
+# its answer, so that the probe's session is over before a capture starts
+# (a probe that just closed would leave the server's greeting and a reset
+# for the capture).  Bounded: 20 s, then the recipe fails (exit 2).
+rs_wait_smtp() {
+	if ! python3 - "$1" "$2" <<-'EOF'
+	import socket, sys, time
+	deadline = time.monotonic() + 20
+	while True:
+	    try:
+	        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+	        s.settimeout(10)
+	        f = s.makefile("rb")
+	        line = f.readline()
+	        while line[3:4] == b"-":
+	            line = f.readline()
+	        if line[:3] == b"220":
+	            s.sendall(b"QUIT\r\n")
+	            f.readline()
+	            s.close()
+	            sys.exit(0)
+	        s.close()
+	    except OSError:
+	        pass
+	    if time.monotonic() > deadline:
+	        sys.exit(1)
+	    time.sleep(0.1)
+	EOF
+	then
+		echo "$0: no SMTP greeting from $1:$2" >&2
+		exit 2
+	fi
 }
 
 # Wait until something listens on HOST PORT.
@@ -273,32 +353,89 @@ rs_wait_port() {
 	done
 }
 
-# Record from lo with tcpdump until rs_capture_stop.  Argument: filter.
-# The port probe of rs_wait_port happened before, so it is not recorded.
+# Record with tcpdump until rs_capture_stop, into $RS_WORK/capture.pcap
+# (then $OUT).  Argument: filter.  The interface is lo, or $RS_CAPTURE_IF
+# ("any" for lo and veth pairs together).  It returns once tcpdump is
+# known to record: a marker datagram on lo (127.0.0.1 port 9 to itself,
+# see capture-mark.py; the filter is widened to match it) has been
+# written to the file.  Status 1 if that did not happen within 20 s.
+# The port probes of rs_wait_port and rs_wait_smtp happened before, so
+# they are not recorded.
+RS_MARK_FILTER='udp and host 127.0.0.1 and port 9'
+RS_MARKS=0
 rs_capture_start() {
+	RS_CAPTURE_LOG=$RS_WORK/tcpdump.log
+	# A fresh log and file before tcpdump starts: nothing from a previous
+	# capture can be taken for this one's.
+	rm -f "$RS_WORK/capture.pcap" "$RS_WORK/capture-clean.pcap"
+	: >"$RS_CAPTURE_LOG"
 	# A large buffer: on a busy machine the default one drops packets
 	# (seen in tests/run-replay.sh under make check).
-	tcpdump -i lo -U --immediate-mode -B 32768 -s 262144 \
-	    -w "$RS_WORK/out.pcap" "$1" >"$RS_WORK/tcpdump.log" 2>&1 &
+	tcpdump -i "${RS_CAPTURE_IF:-lo}" -U --immediate-mode -B 32768 \
+	    -s 262144 -w "$RS_WORK/capture.pcap" \
+	    "($1) or ($RS_MARK_FILTER)" >>"$RS_CAPTURE_LOG" 2>&1 &
 	RS_TCPDUMP=$!
 	RS_PIDS="$RS_PIDS $RS_TCPDUMP"
-	i=0
-	while ! grep -q 'listening on' "$RS_WORK/tcpdump.log" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	if ! rs_capture_mark start; then
+		rs_stop_pid "$RS_TCPDUMP"
+		return 1
+	fi
 }
 
+# Stop a process started here by its PID: SIGINT, and if it is still
+# there after 5 s (a background process ignores SIGINT until it installs
+# a handler), SIGKILL; then reap it.  Status: the process's.
+rs_stop_pid() {
+	kill -INT "$1" 2>/dev/null
+	i=0
+	while [ $i -lt 100 ] && [ -e "/proc/$1" ] &&
+	    ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ $i -lt 100 ] || kill -KILL "$1" 2>/dev/null
+	RS_PIDS=$(echo " $RS_PIDS " | sed "s/ $1 / /")
+	wait "$1" 2>/dev/null
+}
+
+# Send a marker and wait until tcpdump has written it.  Argument: a word
+# for the token (start, end).
+rs_capture_mark() {
+	RS_MARKS=$((RS_MARKS + 1))
+	if ! python3 "$RECIPES/capture-mark.py" "$RS_WORK/capture.pcap" \
+	    "relayscope-capture-$1-$RS_MARKS" "$RS_TCPDUMP" \
+	    2>>"$RS_CAPTURE_LOG"; then
+		echo "$0: FAIL capture: tcpdump did not record its $1 marker:" \
+		    "$(tr '\n' ' ' <"$RS_CAPTURE_LOG")" >&2
+		return 1
+	fi
+}
+
+# Stop the capture and copy it, markers removed, to $OUT.  Half a second
+# first for the last segments (the server's FIN may come after the client
+# is gone), then an end marker: once tcpdump has written it, it has
+# written everything before it.  Status 1, a "FAIL capture:" line on
+# standard error and no $OUT if a marker was not recorded, tcpdump failed
+# or the kernel dropped packets.
 rs_capture_stop() {
 	sleep 0.5
-	kill -INT "$RS_TCPDUMP"
-	wait "$RS_TCPDUMP" 2>/dev/null || true
-	if grep -q '^[1-9][0-9]* packets* dropped by kernel' "$RS_WORK/tcpdump.log"
-	then
-		echo "$0: tcpdump lost packets: $(grep 'dropped by kernel' \
-		    "$RS_WORK/tcpdump.log")" >&2
+	st=0
+	rs_capture_mark end || st=1
+	rs_stop_pid "$RS_TCPDUMP" || st=1
+	if grep -Eq '^[1-9][0-9]* packets? dropped by (kernel|interface)' \
+	    "$RS_CAPTURE_LOG"; then
+		echo "$0: FAIL capture: tcpdump lost packets:" \
+		    "$(grep 'dropped by' "$RS_CAPTURE_LOG" | tr '\n' ' ')" >&2
+		st=1
 	fi
-	cp "$RS_WORK/out.pcap" "$OUT"
+	if [ $st = 0 ] && ! tcpdump -r "$RS_WORK/capture.pcap" \
+	    -w "$RS_WORK/capture-clean.pcap" "not ($RS_MARK_FILTER)" \
+	    2>>"$RS_CAPTURE_LOG"; then
+		echo "$0: FAIL capture: cannot remove the markers" >&2
+		st=1
+	fi
+	[ $st = 0 ] || return 1
+	cp "$RS_WORK/capture-clean.pcap" "$OUT"
 	echo "$0: wrote $OUT ($(stat -c %s "$OUT") bytes)"
 }
 
@@ -328,4 +465,117 @@ rs_relay_attempt() {
 # transactions, BDAT).  Arguments: see smtp-client.py --help.
 rs_client() {
 	python3 "$RECIPES/smtp-client.py" "$@"
+}
+
+# A stranger: a second network namespace, a host that is not this one,
+# joined to this namespace by a veth pair only (rs-srv here, rs-str
+# there), for clients that a server must not trust as its own host or
+# loopback.  Arguments: HERE/PLEN THERE/PLEN, e.g. 192.0.2.25/24
+# 192.0.2.77/24.  A process started here holds the namespace (one of
+# RS_PIDS, so rs_cleanup ends it, and the veth pair with it); commands run
+# there with rs_stranger.  No IPv6 on the pair (no router solicitations,
+# no link-local addresses); then both sides are checked to have routes
+# only for lo and the pair's subnet.  Call after rs_setup_net.
+rs_add_stranger() {
+	unshare --net sleep 1000000 &
+	RS_STRANGER=$!
+	RS_PIDS="$RS_PIDS $RS_STRANGER"
+	i=0
+	while [ "$(readlink "/proc/$RS_STRANGER/ns/net")" = \
+	    "$(readlink /proc/self/ns/net)" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "$0: the stranger's namespace did not appear" >&2
+			exit 2
+		fi
+		sleep 0.05
+	done
+	ip link add rs-srv type veth peer name rs-str netns "$RS_STRANGER"
+	sysctl -q -w net.ipv6.conf.rs-srv.disable_ipv6=1 2>/dev/null || true
+	rs_stranger sysctl -q -w net.ipv6.conf.rs-str.disable_ipv6=1 \
+	    2>/dev/null || true
+	ip addr add "$1" dev rs-srv
+	ip link set rs-srv up
+	rs_stranger ip link set lo up
+	rs_stranger ip addr add "$2" dev rs-str
+	rs_stranger ip link set rs-str up
+	rs_check_routes ""
+	rs_check_routes rs_stranger
+}
+
+# Run a command in the stranger's network namespace (same files, same
+# processes, its own network).
+rs_stranger() {
+	nsenter --net="/proc/$RS_STRANGER/ns/net" -- "$@"
+}
+
+# Nothing is routable out of a network namespace: no default route, no
+# route for an address that is none of ours, and every route is on lo or
+# the stranger's veth pair (exit 2 if not).  Argument: rs_stranger to
+# check the stranger's namespace, none for this one.
+rs_check_routes() {
+	if $1 ip route get 198.18.0.1 >/dev/null 2>&1 ||
+	    $1 ip -6 route get 2001:db8:ffff::1 >/dev/null 2>&1 ||
+	    [ -n "$($1 ip route show default; $1 ip -6 route show default)" ] ||
+	    $1 ip -4 route show table all |
+	    grep -v ' dev \(lo\|rs-srv\|rs-str\) ' | grep -q .; then
+		echo "$0: a route leaves the namespace${1:+ of the stranger}:" \
+		    "$($1 ip -4 route show table all | tr '\n' ' ')" >&2
+		exit 2
+	fi
+}
+
+# Private /var/spool, /var/lib and /run (tmpfs mounts in this mount
+# namespace), for OpenSMTPD, whose spool and chroot paths are built in:
+# nothing is created on the host.  Call before rs_postfix_config when
+# both run (it makes its mount points again).
+rs_private_var() {
+	mount -t tmpfs tmpfs /var/spool
+	mount -t tmpfs tmpfs /var/lib
+	mount -t tmpfs tmpfs /run
+	mkdir -p /var/spool/smtpd /var/lib/opensmtpd/empty
+	chmod 711 /var/spool/smtpd
+}
+
+# Start the unpacked Exim in the foreground (-bdf, so that its PID is the
+# daemon's) with configuration FILE, which sets spool_directory and
+# log_file_path under $RS_WORK (rs_exim_conf_head prints those lines);
+# its PID file is FILE.pid, so that several daemons can run at once.
+# Arguments: FILE.  The system user is added once.
+rs_exim_start() {
+	if ! grep -q '^Debian-exim:' /etc/passwd; then
+		rs_add_system_users Debian-exim:64000
+	fi
+	ex=$RS_CACHE/exim/root
+	LD_LIBRARY_PATH=$ex/usr/lib/x86_64-linux-gnu "$ex/usr/sbin/exim4" \
+	    -C "$1" -bdf -oP "$1.pid" >>"$RS_WORK/exim-stdout.log" 2>&1 &
+	RS_PIDS="$RS_PIDS $!"
+}
+
+# The settings every Exim of the recipes shares: its own spool and logs
+# in $RS_WORK/NAME, no ident, no TLS, runs as root in the namespace.
+# Arguments: NAME.
+rs_exim_conf_head() {
+	mkdir -p "$RS_WORK/$1/spool" "$RS_WORK/$1/log"
+	cat <<-EOC
+	exim_user = root
+	exim_group = root
+	never_users =
+	keep_environment =
+	tls_advertise_hosts =
+	rfc1413_hosts =
+	spool_directory = $RS_WORK/$1/spool
+	log_file_path = $RS_WORK/$1/log/%slog
+	EOC
+}
+
+# Start the unpacked OpenSMTPD in the foreground with configuration FILE;
+# its log is $RS_WORK/smtpd.log.  Needs rs_private_var.  Arguments: FILE.
+rs_opensmtpd_start() {
+	if ! grep -q '^opensmtpd:' /etc/passwd; then
+		rs_add_system_users opensmtpd:64010 opensmtpq:64011
+	fi
+	"$RS_CACHE/opensmtpd/root/usr/sbin/smtpd" -d -f "$1" \
+	    >>"$RS_WORK/smtpd.log" 2>&1 &
+	RS_PIDS="$RS_PIDS $!"
 }
