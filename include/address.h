@@ -38,6 +38,22 @@ void address_parse(const char *path, struct address *out);
 void address_clear(struct address *a);
 /* Is this domain an address literal ("[192.0.2.1]")? */
 bool address_is_literal(const char *domain);
+/* Where an IP address is: loopback, private (RFC 1918, RFC 6598, link
+ * local, RFC 4193) or anywhere else.  A capture behind NAT sees private
+ * addresses where the DNS has public ones: only addresses of the same
+ * scope compare. */
+enum address_scope {
+	ADDRESS_SCOPE_PUBLIC,
+	ADDRESS_SCOPE_PRIVATE,
+	ADDRESS_SCOPE_LOOPBACK,
+};
+/* The scope of an address in text form (not an address: public). */
+enum address_scope address_scope(const char *ip);
+/* Are two addresses in text form the same (IPv4-mapped IPv6 as IPv4)? */
+bool address_same_ip(const char *a, const char *b);
+/* The address inside a literal ("[192.0.2.1]", "[IPv6:2001:db8::1]")
+ * into out; false if domain is not a literal of a valid address. */
+bool address_literal_ip(const char *domain, char *out, size_t outsz);
 /* The names of the tricks in a bit set, "percent-hack,bang-path" style,
  * in list order; caller owns the result ("" when none). */
 char *address_tricks_names(unsigned tricks, const char *sep);

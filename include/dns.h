@@ -46,12 +46,18 @@ struct dns_store *dns_store_new(void);
 /* Free a store (accepts NULL). */
 void dns_store_free(struct dns_store *s);
 /* Read one DNS message (a UDP payload, or a TCP message without its
- * length prefix) seen at ts (0: not from the capture).  The answers of a
- * response are kept (A, AAAA, MX, CNAME, PTR); an NXDOMAIN, an empty
- * answer or a server failure is kept for the question's name at the end
- * of its CNAME chain.  Returns false if the message is malformed. */
-bool dns_store_add_message(
-    struct dns_store *s, const uint8_t *msg, size_t len, gint64 ts);
+ * length prefix) seen at ts (0: not from the capture), sent to querier
+ * (the address it went to, or NULL).  The answers of a response are kept
+ * (A, AAAA, MX, CNAME, PTR); an NXDOMAIN, an empty answer or a server
+ * failure is kept for the question's name at the end of its CNAME chain;
+ * for an MX question, who asked and when (bounded).  Returns false if the
+ * message is malformed. */
+bool dns_store_add_message(struct dns_store *s, const uint8_t *msg,
+    size_t len, gint64 ts, const char *querier);
+/* The first time at or after after that querier was answered (type,
+ * name), or 0 (only MX questions are remembered). */
+gint64 dns_store_lookup_after(const struct dns_store *s, const char *querier,
+    uint16_t type, const char *name, gint64 after);
 /* Keep one record; name and value are normalised (lower case, no
  * trailing dot; addresses in canonical form).  False if value is not
  * valid for type. */

@@ -24,6 +24,11 @@ struct stream_opts {
 	struct dns_store *dns;	  /* DNS answers (UDP port 53) go here */
 	const char *keep_body_id; /* sessions whose id starts so keep their
 				   * message bodies (replay), or NULL */
+	/* With the emit callback's arg, or NULL: a session began (its
+	 * dialogue, borrowed, grows until it is emitted); the capture's
+	 * clock reached ts (never backwards). */
+	void (*start)(const struct dialogue *d, void *arg);
+	void (*tick)(gint64 ts, void *arg);
 };
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything

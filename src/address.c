@@ -4,6 +4,7 @@
  * (RFC 1123 §5.2.16 "%-hack"), UUCP bang paths, source routes (RFC 5321
  * §C, servers SHOULD strip them), and '@' hidden in quoted or doubled
  * local parts.  Pure functions. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <glib.h>
@@ -23,6 +24,85 @@ bool
 address_is_literal(const char *domain)
 {
 	return domain != NULL && domain[0] == '[';
+}
+
+/* An IP address in binary, IPv4-mapped IPv6 as IPv4; the family or 0. */
+static int
+ip_parse(const char *ip, unsigned char out[16])
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+
+	if (ip == NULL)
+		return 0;
+	if (inet_pton(AF_INET, ip, out) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, ip, out) != 1)
+		return 0;
+	if (memcmp(out, mapped, 12) == 0) {
+		memmove(out, out + 12, 4);
+		return AF_INET;
+	}
+	return AF_INET6;
+}
+
+enum address_scope
+address_scope(const char *ip)
+{
+	unsigned char a[16];
+	static const unsigned char v6lo[16] = { [15] = 1 };
+
+	switch (ip_parse(ip, a)) {
+	case AF_INET:
+		if (a[0] == 127)
+			return ADDRESS_SCOPE_LOOPBACK;
+		/* RFC 1918, RFC 6598 (CGNAT), RFC 3927 (link-local). */
+		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+		    (a[0] == 169 && a[1] == 254))
+			return ADDRESS_SCOPE_PRIVATE;
+		return ADDRESS_SCOPE_PUBLIC;
+	case AF_INET6:
+		if (memcmp(a, v6lo, 16) == 0)
+			return ADDRESS_SCOPE_LOOPBACK;
+		/* RFC 4193 unique local, RFC 4291 link-local. */
+		if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+			return ADDRESS_SCOPE_PRIVATE;
+		return ADDRESS_SCOPE_PUBLIC;
+	default:
+		return ADDRESS_SCOPE_PUBLIC;
+	}
+}
+
+bool
+address_same_ip(const char *x, const char *y)
+{
+	unsigned char a[16], b[16];
+	int fa = ip_parse(x, a), fb = ip_parse(y, b);
+
+	return fa != 0 && fa == fb &&
+	       memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
+}
+
+bool
+address_literal_ip(const char *domain, char *out, size_t outsz)
+{
+	const char *p;
+	size_t n;
+	unsigned char a[16];
+
+	if (!address_is_literal(domain))
+		return false;
+	p = domain + 1;
+	if (g_ascii_strncasecmp(p, "IPv6:", 5) == 0)
+		p += 5;
+	n = strcspn(p, "]");
+	if (p[n] != ']' || n == 0 || n >= outsz)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return ip_parse(out, a) != 0;
 }
 
 void

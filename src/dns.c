@@ -17,14 +17,19 @@
  * lines). */
 #define DNS_MAP_MAX_BYTES (64 * 1024 * 1024)
 
-/* CNAME records followed within one message. */
-#define DNS_MAX_CHAIN 8
-
 struct dns_store {
 	GHashTable *sets; /* "type name" -> struct dns_rrset * */
 	uint64_t records;
 	uint64_t dropped;
+	/* Who asked what, for MX questions: "querier|type name" -> GArray
+	 * of gint64, the times of the answers (at most DNS_MAX_TIMES). */
+	GHashTable *lookups;
+	uint64_t lookup_times;
 };
+
+/* Times kept per (querier, question), and in all. */
+#define DNS_MAX_TIMES 16
+#define DNS_MAX_LOOKUPS 100000
 
 static void
 rrset_free(struct dns_rrset *r)
@@ -41,6 +46,8 @@ dns_store_new(void)
 
 	s->sets = g_hash_table_new_full(
 	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)rrset_free);
+	s->lookups = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	return s;
 }
 
@@ -50,7 +57,57 @@ dns_store_free(struct dns_store *s)
 	if (s == NULL)
 		return;
 	g_hash_table_destroy(s->sets);
+	g_hash_table_destroy(s->lookups);
 	g_free(s);
+}
+
+static char *
+lookup_key(const char *querier, uint16_t type, const char *name)
+{
+	g_autofree char *k = g_strdup_printf("%s|%u %s", querier, type, name);
+
+	return g_ascii_strdown(k, -1);
+}
+
+/* Remember that querier was answered (type, name) at ts. */
+static void
+note_lookup(struct dns_store *s, const char *querier, uint16_t type,
+    const char *name, gint64 ts)
+{
+	g_autofree char *key = NULL;
+	GArray *t;
+
+	if (s->lookup_times >= DNS_MAX_LOOKUPS)
+		return;
+	key = lookup_key(querier, type, name);
+	t = g_hash_table_lookup(s->lookups, key);
+	if (t == NULL) {
+		t = g_array_new(FALSE, FALSE, sizeof(gint64));
+		g_hash_table_insert(s->lookups, g_steal_pointer(&key), t);
+	}
+	if (t->len >= DNS_MAX_TIMES)
+		return;
+	g_array_append_val(t, ts);
+	s->lookup_times++;
+}
+
+gint64
+dns_store_lookup_after(const struct dns_store *s, const char *querier,
+    uint16_t type, const char *name, gint64 after)
+{
+	g_autofree char *key = lookup_key(querier, type, name);
+	GArray *t;
+	gint64 best = 0;
+	guint i;
+
+	t = g_hash_table_lookup(s->lookups, key);
+	for (i = 0; t != NULL && i < t->len; i++) {
+		gint64 v = g_array_index(t, gint64, i);
+
+		if (v >= after && (best == 0 || v < best))
+			best = v;
+	}
+	return best;
 }
 
 uint64_t
@@ -359,8 +416,8 @@ chain_end(const struct chain *ch, char *name)
 }
 
 bool
-dns_store_add_message(
-    struct dns_store *s, const uint8_t *m, size_t len, gint64 ts)
+dns_store_add_message(struct dns_store *s, const uint8_t *m, size_t len,
+    gint64 ts, const char *querier)
 {
 	char qname[256] = "", final[256];
 	struct chain *ch;
@@ -386,6 +443,8 @@ dns_store_add_message(
 		}
 		off += 4;
 	}
+	if (querier != NULL && qd == 1 && qtype == DNS_T_MX && ts != 0)
+		note_lookup(s, querier, qtype, qname, ts);
 	if (rcode != 0 && rcode != 3) {
 		/* SERVFAIL, REFUSED...: the lookup failed, nothing else. */
 		if (qd == 1 && qname[0] != '\0')

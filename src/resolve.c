@@ -106,8 +106,11 @@ resolver_new(const char *server, unsigned timeout_ms, struct dns_store *store,
 	memset(&opts, 0, sizeof opts);
 	opts.timeout = (int)timeout_ms;
 	opts.tries = 2;
-	rc = ares_init_options(
-	    &r->channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	/* A refusal or a server failure is an answer: take it, rather than
+	 * asking again (each question once, as the query log shows). */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
+	rc = ares_init_options(&r->channel, &opts,
+	    ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
 	if (rc != ARES_SUCCESS) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "--resolve: cannot start the resolver: %s",
@@ -158,28 +161,30 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 
 	(void)timeouts;
 	r->pending--;
+	/* Live facts carry the time they were learnt (docs/verdicts.md). */
 	if (abuf != NULL && alen > 0 &&
-	    dns_store_add_message(r->store, abuf, (size_t)alen, 0)) {
+	    dns_store_add_message(
+		r->store, abuf, (size_t)alen, g_get_real_time(), NULL)) {
 		r->stats.answered++;
 		r->silent = 0;
 		/* An answer for another question leaves ours open. */
 		if (dns_store_get(r->store, q->type, q->name) == NULL)
 			dns_store_put_status(
-			    r->store, q->type, q->name, DNS_STATUS_ERROR, 0);
+			    r->store, q->type, q->name, DNS_STATUS_ERROR, g_get_real_time());
 	} else if (status == ARES_ETIMEOUT) {
 		r->stats.timeouts++;
 		r->silent++;
 		log_debug("dns: %s %s: no answer in time", q->name,
 		    dns_type_name(q->type));
-		dns_store_put_status(
-		    r->store, q->type, q->name, DNS_STATUS_TIMEOUT, 0);
+		dns_store_put_status(r->store, q->type, q->name,
+		    DNS_STATUS_TIMEOUT, g_get_real_time());
 	} else {
 		r->stats.failed++;
 		r->silent++;
 		log_debug("dns: %s %s: %s", q->name, dns_type_name(q->type),
 		    ares_strerror(status));
 		dns_store_put_status(
-		    r->store, q->type, q->name, DNS_STATUS_ERROR, 0);
+		    r->store, q->type, q->name, DNS_STATUS_ERROR, g_get_real_time());
 	}
 	g_free(q);
 }

@@ -134,6 +134,7 @@ static struct {
 	uint8_t v6buf[65536]; /* the IPv4 packet built from an IPv6 one */
 	uint64_t seq;
 	gint64 now;		   /* time of the packet being processed */
+	gint64 clock;		   /* the latest packet time so far */
 	bool pickup;		   /* a synthetic handshake is being fed */
 	bool counted;		   /* the packet being fed was counted, for: */
 	struct stream_ctx *begun;  /* a context made while feeding it */
@@ -208,6 +209,7 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	st.stats = stats;
 	st.emit = emit;
 	st.arg = arg;
+	st.clock = 0;
 	st.dead = pcap_open_dead(DLT_RAW, sizeof st.buf);
 	if (st.dead == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -960,6 +962,17 @@ tcp_after(const struct tcp_seg *sg)
 	ahead_prune(&c->dir[dir], dir_expected(a, dir));
 }
 
+/* The capture's clock: callers see it move forward only. */
+static void
+clock_tick(gint64 ts)
+{
+	if (ts <= st.clock)
+		return;
+	st.clock = ts;
+	if (st.o.tick != NULL)
+		st.o.tick(ts, st.arg);
+}
+
 bool
 stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 {
@@ -970,6 +983,8 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	struct stream_syn *v;
 	struct tcp_seg sg;
 	bool smtp = false;
+
+	clock_tick(ts);
 
 	if (len < 20 || (pkt[0] >> 4) != 4 ||
 	    (hl = (size_t)(pkt[0] & 0xf) * 4) < 20 || len < hl) {
@@ -991,8 +1006,13 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	frag = (uint16_t)((pkt[6] << 8 | pkt[7]) & 0x3fff);
 	if (pkt[9] == IPPROTO_UDP && frag == 0 && len >= hl + 8 &&
 	    st.o.dns != NULL && (pkt[hl] << 8 | pkt[hl + 1]) == 53) {
-		/* A DNS answer: passive DNS for the relay and EHLO checks. */
-		dns_store_add_message(st.o.dns, pkt + hl + 8, len - hl - 8, ts);
+		/* A DNS answer: passive DNS for the relay and EHLO checks;
+		 * it goes to the one who asked. */
+		char q[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, pkt + 16, q, sizeof q);
+		dns_store_add_message(
+		    st.o.dns, pkt + hl + 8, len - hl - 8, ts, q);
 		return false;
 	}
 	if (pkt[9] != IPPROTO_TCP)
@@ -1075,6 +1095,8 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 	uint8_t nh;
 	int hops;
 
+	clock_tick(ts);
+
 	if (len < 40 || (pkt[0] >> 4) != 6) {
 		st.stats->undecodable++;
 		return false;
@@ -1116,7 +1138,10 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 		return false;
 	if (nh == IPPROTO_UDP && len >= o + 8 && st.o.dns != NULL &&
 	    (pkt[o] << 8 | pkt[o + 1]) == 53) {
-		dns_store_add_message(st.o.dns, pkt + o + 8, len - o - 8, ts);
+		char q[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, pkt + 24, q, sizeof q);
+		dns_store_add_message(st.o.dns, pkt + o + 8, len - o - 8, ts, q);
 		return false;
 	}
 	if (nh != IPPROTO_TCP)
@@ -1199,6 +1224,8 @@ stream_begin(struct tcp_stream *a)
 	endpoint(&d->client, a->addr.saddr, a->addr.source);
 	endpoint(&d->server, a->addr.daddr, a->addr.dest);
 	dialogue_set_id(d);
+	if (st.o.start != NULL)
+		st.o.start(d, st.arg);
 	if (st.o.keep_body_id != NULL &&
 	    g_str_has_prefix(d->id, st.o.keep_body_id))
 		smtp_session_keep_bodies(c->ss, STREAM_BODY_MAX);
@@ -1310,7 +1337,7 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 
 /* Server bytes of a DNS/TCP connection: read every complete message. */
 static void
-dns_tcp_data(GByteArray *b, struct half_stream *h)
+dns_tcp_data(GByteArray *b, struct half_stream *h, const char *querier)
 {
 	size_t mlen;
 
@@ -1323,7 +1350,8 @@ dns_tcp_data(GByteArray *b, struct half_stream *h)
 		mlen = (size_t)(b->data[0] << 8 | b->data[1]);
 		if (b->len < 2 + mlen)
 			break;
-		dns_store_add_message(st.o.dns, b->data + 2, mlen, st.now);
+		dns_store_add_message(
+		    st.o.dns, b->data + 2, mlen, st.now, querier);
 		g_byte_array_remove_range(b, 0, (guint)(2 + mlen));
 	}
 	if (b->len > DNS_TCP_MAX)
@@ -1333,8 +1361,13 @@ dns_tcp_data(GByteArray *b, struct half_stream *h)
 static void
 dns_tcp_cb(struct tcp_stream *a, GByteArray *b)
 {
-	if (a->nids_state == NIDS_DATA)
-		dns_tcp_data(b, &a->client);
+	struct rs_endpoint q;
+
+	if (a->nids_state == NIDS_DATA) {
+		/* The client of the connection asked. */
+		endpoint(&q, a->addr.saddr, a->addr.source);
+		dns_tcp_data(b, &a->client, q.ip);
+	}
 	else
 		g_hash_table_remove(st.dns, a);
 }

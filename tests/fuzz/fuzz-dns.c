@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	GPtrArray *missing = g_ptr_array_new_with_free_func(g_free);
 	size_t i;
 
-	(void)dns_store_add_message(s, data, size, 1);
+	(void)dns_store_add_message(s, data, size, 1, "192.0.2.1");
 	for (i = 0; i < G_N_ELEMENTS(names); i++) {
 		helo_report_free(helo_check_name(names[i], strlen(names[i]),
 		    false, "192.0.2.1", &v, missing));

@@ -116,7 +116,7 @@ test_mx(void)
 	const struct dns_rrset *r;
 
 	g_test_summary("MX and A answers with compressed names are kept");
-	g_assert_true(dns_store_add_message(s, mx_reply, sizeof mx_reply, 7));
+	g_assert_true(dns_store_add_message(s, mx_reply, sizeof mx_reply, 7, NULL));
 	r = dns_store_get(s, DNS_T_MX, "partner.example.net");
 	g_assert_nonnull(r);
 	g_assert_cmpuint(r->values->len, ==, 1);
@@ -139,13 +139,13 @@ test_negative(void)
 		       "the end of the question's CNAME chain; a server "
 		       "failure is kept as an error; answers win");
 	msg_start(&m, 3, 0, "Nope.Example.org", DNS_T_A);
-	g_assert_true(dns_store_add_message(s, m.b, m.n, 5));
+	g_assert_true(dns_store_add_message(s, m.b, m.n, 5, NULL));
 	assert_values(
 	    s, DNS_T_A, "nope.example.org", DNS_STATUS_NXDOMAIN, NULL);
 
 	msg_start(&m, 0, 1, "www.example.org", DNS_T_AAAA);
 	msg_rr_name(&m, "www.example.org", DNS_T_CNAME, "web.example.org");
-	g_assert_true(dns_store_add_message(s, m.b, m.n, 6));
+	g_assert_true(dns_store_add_message(s, m.b, m.n, 6, NULL));
 	assert_values(s, DNS_T_CNAME, "www.example.org", DNS_STATUS_ANSWER,
 	    "web.example.org");
 	assert_values(
@@ -155,18 +155,18 @@ test_negative(void)
 	msg_start(&m, 0, 2, "www.example.org", DNS_T_A);
 	msg_rr_name(&m, "www.example.org", DNS_T_CNAME, "web.example.org");
 	msg_rr(&m, "web.example.org", DNS_T_A, a99, sizeof a99);
-	g_assert_true(dns_store_add_message(s, m.b, m.n, 7));
+	g_assert_true(dns_store_add_message(s, m.b, m.n, 7, NULL));
 	assert_values(
 	    s, DNS_T_A, "web.example.org", DNS_STATUS_ANSWER, "127.0.0.99");
 
 	msg_start(&m, 2, 0, "lame.example.org", DNS_T_PTR);
-	g_assert_true(dns_store_add_message(s, m.b, m.n, 8));
+	g_assert_true(dns_store_add_message(s, m.b, m.n, 8, NULL));
 	assert_values(s, DNS_T_PTR, "lame.example.org", DNS_STATUS_ERROR, NULL);
 
 	/* A later NXDOMAIN does not erase an answer; an answer replaces a
 	 * negative one. */
 	msg_start(&m, 3, 0, "web.example.org", DNS_T_A);
-	g_assert_true(dns_store_add_message(s, m.b, m.n, 9));
+	g_assert_true(dns_store_add_message(s, m.b, m.n, 9, NULL));
 	assert_values(
 	    s, DNS_T_A, "web.example.org", DNS_STATUS_ANSWER, "127.0.0.99");
 	g_assert_true(
@@ -273,15 +273,15 @@ test_hostile(void)
 		       "are rejected without reading out of bounds");
 	memcpy(m, mx_reply, sizeof m);
 	m[38] = 37; /* the MX owner points at itself */
-	g_assert_false(dns_store_add_message(s, m, sizeof m, 1));
+	g_assert_false(dns_store_add_message(s, m, sizeof m, 1, NULL));
 	memcpy(m, mx_reply, sizeof m);
 	m[68] = 70; /* the A owner points forwards */
-	g_assert_false(dns_store_add_message(s, m, sizeof m, 1));
+	g_assert_false(dns_store_add_message(s, m, sizeof m, 1, NULL));
 	for (n = 0; n < sizeof mx_reply; n++)
-		(void)dns_store_add_message(s, mx_reply, n, 1);
+		(void)dns_store_add_message(s, mx_reply, n, 1, NULL);
 	memcpy(m, mx_reply, sizeof m);
 	m[2] = 0x01; /* a query: nothing learnt */
-	g_assert_true(dns_store_add_message(s, m, sizeof m, 1));
+	g_assert_true(dns_store_add_message(s, m, sizeof m, 1, NULL));
 	dns_store_free(s);
 }
 
