@@ -25,7 +25,8 @@ BUILD    := build
 CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
             src/output_text.c src/output_json.c src/relay_texts.c \
-            src/address.c src/relay.c src/dns.c \
+            src/address.c src/relay.c src/relay_config.c src/onward.c \
+            src/dns.c \
             src/helo_check.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \

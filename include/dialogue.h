@@ -93,7 +93,14 @@ struct dlg_rcpt {
 	/* Filled by relay_annotate() (relay.h); unset until then. */
 	int verdict;		  /* enum relay_verdict */
 	int local;		  /* 1 local, 0 not local, -1 unknown */
-	const char *local_source; /* static string, or NULL */
+	int local_kind;		  /* enum relay_local: the evidence for it */
+	const char *local_source; /* its name (static string), or NULL */
+	char *local_evidence;	  /* that evidence in words; owned, or NULL */
+	GPtrArray *local_dns;	  /* struct dns_fact * it rests on; owned, or
+				   * NULL */
+	char onward_id[17];	  /* the session that carried it onward */
+	const char *cause;	  /* a refusal's cause (relay_texts.h) */
+	const char *cause_source; /* the catalogue row; both static or NULL */
 	char *final_domain;	  /* where the mail would go; owned, or NULL */
 	unsigned tricks;	  /* ADDRESS_TRICK_* bits */
 	bool judged;		  /* the fields above are set */
@@ -111,6 +118,8 @@ struct dlg_data {
 	bool body_dropped;   /* it was over the limit */
 	uint64_t bytes_lost; /* body bytes in capture gaps (bytes and lines
 			      * are then lower bounds) */
+	char *message_id;    /* the header's Message-ID, trimmed; owned, or
+			      * NULL */
 };
 
 struct dlg_tx {
@@ -177,6 +186,12 @@ struct dialogue {
 	/* The EHLO identity check (helo_check.h); owned; NULL until
 	 * helo_check_annotate(), or when no HELO/EHLO was seen. */
 	struct helo_report *helo_check;
+	/* Whom the server may trust (relay_annotate()): NULL, "config",
+	 * "inferred:loopback" or "inferred:same-host"; static. */
+	const char *client_trust;
+	/* char *: ids of earlier sessions whose mail this one carries on
+	 * (onward.h); owned, or NULL. */
+	GPtrArray *continues;
 
 	unsigned anomalies[ANOMALY_COUNT];	     /* occurrences of each */
 	uint64_t bytes_client, bytes_server;	     /* all payload bytes */
@@ -207,6 +222,8 @@ bool dialogue_keep(struct dialogue *d, struct dlg_item *it);
 void dialogue_account(struct dialogue *d, size_t bytes);
 /* Record one occurrence of an anomaly. */
 void dialogue_anomaly(struct dialogue *d, enum anomaly a);
+/* Free a message record and what it holds (accepts NULL). */
+void dlg_data_free(struct dlg_data *dd);
 /* Start a transaction; NULL when frozen.  The dialogue owns it. */
 struct dlg_tx *dialogue_tx_new(struct dialogue *d);
 /* The name of an end reason ("closed"). */
@@ -215,6 +232,10 @@ const char *dialogue_end_name(enum dlg_end e);
 void dialogue_set_id(struct dialogue *d);
 /* The name of a missing side ("client"), or NULL for none. */
 const char *dialogue_missing_name(enum dlg_missing m);
+/* The sessions that carried mail of this one on (the recipients'
+ * onward_id, each once, in order): borrowed strings in a new array the
+ * caller frees. */
+GPtrArray *dialogue_onward_ids(const struct dialogue *d);
 /* Transactions marked as touched by a capture gap. */
 unsigned dialogue_gap_txs(const struct dialogue *d);
 

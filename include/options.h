@@ -35,6 +35,7 @@ struct rs_options {
 	char *dns_server;     /* --dns-server, or NULL: the system's */
 	unsigned dns_timeout; /* --dns-timeout, ms per try */
 	unsigned fail_on;     /* --fail-on: bits 1 << enum relay_finding_kind */
+	unsigned onward_window; /* --onward-window, seconds */
 	int verbosity;
 };
 
@@ -42,6 +43,9 @@ struct rs_options {
 #define RS_DEFAULT_PORTS "25,587"
 #define RS_DEFAULT_MAX_STREAMS 65536
 #define RS_DEFAULT_DNS_TIMEOUT 2000
+/* How long after a session ends (capture time) the server's onward
+ * delivery of what it accepted is looked for. */
+#define RS_DEFAULT_ONWARD_WINDOW 30
 
 /* Parse argv into *o (which the caller zeroed).  Returns FALSE with a
  * one-line message in *error for a usage error.  --help and --version

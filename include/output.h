@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "dialogue.h"
+#include "relay.h"
 #include "resolve.h"
 
 enum output_format {
@@ -29,22 +30,45 @@ enum rs_nids_warn {
 	RS_NIDS_WARN_COUNT
 };
 
-/* Limits of the per-server table: servers tracked, refused clients listed
- * per server; past them, counts only. */
+/* Limits of the per-server table: servers tracked, refused clients and
+ * domains accepted without evidence listed per server; past them, counts
+ * only. */
 #define RUN_MAX_SERVERS 4096
 #define RUN_MAX_REFUSED 64
+#define RUN_MAX_UNKNOWN 32
 
-/* Relay activity of one server (ip:port) over the run. */
+struct run_stats;
+
+/* Relay activity of one server (ip:port) over the run.  Every count is a
+ * sum of per-recipient verdicts, so they agree with the records. */
 struct server_stats {
 	struct rs_endpoint server;
 	uint64_t sessions;
-	uint64_t relay_attempts; /* recipients in non-local domains */
-	uint64_t accepted_open;	 /* relay-accepted-open recipients */
-	uint64_t confirmed;	 /* sessions with a confirmed open relay */
-	uint64_t denied;	 /* relay-denied recipients */
-	GPtrArray *refused;	 /* char *, clients refused, sorted */
-	uint64_t refused_more;	 /* refused clients not listed */
+	uint64_t rcpts;				/* judged recipients */
+	uint64_t verdicts[RELAY_VERDICT_COUNT]; /* of them, by verdict */
+	uint64_t confirmed;   /* sessions with a confirmed open relay */
+	GPtrArray *refused;   /* char *, clients refused, sorted */
+	uint64_t refused_more; /* refused clients not listed */
+	/* Recipients accepted from strangers with locality unknown, by
+	 * domain (char * -> count), and the first session with one. */
+	GHashTable *unknown;
+	uint64_t unknown_rcpts;
+	uint64_t unknown_more; /* of domains not listed */
+	char unknown_session[17];
 };
+
+/* Relay attempts (recipients judged not local, accepted or refused as
+ * relaying), relay-accepted-open recipients, relay-denied recipients. */
+uint64_t server_stats_relay_attempts(const struct server_stats *v);
+/* The domains accepted without evidence, most recipients first, then by
+ * name (borrowed strings in a new array the caller frees); their counts
+ * are in v->unknown. */
+GPtrArray *server_stats_unknown(const struct server_stats *v);
+/* The commands that would decide those domains: "--local-domains a,b",
+ * "--resolve", "relayscope replay FILE... --session ID --probe" (a new
+ * array of new strings). */
+GPtrArray *server_stats_decide(
+    const struct server_stats *v, const struct run_stats *s);
 
 /* What the whole run saw; filled by capture, stream and main. */
 struct run_stats {

@@ -69,6 +69,8 @@ dialogue_free(struct dialogue *d)
 	if (d->findings != NULL)
 		g_ptr_array_unref(d->findings);
 	helo_report_free(d->helo_check);
+	if (d->continues != NULL)
+		g_ptr_array_unref(d->continues);
 	g_ptr_array_unref(d->txs);
 	g_ptr_array_unref(d->items);
 	if (d->auth != NULL) {
@@ -169,7 +171,21 @@ dlg_rcpt_free(gpointer p)
 	g_free(r->address);
 	g_free(r->params);
 	g_free(r->final_domain);
+	g_free(r->local_evidence);
+	if (r->local_dns != NULL)
+		g_ptr_array_unref(r->local_dns);
 	g_free(r);
+}
+
+void
+dlg_data_free(struct dlg_data *dd)
+{
+	if (dd == NULL)
+		return;
+	if (dd->body != NULL)
+		g_byte_array_unref(dd->body);
+	g_free(dd->message_id);
+	g_free(dd);
 }
 
 static void
@@ -180,9 +196,7 @@ dlg_tx_free(gpointer p)
 	g_free(tx->mail_from);
 	g_free(tx->mail_params);
 	g_ptr_array_unref(tx->rcpts);
-	if (tx->data != NULL && tx->data->body != NULL)
-		g_byte_array_unref(tx->data->body);
-	g_free(tx->data);
+	dlg_data_free(tx->data);
 	g_free(tx);
 }
 
@@ -210,4 +224,30 @@ dialogue_set_id(struct dialogue *d)
 	    d->client.ip, d->client.port, d->server.ip, d->server.port);
 	sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
 	g_strlcpy(d->id, sum, sizeof d->id);
+}
+
+GPtrArray *
+dialogue_onward_ids(const struct dialogue *d)
+{
+	GPtrArray *ids = g_ptr_array_new();
+	guint i, j, k;
+
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+
+			if (r->onward_id[0] == '\0')
+				continue;
+			for (k = 0; k < ids->len; k++)
+				if (strcmp(g_ptr_array_index(ids, k),
+					r->onward_id) == 0)
+					break;
+			if (k == ids->len)
+				g_ptr_array_add(ids, (gpointer)r->onward_id);
+		}
+	}
+	return ids;
 }

@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "onward.h"
 #include "options.h"
 #include "output.h"
 #include "dns.h"
@@ -23,13 +24,26 @@
  * waiting records are written anyway and a late session is written when it
  * ends (docs/output-format.md, "Order"). */
 #define REORDER_MAX_BYTES (64 * 1024 * 1024)
+/* Sessions waiting for evidence of onward delivery (--onward-window):
+ * past these many, or these many bytes of dialogue, the oldest is judged
+ * with what is known by then. */
+#define HOLD_MAX 4096
+#define HOLD_MAX_BYTES (64 * 1024 * 1024)
+/* Servers given a possible-open-relay finding, at most (then none). */
+#define FLAGGED_MAX 4096
 
 struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
-	const struct relay_config *policy;
+	struct relay_env env;	   /* policy, DNS, live lookups, onward */
 	struct dns_view view;	   /* capture, then map, then live */
 	struct resolver *resolver; /* --resolve, or NULL */
+	struct onward *onward;	   /* sessions carrying others' mail */
+	GQueue held;		   /* struct dialogue *, by end time: they
+				    * wait for their onward delivery */
+	size_t held_bytes;
+	GHashTable *flagged; /* "ip|port": servers with a possible-open-relay
+			      * finding */
 	unsigned fail_on; /* finding kinds that make the exit status 1 */
 	bool failed;	  /* one of them occurred */
 	GTree *waiting;	  /* seq -> rendered record */
@@ -79,16 +93,41 @@ writer_drain(struct writer *w, bool force)
 	}
 }
 
+/* At most one possible-open-relay finding per server and run: the
+ * summary lists the rest. */
 static void
-emit_session(struct dialogue *d, void *arg)
+possible_open(struct writer *w, struct dialogue *d)
 {
-	struct writer *w = arg;
+	g_autofree char *key =
+	    g_strdup_printf("%s|%u", d->server.ip, d->server.port);
+	struct relay_finding *f;
+
+	if (g_hash_table_contains(w->flagged, key) ||
+	    g_hash_table_size(w->flagged) >= FLAGGED_MAX)
+		return;
+	f = relay_possible_open(d);
+	if (f == NULL)
+		return;
+	g_hash_table_add(w->flagged, g_steal_pointer(&key));
+	g_ptr_array_add(d->findings, f);
+}
+
+/* A judged session: its last checks, the statistics, the record in start
+ * order. */
+static void
+finish_session(struct writer *w, struct dialogue *d, bool rejudge)
+{
 	g_autoptr(dialogue_t) owned = d;
 	char *rec;
 	uint64_t *k;
 	guint i;
 
-	relay_annotate(w->policy, &w->view, d);
+	if (rejudge)
+		relay_annotate(&w->env, d);
+	possible_open(w, d);
+	if (d->continues != NULL)
+		g_ptr_array_unref(d->continues);
+	d->continues = onward_continues(w->onward, d);
 	helo_check_annotate(d, &w->view,
 	    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
 	for (i = 0; i < d->findings->len; i++) {
@@ -111,6 +150,56 @@ emit_session(struct dialogue *d, void *arg)
 	g_tree_insert(w->waiting, k, rec);
 	w->waiting_bytes += strlen(rec);
 	writer_drain(w, w->waiting_bytes > REORDER_MAX_BYTES);
+}
+
+/* Judge the waiting sessions whose time is up (all with force). */
+static void
+release_held(struct writer *w, gint64 now, bool force)
+{
+	struct dialogue *d;
+
+	while ((d = g_queue_peek_head(&w->held)) != NULL) {
+		if (!force && d->ts_end + w->env.window > now &&
+		    g_queue_get_length(&w->held) <= HOLD_MAX &&
+		    w->held_bytes <= HOLD_MAX_BYTES)
+			break;
+		g_queue_pop_head(&w->held);
+		w->held_bytes -= d->kept_bytes;
+		finish_session(w, d, true);
+	}
+}
+
+static void
+on_tick(gint64 ts, void *arg)
+{
+	release_held(arg, ts, false);
+}
+
+static void
+on_start(const struct dialogue *d, void *arg)
+{
+	struct writer *w = arg;
+
+	onward_started(w->onward, d);
+}
+
+static void
+emit_session(struct dialogue *d, void *arg)
+{
+	struct writer *w = arg;
+
+	onward_ended(w->onward, d);
+	relay_annotate(&w->env, d);
+	if (w->env.window > 0 && relay_awaits_onward(d)) {
+		/* A stranger's mail accepted without evidence of locality:
+		 * the server may yet pass it on.  Judged again when its time
+		 * is up. */
+		g_queue_push_tail(&w->held, d);
+		w->held_bytes += d->kept_bytes;
+		release_held(w, d->ts_end, false);
+		return;
+	}
+	finish_session(w, d, false);
 }
 
 static void
@@ -198,7 +287,16 @@ main(int argc, char **argv)
 	w.oo.format = o.format;
 	w.oo.color = use_color(&o);
 	w.stats = &stats;
-	w.policy = policy;
+	w.env.config = policy;
+	w.env.dns = &w.view;
+	w.env.resolve = w.resolver != NULL ? resolver_lookup : NULL;
+	w.env.resolve_ctx = w.resolver;
+	w.env.window = (gint64)o.onward_window * G_USEC_PER_SEC;
+	w.onward = onward_new(w.env.window);
+	w.env.onward = onward_lookup;
+	w.env.onward_ctx = w.onward;
+	g_queue_init(&w.held);
+	w.flagged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w.fail_on = o.fail_on;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
@@ -209,6 +307,8 @@ main(int argc, char **argv)
 	so.verify_checksums = o.verify_checksums;
 	so.max_streams = o.max_streams;
 	so.dns = dns;
+	so.start = on_start;
+	so.tick = on_tick;
 	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
 		log_warnx("%s", error->message);
 		goto out;
@@ -230,6 +330,7 @@ main(int argc, char **argv)
 
 	/* Whatever happened, every session seen so far is reported. */
 	stream_finish();
+	release_held(&w, 0, true);
 	writer_drain(&w, true);
 	stats.incomplete = !ok;
 	stats.dns_capture = dns_store_size(dns);
@@ -258,6 +359,9 @@ main(int argc, char **argv)
 out:
 	if (w.waiting != NULL)
 		g_tree_destroy(w.waiting);
+	if (w.flagged != NULL)
+		g_hash_table_destroy(w.flagged);
+	onward_free(w.onward);
 	relay_config_free(policy);
 	resolver_free(w.resolver);
 	dns_store_free(dns);

@@ -81,6 +81,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gboolean verbose = FALSE, quiet = FALSE;
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
+	gint onward_window = RS_DEFAULT_ONWARD_WINDOW;
 	gboolean resolve = FALSE;
 	int i;
 	const GOptionEntry entries[] = {
@@ -140,10 +141,15 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "With --resolve: wait this long per try, two tries "
 		    "(default 2000)",
 		    "MS" },
+		{ "onward-window", 0, 0, G_OPTION_ARG_INT, &onward_window,
+		    "Look this long (capture time) after a session for the "
+		    "server passing on what it accepted (default 30; 0: "
+		    "only what came before)",
+		    "SECONDS" },
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
-		    "relay-denied,relay-trick,auth-relay,auth-failed,"
-		    "cleartext-auth,ehlo-mismatch)",
+		    "possible-open-relay,relay-denied,relay-trick,auth-relay,"
+		    "auth-failed,cleartext-auth,ehlo-mismatch)",
 		    "KINDS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
@@ -209,6 +215,12 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		return FALSE;
 	}
 	o->dns_timeout = (unsigned)dns_timeout;
+	if (onward_window < 0 || onward_window > 86400) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--onward-window: must be between 0 and 86400 seconds");
+		return FALSE;
+	}
+	o->onward_window = (unsigned)onward_window;
 	if (o->dns_server != NULL && !resolve) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "--dns-server needs --resolve (no lookup is made "
@@ -231,8 +243,9 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 				g_set_error(error, G_OPTION_ERROR,
 				    G_OPTION_ERROR_BAD_VALUE,
 				    "--fail-on: \"%s\" is not a finding "
-				    "(open-relay, relay-denied, relay-trick, "
-				    "auth-relay, auth-failed, cleartext-auth, "
+				    "(open-relay, possible-open-relay, "
+				    "relay-denied, relay-trick, auth-relay, "
+				    "auth-failed, cleartext-auth, "
 				    "ehlo-mismatch)",
 				    v[i]);
 				return FALSE;

@@ -161,7 +161,96 @@ server_stats_free(gpointer p)
 	struct server_stats *v = p;
 
 	g_ptr_array_unref(v->refused);
+	g_hash_table_destroy(v->unknown);
 	g_free(v);
+}
+
+uint64_t
+server_stats_relay_attempts(const struct server_stats *v)
+{
+	return v->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_OPEN] +
+	       v->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_AUTH] +
+	       v->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_TRUSTED] +
+	       v->verdicts[RELAY_VERDICT_RELAY_DENIED];
+}
+
+static gint
+unknown_cmp(gconstpointer a, gconstpointer b, gpointer h)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	gsize nx = GPOINTER_TO_SIZE(g_hash_table_lookup(h, x));
+	gsize ny = GPOINTER_TO_SIZE(g_hash_table_lookup(h, y));
+
+	if (nx != ny)
+		return nx > ny ? -1 : 1;
+	return strcmp(x, y);
+}
+
+GPtrArray *
+server_stats_unknown(const struct server_stats *v)
+{
+	GPtrArray *a = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, v->unknown);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(a, k);
+	g_ptr_array_sort_with_data(a, unknown_cmp, v->unknown);
+	return a;
+}
+
+GPtrArray *
+server_stats_decide(const struct server_stats *v, const struct run_stats *s)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) doms = server_stats_unknown(v);
+	GString *c;
+	guint i;
+
+	if (v->unknown_rcpts == 0)
+		return out;
+	c = g_string_new("--local-domains ");
+	for (i = 0; i < doms->len; i++)
+		g_string_append_printf(c, "%s%s", i > 0 ? "," : "",
+		    (const char *)g_ptr_array_index(doms, i));
+	g_ptr_array_add(out, g_string_free(c, FALSE));
+	g_ptr_array_add(out, g_strdup("--resolve"));
+	c = g_string_new("relayscope replay");
+	for (i = 0; i < s->files->len; i++) {
+		g_autofree char *q =
+		    g_shell_quote(g_ptr_array_index(s->files, i));
+
+		g_string_append_printf(c, " %s", q);
+	}
+	if (s->files->len == 0)
+		g_string_append(c, " FILE");
+	g_string_append_printf(
+	    c, " --session %s --probe", v->unknown_session);
+	g_ptr_array_add(out, g_string_free(c, FALSE));
+	return out;
+}
+
+/* A recipient accepted from a stranger with locality unknown. */
+static void
+unknown_add(struct server_stats *v, const struct dialogue *d,
+    const struct dlg_rcpt *r)
+{
+	const char *dom = r->final_domain != NULL ? r->final_domain : "";
+	gpointer n;
+
+	if (v->unknown_rcpts++ == 0)
+		g_strlcpy(v->unknown_session, d->id, sizeof v->unknown_session);
+	if (g_hash_table_lookup_extended(v->unknown, dom, NULL, &n)) {
+		g_hash_table_insert(v->unknown, g_strdup(dom),
+		    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
+		return;
+	}
+	if (g_hash_table_size(v->unknown) >= RUN_MAX_UNKNOWN) {
+		v->unknown_more++;
+		return;
+	}
+	g_hash_table_insert(v->unknown, g_strdup(dom), GSIZE_TO_POINTER(1));
 }
 
 void
@@ -229,6 +318,8 @@ server_add(struct run_stats *s, const struct dialogue *d)
 		v = g_new0(struct server_stats, 1);
 		v->server = d->server;
 		v->refused = g_ptr_array_new_with_free_func(g_free);
+		v->unknown =
+		    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(s->servers, g_steal_pointer(&key), v);
 	}
 	v->sessions++;
@@ -241,14 +332,14 @@ server_add(struct run_stats *s, const struct dialogue *d)
 
 			if (!r->judged)
 				continue;
-			if (r->local == 0)
-				v->relay_attempts++;
-			if (r->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN)
-				v->accepted_open++;
-			if (r->verdict == RELAY_VERDICT_RELAY_DENIED) {
-				v->denied++;
+			v->rcpts++;
+			v->verdicts[r->verdict]++;
+			if (r->verdict == RELAY_VERDICT_RELAY_DENIED)
 				refused = true;
-			}
+			if (r->verdict ==
+				RELAY_VERDICT_ACCEPTED_LOCALITY_UNKNOWN &&
+			    relay_from_stranger(d, r))
+				unknown_add(v, d, r);
 		}
 	}
 	for (i = 0; d->findings != NULL && i < d->findings->len; i++) {

@@ -195,7 +195,35 @@ add_data(JsonBuilder *b, const struct dlg_data *data)
 		add_int(b, "chunks", data->chunks);
 	output_json_add_bool(b, "complete", data->complete);
 	add_int(b, "bytes_lost", (gint64)data->bytes_lost);
+	output_json_add_str(b, "message_id", data->message_id);
 	json_builder_end_object(b);
+}
+
+/* DNS facts (struct dns_fact *): [{"source", "time", "type", "name",
+ * "data", "status"}]; an empty list for NULL. */
+static void
+add_facts(JsonBuilder *b, const char *member, const GPtrArray *facts)
+{
+	guint i;
+
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	for (i = 0; facts != NULL && i < facts->len; i++) {
+		const struct dns_fact *e = g_ptr_array_index(facts, i);
+
+		json_builder_begin_object(b);
+		output_json_add_str(b, "source", e->source);
+		if (e->ts != 0)
+			add_time(b, "time", e->ts);
+		else
+			output_json_add_str(b, "time", NULL);
+		output_json_add_str(b, "type", dns_type_name(e->type));
+		output_json_add_str(b, "name", e->name);
+		output_json_add_str(b, "data", e->data);
+		output_json_add_str(b, "status", dns_status_name(e->status));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 }
 
 /* The relay verdict of a recipient (relay.c). */
@@ -207,12 +235,20 @@ add_verdict(JsonBuilder *b, const struct dlg_rcpt *r)
 	int i;
 
 	output_json_add_str(b, "verdict", relay_verdict_name(r->verdict));
+	output_json_add_str(b, "cause", r->cause);
+	output_json_add_str(b, "cause_source", r->cause_source);
 	json_builder_set_member_name(b, "local");
 	if (r->local < 0)
 		json_builder_add_null_value(b);
 	else
 		json_builder_add_boolean_value(b, r->local == 1);
 	output_json_add_str(b, "local_source", r->local_source);
+	output_json_add_str(
+	    b, "local_confidence", relay_local_confidence(r->local_kind));
+	output_json_add_str(b, "local_evidence", r->local_evidence);
+	add_facts(b, "local_dns", r->local_dns);
+	output_json_add_str(
+	    b, "onward_session", r->onward_id[0] != '\0' ? r->onward_id : NULL);
 	output_json_add_str(b, "final_domain", r->final_domain);
 	json_builder_set_member_name(b, "tricks");
 	json_builder_begin_array(b);
@@ -334,8 +370,10 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 		json_builder_begin_object(b);
 		output_json_add_str(b, "kind", relay_finding_name(f->kind));
 		output_json_add_str(b, "severity", f->severity);
-		if (f->kind == RELAY_FINDING_OPEN_RELAY)
+		if (f->kind == RELAY_FINDING_OPEN_RELAY) {
 			output_json_add_bool(b, "confirmed", f->confirmed);
+			output_json_add_str(b, "evidence", f->evidence);
+		}
 		add_strings(b, "rcpts", f->rcpts);
 		output_json_add_bool(b, "uncertain", f->uncertain);
 		output_json_add_str(b, "summary", f->summary);
@@ -348,8 +386,6 @@ add_findings(JsonBuilder *b, const struct dialogue *d)
 static void
 add_helo_check(JsonBuilder *b, const struct helo_report *r)
 {
-	guint i;
-
 	json_builder_set_member_name(b, "helo_check");
 	if (r == NULL) {
 		json_builder_add_null_value(b);
@@ -365,25 +401,7 @@ add_helo_check(JsonBuilder *b, const struct helo_report *r)
 	add_strings(b, "ptr_names", r->ptr_names);
 	output_json_add_str(b, "name_is_ptr", helo_tri_name(r->name_is_ptr));
 	output_json_add_str(b, "fcrdns", helo_tri_name(r->fcrdns));
-	json_builder_set_member_name(b, "evidence");
-	json_builder_begin_array(b);
-	for (i = 0; i < r->evidence->len; i++) {
-		const struct dns_fact *e =
-		    g_ptr_array_index(r->evidence, i);
-
-		json_builder_begin_object(b);
-		output_json_add_str(b, "source", e->source);
-		if (e->ts != 0)
-			add_time(b, "time", e->ts);
-		else
-			output_json_add_str(b, "time", NULL);
-		output_json_add_str(b, "type", dns_type_name(e->type));
-		output_json_add_str(b, "name", e->name);
-		output_json_add_str(b, "data", e->data);
-		output_json_add_str(b, "status", dns_status_name(e->status));
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
+	add_facts(b, "evidence", r->evidence);
 	output_json_add_bool(b, "server_rejected", r->server_rejected);
 	output_json_add_str(b, "server_reply", r->server_reply);
 	json_builder_end_object(b);
@@ -481,6 +499,17 @@ output_json_session(const struct dialogue *d)
 	output_json_add_bool(b, "started", d->tls_started);
 	json_builder_end_object(b);
 	add_auth(b, d);
+	json_builder_set_member_name(b, "client_trust");
+	json_builder_begin_object(b);
+	output_json_add_bool(b, "trusted", d->client_trust != NULL);
+	output_json_add_str(b, "source", d->client_trust);
+	json_builder_end_object(b);
+	{
+		g_autoptr(GPtrArray) ids = dialogue_onward_ids(d);
+
+		add_strings(b, "onward_sessions", ids);
+		add_strings(b, "continues", d->continues);
+	}
 	add_transactions(b, d);
 	add_int(b, "transaction_count", (gint64)d->tx_total);
 	add_int(b, "rcpt_count", (gint64)d->rcpt_total);
@@ -522,13 +551,44 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 
 		json_builder_begin_object(b);
 		add_endpoint(b, "server", &x->server);
+		g_autoptr(GPtrArray) doms = server_stats_unknown(x);
+		g_autoptr(GPtrArray) cmds = server_stats_decide(x, s);
+		guint j;
+		int k;
+
 		add_int(b, "sessions", (gint64)x->sessions);
-		add_int(b, "relay_attempts", (gint64)x->relay_attempts);
-		add_int(b, "accepted_open", (gint64)x->accepted_open);
+		add_int(b, "recipients", (gint64)x->rcpts);
+		json_builder_set_member_name(b, "verdicts");
+		json_builder_begin_object(b);
+		for (k = 0; k < RELAY_VERDICT_COUNT; k++)
+			add_int(b, relay_verdict_name(k),
+			    (gint64)x->verdicts[k]);
+		json_builder_end_object(b);
+		add_int(b, "relay_attempts",
+		    (gint64)server_stats_relay_attempts(x));
+		add_int(b, "accepted_open",
+		    (gint64)x->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_OPEN]);
 		add_int(b, "confirmed", (gint64)x->confirmed);
-		add_int(b, "denied", (gint64)x->denied);
+		add_int(b, "denied",
+		    (gint64)x->verdicts[RELAY_VERDICT_RELAY_DENIED]);
 		add_strings(b, "clients_refused", x->refused);
 		add_int(b, "clients_refused_more", (gint64)x->refused_more);
+		add_int(b, "unknown_rcpts", (gint64)x->unknown_rcpts);
+		json_builder_set_member_name(b, "unknown_domains");
+		json_builder_begin_array(b);
+		for (j = 0; j < doms->len; j++) {
+			const char *dom = g_ptr_array_index(doms, j);
+
+			json_builder_begin_object(b);
+			output_json_add_str(b, "domain", dom);
+			add_int(b, "rcpts",
+			    (gint64)GPOINTER_TO_SIZE(
+				g_hash_table_lookup(x->unknown, dom)));
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
+		add_int(b, "unknown_domains_more", (gint64)x->unknown_more);
+		add_strings(b, "decide", cmds);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

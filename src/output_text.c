@@ -7,6 +7,7 @@
 #include "address.h"
 #include "output.h"
 #include "relay.h"
+#include "relay_texts.h"
 
 #define COL_RESET "\033[0m"
 #define COL_BOLD "\033[1m"
@@ -90,25 +91,20 @@ print_no_reply(GString *s, const struct output_opts *o, unsigned flags)
 	g_string_append_c(s, '\n');
 }
 
+/* "local", "probably local", "not local", "": the locality in words. */
 static const char *
-source_phrase(const char *src)
+local_phrase(const struct dlg_rcpt *r)
 {
-	if (src == NULL)
-		return "no evidence";
-	if (strcmp(src, "config") == 0)
-		return "configured";
-	if (strcmp(src, "inferred:banner") == 0)
-		return "inferred from the banner";
-	if (strcmp(src, "inferred:ehlo") == 0)
-		return "inferred from the EHLO reply";
-	if (strcmp(src, "inferred:mx") == 0)
-		return "inferred from an MX answer in the capture";
-	if (strcmp(src, "inferred:address-literal") == 0)
-		return "inferred from the server address";
-	return src;
+	if (r->local == 1)
+		return relay_local_level(r->local_kind) == 5 ? " probably local"
+							    : " local";
+	if (r->local == 0)
+		return " not local";
+	return "";
 }
 
-/* " [verdict: domain not local, inferred from the banner; trick: x]" */
+/* " [verdict: domain not local (evidence); trick: x]", or for a refusal
+ * " [verdict: cause]". */
 static void
 print_verdict(GString *s, const struct output_opts *o, const struct dlg_rcpt *r)
 {
@@ -116,15 +112,45 @@ print_verdict(GString *s, const struct output_opts *o, const struct dlg_rcpt *r)
 
 	col(s, o, COL_BOLD);
 	g_string_append_printf(s, "  [%s: ", relay_verdict_name(r->verdict));
-	if (r->final_domain != NULL)
-		output_escape(s, r->final_domain, strlen(r->final_domain));
-	else
-		g_string_append(s, "no domain");
-	g_string_append_printf(s, " %s, %s",
-	    r->local == 1   ? "local"
-	    : r->local == 0 ? "not local"
-			    : "locality unknown",
-	    source_phrase(r->local_source));
+	switch (r->verdict) {
+	case RELAY_VERDICT_RELAY_DENIED:
+	case RELAY_VERDICT_REJECTED_OTHER:
+	case RELAY_VERDICT_TEMPFAIL:
+		g_string_append(s, r->cause != NULL
+				       ? relay_texts_cause_phrase(r->cause)
+				       : "no cause named");
+		if (r->verdict == RELAY_VERDICT_RELAY_DENIED && r->local == 1) {
+			/* The server disagrees with strong evidence: say
+			 * which (a wrong --local-domains, a stale MX). */
+			g_string_append(s, ", although ");
+			output_escape(
+			    s, r->final_domain, strlen(r->final_domain));
+			g_string_append(s, " is local (");
+			output_escape(
+			    s, r->local_evidence, strlen(r->local_evidence));
+			g_string_append_c(s, ')');
+		}
+		break;
+	case RELAY_VERDICT_UNKNOWN:
+		g_string_append(s, r->item->reply == NULL
+				       ? "no reply seen"
+				       : "not a reply to RCPT");
+		break;
+	default:
+		if (r->final_domain != NULL)
+			output_escape(
+			    s, r->final_domain, strlen(r->final_domain));
+		else
+			g_string_append(s, "no domain");
+		g_string_append(s, local_phrase(r));
+		if (r->local_evidence != NULL) {
+			g_string_append(s, " (");
+			output_escape(
+			    s, r->local_evidence, strlen(r->local_evidence));
+			g_string_append_c(s, ')');
+		}
+		break;
+	}
 	if (r->tricks != 0) {
 		tricks = address_tricks_names(r->tricks, ", ");
 		g_string_append_printf(s, "; trick: %s", tricks);
@@ -282,7 +308,11 @@ print_source(
 	gint64 ms, a;
 
 	g_string_append_printf(s, "  (%s", e->source);
-	if (e->ts != 0) {
+	if (e->ts != 0 && strcmp(e->source, "live") == 0) {
+		/* A lookup made now, not a packet of the capture. */
+		g_string_append_c(s, ' ');
+		output_time(s, e->ts);
+	} else if (e->ts != 0) {
 		ms = (e->ts - d->ts_start) / 1000;
 		a = ms < 0 ? -ms : ms;
 		g_string_append_printf(s, " %c%" G_GINT64_FORMAT ".%03d",
@@ -366,6 +396,39 @@ print_helo_check(
 		output_escape(s, r->server_reply, strlen(r->server_reply));
 		g_string_append_c(s, '\n');
 	}
+}
+
+/* Whom the server may trust, and the sessions that carried this one's
+ * mail on or whose mail it carries on (onward.h). */
+static void
+print_links(GString *s, const struct dialogue *d)
+{
+	g_autoptr(GPtrArray) ids = dialogue_onward_ids(d);
+	guint i;
+
+	if (d->client_trust != NULL)
+		g_string_append_printf(s, "  client: trusted by the server%s\n",
+		    strcmp(d->client_trust, "config") == 0
+			? " (configured)"
+		    : strcmp(d->client_trust, "inferred:loopback") == 0
+			? ", inferred: it is on loopback (servers relay for "
+			  "their own host by default; --trusted-nets says "
+			  "otherwise)"
+			: ", inferred: it is the server's own address "
+			  "(servers relay for their own host by default; "
+			  "--trusted-nets says otherwise)");
+	for (i = 0; i < ids->len; i++)
+		g_string_append_printf(s, "%s%s", i == 0 ? "  onward: the "
+		    "server passed mail of this session on in session " : ", ",
+		    (const char *)g_ptr_array_index(ids, i));
+	if (ids->len > 0)
+		g_string_append_c(s, '\n');
+	for (i = 0; d->continues != NULL && i < d->continues->len; i++)
+		g_string_append_printf(s, "%s%s", i == 0 ? "  continues: "
+		    "carries on mail accepted in session " : ", ",
+		    (const char *)g_ptr_array_index(d->continues, i));
+	if (d->continues != NULL && d->continues->len > 0)
+		g_string_append_c(s, '\n');
 }
 
 static void
@@ -472,48 +535,12 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 		    s, " (%u touched by a capture gap)", gap_txs);
 	g_string_append_printf(
 	    s, ", recipients: %" G_GUINT64_FORMAT "\n", d->rcpt_total);
+	print_links(s, d);
 	print_helo_check(s, o, d);
 	print_findings(s, o, d);
 	print_anomalies(s, o, d);
 	g_string_append_c(s, '\n');
 	return g_string_free(s, FALSE);
-}
-
-/* The per-server relay table of the summary. */
-static void
-print_servers(GString *t, const struct run_stats *s)
-{
-	g_autoptr(GPtrArray) v = run_stats_servers(s);
-	guint i, j;
-
-	if (v->len == 0)
-		return;
-	g_string_append(t, "\n  servers:");
-	for (i = 0; i < v->len; i++) {
-		const struct server_stats *x = g_ptr_array_index(v, i);
-
-		g_string_append(t, "\n    ");
-		output_endpoint(t, &x->server);
-		g_string_append_printf(t,
-		    ": %" G_GUINT64_FORMAT " sessions, %" G_GUINT64_FORMAT
-		    " relay attempts, %" G_GUINT64_FORMAT
-		    " accepted open (%" G_GUINT64_FORMAT
-		    " confirmed), %" G_GUINT64_FORMAT " denied",
-		    x->sessions, x->relay_attempts, x->accepted_open,
-		    x->confirmed, x->denied);
-		for (j = 0; j < x->refused->len; j++)
-			g_string_append_printf(t, "%s%s",
-			    j == 0 ? "; refused: " : ", ",
-			    (const char *)g_ptr_array_index(x->refused, j));
-		if (x->refused_more > 0)
-			g_string_append_printf(t,
-			    " and %" G_GUINT64_FORMAT " more", x->refused_more);
-	}
-	if (s->servers_untracked > 0)
-		g_string_append_printf(t,
-		    "\n    (%" G_GUINT64_FORMAT
-		    " sessions of further servers not tabulated)",
-		    s->servers_untracked);
 }
 
 /* " (name N, name N)" for the non-zero counts; nothing if all are zero. */
@@ -532,6 +559,82 @@ append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
 	}
 	if (sep[0] == ',')
 		g_string_append_c(t, ')');
+}
+
+/* The per-server relay table of the summary. */
+static void
+print_servers(GString *t, const struct run_stats *s)
+{
+	g_autoptr(GPtrArray) v = run_stats_servers(s);
+	const char *names[RELAY_VERDICT_COUNT];
+	guint i, j;
+	int k;
+
+	if (v->len == 0)
+		return;
+	for (k = 0; k < RELAY_VERDICT_COUNT; k++)
+		names[k] = relay_verdict_name(k);
+	g_string_append(t, "\n  servers:");
+	for (i = 0; i < v->len; i++) {
+		const struct server_stats *x = g_ptr_array_index(v, i);
+		g_autoptr(GPtrArray) doms = NULL;
+		g_autoptr(GPtrArray) cmds = NULL;
+
+		g_string_append(t, "\n    ");
+		output_endpoint(t, &x->server);
+		g_string_append_printf(t,
+		    ": %" G_GUINT64_FORMAT " sessions, %" G_GUINT64_FORMAT
+		    " recipients",
+		    x->sessions, x->rcpts);
+		append_counts(t, x->verdicts, names, RELAY_VERDICT_COUNT);
+		g_string_append_printf(t,
+		    ", %" G_GUINT64_FORMAT " relay attempts, %" G_GUINT64_FORMAT
+		    " accepted open (%" G_GUINT64_FORMAT
+		    " confirmed), %" G_GUINT64_FORMAT " denied",
+		    server_stats_relay_attempts(x),
+		    x->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_OPEN], x->confirmed,
+		    x->verdicts[RELAY_VERDICT_RELAY_DENIED]);
+		for (j = 0; j < x->refused->len; j++)
+			g_string_append_printf(t, "%s%s",
+			    j == 0 ? "; refused: " : ", ",
+			    (const char *)g_ptr_array_index(x->refused, j));
+		if (x->refused_more > 0)
+			g_string_append_printf(t,
+			    " and %" G_GUINT64_FORMAT " more", x->refused_more);
+		if (x->unknown_rcpts == 0)
+			continue;
+		doms = server_stats_unknown(x);
+		g_string_append_printf(t,
+		    "\n      accepted from strangers without evidence of "
+		    "locality: %" G_GUINT64_FORMAT " recipients, ",
+		    x->unknown_rcpts);
+		for (j = 0; j < doms->len; j++) {
+			const char *dom = g_ptr_array_index(doms, j);
+
+			g_string_append(t, j > 0 ? ", " : "");
+			output_escape(t, dom, strlen(dom));
+			g_string_append_printf(t, " (%zu)",
+			    GPOINTER_TO_SIZE(g_hash_table_lookup(x->unknown, dom)));
+		}
+		if (x->unknown_more > 0)
+			g_string_append_printf(t,
+			    " and %" G_GUINT64_FORMAT " more", x->unknown_more);
+		cmds = server_stats_decide(x, s);
+		g_string_append(t, "\n      to decide: ");
+		for (j = 0; j < cmds->len; j++) {
+			const char *c = g_ptr_array_index(cmds, j);
+
+			g_string_append(t, j == 0 ? "" : j + 1 == cmds->len
+							 ? "; or test it: "
+							 : "; or ");
+			output_escape(t, c, strlen(c));
+		}
+	}
+	if (s->servers_untracked > 0)
+		g_string_append_printf(t,
+		    "\n    (%" G_GUINT64_FORMAT
+		    " sessions of further servers not tabulated)",
+		    s->servers_untracked);
 }
 
 /* EHLO check results, and where the DNS facts came from. */

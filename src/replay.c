@@ -19,9 +19,11 @@
 
 #include "capture.h"
 #include "log.h"
+#include "onward.h"
 #include "options.h"
 #include "output.h"
 #include "output_json.h"
+#include "address.h"
 #include "relay.h"
 #include "replay.h"
 #include "smtp_cmd.h"
@@ -78,7 +80,6 @@ struct step {
 	struct smtp_reply *live;     /* owned, or NULL */
 	const struct probe *probe;   /* part of a probe, or NULL */
 	char *rcpt;		     /* RCPT: the address; owned */
-	char *from;		     /* probe RCPT: its MAIL FROM; owned */
 	gint64 ts;
 };
 
@@ -89,6 +90,8 @@ struct replay {
 	struct dns_store *dns;
 	struct dns_view view;
 	struct relay_config *policy;
+	struct relay_env env;	/* what the captured session is judged on */
+	struct onward *onward; /* the capture's onward deliveries */
 	/* The plan. */
 	const char *verb; /* "EHLO" or "HELO" */
 	char *helo_name;
@@ -110,9 +113,45 @@ struct replay {
 	GPtrArray *steps; /* struct step * */
 	char *failure;	  /* why the dialogue could not go on, or NULL */
 	struct dialogue *live;
+	const char *source_trust; /* why the server may trust this machine's
+				   * address, or NULL */
 	/* Results. */
-	GPtrArray *probe_results; /* struct step * (the RCPT of each probe) */
+	GPtrArray *probe_results; /* struct probe_result *, one per probe */
+	unsigned reconnects;	  /* after the server hung up on a probe */
 };
+
+/* What became of one relay-trick probe. */
+#define PROBE_OUTCOME_LIST(X)                                                  \
+	X(ACCEPTED, "accepted")                                                \
+	X(REFUSED_MAIL, "refused-at-mail")                                     \
+	X(REFUSED_RCPT, "refused-at-rcpt")                                     \
+	X(DROPPED, "connection-dropped")                                       \
+	X(NOT_SENT, "not-sent")
+
+enum probe_outcome {
+#define PROBE_OUTCOME_ENUM(id, name) PROBE_##id,
+	PROBE_OUTCOME_LIST(PROBE_OUTCOME_ENUM)
+#undef PROBE_OUTCOME_ENUM
+};
+
+static const char *const probe_outcome_names[] = {
+#define PROBE_OUTCOME_NAME(id, name) [PROBE_##id] = name,
+	PROBE_OUTCOME_LIST(PROBE_OUTCOME_NAME)
+#undef PROBE_OUTCOME_NAME
+};
+
+struct probe_result {
+	const struct probe *p;
+	char *from, *to;	 /* as sent (or as they would have been) */
+	struct smtp_reply *mail; /* copies of the live replies, or NULL */
+	struct smtp_reply *rcpt;
+	enum probe_outcome outcome;
+	char *why; /* dropped or not sent: why; owned, or NULL */
+};
+
+/* After the server hangs up on a probe, connect again at most this many
+ * times in a row without success (each probe has one try at most). */
+#define PROBE_MAX_FAILED_RECONNECTS 3
 
 /* ---- finding the session in the capture ---- */
 
@@ -121,7 +160,16 @@ struct finder {
 	struct dialogue *found;
 	unsigned matches;
 	uint64_t sessions;
+	struct onward *onward;
 };
+
+static void
+find_start(const struct dialogue *d, void *arg)
+{
+	struct finder *f = arg;
+
+	onward_started(f->onward, d);
+}
 
 static void
 find_emit(struct dialogue *d, void *arg)
@@ -129,6 +177,7 @@ find_emit(struct dialogue *d, void *arg)
 	struct finder *f = arg;
 
 	f->sessions++;
+	onward_ended(f->onward, d);
 	if (g_str_has_prefix(d->id, f->id)) {
 		f->matches++;
 		if (f->found == NULL) {
@@ -145,11 +194,12 @@ find_session(struct replay *r, GError **error)
 	struct run_stats stats;
 	struct stream_opts so;
 	struct capture_opts co;
-	struct finder f = { .id = r->o.session };
+	struct finder f = { .id = r->o.session, .onward = r->onward };
 	bool ok;
 
 	run_stats_init(&stats);
 	memset(&so, 0, sizeof so);
+	so.start = find_start;
 	so.ports = r->o.ports;
 	so.max_streams = RS_DEFAULT_MAX_STREAMS;
 	so.dns = r->dns;
@@ -552,10 +602,72 @@ connect_live(struct replay *r)
 		r->peer.port = g_inet_socket_address_get_port(
 		    G_INET_SOCKET_ADDRESS(remote));
 	output_endpoint(peer, &r->peer);
+	g_free(r->target_text);
 	r->target_text = g_strdup(peer->str);
+	g_free(r->local_ip);
 	r->local_ip = local != NULL ? address_text(local) : g_strdup("?");
 	r->io = G_IO_STREAM(g_object_ref(r->conn));
 	return true;
+}
+
+/* Drop the live connection (after the server hung up). */
+static void
+close_live(struct replay *r)
+{
+	if (r->io != NULL) {
+		g_io_stream_close(r->io, NULL, NULL);
+		g_clear_object(&r->io);
+	}
+	g_clear_object(&r->conn);
+	g_byte_array_set_size(r->rx, 0);
+	smtp_reply_asm_clear(&r->ra);
+	memset(&r->ra, 0, sizeof r->ra);
+}
+
+/* Is ip an address of this machine?  (Binding to it works.) */
+static bool
+local_address(const char *ip)
+{
+	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(ip);
+	g_autoptr(GSocketAddress) sa = NULL;
+	g_autoptr(GSocket) s = NULL;
+
+	if (a == NULL)
+		return false;
+	s = g_socket_new(g_inet_address_get_family(a), G_SOCKET_TYPE_DATAGRAM,
+	    G_SOCKET_PROTOCOL_UDP, NULL);
+	if (s == NULL)
+		return false;
+	sa = g_inet_socket_address_new(a, 0);
+	return g_socket_bind(s, sa, FALSE, NULL);
+}
+
+/* Why the server may trust the address this test comes from, or NULL.
+ * Servers relay for their own host by default (Postfix mynetworks_style,
+ * Exim relay_from_hosts = localhost, sendmail), and for what their admin
+ * listed: an acceptance from such an address says nothing about
+ * strangers. */
+static const char *
+source_trust(const struct replay *r)
+{
+	const struct relay_policy *p = relay_config_policy(r->policy, r->cap);
+	g_autoptr(GInetAddress) a = NULL;
+	guint i;
+
+	if (r->local_ip == NULL)
+		return NULL;
+	if (address_scope(r->local_ip) == ADDRESS_SCOPE_LOOPBACK)
+		return "it is a loopback address";
+	if (address_same_ip(r->local_ip, r->peer.ip))
+		return "it is the server's own address";
+	if (local_address(r->peer.ip))
+		return "this machine is the server's own host";
+	a = g_inet_address_new_from_string(r->local_ip);
+	for (i = 0; p != NULL && a != NULL && i < p->trusted->len; i++)
+		if (g_inet_address_mask_matches(
+			g_ptr_array_index(p->trusted, i), a))
+			return "it is in the configured trusted networks";
+	return NULL;
 }
 
 static char *
@@ -854,12 +966,92 @@ server_domain(
 }
 
 static void
+probe_result_free(gpointer x)
+{
+	struct probe_result *pr = x;
+
+	g_free(pr->from);
+	g_free(pr->to);
+	smtp_reply_free(pr->mail);
+	smtp_reply_free(pr->rcpt);
+	g_free(pr->why);
+	g_free(pr);
+}
+
+/* Greet again on a new connection, as the first one did (TLS and AUTH
+ * included); false with *why when that fails. */
+static bool
+reconnect(struct replay *r, const struct probe *p, char **why)
+{
+	g_autofree char *greet = NULL;
+	struct smtp_reply *banner;
+	const struct smtp_reply *ehlo;
+
+	close_live(r);
+	r->reconnects++;
+	if (!connect_live(r))
+		goto failed;
+	banner = read_reply(r);
+	if (banner == NULL)
+		goto failed;
+	if (banner->code != 220) {
+		fail(r, "the server refused the new session: %d", banner->code);
+		smtp_reply_free(banner);
+		goto failed;
+	}
+	smtp_reply_free(banner);
+	greet = g_strdup_printf("%s %s", r->verb, r->helo_name);
+	ehlo = exchange(r, greet, NULL,
+	    strcmp(r->verb, "HELO") == 0 ? SMTP_CMD_HELO : SMTP_CMD_EHLO, NULL,
+	    p, NULL);
+	if (r->tls_started && ok2(ehlo)) {
+		/* The first connection's TLS is what the record says. */
+		ehlo = NULL;
+		if (exchange(r, "STARTTLS", NULL, SMTP_CMD_STARTTLS, NULL, p,
+			NULL) != NULL &&
+		    start_tls(r))
+			ehlo = exchange(r, greet, NULL, SMTP_CMD_EHLO, NULL, p,
+			    NULL);
+		r->tls_started = true;
+	}
+	if (!ok2(ehlo)) {
+		fail(r, "the server did not accept %s again", greet);
+		goto failed;
+	}
+	if (r->o.auth_user != NULL)
+		authenticate(r, ehlo);
+	if (r->failure == NULL)
+		return true;
+failed:
+	*why = g_steal_pointer(&r->failure);
+	close_live(r);
+	return false;
+}
+
+/* One step of a probe: a dropped connection is the probe's outcome, not
+ * the end of the replay.  The reply (borrowed), or NULL with *why. */
+static const struct smtp_reply *
+probe_step(struct replay *r, const char *line, enum smtp_cmd_id cmd,
+    const struct probe *p, const char *rcpt, char **why)
+{
+	const struct smtp_reply *rep =
+	    exchange(r, line, NULL, cmd, NULL, p, rcpt);
+
+	if (rep == NULL) {
+		*why = g_steal_pointer(&r->failure);
+		close_live(r);
+	}
+	return rep;
+}
+
+static void
 run_probes(struct replay *r, const struct smtp_reply *ehlo)
 {
 	g_autofree char *local = NULL;
 	g_autofree char *dom = NULL;
 	g_autofree char *lit = NULL;
 	const char *at = strrchr(r->outside, '@');
+	unsigned failed = 0;
 	size_t i;
 
 	local = g_strndup(r->outside, (gsize)(at - r->outside));
@@ -867,27 +1059,65 @@ run_probes(struct replay *r, const struct smtp_reply *ehlo)
 	lit = g_strdup_printf(
 	    "%s%s", strchr(r->peer.ip, ':') ? "IPv6:" : "", r->peer.ip);
 	dom = server_domain(r, ehlo, lit);
-	for (i = 0; i < G_N_ELEMENTS(probes) && r->failure == NULL; i++) {
+	r->probe_results = g_ptr_array_new_with_free_func(probe_result_free);
+	for (i = 0; i < G_N_ELEMENTS(probes); i++) {
 		const struct probe *p = &probes[i];
-		g_autofree char *from =
-		    p->from != NULL
-			? probe_address(p->from, local, at + 1, dom, lit)
-			: g_strdup_printf("<%s>", r->mail_from);
-		g_autofree char *to =
-		    probe_address(p->to, local, at + 1, dom, lit);
-		g_autofree char *ml = g_strconcat("MAIL FROM:", from, NULL);
-		g_autofree char *rl = g_strconcat("RCPT TO:", to, NULL);
+		struct probe_result *pr = g_new0(struct probe_result, 1);
+		g_autofree char *ml = NULL;
+		g_autofree char *rl = NULL;
+		const struct smtp_reply *rep;
 
-		if (!line_safe(ml) || !line_safe(rl))
-			continue; /* a hostile greeting's name: never sent */
-		if (ok2(exchange(r, ml, NULL, SMTP_CMD_MAIL, NULL, p, NULL)) &&
-		    exchange(r, rl, NULL, SMTP_CMD_RCPT, NULL, p, to) != NULL) {
-			struct step *st =
-			    g_ptr_array_index(r->steps, r->steps->len - 1);
-
-			st->from = g_strdup(from);
+		pr->p = p;
+		pr->from = p->from != NULL
+			       ? probe_address(p->from, local, at + 1, dom, lit)
+			       : g_strdup_printf("<%s>", r->mail_from);
+		pr->to = probe_address(p->to, local, at + 1, dom, lit);
+		g_ptr_array_add(r->probe_results, pr);
+		ml = g_strconcat("MAIL FROM:", pr->from, NULL);
+		rl = g_strconcat("RCPT TO:", pr->to, NULL);
+		pr->outcome = PROBE_NOT_SENT;
+		if (!line_safe(ml) || !line_safe(rl)) {
+			/* A hostile greeting's name: never sent. */
+			pr->why = g_strdup("the server's name holds bytes that "
+					   "cannot be sent");
+			continue;
 		}
-		exchange(r, "RSET", NULL, SMTP_CMD_RSET, NULL, p, NULL);
+		if (r->io == NULL) {
+			if (failed >= PROBE_MAX_FAILED_RECONNECTS) {
+				pr->why = g_strdup_printf(
+				    "the server hung up and %u new connections "
+				    "failed in a row",
+				    failed);
+				continue;
+			}
+			if (!reconnect(r, p, &pr->why)) {
+				failed++;
+				continue;
+			}
+			failed = 0;
+		}
+		pr->outcome = PROBE_DROPPED;
+		rep = probe_step(r, ml, SMTP_CMD_MAIL, p, NULL, &pr->why);
+		if (rep == NULL)
+			continue;
+		pr->mail = smtp_reply_copy(rep);
+		if (!ok2(rep))
+			pr->outcome = PROBE_REFUSED_MAIL;
+		else {
+			rep = probe_step(
+			    r, rl, SMTP_CMD_RCPT, p, pr->to, &pr->why);
+			if (rep == NULL)
+				continue;
+			pr->rcpt = smtp_reply_copy(rep);
+			pr->outcome =
+			    ok2(rep) ? PROBE_ACCEPTED : PROBE_REFUSED_RCPT;
+		}
+		/* A hang-up at RSET ends the connection, not the probe. */
+		if (probe_step(r, "RSET", SMTP_CMD_RSET, p, NULL, &pr->why) ==
+		    NULL) {
+			g_free(pr->why);
+			pr->why = NULL;
+		}
 	}
 }
 
@@ -902,6 +1132,7 @@ converse(struct replay *r)
 
 	if (!connect_live(r))
 		return;
+	r->source_trust = source_trust(r);
 	r->banner = read_reply(r);
 	if (r->banner == NULL)
 		return;
@@ -971,10 +1202,11 @@ converse(struct replay *r)
 			send_data(r);
 	}
 	exchange(r, "RSET", NULL, SMTP_CMD_RSET, NULL, NULL, NULL);
-	if (r->o.probe)
+	if (r->o.probe && r->failure == NULL)
 		run_probes(r, ehlo);
-	exchange(r, "QUIT", NULL, SMTP_CMD_QUIT,
-	    captured_reply(r->cap, SMTP_CMD_QUIT), NULL, NULL);
+	if (r->io != NULL)
+		exchange(r, "QUIT", NULL, SMTP_CMD_QUIT,
+		    captured_reply(r->cap, SMTP_CMD_QUIT), NULL, NULL);
 }
 
 /* ---- judging the live exchange ---- */
@@ -1077,7 +1309,15 @@ build_live(struct replay *r)
 			break;
 		}
 	}
-	relay_annotate(r->policy, &r->view, d);
+	{
+		/* The live recipients' locality is at least what the capture
+		 * showed of the same addresses (its onward deliveries). */
+		struct relay_env env = r->env;
+
+		env.onward = NULL;
+		env.prior = r->cap;
+		relay_annotate(&env, d);
+	}
 	r->live = d;
 }
 
@@ -1094,12 +1334,14 @@ verdict_of(const struct dlg_rcpt *rc)
 					: "none";
 }
 
-/* The overall verdict, and the exit status. */
+/* The overall verdict, and the exit status (docs/replay.md, one row
+ * each): 0 a recipient not known to be local was accepted live, 3 none
+ * was, 4 no answer (unreachable, or broken off before one). */
 static const char *
 overall(const struct replay *r, int *status)
 {
-	bool open = false, denied = false, any = false, answered = false;
-	bool same = true;
+	bool open = false, denied = false, relayed = false, unauth = false;
+	bool answered = false, all = true, same = true;
 	guint i;
 
 	for (i = 0; i < r->rcpts->len; i++) {
@@ -1108,24 +1350,51 @@ overall(const struct replay *r, int *status)
 		const struct dlg_rcpt *cr = captured_rcpt(r->cap, a);
 
 		if (lr == NULL || lr->item->reply == NULL) {
-			same = false;
+			same = all = false;
 			continue;
 		}
 		answered = true;
-		any |= ok2(lr->item->reply);
-		open |= lr->verdict == RELAY_VERDICT_RELAY_ACCEPTED_OPEN;
-		denied |= lr->verdict == RELAY_VERDICT_RELAY_DENIED;
+		switch (lr->verdict) {
+		case RELAY_VERDICT_RELAY_ACCEPTED_OPEN:
+			open = true;
+			G_GNUC_FALLTHROUGH;
+		case RELAY_VERDICT_RELAY_ACCEPTED_TRUSTED:
+			unauth = true;
+			relayed = true;
+			break;
+		case RELAY_VERDICT_ACCEPTED_LOCALITY_UNKNOWN:
+			unauth |= relay_from_stranger(r->live, lr);
+			relayed = true;
+			break;
+		case RELAY_VERDICT_RELAY_ACCEPTED_AUTH:
+			relayed = true;
+			break;
+		case RELAY_VERDICT_RELAY_DENIED:
+			denied = true;
+			break;
+		default:
+			break;
+		}
 		same &=
 		    cr != NULL && strcmp(verdict_of(cr), verdict_of(lr)) == 0;
 	}
-	*status = any ? REPLAY_EXIT_ACCEPTED : REPLAY_EXIT_NONE_ACCEPTED;
+	*status = relayed ? REPLAY_EXIT_ACCEPTED : REPLAY_EXIT_NONE_ACCEPTED;
 	if (!answered && r->failure != NULL) {
 		*status = REPLAY_EXIT_UNREACHABLE;
 		return "unreachable";
 	}
+	if (r->source_trust != NULL && unauth) {
+		/* Accepted, but from an address the server may trust: that
+		 * says nothing about strangers. */
+		return "accepted-from-trusted-source";
+	}
 	if (open)
 		return "confirmed-open-relay";
-	if (denied)
+	if (r->failure != NULL && !all) {
+		*status = REPLAY_EXIT_UNREACHABLE;
+		return "broken-off";
+	}
+	if (denied && !relayed)
 		return "relay-denied";
 	return same && answered ? "same-as-captured" : "differs";
 }
@@ -1272,6 +1541,13 @@ result_text(const struct replay *r, const char *verdict)
 		g_string_append_printf(s, "connected to %s from %s%s\n",
 		    r->target_text, r->local_ip,
 		    r->tls_started ? ", TLS after STARTTLS" : "");
+	if (r->source_trust != NULL)
+		g_string_append_printf(s,
+		    "note: the server may trust %s (%s): what it accepts from "
+		    "here says nothing about strangers; to test as one, replay "
+		    "from an address outside its networks (--source ADDR, or "
+		    "another machine)\n",
+		    r->local_ip, r->source_trust);
 	if (r->tls_started && r->tls_errors != 0) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
@@ -1306,40 +1582,59 @@ result_text(const struct replay *r, const char *verdict)
 		    st->cmd == SMTP_CMD_RCPT && st->live != NULL ? verdict_of(l)
 								 : NULL);
 	}
-	if (r->o.probe) {
-		g_string_append(
-		    s, "probes (each: MAIL, RCPT, RSET; no DATA):\n");
-		for (i = 0; i < r->steps->len; i++) {
-			const struct step *st = g_ptr_array_index(r->steps, i);
+	if (r->probe_results != NULL) {
+		g_string_append(s, "probes (each: MAIL, RCPT, RSET; no DATA; "
+				   "a new connection when the server hangs "
+				   "up):\n");
+		for (i = 0; i < r->probe_results->len; i++) {
+			const struct probe_result *pr =
+			    g_ptr_array_index(r->probe_results, i);
 
-			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
-				continue;
-			g_string_append_printf(s, "  %-21s ", st->probe->name);
-			if (st->from != NULL) {
-				g_string_append(s, "MAIL FROM:");
-				output_escape(s, st->from, strlen(st->from));
-				g_string_append_c(s, ' ');
+			g_string_append_printf(s, "  %-21s MAIL FROM:", pr->p->name);
+			output_escape(s, pr->from, strlen(pr->from));
+			g_string_append(s, " RCPT TO:");
+			output_escape(s, pr->to, strlen(pr->to));
+			g_string_append(s, ": ");
+			switch (pr->outcome) {
+			case PROBE_ACCEPTED:
+				g_string_append_printf(
+				    s, "ACCEPTED %d", pr->rcpt->code);
+				any = true;
+				break;
+			case PROBE_REFUSED_RCPT:
+				g_string_append_printf(
+				    s, "refused %d", pr->rcpt->code);
+				break;
+			case PROBE_REFUSED_MAIL:
+				g_string_append_printf(
+				    s, "refused at MAIL %d", pr->mail->code);
+				break;
+			case PROBE_DROPPED:
+			case PROBE_NOT_SENT:
+				g_string_append(s,
+				    pr->outcome == PROBE_DROPPED
+					? "connection dropped ("
+					: "not sent (");
+				output_escape(s, pr->why != NULL ? pr->why : "",
+				    pr->why != NULL ? strlen(pr->why) : 0);
+				g_string_append_c(s, ')');
+				break;
 			}
-			output_escape(s, st->line, strlen(st->line));
-			if (st->live == NULL)
-				g_string_append(s, ": no reply\n");
-			else {
-				g_string_append_printf(s, ": %s %d\n",
-				    ok2(st->live) ? "ACCEPTED" : "refused",
-				    st->live->code);
-				any |= ok2(st->live);
-			}
+			g_string_append_c(s, '\n');
 		}
 		g_string_append(s, "  accepted:");
-		for (i = 0; i < r->steps->len; i++) {
-			const struct step *st = g_ptr_array_index(r->steps, i);
+		for (i = 0; i < r->probe_results->len; i++) {
+			const struct probe_result *pr =
+			    g_ptr_array_index(r->probe_results, i);
 
-			if (st->probe != NULL && st->cmd == SMTP_CMD_RCPT &&
-			    ok2(st->live))
-				g_string_append_printf(
-				    s, " %s", st->probe->name);
+			if (pr->outcome == PROBE_ACCEPTED)
+				g_string_append_printf(s, " %s", pr->p->name);
 		}
 		g_string_append(s, any ? "\n" : " none\n");
+		if (r->reconnects > 0)
+			g_string_append_printf(s,
+			    "  new connections: %u (the server hung up)\n",
+			    r->reconnects);
 	}
 	if (r->failure != NULL) {
 		g_string_append(s, "error: ");
@@ -1409,6 +1704,7 @@ result_json(const struct replay *r, const char *verdict)
 	json_common(b, r, "replay");
 	output_json_add_str(b, "peer", r->target_text);
 	output_json_add_str(b, "source_ip", r->local_ip);
+	output_json_add_str(b, "source_trust", r->source_trust);
 	output_json_add_bool(b, "tls", r->tls_started);
 	if (r->tls_started) {
 		g_autofree char *why = cert_problems(r->tls_errors);
@@ -1451,23 +1747,29 @@ result_json(const struct replay *r, const char *verdict)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	if (r->o.probe) {
+	if (r->probe_results != NULL) {
 		json_builder_set_member_name(b, "probes");
 		json_builder_begin_array(b);
-		for (i = 0; i < r->steps->len; i++) {
-			const struct step *st = g_ptr_array_index(r->steps, i);
+		for (i = 0; i < r->probe_results->len; i++) {
+			const struct probe_result *pr =
+			    g_ptr_array_index(r->probe_results, i);
 
-			if (st->probe == NULL || st->cmd != SMTP_CMD_RCPT)
-				continue;
 			json_builder_begin_object(b);
-			output_json_add_str(b, "name", st->probe->name);
-			output_json_add_str(b, "mail_from", st->from);
-			output_json_add_str(b, "rcpt", st->rcpt);
-			output_json_add_reply(b, "reply", st->live);
-			output_json_add_bool(b, "accepted", ok2(st->live));
+			output_json_add_str(b, "name", pr->p->name);
+			output_json_add_str(b, "mail_from", pr->from);
+			output_json_add_str(b, "rcpt", pr->to);
+			output_json_add_reply(b, "mail_reply", pr->mail);
+			output_json_add_reply(b, "reply", pr->rcpt);
+			output_json_add_bool(
+			    b, "accepted", pr->outcome == PROBE_ACCEPTED);
+			output_json_add_str(
+			    b, "outcome", probe_outcome_names[pr->outcome]);
+			output_json_add_str(b, "why", pr->why);
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);
+		json_builder_set_member_name(b, "reconnects");
+		json_builder_add_int_value(b, r->reconnects);
 	}
 	output_json_add_bool(b, "data_sent", r->data_sent);
 	output_json_add_str(b, "error", r->failure);
@@ -1638,7 +1940,6 @@ step_free(gpointer p)
 
 	g_free(st->line);
 	g_free(st->rcpt);
-	g_free(st->from);
 	smtp_reply_free(st->captured);
 	smtp_reply_free(st->live);
 	g_free(st);
@@ -1666,6 +1967,7 @@ replay_clear(struct replay *r)
 	dialogue_free(r->live);
 	dns_store_free(r->dns);
 	relay_config_free(r->policy);
+	onward_free(r->onward);
 	g_free(r->helo_name);
 	g_free(r->mail_from);
 	if (r->rcpts != NULL)
@@ -1686,6 +1988,8 @@ replay_clear(struct replay *r)
 	smtp_reply_free(r->banner);
 	if (r->steps != NULL)
 		g_ptr_array_unref(r->steps);
+	if (r->probe_results != NULL)
+		g_ptr_array_unref(r->probe_results);
 	g_free(r->failure);
 }
 
@@ -1711,11 +2015,17 @@ replay_main(int argc, char **argv)
 	r.view.store[0] = r.dns;
 	r.view.source[0] = "capture";
 	r.view.n = 1;
+	r.env.config = r.policy;
+	r.env.dns = &r.view;
+	r.env.window = (gint64)RS_DEFAULT_ONWARD_WINDOW * G_USEC_PER_SEC;
+	r.onward = onward_new(r.env.window);
+	r.env.onward = onward_lookup;
+	r.env.onward_ctx = r.onward;
 	if (!find_session(&r, &error) || !plan(&r, &error)) {
 		log_warnx("%s", error->message);
 		goto done;
 	}
-	relay_annotate(r.policy, &r.view, r.cap);
+	relay_annotate(&r.env, r.cap);
 	out = r.o.format == OUTPUT_JSON ? plan_json(&r) : plan_text(&r);
 	fputs(out, stdout);
 	fflush(stdout);

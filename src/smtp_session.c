@@ -53,6 +53,23 @@ struct body_scan {
 	bool prev_crlf;	 /* the previous line ended with CRLF */
 };
 
+/* Header scanner: the Message-ID of each message (RFC 5322 §3.6.4), read
+ * from the header section as it passes, up to its blank line or
+ * SMTP_HEADER_MAX bytes; fields unfold over continuation lines. */
+#define SMTP_HEADER_MAX (64 * 1024)
+#define SMTP_FIELD_MAX 998 /* RFC 5322 §2.1.1 */
+
+struct header_scan {
+	const struct dlg_data *dd; /* the message being read */
+	bool done;		   /* past the header section */
+	size_t bytes;		   /* header bytes so far */
+	char line[SMTP_FIELD_MAX + 1];
+	size_t len; /* of the physical line so far (cut at the limit) */
+	bool in_msgid;
+	char msgid[SMTP_FIELD_MAX + 1];
+	size_t msgid_len;
+};
+
 struct smtp_session {
 	struct dialogue *d;
 	enum smtp_state state;
@@ -68,6 +85,7 @@ struct smtp_session {
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
 	struct dlg_data *data; /* DATA/BDAT being received */
 	struct body_scan body;
+	struct header_scan hs;
 	uint64_t bdat_left;	    /* chunk bytes still to come */
 	struct dlg_item *bdat_item; /* the BDAT they belong to */
 	char *auth_mech;	    /* mechanism of the AUTH in progress */
@@ -140,6 +158,8 @@ static bool resync_client(
     struct smtp_session *ss, struct strview line, gint64 ts);
 static void reply_not_captured(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
+static void header_scan(struct smtp_session *ss, struct dlg_data *dd,
+    const char *p, size_t n, bool stuffed);
 static void keep_body(struct smtp_session *ss, struct dlg_data *dd,
     const char *p, size_t n, bool ended);
 static size_t body_scan(
@@ -299,6 +319,7 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 				ss->bdat_item->bytes += take;
 			if (ss->data != NULL)
 				ss->data->bytes += take;
+			header_scan(ss, ss->data, p, take, false);
 			if (ss->keep_max > 0 && ss->data != NULL)
 				keep_body(ss, ss->data, p, take, false);
 			p += take;
@@ -321,6 +342,7 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 				break;
 			}
 			take = body_scan(ss, p, n, ts);
+			header_scan(ss, dd, p, take, true);
 			if (ss->keep_max > 0 && dd != NULL)
 				keep_body(ss, dd, p, take,
 				    ss->state != SMTP_STATE_DATA);
@@ -335,6 +357,102 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			client_line(ss, line, flags, ts);
 			break;
 		}
+	}
+}
+
+/* The Message-ID field just read, trimmed, into the message record. */
+static void
+header_field_end(struct header_scan *h, struct dlg_data *dd)
+{
+	const char *p = h->msgid, *e = h->msgid + h->msgid_len;
+
+	if (!h->in_msgid)
+		return;
+	h->in_msgid = false;
+	while (p < e && g_ascii_isspace(*p))
+		p++;
+	while (e > p && g_ascii_isspace(e[-1]))
+		e--;
+	if (e > p && dd->message_id == NULL)
+		dd->message_id = g_strndup(p, (gsize)(e - p));
+}
+
+static void
+header_append(struct header_scan *h, const char *p, size_t n)
+{
+	if (n > SMTP_FIELD_MAX - h->msgid_len)
+		n = SMTP_FIELD_MAX - h->msgid_len;
+	memcpy(h->msgid + h->msgid_len, p, n);
+	h->msgid_len += n;
+}
+
+/* One physical header line (without its line end). */
+static void
+header_line(struct header_scan *h, struct dlg_data *dd, bool stuffed)
+{
+	const char *l = h->line;
+	size_t n = h->len;
+
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	if (stuffed && n > 0 && l[0] == '.') {
+		if (n == 1) {
+			/* The end of data with no blank line before it. */
+			header_field_end(h, dd);
+			h->done = true;
+			return;
+		}
+		l++;
+		n--;
+	}
+	if (n == 0) {
+		header_field_end(h, dd);
+		h->done = true;
+		return;
+	}
+	if (l[0] == ' ' || l[0] == '\t') {
+		if (h->in_msgid)
+			header_append(h, l, n);
+		return;
+	}
+	header_field_end(h, dd);
+	if (n >= 11 && g_ascii_strncasecmp(l, "message-id:", 11) == 0) {
+		h->in_msgid = true;
+		h->msgid_len = 0;
+		header_append(h, l + 11, n - 11);
+	}
+}
+
+/* Message bytes as they pass (DATA still dot-stuffed, or a BDAT chunk):
+ * read the header section of the message dd.  A message whose start was
+ * not captured (no DATA or BDAT command seen) has no header to read. */
+static void
+header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
+    size_t n, bool stuffed)
+{
+	struct header_scan *h = &ss->hs;
+	size_t i;
+
+	if (dd == NULL)
+		return;
+	if (h->dd != dd) {
+		memset(h, 0, sizeof *h);
+		h->dd = dd;
+		h->done = dd->item == NULL || dd->message_id != NULL;
+	}
+	for (i = 0; i < n && !h->done; i++) {
+		if (++h->bytes > SMTP_HEADER_MAX) {
+			header_field_end(h, dd);
+			h->done = true;
+			break;
+		}
+		if (p[i] != '\n') {
+			if (h->len < SMTP_FIELD_MAX)
+				h->line[h->len++] = p[i];
+			continue;
+		}
+		header_line(h, dd, stuffed);
+		h->len = 0;
 	}
 }
 
@@ -453,11 +571,14 @@ tx_open(struct smtp_session *ss)
 	ss->tx_finished = false;
 }
 
-/* The transaction a command may leave in place, or NULL. */
+/* The transaction a command may leave in place, or NULL.  One whose DATA
+ * was refused is still open on the server (RFC 5321 §4.1.4: a refused
+ * command leaves the state as it was; Exim then answers MAIL "503 sender
+ * already given"). */
 static struct dlg_tx *
 open_tx(const struct smtp_session *ss)
 {
-	return ss->tx_open && !ss->tx_finished ? ss->tx : NULL;
+	return ss->tx_open ? ss->tx : NULL;
 }
 
 /* Everything of transaction from (recipients, message, items) now belongs
@@ -725,9 +846,7 @@ client_line(
 			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
 		ss->data = NULL;
 		if (ss->tx != NULL && it->retained) {
-			if (ss->tx->data != NULL && ss->tx->data->body != NULL)
-				g_byte_array_unref(ss->tx->data->body);
-			g_free(ss->tx->data);
+			dlg_data_free(ss->tx->data);
 			ss->tx->data = g_new0(struct dlg_data, 1);
 			ss->tx->data->command = SMTP_CMD_DATA;
 			ss->tx->data->item = it;

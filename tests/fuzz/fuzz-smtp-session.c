@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "output.h"
+#include "onward.h"
 #include "relay.h"
 #include "smtp_session.h"
 
@@ -50,7 +51,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d = smtp_session_finish(ss, (gint64)size);
 	g_strlcpy(d->client.ip, "192.0.2.1", sizeof d->client.ip);
 	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
-	relay_annotate(NULL, NULL, d);
+	{
+		/* One index across runs (bounded): earlier inputs are the
+		 * onward sessions of later ones. */
+		static struct onward *o;
+		struct relay_env env = { .onward = onward_lookup,
+			.window = G_USEC_PER_SEC };
+		struct relay_finding *f;
+
+		if (o == NULL)
+			o = onward_new(env.window);
+		env.onward_ctx = o;
+		dialogue_set_id(d);
+		onward_ended(o, d);
+		relay_annotate(&env, d);
+		f = relay_possible_open(d);
+		if (f != NULL)
+			g_ptr_array_add(d->findings, f);
+		d->continues = onward_continues(o, d);
+	}
 	helo_check_annotate(d, NULL, NULL, NULL);
 	j = output_json_session(d);
 	g_free(j);
