@@ -1,46 +1,69 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# relayscope replay against a real Postfix, inside private namespaces
-# (traffic only on a loopback nobody else sees; every transport of the
-# Postfix is discard:).  The replay connects from 127.0.0.9, outside
-# Postfix's mynetworks.  Each replay is recorded with tcpdump and the
-# recording analysed by relayscope itself: what the replay sent is what
-# the capture shows, DATA only when asked.
-#   - closed relay (reject_unauth_destination): relay-denied, exit 3;
-#   - open relay (mynetworks = 0.0.0.0/0): confirmed-open-relay,
-#     exit 0; --send-data sends one marked message; --probe lists the
-#     tricks accepted, still without DATA;
+# relayscope replay against a real Postfix, inside private namespaces.
+# Postfix listens on 127.0.0.1 and on 192.0.2.25, this namespace's end of
+# a veth pair; the replays come from a stranger, 192.0.2.77 at the other
+# end, in a network namespace of its own (rs_add_stranger): neither
+# loopback nor an address of the server's host, so a relay Postfix
+# grants it is granted to anyone.  Every transport of the Postfix is
+# discard:.  Each replay is recorded with tcpdump (no kernel drops
+# allowed) and the recording analysed by relayscope itself: what the
+# replay sent is what the capture shows, DATA only when asked.
+#   - closed relay (:25, mynetworks = 127.0.0.1/32,
+#     reject_unauth_destination): relay-denied, exit 3; --probe: every
+#     trick refused;
+#   - open relay (:2525, mynetworks = 0.0.0.0/0): confirmed-open-relay,
+#     exit 0; --send-data sends one marked message, --original-body the
+#     captured one; --probe lists the tricks accepted, still without DATA;
+#     replayed from loopback (127.0.0.9) instead: the acceptance is
+#     accepted-from-trusted-source, exit 0;
 #   - STARTTLS (the captured session used it): the replay does too;
+#     --tls-verify refuses the self-signed certificate, exit 4;
+#   - AUTH on 587 after STARTTLS, right and wrong password;
 #   - a port nobody listens on, a server that never answers, one that
 #     drops the connection mid-dialogue: exit 4 and a clear error.
-#   - AUTH on 587 after STARTTLS, right and wrong password.
+# Replays pass --local-domains example.com: whether example.org is local
+# is then known, not guessed.
 # Prints "replay: N passed, N failed".  Needs root, Postfix, Cyrus SASL,
-# tcpdump and openssl (sh tests/deps.sh test).
+# tcpdump and openssl (sh tests/deps.sh test).  RELAYSCOPE=path tests
+# another build.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/pcaps/recipes/lib.sh"
 rs_test_namespace replay postfix
-RECIPES=$TOP/pcaps/recipes
 set +e
-RS=$TOP/relayscope
+RS=${RELAYSCOPE:-$TOP/relayscope}
 OPEN=$TOP/pcaps/postfix-open-relay.pcap
 OPEN_ID=bc1d7eaa499d6817
 TLS=$TOP/pcaps/postfix-starttls.pcap
 TLS_ID=364e7183d440adc0
+AUTH=$TOP/pcaps/postfix-auth-587.pcap
+AUTH_ID=aa3e6365e7d5c017
+SRV=192.0.2.25
+STRANGER=192.0.2.77
 rs_setup_net
+rs_add_stranger "$SRV/24" "$STRANGER/24"
+RS_CAPTURE_IF=any
 OUT=$RS_WORK/replay.pcap
 rs_start_dns
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.com \
     -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
 rs_postfix_config "smtpd_tls_cert_file = $RS_WORK/cert.pem" \
-    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may'
+    "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may' \
+    "inet_interfaces = 127.0.0.1, $SRV" \
+    'smtpd_error_sleep_time = 0s'
+# (Without the last setting the sixteen refusals of the --probe case cost
+# a second each after the tenth.)
 # Submission on 587 with AUTH, as in the recipe of
 # pcaps/postfix-auth-587.pcap: relaying only when authenticated.
 rs_postfix_sasl alice example.com replay-secret
+# The open relay: every client is in mynetworks (Postfix refuses to start
+# smtpd with unrestricted relay restrictions); a service of its own, so
+# that no reload has to take effect between cases.
+rs_postfix_service '2525 inet n - n - - smtpd -o mynetworks=0.0.0.0/0'
 rs_postfix_start
-rs_wait_port 127.0.0.1 587
-AUTH=$TOP/pcaps/postfix-auth-587.pcap
-AUTH_ID=aa3e6365e7d5c017
+rs_wait_smtp 127.0.0.1 587
+rs_wait_smtp 127.0.0.1 2525
 
 pass=0
 fail=0
@@ -55,29 +78,48 @@ bad() {
 		done
 	fi
 }
-# Run a replay recorded by tcpdump; its output in $RS_WORK/NAME.out/.err,
-# its status in $rc, the analysis of the recording in $RS_WORK/NAME.seen.
-replay() {	# NAME ARGS...
+# Run a replay from the stranger (from 127.0.0.9 with FROM = loopback),
+# recorded by tcpdump; its output in $RS_WORK/NAME.out/.err, its status
+# in $rc, the analysis of the recording in $RS_WORK/NAME.seen.  A capture
+# that failed (a marker not recorded, kernel drops) is a FAIL of its own.
+replay() {	# NAME stranger|loopback ARGS...
 	name=$1
-	shift
-	rs_capture_start 'tcp port 25 or tcp port 587'
-	"$RS" replay --source 127.0.0.9 "$@" >"$RS_WORK/$name.out" \
-	    2>"$RS_WORK/$name.err"
+	from=$2
+	shift 2
+	if ! rs_capture_start 'tcp port 25 or tcp port 587 or tcp port 2525' \
+	    2>"$RS_WORK/$name.capture"; then
+		bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
+	fi
+	if [ "$from" = loopback ]; then
+		"$RS" replay --source 127.0.0.9 "$@" >"$RS_WORK/$name.out" \
+		    2>"$RS_WORK/$name.err"
+	else
+		rs_stranger "$RS" replay --source "$STRANGER" "$@" \
+		    >"$RS_WORK/$name.out" 2>"$RS_WORK/$name.err"
+	fi
 	rc=$?
-	rs_capture_stop >/dev/null 2>"$RS_WORK/$name.capture"
-	"$RS" --color never "$OUT" >"$RS_WORK/$name.seen" 2>&1
+	if ! rs_capture_stop >/dev/null 2>>"$RS_WORK/$name.capture"; then
+		bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
+		: >"$RS_WORK/$name.seen"
+		return
+	fi
+	"$RS" --color never -p 25,587,2525 --local-domains example.com \
+	    "$OUT" >"$RS_WORK/$name.seen" 2>&1
 }
 has() { grep -q -- "$2" "$RS_WORK/$1"; }
 hasnt() { ! grep -q -- "$2" "$RS_WORK/$1"; }
+hasE() { grep -Eq -- "$2" "$RS_WORK/$1"; }
+LD='--local-domains example.com'
 
-# The closed relay: Postfix as configured by the recipes.
-replay closed "$OPEN" --session "$OPEN_ID"
+# The closed relay (:25): Postfix as configured by the recipes.
+replay closed stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:25" $LD
 if [ "$rc" = 3 ] && has closed.out '^verdict: relay-denied$' &&
     has closed.out 'live: *554 5.7.1 <victim@example.org>: Relay access denied  \[relay-denied\]' &&
-    has closed.out 'captured: 250 2.1.5 Ok  \[relay-accepted-open\]'; then ok
+    has closed.out 'captured: 250 2.1.5 Ok  \[relay-accepted-open\]' &&
+    has closed.out "connected to $SRV:25 from $STRANGER"; then ok
 else bad closed "exit $rc"; fi
-# The recording shows the replay from 127.0.0.9: RSET, QUIT, no DATA.
-if has closed.seen '127.0.0.9:[0-9]* -> 127.0.0.1:25' &&
+# The recording shows the replay from the stranger: RSET, QUIT, no DATA.
+if has closed.seen "$STRANGER:[0-9]* -> $SRV:25\$" &&
     has closed.seen 'C: RCPT TO:<victim@example.org>  \[relay-denied' &&
     has closed.seen 'C: RSET' && has closed.seen 'C: QUIT' &&
     hasnt closed.seen 'C: DATA'; then ok
@@ -88,10 +130,14 @@ if [ "$(sed -n 1p "$RS_WORK/closed.out" | cut -c1-17)" = "replay of session" ] &
     has closed.out "note: the live test comes from this machine's address"
 then ok; else bad closed-plan; fi
 
-replay probe-closed "$OPEN" --session "$OPEN_ID" --probe
-if [ "$rc" = 3 ] && has probe-closed.out '^  accepted: none$' &&
-    has probe-closed.out '^  percent-hack  *MAIL FROM:<spammer@example.net> RCPT TO:<victim%example.org@mx.example.com>: refused 554$' &&
-    has probe-closed.out '^  null-sender  *MAIL FROM:<> RCPT TO:<victim@example.org>: refused 554$' &&
+# Every trick refused at RCPT by the closed relay; none accepted.
+replay probe-closed stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:25" \
+    $LD --probe
+if [ "$rc" = 3 ] &&
+    hasE probe-closed.out '^  percent-hack  *MAIL FROM:<spammer@example.net> RCPT TO:<victim%example.org@mx.example.com>: refused (at RCPT )?554$' &&
+    hasE probe-closed.out '^  null-sender  *MAIL FROM:<> RCPT TO:<victim@example.org>: refused (at RCPT )?554$' &&
+    ! grep -Eiq '^  [a-z-]+  .*: accepted' "$RS_WORK/probe-closed.out" &&
+    [ "$(grep -Ec '^  [a-z-]+  .*: refused (at RCPT )?[45][0-9][0-9]$' "$RS_WORK/probe-closed.out")" = 15 ] &&
     hasnt probe-closed.seen 'C: DATA'; then ok
 else bad probe-closed "exit $rc"; fi
 
@@ -99,30 +145,27 @@ else bad probe-closed "exit $rc"; fi
 # for the authenticated client, as captured; the password never shows.
 PW=replay-secret
 export PW
-replay auth "$AUTH" --session "$AUTH_ID" --target 127.0.0.1:587 --starttls \
-    --auth-user alice@example.com --auth-password-env PW
+replay auth stranger "$AUTH" --session "$AUTH_ID" --target "$SRV:587" \
+    --starttls --auth-user alice@example.com --auth-password-env PW $LD
 if [ "$rc" = 0 ] && has auth.out '^  C: AUTH PLAIN \*\*\*\*\*\*\*\*$' &&
     has auth.out 'live: *235 2.7.0 Authentication successful' &&
     has auth.out 'live: *250 2.1.5 Ok  \[relay-accepted-auth\]' &&
     has auth.out '^verdict: same-as-captured$' &&
     ! grep -rq "$PW" "$RS_WORK/auth.out" "$RS_WORK/auth.err" &&
-    has auth.seen 'C: STARTTLS' && has auth.seen '127.0.0.9:[0-9]* -> 127.0.0.1:587'
+    has auth.seen 'C: STARTTLS' && has auth.seen "$STRANGER:[0-9]* -> $SRV:587\$"
 then ok; else bad auth "exit $rc $(cat "$RS_WORK/auth.err")"; fi
 PW=wrong-secret
-replay auth-wrong "$AUTH" --session "$AUTH_ID" --target 127.0.0.1:587 \
-    --starttls --auth-user alice@example.com --auth-password-env PW
+replay auth-wrong stranger "$AUTH" --session "$AUTH_ID" --target "$SRV:587" \
+    --starttls --auth-user alice@example.com --auth-password-env PW $LD
 if [ "$rc" = 3 ] && has auth-wrong.out 'live: *535 5.7.8' &&
     has auth-wrong.out '^verdict: relay-denied$' &&
     has auth-wrong.out 'differs: friend@example.org: captured relay-accepted-auth (250), live '
 then ok; else bad auth-wrong "exit $rc $(cat "$RS_WORK/auth-wrong.err")"; fi
 unset PW
 
-# The open relay: every client is in mynetworks (Postfix refuses to start
-# smtpd with unrestricted relay restrictions).
-postconf -e 'mynetworks = 0.0.0.0/0' >/dev/null
-postfix reload >/dev/null 2>&1
-sleep 1
-replay open "$OPEN" --session "$OPEN_ID" --format json
+# The open relay (:2525), from the stranger: confirmed.
+replay open stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" $LD \
+    --format json
 if [ "$rc" = 0 ] &&
     has open.out '"verdict":"confirmed-open-relay"' &&
     has open.out '"live_verdict":"relay-accepted-open","same":true' &&
@@ -132,8 +175,10 @@ else bad open "exit $rc $(cat "$RS_WORK/open.err")"; fi
 if [ "$(sed -n 1p "$RS_WORK/open.out" | cut -c1-22)" = '{"type":"replay-plan",' ]
 then ok; else bad open-json-plan; fi
 
-replay open-data "$OPEN" --session "$OPEN_ID" --send-data
+replay open-data stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" \
+    $LD --send-data
 if [ "$rc" = 0 ] && has open-data.out '^data sent: yes, a relay test message$' &&
+    has open-data.out '^verdict: confirmed-open-relay$' &&
     has open-data.seen 'C: DATA' &&
     has open-data.seen 'finding: open-relay (high, confirmed)'; then ok
 else bad open-data "exit $rc"; fi
@@ -142,17 +187,19 @@ else bad open-data-once; fi
 
 # --original-body: the captured message, byte for byte (252 bytes, 10
 # lines, as the analysis of the fixture counts them).
-replay original "$OPEN" --session "$OPEN_ID" --send-data --original-body
+replay original stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" \
+    $LD --send-data --original-body
 if [ "$rc" = 0 ] && has original.out '^data sent: yes, the captured message$' &&
     has original.seen 'C: \[message body: 252 bytes, 10 lines\]' &&
     has original.seen 'finding: open-relay (high, confirmed)'; then ok
 else bad original "exit $rc"; fi
 
-replay probe "$OPEN" --session "$OPEN_ID" --probe
-accepted=$(grep -c '^  [a-z-]* *MAIL FROM:.* RCPT TO:.*: ACCEPTED 250$' \
+replay probe stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" \
+    $LD --probe
+accepted=$(grep -Eic '^  [a-z-]+  *MAIL FROM:.* RCPT TO:.*: accepted( 250)?$' \
     "$RS_WORK/probe.out")
 rsets=$(grep -c 'C: RSET' "$RS_WORK/probe.seen")
-if [ "$rc" = 0 ] && has probe.out '^  accepted: ' && [ "$accepted" = 15 ]
+if [ "$rc" = 0 ] && [ "$accepted" = 15 ]
 then ok; else bad probe "exit $rc, $accepted probes accepted"; fi
 if hasnt probe.seen 'C: DATA' && [ "$rsets" = 16 ]; then ok
 else
@@ -162,44 +209,55 @@ else
 	cat "$RS_WORK/probe.capture"
 fi
 
+# The same open relay replayed from loopback (127.0.0.9): an address the
+# server may trust as its own host's, so its acceptance proves nothing
+# about strangers.
+replay trusted loopback "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2525 \
+    $LD
+if [ "$rc" = 0 ] && has trusted.out '^verdict: accepted-from-trusted-source$' &&
+    has trusted.out 'live: *250 2.1.5 Ok' &&
+    has trusted.seen '127.0.0.9:[0-9]* -> 127.0.0.1:2525$' &&
+    hasnt trusted.seen 'C: DATA'; then ok
+else bad trusted "exit $rc, $(grep '^verdict' "$RS_WORK/trusted.out")"; fi
+
 # STARTTLS: the captured session used it; its MAIL and RCPT are
 # encrypted, so sender and recipient are given.
-replay tls "$TLS" --session "$TLS_ID" --mail-from sender@example.org \
-    --rcpt victim@example.org
+replay tls stranger "$TLS" --session "$TLS_ID" --target "$SRV:2525" $LD \
+    --mail-from sender@example.org --rcpt victim@example.org
 if [ "$rc" = 0 ] && has tls.out 'TLS after STARTTLS' &&
     has tls.out 'TLS certificate not verified (unknown-ca' &&
     has tls.out '^verdict: confirmed-open-relay$' &&
     has tls.seen 'C: STARTTLS' && has tls.seen '\[TLS: '; then ok
 else bad tls "exit $rc $(cat "$RS_WORK/tls.err")"; fi
-replay tls-verify "$TLS" --session "$TLS_ID" --mail-from sender@example.org \
-    --rcpt victim@example.org --tls-verify
+replay tls-verify stranger "$TLS" --session "$TLS_ID" --target "$SRV:2525" \
+    $LD --mail-from sender@example.org --rcpt victim@example.org --tls-verify
 if [ "$rc" = 4 ] && has tls-verify.err 'TLS handshake failed'; then ok
 else bad tls-verify "exit $rc $(cat "$RS_WORK/tls-verify.err")"; fi
 
 # Nobody listens.
-replay refused "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2525
+replay refused stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2524" $LD
 if [ "$rc" = 4 ] && has refused.out '^verdict: unreachable$' &&
-    has refused.err '^relayscope: replay: cannot connect to 127.0.0.1:2525: '
+    has refused.err "^relayscope: replay: cannot connect to $SRV:2524: "
 then ok; else bad refused "exit $rc $(cat "$RS_WORK/refused.err")"; fi
 
 # A server that accepts the connection and never says anything.
 python3 -c '
-import socket, time
+import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 2526))
+s.bind((sys.argv[1], 2526))
 s.listen(5)
 conns = []
 while True:
     conns.append(s.accept()[0])
-' &
+' "$SRV" &
 RS_PIDS="$RS_PIDS $!"
 # One that greets, answers EHLO, and hangs up at MAIL.
 python3 -c '
-import socket
+import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 2527))
+s.bind((sys.argv[1], 2527))
 s.listen(5)
 while True:
     c = s.accept()[0]
@@ -211,14 +269,15 @@ while True:
     except OSError:
         pass
     c.close()
-' &
+' "$SRV" &
 RS_PIDS="$RS_PIDS $!"
-rs_wait_port 127.0.0.1 2526
-rs_wait_port 127.0.0.1 2527
-replay silent "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2526 --timeout 1
+rs_wait_port "$SRV" 2526
+rs_wait_smtp "$SRV" 2527
+replay silent stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2526" $LD \
+    --timeout 1
 if [ "$rc" = 4 ] && has silent.err 'no reply within 1 s'; then ok
 else bad silent "exit $rc $(cat "$RS_WORK/silent.err")"; fi
-replay drop "$OPEN" --session "$OPEN_ID" --target 127.0.0.1:2527
+replay drop stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2527" $LD
 if [ "$rc" = 4 ] && has drop.err 'the server closed the connection' &&
     has drop.out 'C: MAIL FROM:<spammer@example.net>'; then ok
 else bad drop "exit $rc $(cat "$RS_WORK/drop.err")"; fi
