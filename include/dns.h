@@ -79,7 +79,7 @@ uint64_t dns_store_size(const struct dns_store *s);
 /* Read a map file into s: hosts-file lines ("ADDRESS NAME [ALIAS...]":
  * A/AAAA for every name, PTR for the address to the first name) and
  * record lines ("NAME [TTL] [IN] TYPE DATA", TYPE one of A, AAAA, CNAME,
- * PTR, MX; "NAME NXDOMAIN").  '#' starts a comment.  FALSE with
+ * PTR, MX, DATA "NODATA" for none of the type; "NAME NXDOMAIN").  '#' starts a comment.  FALSE with
  * "FILE:LINE: problem" in *error. */
 gboolean dns_store_load_map(
     struct dns_store *s, const char *path, GError **error);

@@ -596,6 +596,13 @@ map_line(struct dns_store *s, char **w, int n)
 			dns_reverse_name(owner, rev, sizeof rev);
 			owner = rev;
 		}
+		if (g_ascii_strcasecmp(w[i + 1], "NODATA") == 0) {
+			/* "example.net MX NODATA": the name has no record of
+			 * the type (an implicit MX, RFC 5321 §5.1). */
+			dns_store_put_status(
+			    s, (uint16_t)type, owner, DNS_STATUS_NODATA, 0);
+			return NULL;
+		}
 		if (!dns_store_put(s, (uint16_t)type, owner, w[i + 1], 0))
 			return "bad name or data for the record type";
 		return NULL;

@@ -218,7 +218,7 @@ test_map(void)
 	g_autofree char *path = NULL;
 
 	g_test_summary("map files: hosts lines, records as dig prints them, "
-		       "NXDOMAIN; a bad line names file and line");
+		       "NXDOMAIN, NODATA; a bad line names file and line");
 	path = write_map("# a comment\n"
 			 "127.0.0.21  good.example.org  alias.example.org\n"
 			 "\n"
@@ -227,7 +227,8 @@ test_map(void)
 			 "www.example.org\tCNAME web.example.org\n"
 			 "example.org MX 10 MX.example.org.\n"
 			 "2001:DB8::1 v6.example.org\n"
-			 "gone.example.org NXDOMAIN\n");
+			 "gone.example.org NXDOMAIN\n"
+			 "bare.example.net MX NODATA\n");
 	g_assert_true(dns_store_load_map(s, path, &error));
 	g_assert_no_error(error);
 	assert_values(
@@ -248,6 +249,8 @@ test_map(void)
 	    s, DNS_T_AAAA, "v6.example.org", DNS_STATUS_ANSWER, "2001:db8::1");
 	assert_values(
 	    s, DNS_T_A, "gone.example.org", DNS_STATUS_NXDOMAIN, NULL);
+	assert_values(
+	    s, DNS_T_MX, "bare.example.net", DNS_STATUS_NODATA, NULL);
 	g_unlink(path);
 	g_free(g_steal_pointer(&path));
 
