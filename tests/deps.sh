@@ -5,19 +5,28 @@
 #   sh tests/deps.sh test       also what make check starts (Postfix for
 #                               the live-capture and replay tests, dnsmasq
 #                               for the live-resolver test, tcpdump,
-#                               openssl and Cyrus SASL for the replay test)
+#                               openssl and Cyrus SASL for the replay test,
+#                               Exim and OpenSMTPD for the replay matrix)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
-#                               (swaks, tcpdump, dnsmasq, Cyrus SASL, ...)
+#                               (swaks, tcpdump, dnsmasq, Cyrus SASL, Exim,
+#                               OpenSMTPD, ...)
+# Exim and OpenSMTPD would replace Postfix if installed: for test and
+# recipes their Debian packages are downloaded and unpacked into
+# /var/cache/relayscope-recipes (rs_fetch_debs in pcaps/recipes/lib.sh),
+# once; the libraries they need are installed as usual.
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
 libjson-glib-dev libpsl-dev publicsuffix libc-ares-dev glib-networking"
+# What the unpacked exim4-daemon-light and opensmtpd link against.
+mta_libs="libdb5.3 libgnutls30 libgnutls-dane0 libidn2-0 libnsl2 libpcre2-8-0
+libcrypt1 libevent-2.1-7 libssl3 libpam0g zlib1g"
 case "${1:-}" in
 '') ;;
 test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
-openssl sasl2-bin libsasl2-modules libsasl2-modules-db" ;;
+openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
-dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl" ;;
+dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl $mta_libs" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac
 missing=""
@@ -27,13 +36,20 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-echo "installing:$missing"
-# Postfix would otherwise ask how to configure itself; it must not start.
-echo 'postfix postfix/main_mailer_type select No configuration' |
-    $SUDO debconf-set-selections 2>/dev/null || true
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-    --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	# Postfix would otherwise ask how to configure itself; it must not
+	# start.
+	echo 'postfix postfix/main_mailer_type select No configuration' |
+	    $SUDO debconf-set-selections 2>/dev/null || true
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null
+fi
+if [ -n "${1:-}" ]; then
+	here=$(cd "$(dirname "$0")" && pwd)
+	$SUDO sh -c '. "$1" && rs_fetch_exim && rs_fetch_opensmtpd' \
+	    "$here/deps.sh" "$here/../pcaps/recipes/lib.sh"
+fi
