@@ -579,3 +579,11 @@ rs_opensmtpd_start() {
 	    >>"$RS_WORK/smtpd.log" 2>&1 &
 	RS_PIDS="$RS_PIDS $!"
 }
+
+# swaks as a client with no DNS lookups of its own: swaks looks up its
+# host name (for its default HELO and Message-Id) even when told both;
+# run in a UTS namespace of its own named localhost, which /etc/hosts
+# answers, so the capture's DNS is only the servers'.  Arguments: swaks's.
+rs_swaks() {
+	unshare --uts sh -c 'hostname localhost && exec swaks "$@"' swaks "$@"
+}
