@@ -218,10 +218,16 @@ server_stats_decide(const struct server_stats *v, const struct run_stats *s)
 	g_ptr_array_add(out, g_strdup("--resolve"));
 	c = g_string_new("relayscope replay");
 	for (i = 0; i < s->files->len; i++) {
-		g_autofree char *q =
-		    g_shell_quote(g_ptr_array_index(s->files, i));
+		const char *f = g_ptr_array_index(s->files, i);
+		g_autofree char *q = NULL;
 
-		g_string_append_printf(c, " %s", q);
+		/* Quoted for a shell only when it needs to be. */
+		if (f[0] == '\0' || f[strspn(f, "abcdefghijklmnopqrstuvwxyz"
+						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "0123456789._/+-:@%,=")] !=
+					 '\0')
+			q = g_shell_quote(f);
+		g_string_append_printf(c, " %s", q != NULL ? q : f);
 	}
 	if (s->files->len == 0)
 		g_string_append(c, " FILE");

@@ -531,6 +531,11 @@ onward_locality(struct judge_ctx *x, const struct dlg_tx *tx,
 	struct relay_onward o;
 	g_autofree char *hop_reg = NULL;
 	g_autofree char *dom_reg = NULL;
+	g_autofree char *l_words = NULL;
+	/* The configuration and the DNS have decided: the link is recorded,
+	 * the locality stays theirs. */
+	bool decided = relay_local_level(r->local_kind) >= 1 &&
+		       relay_local_level(r->local_kind) <= 2;
 	gint64 after, seen = 0;
 	const char *hop;
 	int k;
@@ -539,50 +544,52 @@ onward_locality(struct judge_ctx *x, const struct dlg_tx *tx,
 	if (env->onward != NULL)
 		env->onward(env->onward_ctx, x->d, tx, r, &o);
 	if (o.found) {
-		g_autofree char *l_words = g_steal_pointer(&r->local_evidence);
-
 		g_strlcpy(r->onward_id, o.session_id, sizeof r->onward_id);
 		hop = o.to_name != NULL ? o.to_name : o.to_ip;
 		hop_reg = o.to_name != NULL ? registrable(o.to_name) : NULL;
 		dom_reg = domain != NULL ? registrable(domain) : NULL;
-		if (o.other_rcpts) {
+		l_words = g_steal_pointer(&r->local_evidence);
+		if (decided) {
+			r->local_evidence = g_strdup_printf(
+			    "%s; the server passed it on to %s in session %s",
+			    l_words, hop, o.session_id);
+		} else if (o.other_rcpts) {
 			r->local_evidence = g_strdup_printf(
 			    "%s; the message went on to %s for other "
-			    "recipients, as an alias or a forward does "
-			    "(session %s)",
-			    l_words != NULL ? l_words : "", hop, o.session_id);
-		} else if (hop_reg != NULL && g_strcmp0(hop_reg, dom_reg) != 0 &&
-		    (g_strcmp0(hop_reg, x->banner_reg) == 0 ||
-			g_strcmp0(hop_reg, x->ehlo_reg) == 0)) {
+			    "recipients, as an alias or a forward does, in "
+			    "session %s",
+			    l_words, hop, o.session_id);
+		} else if (hop_reg != NULL &&
+			   g_strcmp0(hop_reg, dom_reg) != 0 &&
+			   (g_strcmp0(hop_reg, x->banner_reg) == 0 ||
+			       g_strcmp0(hop_reg, x->ehlo_reg) == 0)) {
 			r->local_evidence = g_strdup_printf(
-			    "%s; the server passed it on to %s (%s) in its "
+			    "%s; the server passed it on to %s at %s, in its "
 			    "own organisation, which is no evidence of "
-			    "relaying (session %s)",
-			    l_words != NULL ? l_words : "",
-			    hop, o.to_ip, o.session_id);
+			    "relaying, in session %s",
+			    l_words, hop, o.to_ip, o.session_id);
 		} else if (address_scope(x->d->server.ip) ==
 				ADDRESS_SCOPE_PUBLIC &&
 			   address_scope(o.to_ip) != ADDRESS_SCOPE_PUBLIC) {
 			r->local_evidence = g_strdup_printf(
 			    "%s; the server passed it on inward to %s, a "
 			    "private address, as a gateway does for its own "
-			    "domains (session %s)",
-			    l_words != NULL ? l_words : "",
-			    o.to_ip, o.session_id);
+			    "domains, in session %s",
+			    l_words, o.to_ip, o.session_id);
 		} else {
 			r->local = 0;
 			r->local_kind = RELAY_LOCAL_ONWARD;
 			r->local_evidence = g_strdup_printf(
-			    "the server passed it on to %s%s%s%s (session %s)",
-			    hop, o.to_name != NULL ? " (" : "",
-			    o.to_name != NULL ? o.to_ip : "",
-			    o.to_name != NULL ? ")" : "", o.session_id);
+			    "the server passed it on to %s%s%s in session %s",
+			    hop, o.to_name != NULL ? " at " : "",
+			    o.to_name != NULL ? o.to_ip : "", o.session_id);
 		}
 		g_free(o.to_name);
-		if (r->local == 0)
+		if (decided || r->local == 0)
 			return;
 	}
-	if (domain == NULL || env->dns == NULL || r->item->reply == NULL)
+	if (decided || domain == NULL || env->dns == NULL ||
+	    r->item->reply == NULL)
 		return;
 	after = r->item->reply_ts;
 	for (k = 0; k < env->dns->n && seen == 0; k++)
@@ -721,9 +728,7 @@ judge_rcpt(struct judge_ctx *x, const struct dlg_tx *tx, struct dlg_rcpt *r)
 			g_ptr_array_add(r->local_dns, c);
 		}
 	}
-	if (relay_local_level(r->local_kind) < 1 ||
-	    relay_local_level(r->local_kind) > 2)
-		onward_locality(x, tx, r, r->final_domain);
+	onward_locality(x, tx, r, r->final_domain);
 	if (x->env->prior != NULL)
 		prior_locality(x->env->prior, r);
 	r->verdict = judge(x, r);
@@ -831,15 +836,17 @@ relay_from_stranger(const struct dialogue *d, const struct dlg_rcpt *r)
 	return d->client_trust == NULL && !authenticated_before(d, r->item);
 }
 
-/* A recipient accepted from a stranger without strong evidence of
- * locality: onward evidence may yet say it was relayed. */
+/* A recipient accepted from a stranger that the configuration or the DNS
+ * does not call local: an onward delivery may yet say it was relayed, or
+ * be named as the relay's next hop. */
 static bool
-is_unknown_open(const struct dialogue *d, const struct dlg_rcpt *r)
+awaits_onward(const struct dialogue *d, const struct dlg_rcpt *r)
 {
-	return (r->verdict == RELAY_VERDICT_ACCEPTED_LOCALITY_UNKNOWN ||
-		   (r->verdict == RELAY_VERDICT_LOCAL_ACCEPTED &&
-		       relay_local_level(r->local_kind) > 3)) &&
-	       relay_from_stranger(d, r);
+	bool local12 = r->local == 1 && relay_local_level(r->local_kind) >= 1 &&
+		       relay_local_level(r->local_kind) <= 2;
+
+	return relay_verdict_accepted(r->verdict) && !local12 &&
+	       r->onward_id[0] == '\0' && relay_from_stranger(d, r);
 }
 
 bool
@@ -854,8 +861,7 @@ relay_awaits_onward(const struct dialogue *d)
 			const struct dlg_rcpt *r =
 			    g_ptr_array_index(tx->rcpts, j);
 
-			if (r->judged && r->onward_id[0] == '\0' &&
-			    is_unknown_open(d, r))
+			if (r->judged && awaits_onward(d, r))
 				return true;
 		}
 	}
@@ -1166,7 +1172,7 @@ static bool
 pick_unknown_open(const struct dialogue *d, const struct dlg_rcpt *r)
 {
 	return r->verdict == RELAY_VERDICT_ACCEPTED_LOCALITY_UNKNOWN &&
-	       is_unknown_open(d, r);
+	       relay_from_stranger(d, r);
 }
 
 struct relay_finding *

@@ -135,6 +135,52 @@ fi
 if grep -q '"source":"live","time":"20[0-9-]*T' "$RS_WORK/server.json"; then ok
 else bad live-source "facts not marked live, with their time"; fi
 
+# The relay verdicts ask too: the hosted MX's domains, unknown from the
+# capture alone, are local by the live MX (asked once each; the MX host
+# is the server by the name it gives itself, so its address is not
+# needed), and nothing is asked for a refused recipient.  The EHLO check
+# asks for the client's name.
+RS_DNS_ADDR=127.0.0.57
+rs_start_dns --log-queries --mx-host=alpha.example,mx1.hoster.example,10 \
+    --mx-host=bravo.test,mx1.hoster.example,10 \
+    --host-record=mx1.hoster.example,192.0.2.30 --local=/example/ \
+    --local=/test/ --local=/example.org/
+unset RS_DNS_ADDR
+LOG57=$RS_WORK/dnsmasq-127.0.0.57.log
+i=0
+until grep -q 'started' "$LOG57" 2>/dev/null || [ $i -gt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+HOSTED=$TOP/pcaps/postfix-hosted-mx.pcap
+"$RS" --format json -f 'tcp port 25' --resolve --dns-server 127.0.0.57 \
+    "$HOSTED" >"$RS_WORK/hosted.json" 2>"$RS_WORK/hosted.err"
+rc=$?
+python3 - "$RS_WORK/hosted.json" <<'PY' && [ "$rc" = 0 ] && ok ||
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+rc = [r for s in recs if s["type"] == "session"
+      for t in s["transactions"] for r in t["rcpts"]]
+got = [(r["address"], r["verdict"], r["local_source"]) for r in rc]
+want = [("anna@alpha.example", "local-accepted", "dns:mx"),
+        ("bert@bravo.test", "local-accepted", "dns:mx"),
+        ("victim@example.org", "relay-denied", "server-reply")]
+live = [f for r in rc for f in r["local_dns"] if f["source"] == "live"]
+ok = (got == want and live and all(f["time"] for f in live)
+      and not any(s.get("findings") and any(f["kind"] == "possible-open-relay"
+                  for f in s["findings"]) for s in recs if s["type"] == "session"))
+if not ok:
+    print("    got", got)
+sys.exit(0 if ok else 1)
+PY
+	bad relay-resolve "exit $rc $(cat "$RS_WORK/hosted.err")"
+if [ "$(grep 'query\[' "$LOG57" | sed 's/.*query\[\([A-Z]*\)\] \([^ ]*\) .*/\1 \2/' |
+    grep -v PTR | sort | tr '\n' ' ')" = \
+    "A mail.sender.example MX alpha.example MX bravo.test " ]
+then ok; else
+	bad relay-resolve-once "$(grep 'query\[' "$LOG57" | grep -v PTR)"
+fi
+
 # A server that never answers: timeouts, unknown, exit 0, one warning.
 "$RS" --format json -f 'tcp port 25' --resolve --dns-server 127.0.0.55 \
     --dns-timeout 100 "$PCAP" >"$RS_WORK/timeout.json" \
