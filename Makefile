@@ -86,7 +86,7 @@ update-golden: relayscope
 
 # Analyse a shipped capture (the README's first command ends here).
 demo: relayscope
-	./relayscope pcaps/postfix-open-relay.pcap
+	./relayscope pcaps/postfix-open-relay-onward.pcap
 
 # Speed and memory, as ratios against a baseline of the same run.
 bench: relayscope
