@@ -52,8 +52,8 @@ void dns_store_free(struct dns_store *s);
  * failure is kept for the question's name at the end of its CNAME chain;
  * for an MX question, who asked and when (bounded).  Returns false if the
  * message is malformed. */
-bool dns_store_add_message(struct dns_store *s, const uint8_t *msg,
-    size_t len, gint64 ts, const char *querier);
+bool dns_store_add_message(struct dns_store *s, const uint8_t *msg, size_t len,
+    gint64 ts, const char *querier);
 /* The first time at or after after that querier was answered (type,
  * name), or 0 (only MX questions are remembered). */
 gint64 dns_store_lookup_after(const struct dns_store *s, const char *querier,
@@ -79,8 +79,8 @@ uint64_t dns_store_size(const struct dns_store *s);
 /* Read a map file into s: hosts-file lines ("ADDRESS NAME [ALIAS...]":
  * A/AAAA for every name, PTR for the address to the first name) and
  * record lines ("NAME [TTL] [IN] TYPE DATA", TYPE one of A, AAAA, CNAME,
- * PTR, MX, DATA "NODATA" for none of the type; "NAME NXDOMAIN").  '#' starts a comment.  FALSE with
- * "FILE:LINE: problem" in *error. */
+ * PTR, MX, DATA "NODATA" for none of the type; "NAME NXDOMAIN").  '#' starts a
+ * comment.  FALSE with "FILE:LINE: problem" in *error. */
 gboolean dns_store_load_map(
     struct dns_store *s, const char *path, GError **error);
 

@@ -46,8 +46,8 @@ struct server_stats {
 	uint64_t sessions;
 	uint64_t rcpts;				/* judged recipients */
 	uint64_t verdicts[RELAY_VERDICT_COUNT]; /* of them, by verdict */
-	uint64_t confirmed;   /* sessions with a confirmed open relay */
-	GPtrArray *refused;   /* char *, clients refused, sorted */
+	uint64_t confirmed;    /* sessions with a confirmed open relay */
+	GPtrArray *refused;    /* char *, clients refused, sorted */
 	uint64_t refused_more; /* refused clients not listed */
 	/* Recipients accepted from strangers with locality unknown, by
 	 * domain (char * -> count), and the first session with one. */

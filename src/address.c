@@ -30,8 +30,8 @@ address_is_literal(const char *domain)
 static int
 ip_parse(const char *ip, unsigned char out[16])
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0xff, 0xff };
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
 
 	if (ip == NULL)
 		return 0;
@@ -67,7 +67,8 @@ address_scope(const char *ip)
 		if (memcmp(a, v6lo, 16) == 0)
 			return ADDRESS_SCOPE_LOOPBACK;
 		/* RFC 4193 unique local, RFC 4291 link-local. */
-		if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		if ((a[0] & 0xfe) == 0xfc ||
+		    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
 			return ADDRESS_SCOPE_PRIVATE;
 		return ADDRESS_SCOPE_PUBLIC;
 	default:
@@ -81,8 +82,7 @@ address_same_ip(const char *x, const char *y)
 	unsigned char a[16], b[16];
 	int fa = ip_parse(x, a), fb = ip_parse(y, b);
 
-	return fa != 0 && fa == fb &&
-	       memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
+	return fa != 0 && fa == fb && memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
 }
 
 bool

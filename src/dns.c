@@ -746,8 +746,8 @@ add_unique(GPtrArray *a, const char *v)
 }
 
 bool
-dns_view_ask(const struct dns_view *v, uint16_t type, const char *name, GPtrArray *out,
-    GPtrArray *ev, GPtrArray *missing)
+dns_view_ask(const struct dns_view *v, uint16_t type, const char *name,
+    GPtrArray *out, GPtrArray *ev, GPtrArray *missing)
 {
 	const struct dns_rrset *r;
 	bool any = false, tried = false;

@@ -256,12 +256,14 @@ check_dns(struct helo_report *r, const char *lname, const struct dns_view *v,
 	guint i;
 
 	type = inet_pton(AF_INET, r->client_ip, a) == 1 ? DNS_T_A : DNS_T_AAAA;
-	if (dns_view_addresses(v, type, lname, r->addresses, r->evidence, missing))
+	if (dns_view_addresses(
+		v, type, lname, r->addresses, r->evidence, missing))
 		r->forward =
 		    contains(r->addresses, r->client_ip) ? HELO_YES : HELO_NO;
 	if (!dns_reverse_name(r->client_ip, rev, sizeof rev))
 		return;
-	if (!dns_view_ask(v, DNS_T_PTR, rev, r->ptr_names, r->evidence, missing))
+	if (!dns_view_ask(
+		v, DNS_T_PTR, rev, r->ptr_names, r->evidence, missing))
 		return;
 	r->name_is_ptr = contains(r->ptr_names, lname) ? HELO_YES : HELO_NO;
 	r->fcrdns = HELO_NO;
@@ -269,8 +271,9 @@ check_dns(struct helo_report *r, const char *lname, const struct dns_view *v,
 		g_autoptr(GPtrArray) addrs =
 		    g_ptr_array_new_with_free_func(g_free);
 
-		if (!dns_view_addresses(v, type, g_ptr_array_index(r->ptr_names, i),
-			addrs, r->evidence, missing))
+		if (!dns_view_addresses(v, type,
+			g_ptr_array_index(r->ptr_names, i), addrs, r->evidence,
+			missing))
 			any_unknown = true;
 		else if (contains(addrs, r->client_ip)) {
 			r->fcrdns = HELO_YES;

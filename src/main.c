@@ -44,9 +44,9 @@ struct writer {
 	size_t held_bytes;
 	GHashTable *flagged; /* "ip|port": servers with a possible-open-relay
 			      * finding */
-	unsigned fail_on; /* finding kinds that make the exit status 1 */
-	bool failed;	  /* one of them occurred */
-	GTree *waiting;	  /* seq -> rendered record */
+	unsigned fail_on;    /* finding kinds that make the exit status 1 */
+	bool failed;	     /* one of them occurred */
+	GTree *waiting;	     /* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
@@ -296,7 +296,8 @@ main(int argc, char **argv)
 	w.env.onward = onward_lookup;
 	w.env.onward_ctx = w.onward;
 	g_queue_init(&w.held);
-	w.flagged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	w.flagged =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w.fail_on = o.fail_on;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;

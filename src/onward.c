@@ -18,19 +18,19 @@
 struct otx {
 	char session_id[17];
 	char client_ip[48], server_ip[48];
-	char *server_name;  /* from the server's greeting; or NULL */
-	gint64 ts;	    /* when it began (MAIL, else the first RCPT) */
-	gint64 accept_ts;   /* the first recipient the server accepted */
-	gint64 end_ts;	    /* the end of its session */
-	char *mail_from;    /* or NULL */
-	char *message_id;   /* or NULL */
-	GPtrArray *rcpts;   /* char *: every RCPT sent */
+	char *server_name;   /* from the server's greeting; or NULL */
+	gint64 ts;	     /* when it began (MAIL, else the first RCPT) */
+	gint64 accept_ts;    /* the first recipient the server accepted */
+	gint64 end_ts;	     /* the end of its session */
+	char *mail_from;     /* or NULL */
+	char *message_id;    /* or NULL */
+	GPtrArray *rcpts;    /* char *: every RCPT sent */
 	GPtrArray *accepted; /* char *: those accepted */
 };
 
 struct onward {
 	gint64 window;
-	GQueue order;	      /* struct otx *, oldest first */
+	GQueue order;	       /* struct otx *, oldest first */
 	GHashTable *by_client; /* ip -> GPtrArray of struct otx * */
 	GHashTable *by_server; /* ip -> GPtrArray of struct otx * */
 	GHashTable *open;      /* client ip -> GPtrArray of dialogue * */
@@ -54,12 +54,12 @@ onward_new(gint64 window)
 
 	o->window = window;
 	g_queue_init(&o->order);
-	o->by_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)g_ptr_array_unref);
-	o->by_server = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)g_ptr_array_unref);
-	o->open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)g_ptr_array_unref);
+	o->by_client = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	o->by_server = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	o->open = g_hash_table_new_full(
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
 	return o;
 }
 
@@ -202,8 +202,8 @@ has_address(const GPtrArray *a, const char *addr)
  * this sender and Message-ID?  2 yes, 1 the same message to other
  * recipients, 0 no. */
 static int
-carries(const struct otx *t, const char *from, const char *msgid,
-    const char *addr)
+carries(
+    const struct otx *t, const char *from, const char *msgid, const char *addr)
 {
 	bool same_msg = msgid != NULL && t->message_id != NULL &&
 			strcmp(msgid, t->message_id) == 0;
@@ -253,8 +253,8 @@ onward_lookup(void *arg, const struct dialogue *d, const struct dlg_tx *tx,
 		if (address_same_ip(t->server_ip, d->server.ip) ||
 		    t->ts < after || t->ts > until)
 			continue;
-		consider(out, &best, t, carries(t, tx->mail_from, msgid,
-						r->address));
+		consider(out, &best, t,
+		    carries(t, tx->mail_from, msgid, r->address));
 	}
 	a = g_hash_table_lookup(o->open, d->server.ip);
 	for (i = 0; a != NULL && i < a->len; i++) {
@@ -270,8 +270,8 @@ onward_lookup(void *arg, const struct dialogue *d, const struct dlg_tx *tx,
 			if (btx->rcpts->len == 0 || ts < after || ts > until)
 				continue;
 			t = otx_new(b, btx);
-			consider(out, &best, t, carries(t, tx->mail_from, msgid,
-							r->address));
+			consider(out, &best, t,
+			    carries(t, tx->mail_from, msgid, r->address));
 			otx_free(t);
 		}
 	}
@@ -305,15 +305,14 @@ onward_continues(struct onward *o, const struct dialogue *d)
 			for (k = 0; k < tx->rcpts->len && !hit; k++) {
 				const struct dlg_rcpt *r =
 				    g_ptr_array_index(tx->rcpts, k);
-				bool same_msg = msgid != NULL &&
-						t->message_id != NULL &&
-						strcmp(msgid, t->message_id) ==
-						    0;
+				bool same_msg =
+				    msgid != NULL && t->message_id != NULL &&
+				    strcmp(msgid, t->message_id) == 0;
 				bool same_from =
 				    tx->mail_from != NULL &&
 				    t->mail_from != NULL &&
-				    g_ascii_strcasecmp(tx->mail_from,
-					t->mail_from) == 0;
+				    g_ascii_strcasecmp(
+					tx->mail_from, t->mail_from) == 0;
 
 				hit = same_msg ||
 				      (same_from &&

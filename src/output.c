@@ -222,25 +222,24 @@ server_stats_decide(const struct server_stats *v, const struct run_stats *s)
 		g_autofree char *q = NULL;
 
 		/* Quoted for a shell only when it needs to be. */
-		if (f[0] == '\0' || f[strspn(f, "abcdefghijklmnopqrstuvwxyz"
-						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						  "0123456789._/+-:@%,=")] !=
-					 '\0')
+		if (f[0] == '\0' ||
+		    f[strspn(f, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789._/+-:@%,=")] != '\0')
 			q = g_shell_quote(f);
 		g_string_append_printf(c, " %s", q != NULL ? q : f);
 	}
 	if (s->files->len == 0)
 		g_string_append(c, " FILE");
-	g_string_append_printf(
-	    c, " --session %s --probe", v->unknown_session);
+	g_string_append_printf(c, " --session %s --probe", v->unknown_session);
 	g_ptr_array_add(out, g_string_free(c, FALSE));
 	return out;
 }
 
 /* A recipient accepted from a stranger with locality unknown. */
 static void
-unknown_add(struct server_stats *v, const struct dialogue *d,
-    const struct dlg_rcpt *r)
+unknown_add(
+    struct server_stats *v, const struct dialogue *d, const struct dlg_rcpt *r)
 {
 	const char *dom = r->final_domain != NULL ? r->final_domain : "";
 	gpointer n;
@@ -324,8 +323,8 @@ server_add(struct run_stats *s, const struct dialogue *d)
 		v = g_new0(struct server_stats, 1);
 		v->server = d->server;
 		v->refused = g_ptr_array_new_with_free_func(g_free);
-		v->unknown =
-		    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		v->unknown = g_hash_table_new_full(
+		    g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(s->servers, g_steal_pointer(&key), v);
 	}
 	v->sessions++;

@@ -561,8 +561,8 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 		json_builder_set_member_name(b, "verdicts");
 		json_builder_begin_object(b);
 		for (k = 0; k < RELAY_VERDICT_COUNT; k++)
-			add_int(b, relay_verdict_name(k),
-			    (gint64)x->verdicts[k]);
+			add_int(
+			    b, relay_verdict_name(k), (gint64)x->verdicts[k]);
 		json_builder_end_object(b);
 		add_int(b, "relay_attempts",
 		    (gint64)server_stats_relay_attempts(x));

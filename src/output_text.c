@@ -97,7 +97,7 @@ local_phrase(const struct dlg_rcpt *r)
 {
 	if (r->local == 1)
 		return relay_local_level(r->local_kind) == 5 ? " probably local"
-							    : " local";
+							     : " local";
 	if (r->local == 0)
 		return " not local";
 	return "";
@@ -302,8 +302,7 @@ print_anomalies(
 /* " (capture +0.004)": a fact's source and, from the capture, its time
  * relative to the session start (negative: before the session). */
 static void
-print_source(
-    GString *s, const struct dialogue *d, const struct dns_fact *e)
+print_source(GString *s, const struct dialogue *d, const struct dns_fact *e)
 {
 	gint64 ms, a;
 
@@ -377,8 +376,7 @@ print_helo_check(
 		    s, "; fcrdns: %s\n", helo_tri_name(r->fcrdns));
 	}
 	for (i = 0; i < r->evidence->len; i++) {
-		const struct dns_fact *e =
-		    g_ptr_array_index(r->evidence, i);
+		const struct dns_fact *e = g_ptr_array_index(r->evidence, i);
 
 		g_string_append_printf(s, "    %s ", dns_type_name(e->type));
 		output_escape(s, e->name, strlen(e->name));
@@ -408,8 +406,7 @@ print_links(GString *s, const struct dialogue *d)
 
 	if (d->client_trust != NULL)
 		g_string_append_printf(s, "  client: trusted by the server%s\n",
-		    strcmp(d->client_trust, "config") == 0
-			? " (configured)"
+		    strcmp(d->client_trust, "config") == 0 ? " (configured)"
 		    : strcmp(d->client_trust, "inferred:loopback") == 0
 			? ", inferred: it is on loopback (servers relay for "
 			  "their own host by default; --trusted-nets says "
@@ -418,14 +415,18 @@ print_links(GString *s, const struct dialogue *d)
 			  "(servers relay for their own host by default; "
 			  "--trusted-nets says otherwise)");
 	for (i = 0; i < ids->len; i++)
-		g_string_append_printf(s, "%s%s", i == 0 ? "  onward: the "
-		    "server passed mail of this session on in session " : ", ",
+		g_string_append_printf(s, "%s%s",
+		    i == 0 ? "  onward: the "
+			     "server passed mail of this session on in session "
+			   : ", ",
 		    (const char *)g_ptr_array_index(ids, i));
 	if (ids->len > 0)
 		g_string_append_c(s, '\n');
 	for (i = 0; d->continues != NULL && i < d->continues->len; i++)
-		g_string_append_printf(s, "%s%s", i == 0 ? "  continues: "
-		    "carries on mail accepted in session " : ", ",
+		g_string_append_printf(s, "%s%s",
+		    i == 0 ? "  continues: "
+			     "carries on mail accepted in session "
+			   : ", ",
 		    (const char *)g_ptr_array_index(d->continues, i));
 	if (d->continues != NULL && d->continues->len > 0)
 		g_string_append_c(s, '\n');
@@ -592,8 +593,8 @@ print_servers(GString *t, const struct run_stats *s)
 		    " accepted open (%" G_GUINT64_FORMAT
 		    " confirmed), %" G_GUINT64_FORMAT " denied",
 		    server_stats_relay_attempts(x),
-		    x->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_OPEN], x->confirmed,
-		    x->verdicts[RELAY_VERDICT_RELAY_DENIED]);
+		    x->verdicts[RELAY_VERDICT_RELAY_ACCEPTED_OPEN],
+		    x->confirmed, x->verdicts[RELAY_VERDICT_RELAY_DENIED]);
 		for (j = 0; j < x->refused->len; j++)
 			g_string_append_printf(t, "%s%s",
 			    j == 0 ? "; refused: " : ", ",
@@ -614,7 +615,8 @@ print_servers(GString *t, const struct run_stats *s)
 			g_string_append(t, j > 0 ? ", " : "");
 			output_escape(t, dom, strlen(dom));
 			g_string_append_printf(t, " (%zu)",
-			    GPOINTER_TO_SIZE(g_hash_table_lookup(x->unknown, dom)));
+			    GPOINTER_TO_SIZE(
+				g_hash_table_lookup(x->unknown, dom)));
 		}
 		if (x->unknown_more > 0)
 			g_string_append_printf(t,
@@ -624,9 +626,10 @@ print_servers(GString *t, const struct run_stats *s)
 		for (j = 0; j < cmds->len; j++) {
 			const char *c = g_ptr_array_index(cmds, j);
 
-			g_string_append(t, j == 0 ? "" : j + 1 == cmds->len
-							 ? "; or test it: "
-							 : "; or ");
+			g_string_append(t, j == 0 ? ""
+					   : j + 1 == cmds->len
+					       ? "; or test it: "
+					       : "; or ");
 			output_escape(t, c, strlen(c));
 		}
 	}

@@ -33,10 +33,10 @@
 
 /* What is known of one recipient domain, worked out once per dialogue. */
 struct locality {
-	int local;	     /* 1, 0, -1 unknown */
+	int local; /* 1, 0, -1 unknown */
 	enum relay_local kind;
-	char *words;	     /* the evidence for people; owned */
-	GPtrArray *facts;    /* struct dns_fact *; owned */
+	char *words;	  /* the evidence for people; owned */
+	GPtrArray *facts; /* struct dns_fact *; owned */
 };
 
 /* What every recipient of one dialogue is judged against. */
@@ -285,7 +285,8 @@ hosts_here(struct judge_ctx *x, const GPtrArray *hosts, GPtrArray *facts,
 		if (g_strcmp0(h, x->banner) == 0 ||
 		    g_strcmp0(h, x->ehlo) == 0) {
 			g_free(*first);
-			*first = g_strdup_printf("%s, the server's own name", h);
+			*first =
+			    g_strdup_printf("%s, the server's own name", h);
 			return 1;
 		}
 		k4 = dns_view_addresses(
@@ -342,8 +343,8 @@ dns_locality(struct judge_ctx *x, const char *domain, struct locality *l)
 	from = facts_origin(l->facts);
 	if (st == DNS_STATUS_NXDOMAIN) {
 		set_local(l, -1, RELAY_LOCAL_NONE,
-		    g_strdup_printf("the DNS says %s does not exist%s", domain,
-			from));
+		    g_strdup_printf(
+			"the DNS says %s does not exist%s", domain, from));
 		return false;
 	}
 	if (st == DNS_STATUS_NODATA || hosts->len == 0) {
@@ -367,10 +368,11 @@ dns_locality(struct judge_ctx *x, const char *domain, struct locality *l)
 			? g_strdup_printf("it accepts no mail (null MX, RFC "
 					  "7505)%s",
 			      from)
-		    : g_strdup_printf(kind == RELAY_LOCAL_DNS_MX
-					  ? "its MX %s, not this server%s"
-					  : "it has no MX, and %s, not this "
-					    "server%s",
+			: g_strdup_printf(
+			      kind == RELAY_LOCAL_DNS_MX
+				  ? "its MX %s, not this server%s"
+				  : "it has no MX, and %s, not this "
+				    "server%s",
 			      first, from));
 		return true;
 	}
@@ -423,8 +425,7 @@ domain_locality(struct judge_ctx *x, const char *domain)
 		if (address_same_ip(lit, x->d->server.ip))
 			set_local(l, 1, RELAY_LOCAL_ADDRESS_LITERAL,
 			    g_strdup("an address literal of this server"));
-		else if (address_scope(lit) !=
-			 address_scope(x->d->server.ip))
+		else if (address_scope(lit) != address_scope(x->d->server.ip))
 			set_local(l, -1, RELAY_LOCAL_NONE,
 			    g_strdup_printf("an address literal of %s, but the "
 					    "server was seen at %s (behind "
@@ -569,7 +570,7 @@ onward_locality(struct judge_ctx *x, const struct dlg_tx *tx,
 			    "relaying, in session %s",
 			    l_words, hop, o.to_ip, o.session_id);
 		} else if (address_scope(x->d->server.ip) ==
-				ADDRESS_SCOPE_PUBLIC &&
+			       ADDRESS_SCOPE_PUBLIC &&
 			   address_scope(o.to_ip) != ADDRESS_SCOPE_PUBLIC) {
 			r->local_evidence = g_strdup_printf(
 			    "%s; the server passed it on inward to %s, a "
@@ -631,15 +632,16 @@ prior_locality(const struct dialogue *p, struct dlg_rcpt *r)
 
 			if (!c->judged ||
 			    g_ascii_strcasecmp(c->address, r->address) != 0 ||
-			    strength(c->local_kind) >= strength(r->local_kind) ||
+			    strength(c->local_kind) >=
+				strength(r->local_kind) ||
 			    c->local_kind == RELAY_LOCAL_SERVER_REPLY)
 				continue;
 			r->local = c->local;
 			r->local_kind = c->local_kind;
 			g_free(r->local_evidence);
 			r->local_evidence = g_strdup(c->local_evidence);
-			g_strlcpy(r->onward_id, c->onward_id,
-			    sizeof r->onward_id);
+			g_strlcpy(
+			    r->onward_id, c->onward_id, sizeof r->onward_id);
 			return;
 		}
 	}
@@ -1012,8 +1014,8 @@ open_relay_finding(const struct dialogue *d, const struct dlg_rcpt *first,
     const char *list, bool accepted)
 {
 	bool strong = first->local_kind != RELAY_LOCAL_ONWARD_LOOKUP;
-	struct relay_finding *f = relay_finding_new(RELAY_FINDING_OPEN_RELAY,
-	    accepted && strong ? "high" : "medium");
+	struct relay_finding *f = relay_finding_new(
+	    RELAY_FINDING_OPEN_RELAY, accepted && strong ? "high" : "medium");
 
 	f->confirmed = accepted;
 	f->evidence = first->local_source;

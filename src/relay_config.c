@@ -85,7 +85,8 @@ network_parse(const char *v, GError **error)
 		host = g_strndup(v, (gsize)(slash - v));
 		if (!g_ascii_string_to_unsigned(slash + 1, 10, 0,
 			strchr(host, ':') != NULL ? 128 : 32, &len, NULL)) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			g_set_error(error, G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
 			    "prefix length \"%s\" is not 0-%d", slash + 1,
 			    strchr(host, ':') != NULL ? 128 : 32);
 			return NULL;
@@ -199,9 +200,8 @@ config_line(const char *text, const char *group, const char *key)
 
 /* Set *error to "PATH:LINE: [GROUP] KEY: message" (the line of the key,
  * or of the group when key is NULL). */
-static void G_GNUC_PRINTF(6, 7)
-    config_error(GError **error, const char *path, const char *text,
-	const char *group, const char *key, const char *fmt, ...)
+static void G_GNUC_PRINTF(6, 7) config_error(GError **error, const char *path,
+    const char *text, const char *group, const char *key, const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
@@ -286,8 +286,10 @@ section_policy(GKeyFile *kf, const char *path, const char *text,
 			return FALSE;
 		}
 	}
-	dom = g_key_file_get_string_list(kf, group, "local_domains", NULL, NULL);
-	nets = g_key_file_get_string_list(kf, group, "trusted_nets", NULL, NULL);
+	dom =
+	    g_key_file_get_string_list(kf, group, "local_domains", NULL, NULL);
+	nets =
+	    g_key_file_get_string_list(kf, group, "trusted_nets", NULL, NULL);
 	d = dom != NULL ? g_strjoinv(",", dom) : NULL;
 	n = nets != NULL ? g_strjoinv(",", nets) : NULL;
 	/* Each list alone, so that the error names its key. */
@@ -299,8 +301,8 @@ section_policy(GKeyFile *kf, const char *path, const char *text,
 	relay_policy_free(p);
 	p = NULL;
 	if (!relay_policy_parse(d, n, &p, &e)) {
-		config_error(error, path, text, group, "trusted_nets", "%s",
-		    e->message);
+		config_error(
+		    error, path, text, group, "trusted_nets", "%s", e->message);
 		return FALSE;
 	}
 	*out = p;
@@ -339,8 +341,8 @@ relay_config_load(const char *path, const char *domains, const char *nets,
 			if (domains != NULL || nets != NULL)
 				dst = &p; /* checked, but the command line
 					   * wins */
-			if (!section_policy(kf, path, text, groups[i], dst,
-				error))
+			if (!section_policy(
+				kf, path, text, groups[i], dst, error))
 				goto bad;
 			relay_policy_free(p);
 			continue;

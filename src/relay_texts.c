@@ -75,10 +75,10 @@ static const struct relay_text relay_texts[] = {
  * The syntax and sequence rows come before the relay texts: a 5.5.x or
  * 500-504 reply is about the command, never about relaying. */
 struct relay_code_rule {
-	int code_lo, code_hi;	/* reply code range, 0: any */
-	const char *enhanced;	/* the enhanced code's subject and detail
-				 * (".1.1" for 5.1.1), or a subject class
-				 * ending in a dot (".1."), or "" */
+	int code_lo, code_hi; /* reply code range, 0: any */
+	const char *enhanced; /* the enhanced code's subject and detail
+			       * (".1.1" for 5.1.1), or a subject class
+			       * ending in a dot (".1."), or "" */
 	const char *cause;
 	const char *source;
 };
@@ -140,8 +140,8 @@ text_row(const char *low, const struct relay_text *rows, size_t n)
 
 /* The first rule the reply satisfies, or NULL. */
 static const struct relay_code_rule *
-code_rule(const struct smtp_reply *r, const struct relay_code_rule *rules,
-    size_t n)
+code_rule(
+    const struct smtp_reply *r, const struct relay_code_rule *rules, size_t n)
 {
 	const char *detail = strchr(r->enhanced, '.');
 	size_t i;
@@ -200,8 +200,8 @@ relay_texts_classify(const struct smtp_reply *r, struct relay_reply_class *out)
 		 * else the text says (Sendmail "503 5.0.0 Need MAIL before
 		 * RCPT", Exim "501 <a!b>: recipient address must contain a
 		 * domain"). */
-		rule = code_rule(r, sequence_rules,
-		    G_N_ELEMENTS(sequence_rules));
+		rule =
+		    code_rule(r, sequence_rules, G_N_ELEMENTS(sequence_rules));
 		if (rule != NULL) {
 			set_class(out, RELAY_REPLY_OTHER_CAUSE, cls,
 			    rule->cause, rule->source);

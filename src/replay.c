@@ -90,7 +90,7 @@ struct replay {
 	struct dns_store *dns;
 	struct dns_view view;
 	struct relay_config *policy;
-	struct relay_env env;	/* what the captured session is judged on */
+	struct relay_env env;  /* what the captured session is judged on */
 	struct onward *onward; /* the capture's onward deliveries */
 	/* The plan. */
 	const char *verb; /* "EHLO" or "HELO" */
@@ -1010,8 +1010,8 @@ reconnect(struct replay *r, const struct probe *p, char **why)
 		if (exchange(r, "STARTTLS", NULL, SMTP_CMD_STARTTLS, NULL, p,
 			NULL) != NULL &&
 		    start_tls(r))
-			ehlo = exchange(r, greet, NULL, SMTP_CMD_EHLO, NULL, p,
-			    NULL);
+			ehlo = exchange(
+			    r, greet, NULL, SMTP_CMD_EHLO, NULL, p, NULL);
 		r->tls_started = true;
 	}
 	if (!ok2(ehlo)) {
@@ -1590,7 +1590,8 @@ result_text(const struct replay *r, const char *verdict)
 			const struct probe_result *pr =
 			    g_ptr_array_index(r->probe_results, i);
 
-			g_string_append_printf(s, "  %-21s MAIL FROM:", pr->p->name);
+			g_string_append_printf(
+			    s, "  %-21s MAIL FROM:", pr->p->name);
 			output_escape(s, pr->from, strlen(pr->from));
 			g_string_append(s, " RCPT TO:");
 			output_escape(s, pr->to, strlen(pr->to));
@@ -1611,10 +1612,9 @@ result_text(const struct replay *r, const char *verdict)
 				break;
 			case PROBE_DROPPED:
 			case PROBE_NOT_SENT:
-				g_string_append(s,
-				    pr->outcome == PROBE_DROPPED
-					? "connection dropped ("
-					: "not sent (");
+				g_string_append(s, pr->outcome == PROBE_DROPPED
+						       ? "connection dropped ("
+						       : "not sent (");
 				output_escape(s, pr->why != NULL ? pr->why : "",
 				    pr->why != NULL ? strlen(pr->why) : 0);
 				g_string_append_c(s, ')');

@@ -169,8 +169,8 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		r->silent = 0;
 		/* An answer for another question leaves ours open. */
 		if (dns_store_get(r->store, q->type, q->name) == NULL)
-			dns_store_put_status(
-			    r->store, q->type, q->name, DNS_STATUS_ERROR, g_get_real_time());
+			dns_store_put_status(r->store, q->type, q->name,
+			    DNS_STATUS_ERROR, g_get_real_time());
 	} else if (status == ARES_ETIMEOUT) {
 		r->stats.timeouts++;
 		r->silent++;
@@ -183,8 +183,8 @@ answered(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		r->silent++;
 		log_debug("dns: %s %s: %s", q->name, dns_type_name(q->type),
 		    ares_strerror(status));
-		dns_store_put_status(
-		    r->store, q->type, q->name, DNS_STATUS_ERROR, g_get_real_time());
+		dns_store_put_status(r->store, q->type, q->name,
+		    DNS_STATUS_ERROR, g_get_real_time());
 	}
 	g_free(q);
 }
@@ -202,8 +202,7 @@ resolver_lookup(void *arg, const GPtrArray *questions)
 	if (r->stats.stopped)
 		return;
 	for (i = 0; i < questions->len; i++) {
-		const struct dns_question *hq =
-		    g_ptr_array_index(questions, i);
+		const struct dns_question *hq = g_ptr_array_index(questions, i);
 		struct query *q;
 
 		if (dns_store_get(r->store, hq->type, hq->name) != NULL)

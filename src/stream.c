@@ -1141,7 +1141,8 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 		char q[INET6_ADDRSTRLEN];
 
 		inet_ntop(AF_INET6, pkt + 24, q, sizeof q);
-		dns_store_add_message(st.o.dns, pkt + o + 8, len - o - 8, ts, q);
+		dns_store_add_message(
+		    st.o.dns, pkt + o + 8, len - o - 8, ts, q);
 		return false;
 	}
 	if (nh != IPPROTO_TCP)
@@ -1367,8 +1368,7 @@ dns_tcp_cb(struct tcp_stream *a, GByteArray *b)
 		/* The client of the connection asked. */
 		endpoint(&q, a->addr.saddr, a->addr.source);
 		dns_tcp_data(b, &a->client, q.ip);
-	}
-	else
+	} else
 		g_hash_table_remove(st.dns, a);
 }
 

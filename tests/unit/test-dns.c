@@ -116,7 +116,8 @@ test_mx(void)
 	const struct dns_rrset *r;
 
 	g_test_summary("MX and A answers with compressed names are kept");
-	g_assert_true(dns_store_add_message(s, mx_reply, sizeof mx_reply, 7, NULL));
+	g_assert_true(
+	    dns_store_add_message(s, mx_reply, sizeof mx_reply, 7, NULL));
 	r = dns_store_get(s, DNS_T_MX, "partner.example.net");
 	g_assert_nonnull(r);
 	g_assert_cmpuint(r->values->len, ==, 1);
@@ -249,8 +250,7 @@ test_map(void)
 	    s, DNS_T_AAAA, "v6.example.org", DNS_STATUS_ANSWER, "2001:db8::1");
 	assert_values(
 	    s, DNS_T_A, "gone.example.org", DNS_STATUS_NXDOMAIN, NULL);
-	assert_values(
-	    s, DNS_T_MX, "bare.example.net", DNS_STATUS_NODATA, NULL);
+	assert_values(s, DNS_T_MX, "bare.example.net", DNS_STATUS_NODATA, NULL);
 	g_unlink(path);
 	g_free(g_steal_pointer(&path));
 

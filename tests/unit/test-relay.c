@@ -28,8 +28,9 @@ transcript(const char *const *chunks, const char *client, const char *server,
 	guint i;
 
 	for (i = 0; chunks[i] != NULL; i++)
-		smtp_session_push(ss, i % 2 == 0 ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT,
-		    chunks[i], strlen(chunks[i]), ts++);
+		smtp_session_push(ss,
+		    i % 2 == 0 ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT, chunks[i],
+		    strlen(chunks[i]), ts++);
 	d = smtp_session_finish(ss, ts);
 	d->ts_start = t0;
 	d->ts_end = ts;
@@ -88,8 +89,8 @@ dns_facts(void)
 	dns_store_put(s, DNS_T_MX, "customer.test", "mx9.hoster.test", 5);
 	dns_store_put(s, DNS_T_A, "mx9.hoster.test", SERVER, 5);
 	/* implicit.test: no MX, its address is elsewhere. */
-	dns_store_put_status(s, DNS_T_MX, "implicit.test", DNS_STATUS_NODATA,
-	    5);
+	dns_store_put_status(
+	    s, DNS_T_MX, "implicit.test", DNS_STATUS_NODATA, 5);
 	dns_store_put(s, DNS_T_A, "implicit.test", "198.51.100.10", 5);
 	dns_store_put_status(
 	    s, DNS_T_AAAA, "implicit.test", DNS_STATUS_NODATA, 5);
@@ -105,9 +106,9 @@ struct vcase {
 	bool auth;
 	const char *client;
 	const char *server; /* NULL: SERVER */
-	int policy; /* 0 none, 1 local example.com, 2 trusted 10/8,
-		     * 3 local .example.com (with its subdomains), 4 trusted
-		     * none */
+	int policy;	    /* 0 none, 1 local example.com, 2 trusted 10/8,
+			     * 3 local .example.com (with its subdomains), 4 trusted
+			     * none */
 	const char *verdict;
 	int local;
 	const char *source; /* local_source */
@@ -121,34 +122,31 @@ static const struct vcase vcases[] = {
 	    NULL, 0, "local-accepted", 1, "organisation", NULL, 0 },
 	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
 	    STRANGER, NULL, 0, "local-accepted", 1, "organisation", NULL, 0 },
-	{ "mx.example.com ESMTP", "a@mx.example.com", "250 ok", false,
-	    STRANGER, NULL, 0, "local-accepted", 1, "server-name", NULL, 0 },
-	{ "mta5.mail.yahoo.com ESMTP", "a@yahoo.fr", "250 ok", false,
-	    STRANGER, NULL, 0, "local-accepted", 1,
-	    "organisation:other-suffix", NULL, 0 },
+	{ "mx.example.com ESMTP", "a@mx.example.com", "250 ok", false, STRANGER,
+	    NULL, 0, "local-accepted", 1, "server-name", NULL, 0 },
+	{ "mta5.mail.yahoo.com ESMTP", "a@yahoo.fr", "250 ok", false, STRANGER,
+	    NULL, 0, "local-accepted", 1, "organisation:other-suffix", NULL,
+	    0 },
 	{ "mx.example.com ESMTP", "root@localhost", "250 ok", false, STRANGER,
 	    NULL, 0, "local-accepted", 1, "localhost", NULL, 0 },
-	{ "mx.example.com ESMTP", "postmaster", "250 ok", false, STRANGER,
-	    NULL, 0, "local-accepted", 1, "no-domain", NULL, 0 },
+	{ "mx.example.com ESMTP", "postmaster", "250 ok", false, STRANGER, NULL,
+	    0, "local-accepted", 1, "no-domain", NULL, 0 },
 	/* A name unlike the banner's is no evidence of anything. */
-	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", false,
-	    STRANGER, NULL, 0, "accepted-locality-unknown", -1, NULL, NULL,
-	    0 },
-	{ "mx.example.co.uk ESMTP", "v@other.co.uk", "250 ok", false,
-	    STRANGER, NULL, 0, "accepted-locality-unknown", -1, NULL, NULL,
-	    0 },
-	{ "ESMTP ready", "v@unrelated.test", "250 ok", false, STRANGER, NULL,
-	    0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
+	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", false, STRANGER,
+	    NULL, 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
+	{ "mx.example.co.uk ESMTP", "v@other.co.uk", "250 ok", false, STRANGER,
+	    NULL, 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
+	{ "ESMTP ready", "v@unrelated.test", "250 ok", false, STRANGER, NULL, 0,
+	    "accepted-locality-unknown", -1, NULL, NULL, 0 },
 	/* The DNS. */
 	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false, STRANGER,
 	    NULL, 0, "relay-accepted-open", 0, "dns:mx", NULL, 0 },
 	{ "mx.example.com ESMTP", "v@hosted.test", "250 ok", false, STRANGER,
 	    NULL, 0, "local-accepted", 1, "dns:mx", NULL, 0 },
-	{ "mx1.hoster.test ESMTP", "v@customer.test", "250 ok", false,
-	    STRANGER, NULL, 0, "local-accepted", 1, "dns:mx", NULL, 0 },
-	{ "mx.example.com ESMTP", "v@implicit.test", "250 ok", false,
-	    STRANGER, NULL, 0, "relay-accepted-open", 0, "dns:address", NULL,
-	    0 },
+	{ "mx1.hoster.test ESMTP", "v@customer.test", "250 ok", false, STRANGER,
+	    NULL, 0, "local-accepted", 1, "dns:mx", NULL, 0 },
+	{ "mx.example.com ESMTP", "v@implicit.test", "250 ok", false, STRANGER,
+	    NULL, 0, "relay-accepted-open", 0, "dns:address", NULL, 0 },
 	{ "mx.example.com ESMTP", "v@half.test", "250 ok", false, STRANGER,
 	    NULL, 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
 	{ "mx.example.com ESMTP", "v@gone.test", "250 ok", false, STRANGER,
@@ -159,8 +157,8 @@ static const struct vcase vcases[] = {
 	    "10.0.0.25", 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
 	/* An MX host by the name the server gives itself is this server,
 	 * whatever address the DNS has for it (several, NAT). */
-	{ "mx.foreign.test ESMTP", "v@foreign.test", "250 ok", false,
-	    STRANGER, NULL, 0, "local-accepted", 1, "dns:mx", NULL, 0 },
+	{ "mx.foreign.test ESMTP", "v@foreign.test", "250 ok", false, STRANGER,
+	    NULL, 0, "local-accepted", 1, "dns:mx", NULL, 0 },
 	/* Address literals. */
 	{ "mx.example.com ESMTP", "a@[192.0.2.25]", "250 ok", false, STRANGER,
 	    NULL, 0, "local-accepted", 1, "address-literal", NULL, 0 },
@@ -173,11 +171,10 @@ static const struct vcase vcases[] = {
 	/* Who the client is. */
 	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", true, STRANGER,
 	    NULL, 0, "relay-accepted-auth", 0, "dns:mx", NULL, 0 },
-	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false,
-	    "10.1.2.3", NULL, 2, "relay-accepted-trusted", 0, "dns:mx", NULL,
-	    0 },
-	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false,
-	    "10.1.2.3", NULL, 0, "relay-accepted-open", 0, "dns:mx", NULL, 0 },
+	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false, "10.1.2.3",
+	    NULL, 2, "relay-accepted-trusted", 0, "dns:mx", NULL, 0 },
+	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false, "10.1.2.3",
+	    NULL, 0, "relay-accepted-open", 0, "dns:mx", NULL, 0 },
 	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false,
 	    "127.0.0.2", NULL, 0, "relay-accepted-trusted", 0, "dns:mx", NULL,
 	    0 },
@@ -187,8 +184,8 @@ static const struct vcase vcases[] = {
 	    NULL, 0, "relay-accepted-trusted", 0, "dns:mx", NULL, 0 },
 	{ "mx.example.com ESMTP", "v@foreign.test", "250 ok", false,
 	    "127.0.0.2", NULL, 4, "relay-accepted-open", 0, "dns:mx", NULL, 0 },
-	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", true,
-	    STRANGER, NULL, 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
+	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", true, STRANGER,
+	    NULL, 0, "accepted-locality-unknown", -1, NULL, NULL, 0 },
 	/* Refusals: only what says so is a relay refusal. */
 	{ "mx.example.com ESMTP", "v@unrelated.test",
 	    "454 4.7.1 <v@unrelated.test>: Relay access denied", false,
@@ -221,10 +218,10 @@ static const struct vcase vcases[] = {
 	    false, STRANGER, NULL, 0, "relay-accepted-open", 0, "dns:mx", NULL,
 	    0x01 },
 	/* The configuration. */
-	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", false,
-	    STRANGER, NULL, 1, "relay-accepted-open", 0, "config", NULL, 0 },
-	{ "mx.elsewhere.net ESMTP", "a@example.com", "250 ok", false,
-	    STRANGER, NULL, 1, "local-accepted", 1, "config", NULL, 0 },
+	{ "mx.example.com ESMTP", "v@unrelated.test", "250 ok", false, STRANGER,
+	    NULL, 1, "relay-accepted-open", 0, "config", NULL, 0 },
+	{ "mx.elsewhere.net ESMTP", "a@example.com", "250 ok", false, STRANGER,
+	    NULL, 1, "local-accepted", 1, "config", NULL, 0 },
 	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
 	    STRANGER, NULL, 1, "relay-accepted-open", 0, "config", NULL, 0 },
 	{ "mx.example.com ESMTP", "a@sub.example.com", "250 ok", false,
@@ -240,8 +237,9 @@ test_verdicts(void)
 {
 	struct relay_config *pol[5] = { NULL };
 	struct dns_store *dns = dns_facts();
-	struct dns_view view = { .store = { dns }, .source = { "capture" },
-		.n = 1 };
+	struct dns_view view = {
+		.store = { dns }, .source = { "capture" }, .n = 1
+	};
 	guint i;
 
 	g_test_summary("verdict per recipient from reply, locality evidence, "
@@ -295,12 +293,12 @@ fake_resolve(void *ctx, const GPtrArray *questions)
 		const struct dns_question *q = g_ptr_array_index(questions, i);
 
 		if (q->type == DNS_T_MX && strcmp(q->name, "live.test") == 0)
-			dns_store_put(live, DNS_T_MX, q->name, "mx.live.test",
-			    1000);
+			dns_store_put(
+			    live, DNS_T_MX, q->name, "mx.live.test", 1000);
 		else if (q->type == DNS_T_A &&
 			 strcmp(q->name, "mx.live.test") == 0)
-			dns_store_put(live, DNS_T_A, q->name, "203.0.113.77",
-			    1000);
+			dns_store_put(
+			    live, DNS_T_A, q->name, "203.0.113.77", 1000);
 		else
 			dns_store_put_status(
 			    live, q->type, q->name, DNS_STATUS_NODATA, 1000);
@@ -311,25 +309,25 @@ static void
 test_resolve(void)
 {
 	struct dns_store *live = dns_store_new();
-	struct dns_view view = { .store = { live }, .source = { "live" },
-		.n = 1 };
-	struct relay_env env = { .dns = &view,
-		.resolve = fake_resolve,
-		.resolve_ctx = live };
-	g_autoptr(dialogue_t) d = session(
-	    "mx.example.com ESMTP", "v@live.test", "250 ok", false, STRANGER,
-	    SERVER);
-	g_autoptr(dialogue_t) refused = session("mx.example.com ESMTP",
-	    "v@quiet.test", "554 5.7.1 Relay access denied", false, STRANGER,
-	    SERVER);
+	struct dns_view view = {
+		.store = { live }, .source = { "live" }, .n = 1
+	};
+	struct relay_env env = {
+		.dns = &view, .resolve = fake_resolve, .resolve_ctx = live
+	};
+	g_autoptr(dialogue_t) d = session("mx.example.com ESMTP", "v@live.test",
+	    "250 ok", false, STRANGER, SERVER);
+	g_autoptr(dialogue_t) refused =
+	    session("mx.example.com ESMTP", "v@quiet.test",
+		"554 5.7.1 Relay access denied", false, STRANGER, SERVER);
 	const struct dlg_rcpt *r;
 
 	g_test_summary("--resolve: the MX, then its host's address, are "
 		       "asked; only for verdicts that depend on them");
 	relay_annotate(&env, d);
 	r = rcpt0(d);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "relay-accepted-open");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "relay-accepted-open");
 	g_assert_cmpstr(r->local_source, ==, "dns:mx");
 	g_assert_nonnull(strstr(r->local_evidence, "the live DNS"));
 	/* MX, its A, and no AAAA. */
@@ -365,7 +363,8 @@ open_relay_session(bool with_data, const char *rcpt, const char *client)
 		"250 queued\r\n", NULL };
 	const char *without[] = { "220 mx.example.com ESMTP\r\n", "EHLO c\r\n",
 		"250 mx.example.com\r\n", "MAIL FROM:<s@example.net>\r\n",
-		"250 ok\r\n", r, "250 ok\r\n", "QUIT\r\n", "221 bye\r\n", NULL };
+		"250 ok\r\n", r, "250 ok\r\n", "QUIT\r\n", "221 bye\r\n",
+		NULL };
 
 	return transcript(with_data ? with : without, client, SERVER, 1);
 }
@@ -379,8 +378,8 @@ test_findings(void)
 	    open_relay_session(false, "v@example.org", STRANGER);
 	g_autoptr(dialogue_t) data =
 	    open_relay_session(true, "v@example.org", STRANGER);
-	g_autoptr(dialogue_t) trick = open_relay_session(
-	    false, "v%example.org@mx.example.com", STRANGER);
+	g_autoptr(dialogue_t) trick =
+	    open_relay_session(false, "v%example.org@mx.example.com", STRANGER);
 	g_autoptr(dialogue_t) unknown =
 	    open_relay_session(true, "v@unrelated.test", STRANGER);
 	g_autoptr(dialogue_t) trusted =
@@ -439,9 +438,8 @@ relayed(const char *client, const char *server, const char *banner,
 	g_autofree char *b = g_strdup_printf("220 %s ESMTP\r\n", banner);
 	g_autofree char *m = g_strdup_printf("MAIL FROM:<%s>\r\n", from);
 	g_autofree char *r = g_strdup_printf("RCPT TO:<%s>\r\n", rcpt);
-	g_autofree char *body =
-	    g_strdup_printf("Message-ID: %s\r\nSubject: x\r\n\r\nhi\r\n.\r\n",
-		msgid);
+	g_autofree char *body = g_strdup_printf(
+	    "Message-ID: %s\r\nSubject: x\r\n\r\nhi\r\n.\r\n", msgid);
 	const char *c[] = { b, "EHLO c.example.org\r\n", "250 ok\r\n", m,
 		"250 ok\r\n", r, "250 ok\r\n", "DATA\r\n", "354 go\r\n", body,
 		"250 queued\r\n", NULL };
@@ -456,18 +454,18 @@ test_onward(void)
 	struct relay_env env = { .onward = onward_lookup,
 		.onward_ctx = o,
 		.window = 30 * G_USEC_PER_SEC };
-	g_autoptr(dialogue_t) a = relayed(STRANGER, SERVER, "mx.example.com",
-	    "spammer@example.org", "victim@example.net", "<m1@example.org>",
-	    1000);
+	g_autoptr(dialogue_t) a =
+	    relayed(STRANGER, SERVER, "mx.example.com", "spammer@example.org",
+		"victim@example.net", "<m1@example.org>", 1000);
 	g_autoptr(dialogue_t) b = relayed(SERVER, "203.0.113.25",
 	    "mx.example.net", "spammer@example.org", "victim@example.net",
 	    "<m1@example.org>", 2000);
 	g_autoptr(dialogue_t) early = relayed(SERVER, "203.0.113.25",
 	    "mx.example.net", "spammer@example.org", "victim@example.net",
 	    "<m0@example.org>", 10);
-	g_autoptr(dialogue_t) filter = relayed(SERVER, SERVER, "mx.example.com",
-	    "spammer@example.org", "victim@example.net", "<m1@example.org>",
-	    1500);
+	g_autoptr(dialogue_t) filter =
+	    relayed(SERVER, SERVER, "mx.example.com", "spammer@example.org",
+		"victim@example.net", "<m1@example.org>", 1500);
 	g_autoptr(GPtrArray) cont = NULL;
 	const struct dlg_rcpt *r;
 
@@ -488,8 +486,8 @@ test_onward(void)
 	onward_started(o, b);
 	relay_annotate(&env, a);
 	r = rcpt0(a);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "relay-accepted-open");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "relay-accepted-open");
 	g_assert_cmpstr(r->local_source, ==, "onward");
 	g_assert_cmpstr(r->onward_id, ==, b->id);
 	onward_ended(o, b);
@@ -516,9 +514,9 @@ test_onward_not_evidence(void)
 		.window = 30 * G_USEC_PER_SEC };
 	g_autoptr(dialogue_t) a = relayed(STRANGER, SERVER, "mx.example.com",
 	    "s@example.org", "user@unrelated.test", "<m2@example.org>", 1000);
-	g_autoptr(dialogue_t) inward = relayed(SERVER, "10.0.0.9",
-	    "exchange.corp.test", "s@example.org", "user@unrelated.test",
-	    "<m2@example.org>", 2000);
+	g_autoptr(dialogue_t) inward =
+	    relayed(SERVER, "10.0.0.9", "exchange.corp.test", "s@example.org",
+		"user@unrelated.test", "<m2@example.org>", 2000);
 	g_autoptr(dialogue_t) c = relayed(STRANGER, SERVER, "mx.example.com",
 	    "s@example.org", "user@unrelated.test", "<m3@example.org>", 3000);
 	g_autoptr(dialogue_t) internal = relayed(SERVER, "198.51.100.50",
@@ -542,19 +540,19 @@ test_onward_not_evidence(void)
 	onward_ended(o, fwd);
 	relay_annotate(&env, a);
 	r = rcpt0(a);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "accepted-locality-unknown");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "accepted-locality-unknown");
 	g_assert_cmpstr(r->onward_id, ==, inward->id);
 	g_assert_nonnull(strstr(r->local_evidence, "inward"));
 	relay_annotate(&env, c);
 	r = rcpt0(c);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "accepted-locality-unknown");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "accepted-locality-unknown");
 	g_assert_nonnull(strstr(r->local_evidence, "own organisation"));
 	relay_annotate(&env, e);
 	r = rcpt0(e);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "accepted-locality-unknown");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "accepted-locality-unknown");
 	g_assert_cmpstr(r->onward_id, ==, fwd->id);
 	g_assert_nonnull(strstr(r->local_evidence, "other recipients"));
 	onward_free(o);
@@ -576,12 +574,13 @@ static void
 test_mx_lookup(void)
 {
 	struct dns_store *dns = dns_store_new();
-	struct dns_view view = { .store = { dns }, .source = { "capture" },
-		.n = 1 };
+	struct dns_view view = {
+		.store = { dns }, .source = { "capture" }, .n = 1
+	};
 	struct relay_env env = { .dns = &view, .window = 30 * G_USEC_PER_SEC };
-	g_autoptr(dialogue_t) a = relayed(STRANGER, SERVER, "mx.example.com",
-	    "s@example.org", "v@partner.example.net", "<m5@example.org>",
-	    1000000);
+	g_autoptr(dialogue_t) a =
+	    relayed(STRANGER, SERVER, "mx.example.com", "s@example.org",
+		"v@partner.example.net", "<m5@example.org>", 1000000);
 	const struct dlg_rcpt *r;
 
 	g_test_summary("the server looking up the recipient domain's MX right "
@@ -592,16 +591,17 @@ test_mx_lookup(void)
 	g_assert_true(dns_store_add_message(
 	    dns, mx_reply, sizeof mx_reply, 999000, SERVER));
 	relay_annotate(&env, a);
-	g_assert_cmpstr(rcpt0(a)->local_source, ==, "organisation:other-suffix");
+	g_assert_cmpstr(
+	    rcpt0(a)->local_source, ==, "organisation:other-suffix");
 	g_assert_true(dns_store_add_message(
 	    dns, mx_reply, sizeof mx_reply, 1000010, SERVER));
 	relay_annotate(&env, a);
 	r = rcpt0(a);
-	g_assert_cmpstr(relay_verdict_name(r->verdict), ==,
-	    "relay-accepted-open");
+	g_assert_cmpstr(
+	    relay_verdict_name(r->verdict), ==, "relay-accepted-open");
 	g_assert_cmpstr(r->local_source, ==, "onward:mx-lookup");
-	g_assert_cmpstr(find(a, RELAY_FINDING_OPEN_RELAY)->severity, ==,
-	    "medium");
+	g_assert_cmpstr(
+	    find(a, RELAY_FINDING_OPEN_RELAY)->severity, ==, "medium");
 	dns_store_free(dns);
 }
 
@@ -618,8 +618,8 @@ config_error(const char *text, const char *domains, const char *nets)
 	if (text != NULL) {
 		fd = g_file_open_tmp("rs-relay-XXXXXX.conf", &path, NULL);
 		g_assert_cmpint(fd, >=, 0);
-		g_assert_true(write(fd, text, strlen(text)) ==
-			      (ssize_t)strlen(text));
+		g_assert_true(
+		    write(fd, text, strlen(text)) == (ssize_t)strlen(text));
 		close(fd);
 	}
 	if (relay_config_load(path, domains, nets, &c, &e)) {

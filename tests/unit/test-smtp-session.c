@@ -312,8 +312,8 @@ test_envelope_kept(void)
 		S("250 2.0.0 Ok: queued\r\n"), C("EHLO again.example\r\n"),
 		S("250 mx\r\n"), C("RCPT TO:<late@example.com>\r\n"),
 		S("503 5.5.1 Error: need MAIL command\r\n"), END };
-	const struct chunk alone[] = { S("220 mx ESMTP\r\n"),
-		C("EHLO c\r\n"), S("250-mx\r\n250 PIPELINING\r\n"),
+	const struct chunk alone[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 PIPELINING\r\n"),
 		C("MAIL FROM:<x@gone.example>\r\nRCPT TO:<v@example.com>\r\n"
 		  "DATA\r\n"),
 		S("553 5.1.8 Domain of sender address does not exist\r\n"
@@ -349,8 +349,8 @@ test_envelope_kept(void)
 		tx = tx_at(d, 0);
 		g_assert_cmpstr(tx->mail_from, ==, "alice@example.com");
 		g_assert_cmpuint(tx->rcpts->len, ==, i < 2 ? 1 : 2);
-		g_assert_cmpint(rcpt_reply(d, 0, tx->rcpts->len - 1)->code, ==,
-		    250);
+		g_assert_cmpint(
+		    rcpt_reply(d, 0, tx->rcpts->len - 1)->code, ==, 250);
 		g_assert_nonnull(tx->data);
 		g_assert_cmpint(tx->data->end->reply->code, ==, 250);
 		g_assert_cmpuint(
