@@ -53,7 +53,7 @@ struct server_stats {
 	 * domain (char * -> count), and the first session with one. */
 	GHashTable *unknown;
 	uint64_t unknown_rcpts;
-	uint64_t unknown_more; /* of domains not listed */
+	uint64_t unknown_more; /* of them, in domains not listed */
 	char unknown_session[17];
 };
 

@@ -620,7 +620,9 @@ print_servers(GString *t, const struct run_stats *s)
 		}
 		if (x->unknown_more > 0)
 			g_string_append_printf(t,
-			    " and %" G_GUINT64_FORMAT " more", x->unknown_more);
+			    ", and %" G_GUINT64_FORMAT
+			    " in further domains",
+			    x->unknown_more);
 		cmds = server_stats_decide(x, s);
 		g_string_append(t, "\n      to decide: ");
 		for (j = 0; j < cmds->len; j++) {

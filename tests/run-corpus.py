@@ -12,16 +12,23 @@ check, each as its own test case:
     misses below, whose count must be exactly the one listed;
   - no AUTH secret from expected.json (base64 or decoded) in any output,
     except the known leaks below, which must be exactly the ones listed;
-  - for two captures, the envelope RFC 5321 section 4.1.4 prescribes.
+  - for two captures, the envelope RFC 5321 section 4.1.4 prescribes;
+  - the run summary's per-server counts are the sums of the recipients'
+    verdicts in the session records, and at most one possible-open-relay
+    finding is raised per server.
+The summary check also runs on all of pcaps/ read as one capture and on
+a capture of 2,000 sessions made by tests/bench/gen-capture.py.
 A known miss or leak that goes away fails too: update the list.
 Prints "FAIL corpus/CAPTURE: WHAT" per failure and ends with one line
 "corpus: N passed, N failed"; exits 1 if any failed.
     usage: tests/run-corpus.py [BINARY]   (default ./relayscope)"""
 import concurrent.futures
+import glob
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 CORPUS = "tests/corpus"
 TIMEOUT = 60
@@ -67,7 +74,8 @@ REJECTED_EHLO = ("suricata-verify/tests/"
 def run(binary, args, path):
     """(status or None on timeout, stdout bytes, stderr bytes)"""
     try:
-        p = subprocess.run([binary] + args + [path], capture_output=True,
+        p = subprocess.run([binary] + args + ([path] if path else []),
+                           capture_output=True,
                            stdin=subprocess.DEVNULL, timeout=TIMEOUT)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
@@ -159,6 +167,70 @@ def envelope_checks(rel, sess):
     return []
 
 
+RELAYED = ("relay-accepted-open", "relay-accepted-auth",
+           "relay-accepted-trusted", "relay-denied")
+
+
+def summary_problem(out):
+    """None if the summary's server counts are the sums of the records'
+    verdicts, else what differs"""
+    recs = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            pass
+    summ = [r for r in recs if r.get("type") == "summary"]
+    if len(summ) != 1:
+        return "want one summary record, got %d" % len(summ)
+    got = {}
+    possible = {}
+    for s in recs:
+        if s.get("type") != "session":
+            continue
+        key = (s["server"]["ip"], s["server"]["port"])
+        v = got.setdefault(key, {"verdicts": {}, "unknown": 0})
+        stranger = not s["client_trust"]["trusted"] and not (
+            s.get("auth") and s["auth"]["result"] == "success")
+        for t in s.get("transactions") or []:
+            for r in t.get("rcpts") or []:
+                if "verdict" not in r:
+                    continue
+                v["verdicts"][r["verdict"]] = \
+                    v["verdicts"].get(r["verdict"], 0) + 1
+                if r["verdict"] == "accepted-locality-unknown" and stranger:
+                    v["unknown"] += 1
+        for f in s.get("findings") or []:
+            if f.get("kind") == "possible-open-relay":
+                possible[key] = possible.get(key, 0) + 1
+    for x in summ[0]["servers"]:
+        key = (x["server"]["ip"], x["server"]["port"])
+        v = got.get(key, {"verdicts": {}, "unknown": 0})
+        verd = {k: n for k, n in x["verdicts"].items() if n}
+        if verd != v["verdicts"]:
+            return "%s:%s: summary verdicts %r, records %r" % (
+                key + (verd, v["verdicts"]))
+        if sum(x["verdicts"].values()) != x["recipients"]:
+            return "%s:%s: verdicts do not sum to recipients" % key
+        if x["relay_attempts"] != sum(x["verdicts"][k] for k in RELAYED):
+            return "%s:%s: relay_attempts %d" % (key + (x["relay_attempts"],))
+        if x["accepted_open"] != x["verdicts"]["relay-accepted-open"] or \
+                x["denied"] != x["verdicts"]["relay-denied"]:
+            return "%s:%s: accepted_open or denied" % key
+        if x["unknown_rcpts"] != v["unknown"] or x["unknown_rcpts"] != sum(
+                d["rcpts"] for d in x["unknown_domains"]) + \
+                x["unknown_domains_more"]:
+            return "%s:%s: unknown_rcpts %d, records %d" % (
+                key + (x["unknown_rcpts"], v["unknown"]))
+        if possible.get(key, 0) > 1:
+            return "%s:%s: %d possible-open-relay findings" % (
+                key + (possible[key],))
+    if set(got) != {(x["server"]["ip"], x["server"]["port"])
+                    for x in summ[0]["servers"]}:
+        return "servers in the records and the summary differ"
+    return None
+
+
 def check(binary, rel, exp):
     """[(name, problem or None)] for one capture"""
     path = os.path.join(CORPUS, rel)
@@ -225,7 +297,17 @@ def check(binary, rel, exp):
         results.append(("secrets", p))
 
     results += envelope_checks(rel, sess)
+    results.append(("summary sums", summary_problem(outs["json"][0])))
     return results
+
+
+def check_sums(binary, name, paths):
+    """The summary check on other captures read as one."""
+    rc, out, err = run(binary, ["--format", "json"] + paths, "")
+    if rc not in (0, 1):
+        return [(name, "exit %s: %s" % (rc, err.decode("utf-8", "replace")
+                                         .strip()[:200]))]
+    return [(name, summary_problem(out))]
 
 
 def main():
@@ -249,7 +331,17 @@ def main():
     caps = sorted(expected)
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as ex:
         results = list(ex.map(lambda r: check(binary, r, expected[r]), caps))
-    for rel, res in zip(caps, results):
+    others = []
+    fixtures = sorted(f for f in glob.glob("pcaps/*.pcap")
+                      if not os.path.basename(f).startswith("bad-"))
+    others.append(("pcaps/", check_sums(binary, "summary sums", fixtures)))
+    with tempfile.TemporaryDirectory() as tmp:
+        big = os.path.join(tmp, "many.pcap")
+        subprocess.run([sys.executable, "tests/bench/gen-capture.py", big,
+                        "2000"], check=True, capture_output=True)
+        others.append(("gen-capture 2000",
+                       check_sums(binary, "summary sums", [big])))
+    for rel, res in list(zip(caps, results)) + others:
         for name, problem in res:
             if problem is None:
                 ok += 1
