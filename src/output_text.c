@@ -620,8 +620,7 @@ print_servers(GString *t, const struct run_stats *s)
 		}
 		if (x->unknown_more > 0)
 			g_string_append_printf(t,
-			    ", and %" G_GUINT64_FORMAT
-			    " in further domains",
+			    ", and %" G_GUINT64_FORMAT " in further domains",
 			    x->unknown_more);
 		cmds = server_stats_decide(x, s);
 		g_string_append(t, "\n      to decide: ");
