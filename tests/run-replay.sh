@@ -111,11 +111,15 @@ hasnt() { ! grep -q -- "$2" "$RS_WORK/$1"; }
 hasE() { grep -Eq -- "$2" "$RS_WORK/$1"; }
 LD='--local-domains example.com'
 
-# The closed relay (:25): Postfix as configured by the recipes.
+# The closed relay (:25): Postfix as configured by the recipes.  The
+# fixture's client, 127.0.0.2, spoke to a server on the same host, so the
+# captured acceptance may be judged as granted to a trusted source
+# (relay-accepted-trusted) rather than to anyone: either is an
+# acceptance; live, the stranger is refused.
 replay closed stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:25" $LD
 if [ "$rc" = 3 ] && has closed.out '^verdict: relay-denied$' &&
     has closed.out 'live: *554 5.7.1 <victim@example.org>: Relay access denied  \[relay-denied\]' &&
-    has closed.out 'captured: 250 2.1.5 Ok  \[relay-accepted-open\]' &&
+    has closed.out 'captured: 250 2.1.5 Ok  \[relay-accepted-[a-z]*\]' &&
     has closed.out "connected to $SRV:25 from $STRANGER"; then ok
 else bad closed "exit $rc"; fi
 # The recording shows the replay from the stranger: RSET, QUIT, no DATA.
@@ -168,7 +172,7 @@ replay open stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" $LD \
     --format json
 if [ "$rc" = 0 ] &&
     has open.out '"verdict":"confirmed-open-relay"' &&
-    has open.out '"live_verdict":"relay-accepted-open","same":true' &&
+    has open.out '"address":"victim@example.org","captured_verdict":"relay-accepted-[a-z]*","live_verdict":"relay-accepted-open"' &&
     has open.out '"data_sent":false' && hasnt open.seen 'C: DATA' &&
     has open.seen 'relay-accepted-open'; then ok
 else bad open "exit $rc $(cat "$RS_WORK/open.err")"; fi
