@@ -21,7 +21,10 @@
 #     --tls-verify refuses the self-signed certificate, exit 4;
 #   - AUTH on 587 after STARTTLS, right and wrong password;
 #   - a port nobody listens on, a server that never answers, one that
-#     drops the connection mid-dialogue: exit 4 and a clear error.
+#     drops the connection mid-dialogue: exit 4 and a clear error;
+#   - a scripted server for the other rows of docs/replay.md's table:
+#     differs (a recipient refused for another cause now, exit 3) and
+#     broken-off (a hang-up before every recipient was answered, exit 4).
 # Replays pass --local-domains example.com: whether example.org is local
 # is then known, not guessed.
 # Prints "replay: N passed, N failed".  Needs root, Postfix, Cyrus SASL,
@@ -275,8 +278,48 @@ while True:
     c.close()
 ' "$SRV" &
 RS_PIDS="$RS_PIDS $!"
+# A scripted server for the rows of docs/replay.md's table that no real
+# MTA gives on demand: on 2528 it refuses victim@ as an unknown user and
+# accepts alice@ (differs), on 2529 it refuses victim@ the same way and
+# hangs up at alice@ (broken-off).
+python3 -c '
+import socket, sys, threading
+def serve(port, hang):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], port))
+    s.listen(5)
+    while True:
+        c = s.accept()[0]
+        f = c.makefile("rb")
+        c.sendall(b"220 script.example ESMTP\r\n")
+        for line in f:
+            v = line[:4].upper()
+            if v in (b"EHLO", b"HELO"):
+                c.sendall(b"250 script.example\r\n")
+            elif v == b"MAIL":
+                c.sendall(b"250 2.1.0 Ok\r\n")
+            elif v == b"RCPT" and b"victim" in line:
+                c.sendall(b"550 5.1.1 <victim@example.org>: user unknown\r\n")
+            elif v == b"RCPT" and hang:
+                break
+            elif v == b"RCPT":
+                c.sendall(b"250 2.1.5 Ok\r\n")
+            elif v == b"QUIT":
+                c.sendall(b"221 2.0.0 Bye\r\n")
+                break
+            else:
+                c.sendall(b"250 2.0.0 Ok\r\n")
+        f.close()
+        c.close()
+threading.Thread(target=serve, args=(2528, False), daemon=True).start()
+serve(2529, True)
+' "$SRV" &
+RS_PIDS="$RS_PIDS $!"
 rs_wait_port "$SRV" 2526
 rs_wait_smtp "$SRV" 2527
+rs_wait_smtp "$SRV" 2528
+rs_wait_smtp "$SRV" 2529
 replay silent stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2526" $LD \
     --timeout 1
 if [ "$rc" = 4 ] && has silent.err 'no reply within 1 s'; then ok
@@ -285,5 +328,21 @@ replay drop stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2527" $LD
 if [ "$rc" = 4 ] && has drop.err 'the server closed the connection' &&
     has drop.out 'C: MAIL FROM:<spammer@example.net>'; then ok
 else bad drop "exit $rc $(cat "$RS_WORK/drop.err")"; fi
+
+# differs: victim@ now refused for another cause, alice@ accepted as a
+# local recipient: no relay accepted, exit 3.
+DENIED=$TOP/pcaps/postfix-relay-denied-554.pcap
+DENIED_ID=3dafb3c41646bbdc
+replay differs stranger "$DENIED" --session "$DENIED_ID" --target "$SRV:2528" $LD
+if [ "$rc" = 3 ] && has differs.out '^verdict: differs$' &&
+    has differs.out '^  differs: victim@example.org: captured relay-denied (554), live rejected-other (550)$' &&
+    has differs.out 'live: *550 5.1.1 <victim@example.org>: user unknown  \[rejected-other\]'
+then ok; else bad differs "exit $rc $(grep -E '^(verdict|  differs)' "$RS_WORK/differs.out")"; fi
+# broken-off: the server hangs up before the second recipient's answer,
+# and nothing accepted so far settles it: exit 4.
+replay broken stranger "$DENIED" --session "$DENIED_ID" --target "$SRV:2529" $LD
+if [ "$rc" = 4 ] && has broken.out '^verdict: broken-off$' &&
+    has broken.err 'the server closed the connection'
+then ok; else bad broken "exit $rc $(grep '^verdict' "$RS_WORK/broken.out")"; fi
 
 echo "replay: $pass passed, $fail failed"
