@@ -7,6 +7,8 @@
 #ifndef RS_ONWARD_H
 #define RS_ONWARD_H
 
+#include <stdbool.h>
+
 #include <glib.h>
 
 #include "dialogue.h"
@@ -14,6 +16,11 @@
 
 /* Transactions kept at most; the oldest go first. */
 #define ONWARD_MAX_TXS 65536
+/* A relay delivers onward at once, and from then on its address is a
+ * known client: what a server not seen sending accepted is looked for in
+ * onward sessions for this long after its session ended (capture time),
+ * the rest for the whole window. */
+#define ONWARD_FIRST_WAIT (2 * G_USEC_PER_SEC)
 
 struct onward;
 
@@ -25,6 +32,8 @@ void onward_free(struct onward *o);
 /* A session began: until onward_ended(), its dialogue (borrowed) is
  * looked at as it grows. */
 void onward_started(struct onward *o, const struct dialogue *d);
+/* Has ip begun a session as a client (so far, bounded)? */
+bool onward_seen_client(const struct onward *o, const char *ip);
 /* A session ended: its transactions go into the index. */
 void onward_ended(struct onward *o, const struct dialogue *d);
 /* A relay_onward_fn (relay.h): the first transaction, in an open or

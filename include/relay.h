@@ -158,9 +158,16 @@ const struct relay_policy *relay_config_policy(
 /* Judge every recorded recipient of a dialogue, filling the verdict
  * fields of struct dlg_rcpt and d->client_trust, and set d->findings. */
 void relay_annotate(const struct relay_env *env, struct dialogue *d);
-/* Whether onward evidence could still change the dialogue's verdicts: a
- * recipient accepted from a stranger, locality unknown. */
+/* Whether an onward delivery seen later could still change a judged
+ * dialogue's verdicts or be named in them: a recipient accepted from a
+ * stranger that neither the configuration nor the DNS calls local, and
+ * with no onward session found. */
 bool relay_awaits_onward(const struct dialogue *d);
+/* The same asked cheaply of a dialogue not yet judged, without the DNS:
+ * a recipient accepted from a stranger (not trusted, not authenticated)
+ * that the configuration does not call local.  Never false where
+ * relay_awaits_onward() would be true after relay_annotate(). */
+bool relay_may_await(const struct relay_env *env, const struct dialogue *d);
 /* The low-severity "possible-open-relay" finding for a judged dialogue
  * with recipients accepted from a stranger without evidence of locality,
  * or NULL (caller owns it).  At most one per server is wanted: the caller

@@ -29,6 +29,9 @@
  * with what is known by then. */
 #define HOLD_MAX 4096
 #define HOLD_MAX_BYTES (64 * 1024 * 1024)
+/* A session whose server has not been seen acting as a client waits
+ * ONWARD_FIRST_WAIT at most (onward.h): so a capture of inbound mail only
+ * holds a few seconds of sessions, not the whole window. */
 /* Servers given a possible-open-relay finding, at most (then none). */
 #define FLAGGED_MAX 4096
 
@@ -39,8 +42,11 @@ struct writer {
 	struct dns_view view;	   /* capture, then map, then live */
 	struct resolver *resolver; /* --resolve, or NULL */
 	struct onward *onward;	   /* sessions carrying others' mail */
-	GQueue held;		   /* struct dialogue *, by end time: they
-				    * wait for their onward delivery */
+	GQueue held_first;	   /* struct dialogue *, by end time: they
+				    * wait for their onward delivery, at
+				    * most ONWARD_FIRST_WAIT ... */
+	GQueue held;		   /* ... or, their server being a known
+				    * client, the whole window */
 	size_t held_bytes;
 	GHashTable *flagged; /* "ip|port": servers with a possible-open-relay
 			      * finding */
@@ -115,15 +121,14 @@ possible_open(struct writer *w, struct dialogue *d)
 /* A judged session: its last checks, the statistics, the record in start
  * order. */
 static void
-finish_session(struct writer *w, struct dialogue *d, bool rejudge)
+finish_session(struct writer *w, struct dialogue *d)
 {
 	g_autoptr(dialogue_t) owned = d;
 	char *rec;
 	uint64_t *k;
 	guint i;
 
-	if (rejudge)
-		relay_annotate(&w->env, d);
+	relay_annotate(&w->env, d);
 	possible_open(w, d);
 	if (d->continues != NULL)
 		g_ptr_array_unref(d->continues);
@@ -152,20 +157,46 @@ finish_session(struct writer *w, struct dialogue *d, bool rejudge)
 	writer_drain(w, w->waiting_bytes > REORDER_MAX_BYTES);
 }
 
-/* Judge the waiting sessions whose time is up (all with force). */
+static bool
+held_over(struct writer *w)
+{
+	return g_queue_get_length(&w->held) +
+		       g_queue_get_length(&w->held_first) >
+		   HOLD_MAX ||
+	       w->held_bytes > HOLD_MAX_BYTES;
+}
+
+/* Judge the waiting sessions whose time is up (all with force); past the
+ * bounds, the oldest first. */
 static void
 release_held(struct writer *w, gint64 now, bool force)
 {
+	gint64 first = MIN(w->env.window, ONWARD_FIRST_WAIT);
 	struct dialogue *d;
 
+	while ((d = g_queue_peek_head(&w->held_first)) != NULL) {
+		bool over = held_over(w) && g_queue_is_empty(&w->held);
+
+		if (!force && !over && d->ts_end + first > now)
+			break;
+		g_queue_pop_head(&w->held_first);
+		if (!force && !over &&
+		    onward_seen_client(w->onward, d->server.ip) &&
+		    d->ts_end + w->env.window > now) {
+			/* Its server began sending meanwhile: the whole
+			 * window. */
+			g_queue_push_tail(&w->held, d);
+			continue;
+		}
+		w->held_bytes -= d->kept_bytes;
+		finish_session(w, d);
+	}
 	while ((d = g_queue_peek_head(&w->held)) != NULL) {
-		if (!force && d->ts_end + w->env.window > now &&
-		    g_queue_get_length(&w->held) <= HOLD_MAX &&
-		    w->held_bytes <= HOLD_MAX_BYTES)
+		if (!force && !held_over(w) && d->ts_end + w->env.window > now)
 			break;
 		g_queue_pop_head(&w->held);
 		w->held_bytes -= d->kept_bytes;
-		finish_session(w, d, true);
+		finish_session(w, d);
 	}
 }
 
@@ -189,17 +220,19 @@ emit_session(struct dialogue *d, void *arg)
 	struct writer *w = arg;
 
 	onward_ended(w->onward, d);
-	relay_annotate(&w->env, d);
-	if (w->env.window > 0 && relay_awaits_onward(d)) {
+	if (w->env.window > 0 && relay_may_await(&w->env, d)) {
 		/* A stranger's mail accepted without evidence of locality:
 		 * the server may yet pass it on.  Judged again when its time
 		 * is up. */
-		g_queue_push_tail(&w->held, d);
+		g_queue_push_tail(onward_seen_client(w->onward, d->server.ip)
+				      ? &w->held
+				      : &w->held_first,
+		    d);
 		w->held_bytes += d->kept_bytes;
 		release_held(w, d->ts_end, false);
 		return;
 	}
-	finish_session(w, d, false);
+	finish_session(w, d);
 }
 
 static void
@@ -296,6 +329,7 @@ main(int argc, char **argv)
 	w.env.onward = onward_lookup;
 	w.env.onward_ctx = w.onward;
 	g_queue_init(&w.held);
+	g_queue_init(&w.held_first);
 	w.flagged =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w.fail_on = o.fail_on;

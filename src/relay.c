@@ -852,6 +852,44 @@ awaits_onward(const struct dialogue *d, const struct dlg_rcpt *r)
 }
 
 bool
+relay_may_await(const struct relay_env *env, const struct dialogue *d)
+{
+	const struct relay_policy *p = relay_config_policy(env->config, d);
+	guint i, j, k;
+
+	if (client_trust(p, d) != NULL)
+		return false;
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+
+		for (j = 0; j < tx->rcpts->len; j++) {
+			const struct dlg_rcpt *r =
+			    g_ptr_array_index(tx->rcpts, j);
+			bool local = false;
+			struct address a;
+
+			if (r->item->reply == NULL ||
+			    smtp_reply_class(r->item->reply->code) != 2 ||
+			    authenticated_before(d, r->item))
+				continue;
+			if (p == NULL || p->local_domains->len == 0)
+				return true;
+			address_parse(r->address, &a);
+			for (k = 0; a.final_domain != NULL &&
+				    k < p->local_domains->len && !local;
+			     k++)
+				local = domain_matches(a.final_domain,
+				    g_ptr_array_index(p->local_domains, k));
+			local |= a.final_domain == NULL;
+			address_clear(&a);
+			if (!local)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
 relay_awaits_onward(const struct dialogue *d)
 {
 	guint i, j;

@@ -63,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			o = onward_new(env.window);
 		env.onward_ctx = o;
 		dialogue_set_id(d);
+		onward_started(o, d);
 		onward_ended(o, d);
 		relay_annotate(&env, d);
 		f = relay_possible_open(d);

@@ -473,8 +473,12 @@ test_onward(void)
 		       "host is evidence of relaying; the onward session "
 		       "names the one it continues");
 	g_assert_cmpstr(tx_msgid(a), ==, "<m1@example.org>");
+	/* As the packet layer does: each session starts, then ends. */
+	onward_started(o, early);
 	onward_ended(o, early);
+	onward_started(o, filter);
 	onward_ended(o, filter);
+	onward_started(o, a);
 	onward_ended(o, a);
 	/* Not yet: nothing went on after the acceptance. */
 	relay_annotate(&env, a);
@@ -532,12 +536,16 @@ test_onward_not_evidence(void)
 	g_test_summary("passing inward to a private address, within the "
 		       "server's organisation, or to other recipients is no "
 		       "evidence of relaying");
-	onward_ended(o, a);
-	onward_ended(o, inward);
-	onward_ended(o, c);
-	onward_ended(o, internal);
-	onward_ended(o, e);
-	onward_ended(o, fwd);
+	{
+		const struct dialogue *all[] = { a, inward, c, internal, e,
+			fwd };
+		guint k;
+
+		for (k = 0; k < G_N_ELEMENTS(all); k++) {
+			onward_started(o, all[k]);
+			onward_ended(o, all[k]);
+		}
+	}
 	relay_annotate(&env, a);
 	r = rcpt0(a);
 	g_assert_cmpstr(
