@@ -36,7 +36,10 @@
 	X(UNANSWERED_COMMANDS, "unanswered-commands")                          \
 	X(RECORD_TRUNCATED, "record-truncated")                                \
 	X(DATA_AFTER_QUIT, "data-after-quit")                                  \
-	X(RESYNC_SKIPPED, "resync-skipped")
+	X(RESYNC_SKIPPED, "resync-skipped")                                    \
+	X(OVERLAP_CONFLICT, "overlap-conflict")                                \
+	X(CR_DOT, "cr-dot")                                                    \
+	X(MEMORY_SHED, "memory-shed")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOMALY_##id,

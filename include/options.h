@@ -36,6 +36,10 @@ struct rs_options {
 	unsigned dns_timeout; /* --dns-timeout, ms per try */
 	unsigned fail_on;     /* --fail-on: bits 1 << enum relay_finding_kind */
 	unsigned onward_window; /* --onward-window, seconds */
+	char *user;		/* -Z: drop to this user after opening the
+				 * interface, or NULL: the default */
+	bool no_drop;		/* --no-drop: keep the privileges */
+	uint64_t max_memory;	/* --max-memory, bytes */
 	int verbosity;
 };
 
@@ -46,6 +50,8 @@ struct rs_options {
 /* How long after a session ends (capture time) the server's onward
  * delivery of what it accepted is looked for. */
 #define RS_DEFAULT_ONWARD_WINDOW 30
+/* The run's memory budget for what it keeps (docs/security.md). */
+#define RS_DEFAULT_MAX_MEMORY (1024ull * 1024 * 1024)
 
 /* Parse argv into *o (which the caller zeroed).  Returns FALSE with a
  * one-line message in *error for a usage error.  --help and --version
@@ -57,6 +63,9 @@ gboolean options_parse_ports(const char *list, uint8_t *ports, GError **error);
 /* A NULL-terminated copy of the files of -r (first) and of the plain
  * arguments (then). */
 char **options_files(char **first, char **then);
+/* "1024", "64M", "1G" into bytes (at least 16 MiB); FALSE with *error
+ * otherwise. */
+gboolean options_parse_size(const char *s, uint64_t *out, GError **error);
 /* "text" (or NULL) or "json"; FALSE with *error otherwise. */
 gboolean options_parse_format(
     const char *s, enum output_format *out, GError **error);

@@ -51,6 +51,32 @@ options_files(char **first, char **then)
 }
 
 gboolean
+options_parse_size(const char *s, uint64_t *out, GError **error)
+{
+	guint64 v, mul = 1;
+	g_autofree char *num = g_strdup(s);
+	size_t n = strlen(num);
+
+	if (n > 0 && strchr("kKmMgG", num[n - 1]) != NULL) {
+		mul = g_ascii_tolower(num[n - 1]) == 'k'   ? 1024
+		      : g_ascii_tolower(num[n - 1]) == 'm' ? 1024 * 1024
+							   : 1024 * 1024 * 1024;
+		num[n - 1] = '\0';
+	}
+	if (!g_ascii_string_to_unsigned(num, 10, 1, G_MAXUINT64 / mul, &v,
+		NULL) ||
+	    v * mul < 16 * 1024 * 1024) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--max-memory: \"%s\" is not a size of at least 16M "
+		    "(bytes, or with K, M or G)",
+		    s);
+		return FALSE;
+	}
+	*out = v * mul;
+	return TRUE;
+}
+
+gboolean
 options_parse_format(const char *s, enum output_format *out, GError **error)
 {
 	if (s == NULL || strcmp(s, "text") == 0)
@@ -82,6 +108,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
 	gint onward_window = RS_DEFAULT_ONWARD_WINDOW;
+	g_autofree char *max_memory = NULL;
 	gboolean resolve = FALSE;
 	int i;
 	const GOptionEntry entries[] = {
@@ -146,6 +173,17 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "server passing on what it accepted (default 30; 0: "
 		    "only what came before)",
 		    "SECONDS" },
+		{ "user", 'Z', 0, G_OPTION_ARG_STRING, &o->user,
+		    "Live capture as root: drop to this user once the "
+		    "interface is open (default: relayscope, else nobody)",
+		    "USER" },
+		{ "no-drop", 0, 0, G_OPTION_ARG_NONE, &o->no_drop,
+		    "Live capture: keep the privileges it started with",
+		    NULL },
+		{ "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
+		    "Memory budget for what the run keeps (default 1G; "
+		    "suffixes K, M, G)",
+		    "BYTES" },
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
 		    "possible-open-relay,relay-denied,relay-trick,auth-relay,"
@@ -221,6 +259,15 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		return FALSE;
 	}
 	o->onward_window = (unsigned)onward_window;
+	o->max_memory = RS_DEFAULT_MAX_MEMORY;
+	if (max_memory != NULL &&
+	    !options_parse_size(max_memory, &o->max_memory, error))
+		return FALSE;
+	if (o->user != NULL && o->no_drop) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "-Z and --no-drop: give one or the other");
+		return FALSE;
+	}
 	if (o->dns_server != NULL && !resolve) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "--dns-server needs --resolve (no lookup is made "
@@ -275,6 +322,7 @@ options_clear(struct rs_options *o)
 	g_free(o->bpf);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
+	g_free(o->user);
 	g_free(o->config);
 	g_free(o->dns_map);
 	g_free(o->dns_server);
