@@ -141,9 +141,12 @@ enum dlg_auth_result {
 
 struct dlg_auth {
 	char *mechanism; /* upper-cased; owned */
-	char *user;	 /* decoded user name or NULL; owned */
+	char *user;	 /* decoded user name, only if printable; or NULL;
+			  * owned */
 	enum dlg_auth_result result;
 	struct dlg_item *item; /* the AUTH command */
+	bool password_sent;    /* a password, token or proof was sent (the
+				* exchange did not stop before one) */
 };
 
 /* Which side of a connection the capture has no packets from. */

@@ -173,6 +173,7 @@ add_auth(JsonBuilder *b, const struct dialogue *d)
 	    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
 						  : "unknown");
 	add_int(b, "attempts", d->auth_count);
+	output_json_add_bool(b, "password_sent", d->auth->password_sent);
 	json_builder_end_object(b);
 }
 

@@ -524,10 +524,11 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 			output_escape(s, d->auth->user, strlen(d->auth->user));
 			g_string_append_c(s, '"');
 		}
-		g_string_append_printf(s, ": %s\n",
+		g_string_append_printf(s, ": %s%s\n",
 		    d->auth->result == DLG_AUTH_SUCCESS	  ? "success"
 		    : d->auth->result == DLG_AUTH_FAILURE ? "failure"
-							  : "unknown");
+							  : "unknown",
+		    d->auth->password_sent ? "" : "; no password sent");
 	}
 	g_string_append_printf(
 	    s, "  transactions: %" G_GUINT64_FORMAT, d->tx_total);

@@ -1179,7 +1179,8 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 		    "fail2ban).");
 		g_ptr_array_add(out, f);
 	}
-	if (strcmp(m, "PLAIN") == 0 || strcmp(m, "LOGIN") == 0) {
+	if ((strcmp(m, "PLAIN") == 0 || strcmp(m, "LOGIN") == 0) &&
+	    d->auth->password_sent) {
 		/* Visible AUTH is cleartext: after STARTTLS nothing is. */
 		f = relay_finding_new(RELAY_FINDING_CLEARTEXT_AUTH, "medium");
 		f->summary = g_strdup_printf(
@@ -1190,6 +1191,16 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 		    "Offer AUTH only over TLS (Postfix: "
 		    "smtpd_tls_auth_only = yes; or port 465/587 with TLS "
 		    "required) and change the exposed password.");
+		g_ptr_array_add(out, f);
+	} else if (strcmp(m, "PLAIN") == 0 || strcmp(m, "LOGIN") == 0) {
+		f = relay_finding_new(RELAY_FINDING_CLEARTEXT_AUTH, "low");
+		f->summary = g_strdup_printf(
+		    "%s began AUTH %s with %s without TLS; the exchange "
+		    "stopped before a password was sent",
+		    d->client.ip, m, d->server.ip);
+		f->remedy = g_strdup(
+		    "The server offers AUTH in clear: offer it only over TLS "
+		    "(Postfix: smtpd_tls_auth_only = yes).");
 		g_ptr_array_add(out, f);
 	}
 }

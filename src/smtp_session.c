@@ -91,6 +91,12 @@ struct smtp_session {
 	char *auth_mech;	    /* mechanism of the AUTH in progress */
 	bool auth_ir;		    /* it had an initial response */
 	unsigned auth_step;	    /* responses sent in it */
+	/* The AUTH exchange as the client's own bytes show it, whatever the
+	 * replies were paired with: from AUTH until a line that is a valid
+	 * command after the exchange was answered, every line is masked. */
+	bool auth_exch;
+	bool auth_answered; /* a reply other than 334 came since AUTH (or
+			     * the replies went through a hole) */
 	bool banner_seen, quit_seen, server_tls;
 	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
@@ -165,8 +171,8 @@ static void keep_body(struct smtp_session *ss, struct dlg_data *dd,
 static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void tx_close(struct smtp_session *ss);
-static char *auth_user(struct smtp_session *ss, const char *mech,
-    struct strview b64, bool initial);
+static void auth_credentials(
+    struct smtp_session *ss, struct strview b64, bool initial);
 
 static const char *
 smtp_state_name(enum smtp_state s)
@@ -709,6 +715,8 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 	ss->auth_mech = g_ascii_strup(mech.p, (gssize)mech.len);
 	ss->auth_ir = ir.len > 0;
 	ss->auth_step = 0;
+	ss->auth_exch = true;
+	ss->auth_answered = false;
 	if (ss->auth_ir) {
 		/* Never keep the initial response: it may hold a password. */
 		shown = g_strdup_printf(
@@ -725,8 +733,10 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 	} else
 		d->auth = g_new0(struct dlg_auth, 1);
 	d->auth->mechanism = g_strdup(ss->auth_mech);
-	d->auth->user =
-	    ss->auth_ir ? auth_user(ss, ss->auth_mech, ir, true) : NULL;
+	d->auth->user = NULL;
+	d->auth->password_sent = false;
+	if (ss->auth_ir)
+		auth_credentials(ss, ir, true);
 	d->auth->result = DLG_AUTH_UNKNOWN;
 	d->auth->item = it->retained ? it : NULL;
 	wait_for(ss, it);
@@ -739,7 +749,6 @@ auth_response(
 {
 	struct dlg_item *it;
 	struct dialogue *d = ss->d;
-	char *user;
 	bool cancel = line.len == 1 && line.p[0] == '*';
 
 	if (cancel)
@@ -748,13 +757,36 @@ auth_response(
 	else {
 		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "********", 8,
 		    item_flags(flags) | DLG_F_SECRET, ts);
-		if (d->auth != NULL && d->auth->user == NULL) {
-			user = auth_user(ss, ss->auth_mech, line, false);
-			d->auth->user = user;
-		}
+		if (d->auth != NULL)
+			auth_credentials(ss, line, false);
 	}
 	ss->auth_step++;
 	wait_for(ss, it);
+}
+
+/* Is a line a lone base64 token (RFC 4648 §4, padded), as AUTH data is? */
+static bool
+base64_token(struct strview line)
+{
+	size_t i;
+
+	if (line.len < 4 || line.len % 4 != 0)
+		return false;
+	for (i = 0; i < line.len; i++)
+		if (!g_ascii_isalnum(line.p[i]) && line.p[i] != '+' &&
+		    line.p[i] != '/' &&
+		    !(line.p[i] == '=' && i + 2 >= line.len))
+			return false;
+	return true;
+}
+
+/* Where a command was expected: does the line hold what AUTH data looks
+ * like (a lone base64 token, e.g. SASL PLAIN credentials whose AUTH was
+ * lost in a hole or refused)?  Then it is masked, never shown. */
+static bool
+looks_like_credentials(const struct smtp_cmd *c, struct strview line)
+{
+	return c->id == SMTP_CMD_UNKNOWN && base64_token(line);
 }
 
 static void
@@ -775,11 +807,30 @@ client_line(
 		dialogue_anomaly(d, ANOMALY_PREGREET);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
+	smtp_cmd_parse(line, &c);
+	if (ss->auth_exch) {
+		/* Inside an AUTH exchange by the client's own bytes: only a
+		 * valid command after the exchange was answered ends it
+		 * (a server not in the capture cannot answer). */
+		if (c.id == SMTP_CMD_UNKNOWN || c.syntax_error ||
+		    !(ss->auth_answered || ss->no_replies)) {
+			auth_response(ss, line, flags, ts);
+			return;
+		}
+		ss->auth_exch = false;
+		if (ss->state == SMTP_STATE_AUTH)
+			smtp_enter_state(ss, SMTP_STATE_COMMAND);
+	}
 	if (ss->state == SMTP_STATE_AUTH) {
 		auth_response(ss, line, flags, ts);
 		return;
 	}
-	smtp_cmd_parse(line, &c);
+	if (looks_like_credentials(&c, line)) {
+		dialogue_anomaly(d, ANOMALY_UNKNOWN_COMMAND);
+		command_item(ss, SMTP_CMD_UNKNOWN, "********", 8,
+		    iflags | DLG_F_SECRET, ts);
+		return;
+	}
 	if (c.id == SMTP_CMD_UNKNOWN)
 		dialogue_anomaly(d, ANOMALY_UNKNOWN_COMMAND);
 	if (c.syntax_error)
@@ -1143,61 +1194,116 @@ wait_resolve_code(struct smtp_session *ss, int code)
 
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
 
+/* Keep a decoded user name only if it is printable text (UTF-8 without
+ * control characters): "QUIT" sent as a user name decodes to bytes that
+ * are not a name. */
 static char *
-auth_user(
-    struct smtp_session *ss, const char *mech, struct strview b64, bool initial)
+printable(const char *p, size_t n)
 {
-	g_autofree char *txt = NULL;
-	guchar *raw;
-	gsize rlen = 0, i;
-	char *user = NULL;
-	const char *a, *e;
+	const char *q;
 
-	if (b64.len == 1 && b64.p[0] == '=')
-		return NULL; /* empty initial response */
-	for (i = 0; i < b64.len; i++)
-		if (!g_ascii_isalnum(b64.p[i]) && b64.p[i] != '+' &&
-		    b64.p[i] != '/' && b64.p[i] != '=')
-			break;
-	if (i != b64.len || b64.len % 4 != 0) {
-		dialogue_anomaly(ss->d, ANOMALY_AUTH_BAD_BASE64);
+	if (n == 0 || memchr(p, '\0', n) != NULL ||
+	    !g_utf8_validate(p, (gssize)n, NULL))
 		return NULL;
+	for (q = p; q < p + n; q = g_utf8_next_char(q))
+		if (g_unichar_iscntrl(g_utf8_get_char(q)))
+			return NULL;
+	return g_strndup(p, n);
+}
+
+/* The value of "key" in a comma- or ^A-separated list of key=value
+ * (SCRAM's n=, OAUTHBEARER's a=, XOAUTH2's user=); NULL if absent. */
+static char *
+attribute(const char *raw, size_t n, const char *key)
+{
+	size_t kl = strlen(key), i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && raw[j] != ',' && raw[j] != '\001'; j++)
+			;
+		if (j - i > kl && memcmp(raw + i, key, kl) == 0)
+			return printable(raw + i + kl, j - i - kl);
+		i = j + 1;
+	}
+	return NULL;
+}
+
+/* What one AUTH response (or initial response) gives away: the user name
+ * (RFC 4616 PLAIN, the LOGIN draft, RFC 2195 CRAM-MD5, Google's XOAUTH2,
+ * RFC 7628 OAUTHBEARER, RFC 5802 SCRAM), and whether a password, token or
+ * proof went with it.  Decoded bytes are wiped after use. */
+static void
+auth_credentials(struct smtp_session *ss, struct strview b64, bool initial)
+{
+	struct dlg_auth *a = ss->d->auth;
+	const char *mech = ss->auth_mech;
+	unsigned step = initial ? 0 : ss->auth_step + (ss->auth_ir ? 1 : 0);
+	g_autofree char *txt = NULL;
+	char *user = NULL, *raw;
+	const char *x, *e;
+	gsize rlen = 0;
+	bool secret = false;
+
+	if (b64.len == 1 && b64.p[0] == '=') {
+		/* An empty response (RFC 4954 §4). */
+		if (strcmp(mech, "LOGIN") == 0 && step >= 1)
+			a->password_sent = true;
+		return;
+	}
+	if (!base64_token(b64)) {
+		dialogue_anomaly(ss->d, ANOMALY_AUTH_BAD_BASE64);
+		a->password_sent = true; /* what it is, nobody knows */
+		return;
 	}
 	txt = g_strndup(b64.p, b64.len);
-	raw = g_base64_decode(txt, &rlen);
+	raw = (char *)g_base64_decode(txt, &rlen);
 	if (raw == NULL)
-		return NULL;
+		return;
 	if (strcmp(mech, "PLAIN") == 0) {
-		/* authzid NUL authcid NUL passwd (RFC 4616 §2) */
-		a = memchr(raw, '\0', rlen);
-		if (a != NULL) {
-			a++;
-			e = memchr(a, '\0', rlen - (gsize)(a - (char *)raw));
-			if (e != NULL)
-				user = g_strndup(a, (gsize)(e - a));
-		}
+		/* authzid NUL authcid NUL passwd */
+		x = memchr(raw, '\0', rlen);
+		e = x != NULL ? memchr(x + 1, '\0', rlen - (gsize)(x + 1 - raw))
+			      : NULL;
+		if (e != NULL) {
+			user = printable(x + 1, (size_t)(e - x - 1));
+			secret = e + 1 < raw + rlen;
+		} else
+			secret = true;
 	} else if (strcmp(mech, "LOGIN") == 0) {
-		/* The first response (or the initial one) is the user. */
-		if (initial || ss->auth_step == 0)
-			user = g_strndup((char *)raw, rlen);
+		if (step == 0)
+			user = printable(raw, rlen);
+		else
+			secret = true;
 	} else if (strcmp(mech, "CRAM-MD5") == 0) {
-		/* "user digest" (RFC 2195) */
-		e = g_strrstr_len((char *)raw, (gssize)rlen, " ");
+		/* "user digest": the digest stands for the password. */
+		e = g_strrstr_len(raw, (gssize)rlen, " ");
 		if (e != NULL)
-			user = g_strndup((char *)raw, (gsize)(e - (char *)raw));
+			user = printable(raw, (size_t)(e - raw));
+		secret = true;
 	} else if (strcmp(mech, "XOAUTH2") == 0) {
 		/* "user=NAME^Aauth=Bearer TOKEN^A^A" */
-		if (rlen > 5 && memcmp(raw, "user=", 5) == 0) {
-			e = memchr(raw + 5, '\001', rlen - 5);
-			user = g_strndup((char *)raw + 5,
-			    e != NULL ? (gsize)(e - (char *)raw - 5)
-				      : rlen - 5);
-		}
-	}
+		user = attribute(raw, rlen, "user=");
+		secret = true;
+	} else if (strcmp(mech, "OAUTHBEARER") == 0) {
+		/* "n,a=NAME,^Ahost=...^Aauth=Bearer TOKEN^A^A" */
+		user = attribute(raw, rlen, "a=");
+		secret = true;
+	} else if (g_str_has_prefix(mech, "SCRAM-")) {
+		/* client-first "n,,n=NAME,r=NONCE"; client-final carries
+		 * the proof "p=" */
+		if (step == 0)
+			user = attribute(raw, rlen, "n=");
+		secret = g_strstr_len(raw, (gssize)rlen, "p=") != NULL;
+	} else
+		secret = true; /* a mechanism not known here */
 	explicit_bzero(raw, rlen);
 	g_free(raw);
-	/* A user name with NUL bytes inside is cut there; fine for display. */
-	return user;
+	if (user != NULL && a->user == NULL)
+		a->user = user;
+	else
+		g_free(user);
+	if (secret)
+		a->password_sent = true;
 }
 
 /* ---- server side ---- */
@@ -1692,6 +1798,9 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	linebuf_clear(&ss->sl);
 	smtp_reply_asm_clear(&ss->ra);
 	ss->resync[SMTP_DIR_SERVER] = true;
+	/* The answer to an AUTH exchange may have been in the hole. */
+	if (ss->auth_exch)
+		ss->auth_answered = true;
 	/* The greeting may have been in the hole. */
 	ss->banner_seen = true;
 	/* Replies answer commands in order: the lost ones answered the
@@ -1893,6 +2002,9 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	struct dlg_item *it;
 	int cls = smtp_reply_class(r->code);
 
+	/* In the order the server spoke, whatever the pairing. */
+	if (ss->auth_exch && r->code != 334)
+		ss->auth_answered = true;
 	if (ss->deferring) {
 		struct deferred_reply *x = g_new(struct deferred_reply, 1);
 

@@ -388,6 +388,105 @@ test_envelope_kept(void)
 	}
 }
 
+/* No secret of an AUTH exchange in the record, whatever the server said
+ * and however the replies paired. */
+static void
+assert_masked(const struct dialogue *d, const char *const *secrets)
+{
+	g_autofree char *j = json((struct dialogue *)d);
+	struct output_opts o = { 0 };
+	g_autofree char *text = output_text_session(&o, d);
+	guint i;
+
+	for (i = 0; secrets[i] != NULL; i++) {
+		if (strstr(j, secrets[i]) != NULL ||
+		    strstr(text, secrets[i]) != NULL)
+			g_error("secret \"%s\" in the record:\n%s", secrets[i],
+			    text);
+	}
+}
+
+static void
+test_auth_masking(void)
+{
+	/* The server refuses AUTH LOGIN; the client sends its credentials
+	 * anyway. */
+	const struct chunk refused[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 AUTH LOGIN\r\n"), C("AUTH LOGIN\r\n"),
+		S("503 5.5.1 Error: authentication not enabled\r\n"),
+		C("dXNlcg==\r\n"),
+		S("500 5.5.2 Error: command not recognized\r\n"),
+		C("c2VjcmV0\r\n"),
+		S("500 5.5.2 Error: command not recognized\r\n"),
+		C("MAIL FROM:<a@example.org>\r\n"), S("250 2.1.0 Ok\r\n"),
+		END };
+	/* "QUIT" sent as the user name: not a name, and no password. */
+	const struct chunk quit[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 AUTH LOGIN\r\n"), C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"), C("QUIT\r\n"),
+		S("334 UGFzc3dvcmQ6\r\n"), END };
+	/* PLAIN credentials alone, their AUTH not captured. */
+	const struct chunk alone[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"), C("AGFsaWNlAGh1bnRlcjI=\r\n"),
+		S("500 5.5.2 Error: command not recognized\r\n"), END };
+	/* SCRAM (RFC 5802), OAUTHBEARER (RFC 7628), XOAUTH2. */
+	const struct chunk scram[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"),
+		C("AUTH SCRAM-SHA-256 "
+		  "biwsbj1ib2Iscj1yT3ByTkdmd0ViZVJXZ2JORWtxTw==\r\n"),
+		S("334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJ"
+		  "bGopaE5sRixzPVcyMlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY="
+		  "\r\n"),
+		C("Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFUQ0Fm"
+		  "dXhGSWxqKWhObEYscD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhn"
+		  "c3FtbWl6N0FuZFZRPQ==\r\n"),
+		S("235 2.7.0 Authentication successful\r\n"), C("QUIT\r\n"),
+		S("221 Bye\r\n"), END };
+	const struct chunk oauth[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"), C("AUTH OAUTHBEARER\r\n"), S("334 \r\n"),
+		C("bixhPWNhcm9sQGV4YW1wbGUuY29tLAFob3N0PW14LmV4YW1wbGUuY29tAXBv"
+		  "cnQ9NTg3AWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJo"
+		  "ZG1semRHRXVZMjl0Q2c9PQEB\r\n"),
+		S("235 2.7.0 Ok\r\n"), END };
+	const char *const no_secrets[] = { "dXNlcg==", "c2VjcmV0", "secret",
+		"AGFsaWNlAGh1bnRlcjI=", "hunter2",
+		"cD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhn",
+		"dHzbZapWIk4jUhN", "vF9dft4qmTc2Nvb3", NULL };
+	/* The user name line is data, not a command. */
+	const char *const no_quit[] = { "\"line\":\"QUIT\"", "C: QUIT", NULL };
+	g_autoptr(dialogue_t) d1 = NULL;
+	g_autoptr(dialogue_t) d2 = NULL;
+	g_autoptr(dialogue_t) d3 = NULL;
+	g_autoptr(dialogue_t) d4 = NULL;
+	g_autoptr(dialogue_t) d5 = NULL;
+
+	g_test_summary("AUTH data is masked from the client's own bytes, "
+		       "whatever the server answered; a user only when it is "
+		       "printable; no password sent when none was");
+	d1 = check_splits(refused);
+	assert_masked(d1, no_secrets);
+	g_assert_cmpstr(d1->auth->user, ==, "user");
+	g_assert_true(d1->auth->password_sent);
+	g_assert_cmpuint(d1->txs->len, ==, 1);
+	g_assert_cmpstr(tx_at(d1, 0)->mail_from, ==, "a@example.org");
+	d2 = check_splits(quit);
+	assert_masked(d2, no_secrets);
+	assert_masked(d2, no_quit);
+	g_assert_null(d2->auth->user);
+	g_assert_false(d2->auth->password_sent);
+	d3 = check_splits(alone);
+	assert_masked(d3, no_secrets);
+	d4 = check_splits(scram);
+	assert_masked(d4, no_secrets);
+	g_assert_cmpstr(d4->auth->user, ==, "bob");
+	g_assert_true(d4->auth->password_sent);
+	g_assert_cmpint(d4->auth->result, ==, DLG_AUTH_SUCCESS);
+	d5 = check_splits(oauth);
+	assert_masked(d5, no_secrets);
+	g_assert_cmpstr(d5->auth->user, ==, "carol@example.com");
+	g_assert_true(d5->auth->password_sent);
+}
+
 /* The item of the n-th reply-only (UNSOLICITED) entry. */
 static const struct dlg_item *
 unsolicited(const struct dialogue *d, guint n)
@@ -687,6 +786,7 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/bdat", test_bdat);
 	g_test_add_func("/smtp/session/starttls", test_starttls);
 	g_test_add_func("/smtp/session/auth", test_auth);
+	g_test_add_func("/smtp/session/auth-masking", test_auth_masking);
 	g_test_add_func("/smtp/session/oddities", test_oddities);
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
 	g_test_add_func("/smtp/session/envelope-kept", test_envelope_kept);
