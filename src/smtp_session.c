@@ -50,7 +50,10 @@ struct body_scan {
 	size_t line_len; /* bytes of the current line so far */
 	char first[2];	 /* its first two bytes */
 	char last;	 /* its last byte so far */
+	char before;	 /* and the one before it */
 	bool prev_crlf;	 /* the previous line ended with CRLF */
+	unsigned cr_dot; /* inside the line: 1 a CR was the last byte seen,
+			  * 2 a CR and a dot were */
 };
 
 /* Header scanner: the Message-ID of each message (RFC 5322 §3.6.4), read
@@ -170,6 +173,7 @@ static void keep_body(struct smtp_session *ss, struct dlg_data *dd,
     const char *p, size_t n, bool ended);
 static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
+static void cr_dot_scan(struct smtp_session *ss, const char *p, size_t n);
 static void tx_close(struct smtp_session *ss);
 static void auth_credentials(
     struct smtp_session *ss, struct strview b64, bool initial);
@@ -996,6 +1000,41 @@ keep_body(struct smtp_session *ss, struct dlg_data *dd, const char *p, size_t n,
 	g_byte_array_set_size(dd->body, o);
 }
 
+/* SMTP smuggling with bare CRs (CVE-2023-51764, -51765, -51766): a lone
+ * dot between a bare CR and another CR, "<CR>.<CR>", inside a line (the
+ * line's own CRLF is not a bare CR).  Some servers end the data there,
+ * others do not.  A state carried across calls catches the pattern split
+ * between segments; the forms at a line's start or end are checked when
+ * the line ends (body_scan).  Fed each piece of a line, without its LF. */
+static void
+cr_dot_scan(struct smtp_session *ss, const char *p, size_t n)
+{
+	struct body_scan *b = &ss->body;
+	const char *cr;
+	size_t i = 0;
+
+	while (i < n && b->cr_dot != 0) {
+		/* Finish a pattern begun before this piece. */
+		if (b->cr_dot == 1)
+			b->cr_dot = p[i] == '.' ? 2 : p[i] == '\r' ? 1 : 0;
+		else {
+			if (p[i] == '\r')
+				dialogue_anomaly(ss->d, ANOMALY_CR_DOT);
+			b->cr_dot = p[i] == '\r' ? 1 : 0;
+		}
+		i++;
+	}
+	while (i < n && (cr = memchr(p + i, '\r', n - i)) != NULL) {
+		i = (size_t)(cr - p) + 1;
+		if (i + 1 < n && p[i] == '.' && p[i + 1] == '\r')
+			dialogue_anomaly(ss->d, ANOMALY_CR_DOT);
+		else if (i == n)
+			b->cr_dot = 1;
+		else if (i + 1 == n && p[i] == '.')
+			b->cr_dot = 2;
+	}
+}
+
 /* Count DATA body bytes up to the end-of-data line.  Only "." between two
  * CRLFs ends the body (RFC 5321 §4.1.1.4); a lone dot next to a bare LF is
  * the SMTP-smuggling pattern and is flagged, not obeyed.  Returns the
@@ -1014,6 +1053,11 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 		seg = lf != NULL ? (size_t)(lf - (p + i)) : n - i;
 		for (k = 0; k < seg && b->line_len + k < 2; k++)
 			b->first[b->line_len + k] = p[i + k];
+		cr_dot_scan(ss, p + i, seg);
+		if (seg > 1)
+			b->before = p[i + seg - 2];
+		else if (seg == 1)
+			b->before = b->last;
 		if (seg > 0)
 			b->last = p[i + seg - 1];
 		b->line_len += seg;
@@ -1023,6 +1067,13 @@ body_scan(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 		cr = b->line_len > 0 && b->last == '\r';
 		content = b->line_len - (cr ? 1 : 0);
 		dot = content == 1 && b->first[0] == '.';
+		/* "<CR>.<LF>": a bare CR, a dot, the line's end; and
+		 * "<LF>.<CR>x": a dot, then a CR that is not the line's end. */
+		if ((b->line_len >= 2 && b->before == '\r' && b->last == '.') ||
+		    (b->line_len > 2 && b->first[0] == '.' &&
+			b->first[1] == '\r'))
+			dialogue_anomaly(ss->d, ANOMALY_CR_DOT);
+		b->cr_dot = 0;
 		if (dot && cr && b->prev_crlf) {
 			it = dlg_item_new(DLG_ITEM_COMMAND,
 			    SMTP_CMD_END_OF_DATA, NULL, 0, ts);

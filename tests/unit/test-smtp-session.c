@@ -388,6 +388,48 @@ test_envelope_kept(void)
 	}
 }
 
+static void
+test_cr_dot(void)
+{
+	/* The bare-CR smuggling forms (CVE-2023-51764, -51765, -51766), each
+	 * in a message of its own, split at every point by check_splits. */
+	static const char *const forms[] = {
+		"a\r.\rMAIL FROM:<x@y>\r\n",   /* <CR>.<CR> */
+		"a\r.\r\nMAIL FROM:<x@y>\r\n", /* <CR>.<CR><LF> */
+		"a\r.\nMAIL FROM:<x@y>\r\n",   /* <CR>.<LF> */
+		".\rMAIL FROM:<x@y>\r\n",      /* <LF>.<CR> */
+	};
+	guint i;
+
+	g_test_summary("a lone dot next to a bare CR is flagged, not obeyed; "
+		       "CRLF.CRLF and dot-stuffing are not flagged");
+	for (i = 0; i < G_N_ELEMENTS(forms); i++) {
+		g_autofree char *body = g_strdup_printf(
+		    "Subject: x\r\n\r\n%s..stuffed\r\n.\r\n", forms[i]);
+		const struct chunk t[] = { S("220 mx\r\n"), C("HELO c\r\n"),
+			S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"),
+			S("250 ok\r\n"), C("RCPT TO:<b@y>\r\n"),
+			S("250 ok\r\n"), C("DATA\r\n"), S("354 go\r\n"),
+			C(body), S("250 queued\r\n"), END };
+		g_autoptr(dialogue_t) d = check_splits(t);
+
+		g_assert_cmpuint(d->anomalies[ANOMALY_CR_DOT], ==, 1);
+		g_assert_cmpuint(d->txs->len, ==, 1);
+		g_assert_cmpint(tx_at(d, 0)->data->end->reply->code, ==, 250);
+	}
+	{
+		const struct chunk t[] = { S("220 mx\r\n"), C("HELO c\r\n"),
+			S("250 mx\r\n"), C("MAIL FROM:<a@x>\r\n"),
+			S("250 ok\r\n"), C("RCPT TO:<b@y>\r\n"),
+			S("250 ok\r\n"), C("DATA\r\n"), S("354 go\r\n"),
+			C("x\r\n..\r\n.x\r\nend\r\r\n.\r\n"),
+			S("250 queued\r\n"), END };
+		g_autoptr(dialogue_t) d = check_splits(t);
+
+		g_assert_cmpuint(d->anomalies[ANOMALY_CR_DOT], ==, 0);
+	}
+}
+
 /* No secret of an AUTH exchange in the record, whatever the server said
  * and however the replies paired. */
 static void
@@ -787,6 +829,7 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/starttls", test_starttls);
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/auth-masking", test_auth_masking);
+	g_test_add_func("/smtp/session/cr-dot", test_cr_dot);
 	g_test_add_func("/smtp/session/oddities", test_oddities);
 	g_test_add_func("/smtp/session/data-rejected", test_data_rejected);
 	g_test_add_func("/smtp/session/envelope-kept", test_envelope_kept);
