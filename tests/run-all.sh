@@ -36,6 +36,7 @@ if [ -z "$only" ]; then
 	    tests/run-dns.sh tests/run-replay.sh tests/run-encap.sh \
 	    tests/run-groundtruth.sh tests/run-replay-matrix.sh \
 	    "tests/run-corpus.py ./relayscope" \
+	    "tests/run-secrets.py ./relayscope" \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do
 		case "$suite" in
 		*.py*) out=$(python3 $suite 2>&1) ;;
