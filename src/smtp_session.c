@@ -24,6 +24,7 @@
  * starts with the marker and in that state; a 220 before any command
  * shows it was picked up at the start after all.
  */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include "log.h"
@@ -60,6 +61,10 @@ struct body_scan {
  * from the header section as it passes, up to its blank line or
  * SMTP_HEADER_MAX bytes; fields unfold over continuation lines. */
 #define SMTP_HEADER_MAX (64 * 1024)
+/* Masked client texts kept to mask their echo in replies: how many, and
+ * the shortest run of one that is masked where a reply repeats it. */
+#define SMTP_ECHO_MAX 8
+#define SMTP_ECHO_MIN 6
 #define SMTP_FIELD_MAX 998 /* RFC 5322 §2.1.1 */
 
 struct header_scan {
@@ -100,6 +105,10 @@ struct smtp_session {
 	bool auth_exch;
 	bool auth_answered; /* a reply other than 334 came since AUTH (or
 			     * the replies went through a hole) */
+	/* The last SMTP_ECHO_MAX masked client texts (GBytes *), so that a
+	 * server echoing them back ("500 Command unrecognized: "...") has
+	 * them masked too; never output, wiped when freed. */
+	GPtrArray *secrets;
 	bool banner_seen, quit_seen, server_tls;
 	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
@@ -267,6 +276,8 @@ smtp_session_free(struct smtp_session *ss)
 	if (ss->hold != NULL)
 		g_byte_array_unref(ss->hold);
 	g_free(ss->auth_mech);
+	if (ss->secrets != NULL)
+		g_ptr_array_unref(ss->secrets);
 	dialogue_free(ss->d);
 	g_free(ss);
 }
@@ -696,6 +707,61 @@ smtp_session_side_unseen(
 }
 
 static void
+secret_free(gpointer p)
+{
+	gsize n;
+	gpointer b = g_bytes_unref_to_data(p, &n);
+
+	explicit_bzero(b, n);
+	g_free(b);
+}
+
+/* Keep a masked client text to find it again in replies. */
+static void
+remember_secret(struct smtp_session *ss, struct strview v)
+{
+	if (v.len < SMTP_ECHO_MIN)
+		return;
+	if (ss->secrets == NULL)
+		ss->secrets = g_ptr_array_new_with_free_func(secret_free);
+	if (ss->secrets->len >= SMTP_ECHO_MAX)
+		g_ptr_array_remove_index(ss->secrets, 0);
+	g_ptr_array_add(ss->secrets, g_bytes_new(v.p, v.len));
+}
+
+/* Mask in a reply's text every run of SMTP_ECHO_MIN or more bytes that
+ * begins a remembered secret (a server may echo a line whole or cut). */
+static void
+mask_echoes(struct smtp_session *ss, struct smtp_reply *r)
+{
+	guint k;
+
+	if (ss->secrets == NULL)
+		return;
+	for (k = ss->secrets->len; k-- > 0;) { /* the newest first */
+		gsize n;
+		const char *sec = g_bytes_get_data(
+		    g_ptr_array_index(ss->secrets, k), &n);
+		size_t i = 0, m;
+
+		while (i + SMTP_ECHO_MIN <= r->text_len) {
+			const char *hit = memmem(r->text + i, r->text_len - i,
+			    sec, SMTP_ECHO_MIN);
+
+			if (hit == NULL)
+				break;
+			i = (size_t)(hit - r->text);
+			for (m = SMTP_ECHO_MIN;
+			     m < n && i + m < r->text_len && hit[m] == sec[m];
+			     m++)
+				;
+			memset(r->text + i, '*', m);
+			i += m;
+		}
+	}
+}
+
+static void
 cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
     gint64 ts)
 {
@@ -726,6 +792,7 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 		shown = g_strdup_printf(
 		    "%.*s ********", (int)(ir.p - c->verb.p - 1), c->verb.p);
 		flags |= DLG_F_SECRET;
+		remember_secret(ss, ir);
 	} else
 		shown = g_strndup(
 		    c->verb.p, (gsize)(c->arg.p + c->arg.len - c->verb.p));
@@ -761,6 +828,7 @@ auth_response(
 	else {
 		it = command_item(ss, SMTP_CMD_AUTH_RESPONSE, "********", 8,
 		    item_flags(flags) | DLG_F_SECRET, ts);
+		remember_secret(ss, line);
 		if (d->auth != NULL)
 			auth_credentials(ss, line, false);
 	}
@@ -833,6 +901,7 @@ client_line(
 		dialogue_anomaly(d, ANOMALY_UNKNOWN_COMMAND);
 		command_item(ss, SMTP_CMD_UNKNOWN, "********", 8,
 		    iflags | DLG_F_SECRET, ts);
+		remember_secret(ss, line);
 		return;
 	}
 	if (c.id == SMTP_CMD_UNKNOWN)
@@ -2053,6 +2122,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	struct dlg_item *it;
 	int cls = smtp_reply_class(r->code);
 
+	mask_echoes(ss, r);
 	/* In the order the server spoke, whatever the pairing. */
 	if (ss->auth_exch && r->code != 334)
 		ss->auth_answered = true;

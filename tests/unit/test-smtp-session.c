@@ -460,6 +460,12 @@ test_auth_masking(void)
 		S("500 5.5.2 Error: command not recognized\r\n"),
 		C("c2VjcmV0\r\n"),
 		S("500 5.5.2 Error: command not recognized\r\n"),
+		/* Sendmail echoes what it did not recognise, whole or cut. */
+		C("QUJDREVGR0hJSktMTU5PUA==\r\n"),
+		S("500 5.5.1 Command unrecognized: \"QUJDREVGR0hJSktMTU5PUA==\""
+		  "\r\n"),
+		C("c2VjcmV0c2VjcmV0\r\n"),
+		S("500 5.5.1 Command unrecognized: \"c2VjcmV0c2\r\n"),
 		C("MAIL FROM:<a@example.org>\r\n"), S("250 2.1.0 Ok\r\n"),
 		END };
 	/* "QUIT" sent as the user name: not a name, and no password. */
@@ -493,7 +499,8 @@ test_auth_masking(void)
 	const char *const no_secrets[] = { "dXNlcg==", "c2VjcmV0", "secret",
 		"AGFsaWNlAGh1bnRlcjI=", "hunter2",
 		"cD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhn",
-		"dHzbZapWIk4jUhN", "vF9dft4qmTc2Nvb3", NULL };
+		"dHzbZapWIk4jUhN", "vF9dft4qmTc2Nvb3", "QUJDREVG", "ABCDEFGH",
+		"c2VjcmV0c2", NULL };
 	/* The user name line is data, not a command. */
 	const char *const no_quit[] = { "\"line\":\"QUIT\"", "C: QUIT", NULL };
 	g_autoptr(dialogue_t) d1 = NULL;
