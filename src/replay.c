@@ -410,9 +410,14 @@ send_line(struct replay *r, const char *line, const char *shown)
 static bool
 take_line(GByteArray *rx, GString *line)
 {
-	guint8 *lf = memchr(rx->data, '\n', rx->len);
+	guint8 *lf;
 	guint n;
 
+	/* An array that never held data has no buffer (data is NULL), and
+	 * memchr() must not be given NULL even for 0 bytes (C11 7.24.1). */
+	if (rx->len == 0)
+		return false;
+	lf = memchr(rx->data, '\n', rx->len);
 	if (lf == NULL)
 		return false;
 	n = (guint)(lf - rx->data);
