@@ -56,6 +56,19 @@ static const struct probe probes[] = {
 	{ "bang-path-literal", NULL, "<E!L@[S]>" },
 };
 
+/* The limits of the live exchange (docs/replay.md, "Limits"); each has
+ * an option, within these bounds. */
+#define REPLAY_DEFAULT_DEADLINE 120 /* s, the whole exchange */
+#define REPLAY_MAX_DEADLINE 86400
+/* A reply of more lines or bytes (line ends included) ends the replay:
+ * EHLO replies have a dozen lines of a few dozen bytes, and RFC 5321
+ * §4.5.3.1.5 keeps a reply line within 512 bytes. */
+#define REPLAY_DEFAULT_MAX_REPLY_LINES 200
+#define REPLAY_MAX_REPLY_LINES 100000
+#define REPLAY_DEFAULT_MAX_REPLY_BYTES 65536
+#define REPLAY_MIN_REPLY_BYTES 512
+#define REPLAY_MAX_REPLY_BYTES (16 * 1024 * 1024)
+
 struct ropts {
 	char **files;
 	char *session;
@@ -67,9 +80,24 @@ struct ropts {
 	gboolean send_data, original_body, starttls, tls_verify, probe;
 	char *auth_user, *auth_pw_file, *auth_pw_env;
 	int connect_timeout, reply_timeout;
+	int deadline;			      /* s, the whole exchange */
+	int max_reply_lines, max_reply_bytes; /* per reply */
 	enum output_format format;
 	char *local_domains, *trusted_nets, *config;
 	uint8_t ports[65536];
+};
+
+/* The deadline of the whole exchange (--deadline).  --timeout bounds one
+ * read, which a server trickling a byte a second never trips; so a
+ * thread cancels r->cancel when the deadline passes, and every blocking
+ * call (resolver, connect, TLS handshake, read, write) takes it. */
+struct deadline {
+	GMutex lock;
+	GCond cond;
+	bool stop;	      /* under lock: the exchange is over */
+	gint64 end;	      /* g_get_monotonic_time() */
+	GCancellable *cancel; /* borrowed: the replay's */
+	GThread *thread;
 };
 
 /* One command of the replay, with the captured and the live reply. */
@@ -100,6 +128,9 @@ struct replay {
 	char *outside;	  /* L@E of the probes */
 	char *target; /* what to connect to: --target, or the captured server */
 	/* The live side. */
+	GCancellable *cancel;
+	struct deadline dl;
+	char *ended; /* why a limit ended the replay (exit 4), or NULL */
 	struct rs_endpoint peer; /* the address connected to */
 	char *target_text;	 /* the peer as "ip:port" / "[ip]:port" */
 	char *local_ip;		 /* this machine's address in the dialogue */
@@ -376,13 +407,88 @@ fail(struct replay *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+static gpointer
+deadline_watch(gpointer p)
+{
+	struct deadline *dl = p;
+
+	g_mutex_lock(&dl->lock);
+	while (!dl->stop)
+		if (!g_cond_wait_until(&dl->cond, &dl->lock, dl->end)) {
+			/* Timed out (a wake-up without stop is spurious). */
+			if (!dl->stop)
+				g_cancellable_cancel(dl->cancel);
+			break;
+		}
+	g_mutex_unlock(&dl->lock);
+	return NULL;
+}
+
+/* Start the clock of --deadline: from now on r->cancel is cancelled when
+ * it runs out. */
+static void
+deadline_start(struct replay *r)
+{
+	struct deadline *dl = &r->dl;
+
+	g_mutex_init(&dl->lock);
+	g_cond_init(&dl->cond);
+	dl->stop = false;
+	dl->end =
+	    g_get_monotonic_time() + (gint64)r->o.deadline * G_USEC_PER_SEC;
+	dl->cancel = r->cancel;
+	dl->thread = g_thread_new("replay-deadline", deadline_watch, dl);
+}
+
+static void
+deadline_stop(struct replay *r)
+{
+	struct deadline *dl = &r->dl;
+
+	if (dl->thread == NULL)
+		return;
+	g_mutex_lock(&dl->lock);
+	dl->stop = true;
+	g_cond_signal(&dl->cond);
+	g_mutex_unlock(&dl->lock);
+	g_thread_join(dl->thread);
+	dl->thread = NULL;
+	g_mutex_clear(&dl->lock);
+	g_cond_clear(&dl->cond);
+}
+
+/* A limit ended the replay: it is broken off (exit 4), whatever was
+ * answered before, and nothing more is sent (no probe either). */
+static void
+end_replay(struct replay *r, const char *why)
+{
+	if (r->ended == NULL)
+		r->ended = g_strdup(why);
+	fail(r, "%s", why);
+}
+
+static bool
+replay_ended(const struct replay *r)
+{
+	return r->ended != NULL;
+}
+
+/* What went wrong in a blocking call, for the record.  A cancelled call
+ * is the deadline's doing (r->cancel is cancelled by nothing else). */
 static const char *
-io_problem(const GError *e, int timeout)
+io_problem(struct replay *r, const GError *e)
 {
 	static char buf[256];
 
-	if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-		snprintf(buf, sizeof buf, "no reply within %d s", timeout);
+	if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		snprintf(buf, sizeof buf,
+		    "the replay went over its deadline of %d s (--deadline)",
+		    r->o.deadline);
+		if (r->ended == NULL)
+			r->ended = g_strdup(buf);
+	} else if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		snprintf(buf, sizeof buf, "no reply within %d s",
+		    r->o.reply_timeout);
 	else
 		snprintf(buf, sizeof buf, "%s", e->message);
 	return buf;
@@ -398,17 +504,18 @@ send_line(struct replay *r, const char *line, const char *shown)
 	if (log_debug_enabled())
 		log_debug("C: %s", shown != NULL ? shown : line);
 	if (!g_output_stream_write_all(
-		out, wire, strlen(wire), NULL, NULL, &e)) {
+		out, wire, strlen(wire), NULL, r->cancel, &e)) {
 		fail(r, "sending \"%s\": %s", shown != NULL ? shown : line,
-		    io_problem(e, r->o.reply_timeout));
+		    io_problem(r, e));
 		return false;
 	}
 	return true;
 }
 
-/* Take one line (without its line end) from the received bytes. */
+/* Take one line (without its line end) from the received bytes; *used:
+ * the bytes it took, line end included. */
 static bool
-take_line(GByteArray *rx, GString *line)
+take_line(GByteArray *rx, GString *line, guint *used)
 {
 	guint8 *lf;
 	guint n;
@@ -425,11 +532,36 @@ take_line(GByteArray *rx, GString *line)
 	g_string_append_len(line, (const char *)rx->data,
 	    n > 0 && rx->data[n - 1] == '\r' ? n - 1 : n);
 	g_byte_array_remove_range(rx, 0, n + 1);
+	*used = n + 1;
+	return true;
+}
+
+/* Has the reply being read gone over --max-reply-lines or
+ * --max-reply-bytes?  Then the replay ends. */
+static bool
+over_reply_limits(struct replay *r, guint64 lines, guint64 bytes)
+{
+	g_autofree char *why = NULL;
+
+	if (lines > (guint64)r->o.max_reply_lines)
+		why = g_strdup_printf("the server's reply went over %d lines "
+				      "(--max-reply-lines)",
+		    r->o.max_reply_lines);
+	else if (bytes > (guint64)r->o.max_reply_bytes)
+		why = g_strdup_printf("the server's reply went over %d bytes "
+				      "(--max-reply-bytes)",
+		    r->o.max_reply_bytes);
+	else
+		return false;
+	end_replay(r, why);
 	return true;
 }
 
 /* Read one complete reply (multi-line assembled); NULL on error, end of
- * stream or a line that is not a reply. */
+ * stream, a line that is not a reply, or a reply over the limits:
+ * --max-reply-lines lines or --max-reply-bytes bytes (line ends
+ * included, and what has come of a line not yet ended), so that a server
+ * sending an endless "250-" reply cannot keep the replay reading. */
 static struct smtp_reply *
 read_reply(struct replay *r)
 {
@@ -437,15 +569,21 @@ read_reply(struct replay *r)
 	g_autoptr(GString) line = g_string_new(NULL);
 	struct smtp_reply_line rl;
 	struct smtp_reply *rep;
+	guint64 lines = 0, bytes = 0;
 	char buf[4096];
 	gssize n;
+	guint used;
 
 	for (;;) {
 		g_autoptr(GError) e = NULL;
 
-		while (take_line(r->rx, line)) {
+		while (take_line(r->rx, line, &used)) {
 			struct strview v = { line->str, line->len };
 
+			lines++;
+			bytes += used;
+			if (over_reply_limits(r, lines, bytes))
+				return NULL;
 			if (!smtp_reply_line_parse(v, &rl)) {
 				g_autoptr(GString) esc = g_string_new(NULL);
 
@@ -461,14 +599,16 @@ read_reply(struct replay *r)
 			if (rep != NULL)
 				return rep;
 		}
+		if (over_reply_limits(r, lines, bytes + r->rx->len))
+			return NULL;
 		if (r->rx->len > LINEBUF_MAX) {
 			fail(r, "the server sent a line over %d bytes",
 			    LINEBUF_MAX);
 			return NULL;
 		}
-		n = g_input_stream_read(in, buf, sizeof buf, NULL, &e);
+		n = g_input_stream_read(in, buf, sizeof buf, r->cancel, &e);
 		if (n < 0) {
-			fail(r, "%s", io_problem(e, r->o.reply_timeout));
+			fail(r, "%s", io_problem(r, e));
 			return NULL;
 		}
 		if (n == 0) {
@@ -488,7 +628,7 @@ exchange(struct replay *r, const char *line, const char *shown,
 {
 	struct step *st;
 
-	if (r->failure != NULL)
+	if (r->failure != NULL || replay_ended(r))
 		return NULL;
 	st = g_new0(struct step, 1);
 	st->line = g_strdup(shown != NULL ? shown : line);
@@ -588,13 +728,14 @@ connect_live(struct replay *r)
 
 		g_socket_client_set_local_address(c, sa);
 	}
-	r->conn = g_socket_client_connect_to_host(c, target, 25, NULL, &e);
+	r->conn = g_socket_client_connect_to_host(c, target, 25, r->cancel, &e);
 	if (r->conn == NULL) {
 		if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
 			fail(r, "cannot connect to %s: no answer within %d s",
 			    target, r->o.connect_timeout);
 		else
-			fail(r, "cannot connect to %s: %s", target, e->message);
+			fail(r, "cannot connect to %s: %s", target,
+			    io_problem(r, e));
 		return false;
 	}
 	g_socket_set_timeout(
@@ -726,10 +867,10 @@ start_tls(struct replay *r)
 		return false;
 	}
 	g_signal_connect(tls, "accept-certificate", G_CALLBACK(accept_cert), r);
-	if (!g_tls_connection_handshake(G_TLS_CONNECTION(tls), NULL, &e)) {
+	if (!g_tls_connection_handshake(G_TLS_CONNECTION(tls), r->cancel, &e)) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
-		fail(r, "TLS handshake failed: %s%s%s", e->message,
+		fail(r, "TLS handshake failed: %s%s%s", io_problem(r, e),
 		    *why != '\0' ? "; certificate: " : "", why);
 		g_object_unref(tls);
 		return false;
@@ -872,9 +1013,9 @@ send_body(struct replay *r, const char *body, size_t len)
 	if (!bol)
 		g_string_append(w, "\r\n");
 	g_string_append(w, ".\r\n");
-	if (!g_output_stream_write_all(out, w->str, w->len, NULL, NULL, &e)) {
-		fail(r, "sending the message: %s",
-		    io_problem(e, r->o.reply_timeout));
+	if (!g_output_stream_write_all(
+		out, w->str, w->len, NULL, r->cancel, &e)) {
+		fail(r, "sending the message: %s", io_problem(r, e));
 		return false;
 	}
 	return true;
@@ -1081,6 +1222,11 @@ run_probes(struct replay *r, const struct smtp_reply *ehlo)
 		ml = g_strconcat("MAIL FROM:", pr->from, NULL);
 		rl = g_strconcat("RCPT TO:", pr->to, NULL);
 		pr->outcome = PROBE_NOT_SENT;
+		if (replay_ended(r)) {
+			pr->why =
+			    g_strdup_printf("the replay ended: %s", r->ended);
+			continue;
+		}
 		if (!line_safe(ml) || !line_safe(rl)) {
 			/* A hostile greeting's name: never sent. */
 			pr->why = g_strdup("the server's name holds bytes that "
@@ -1212,6 +1358,9 @@ converse(struct replay *r)
 	if (r->io != NULL)
 		exchange(r, "QUIT", NULL, SMTP_CMD_QUIT,
 		    captured_reply(r->cap, SMTP_CMD_QUIT), NULL, NULL);
+	/* A probe's failure is the probe's; a limit's is the replay's. */
+	if (replay_ended(r) && r->failure == NULL)
+		fail(r, "%s", r->ended);
 }
 
 /* ---- judging the live exchange ---- */
@@ -1384,6 +1533,12 @@ overall(const struct replay *r, int *status)
 		    cr != NULL && strcmp(verdict_of(cr), verdict_of(lr)) == 0;
 	}
 	*status = relayed ? REPLAY_EXIT_ACCEPTED : REPLAY_EXIT_NONE_ACCEPTED;
+	if (replay_ended(r)) {
+		/* Over the deadline or a reply limit: a server that stalls or
+		 * floods is not one whose answers settle anything. */
+		*status = REPLAY_EXIT_UNREACHABLE;
+		return answered ? "broken-off" : "unreachable";
+	}
 	if (!answered && r->failure != NULL) {
 		*status = REPLAY_EXIT_UNREACHABLE;
 		return "unreachable";
@@ -1694,6 +1849,8 @@ plan_json(const struct replay *r)
 	    "the live test comes from this machine's address, not from the "
 	    "captured client; servers grant relaying per client address");
 	output_json_add_bool(b, "capture_partial", capture_partial(r->cap));
+	json_builder_set_member_name(b, "deadline");
+	json_builder_add_int_value(b, r->o.deadline);
 	json_builder_end_object(b);
 	return output_json_generate(b);
 }
@@ -1852,6 +2009,20 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 		    "S" },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &o->reply_timeout,
 		    "Seconds to wait for each reply (default 30)", "S" },
+		{ "deadline", 0, 0, G_OPTION_ARG_INT, &o->deadline,
+		    "Seconds the whole exchange may take (default " G_STRINGIFY(
+			REPLAY_DEFAULT_DEADLINE) ")",
+		    "S" },
+		{ "max-reply-lines", 0, 0, G_OPTION_ARG_INT,
+		    &o->max_reply_lines,
+		    "Lines a reply may have (default " G_STRINGIFY(
+			REPLAY_DEFAULT_MAX_REPLY_LINES) ")",
+		    "N" },
+		{ "max-reply-bytes", 0, 0, G_OPTION_ARG_INT,
+		    &o->max_reply_bytes,
+		    "Bytes a reply may have (default " G_STRINGIFY(
+			REPLAY_DEFAULT_MAX_REPLY_BYTES) ")",
+		    "N" },
 		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
 		    "text (default) or json", "FORMAT" },
 		{ "ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
@@ -1871,6 +2042,9 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 
 	o->connect_timeout = 10;
 	o->reply_timeout = 30;
+	o->deadline = REPLAY_DEFAULT_DEADLINE;
+	o->max_reply_lines = REPLAY_DEFAULT_MAX_REPLY_LINES;
+	o->max_reply_bytes = REPLAY_DEFAULT_MAX_REPLY_BYTES;
 	ctx = g_option_context_new("FILE --session ID");
 	g_option_context_set_summary(ctx,
 	    "Re-send a captured client's dialogue to the live server and "
@@ -1878,8 +2052,9 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	g_option_context_set_description(ctx,
 	    "Sends the greeting, MAIL FROM, every RCPT TO, RSET and QUIT; "
 	    "never DATA without --send-data.\nExit status: 0 a recipient was "
-	    "accepted, 3 none was, 4 the server could not be reached or "
-	    "the dialogue broke off, 2 usage error.\nSee docs/replay.md.");
+	    "accepted, 3 none was, 4 the server could not be reached, the "
+	    "dialogue broke off or went over a limit, 2 usage error.\nSee "
+	    "docs/replay.md.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, error))
 		return FALSE;
@@ -1919,6 +2094,21 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	    o->reply_timeout < 1 || o->reply_timeout > 3600) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--connect-timeout: 1-600 s, --timeout: 1-3600 s");
+		return FALSE;
+	}
+	if (o->deadline < 1 || o->deadline > REPLAY_MAX_DEADLINE) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--deadline: 1-%d s", REPLAY_MAX_DEADLINE);
+		return FALSE;
+	}
+	if (o->max_reply_lines < 1 ||
+	    o->max_reply_lines > REPLAY_MAX_REPLY_LINES ||
+	    o->max_reply_bytes < REPLAY_MIN_REPLY_BYTES ||
+	    o->max_reply_bytes > REPLAY_MAX_REPLY_BYTES) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--max-reply-lines: 1-%d, --max-reply-bytes: %d-%d",
+		    REPLAY_MAX_REPLY_LINES, REPLAY_MIN_REPLY_BYTES,
+		    REPLAY_MAX_REPLY_BYTES);
 		return FALSE;
 	}
 	if (o->source != NULL) {
@@ -1981,6 +2171,8 @@ replay_clear(struct replay *r)
 	g_free(r->target);
 	g_free(r->target_text);
 	g_free(r->local_ip);
+	g_clear_object(&r->cancel);
+	g_free(r->ended);
 	if (r->io != NULL) {
 		g_io_stream_close(r->io, NULL, NULL);
 		g_object_unref(r->io);
@@ -2030,15 +2222,18 @@ replay_main(int argc, char **argv)
 		log_warnx("%s", error->message);
 		goto done;
 	}
+	r.cancel = g_cancellable_new();
+	r.rx = g_byte_array_new();
+	r.steps = g_ptr_array_new_with_free_func(step_free);
+	deadline_start(&r);
 	relay_annotate(&r.env, r.cap);
 	out = r.o.format == OUTPUT_JSON ? plan_json(&r) : plan_text(&r);
 	fputs(out, stdout);
 	fflush(stdout);
 	g_clear_pointer(&out, g_free);
 
-	r.rx = g_byte_array_new();
-	r.steps = g_ptr_array_new_with_free_func(step_free);
 	converse(&r);
+	deadline_stop(&r);
 	build_live(&r);
 	verdict = overall(&r, &status);
 	out = r.o.format == OUTPUT_JSON ? result_json(&r, verdict)
@@ -2048,6 +2243,7 @@ replay_main(int argc, char **argv)
 	if (r.failure != NULL)
 		log_warnx("replay: %s", r.failure);
 done:
+	deadline_stop(&r);
 	replay_clear(&r);
 	return status;
 }

@@ -22,6 +22,9 @@
 #   - AUTH on 587 after STARTTLS, right and wrong password;
 #   - a port nobody listens on, a server that never answers, one that
 #     drops the connection mid-dialogue: exit 4 and a clear error;
+#   - a server that trickles a byte a second forever (--deadline 3) and
+#     one that sends an endless multi-line reply (--max-reply-lines 50,
+#     --max-reply-bytes 1024): exit 4 within a few seconds;
 #   - a scripted server for the other rows of docs/replay.md's table:
 #     differs (a recipient refused for another cause now, exit 3) and
 #     broken-off (a hang-up before every recipient was answered, exit 4).
@@ -344,5 +347,67 @@ replay broken stranger "$DENIED" --session "$DENIED_ID" --target "$SRV:2529" $LD
 if [ "$rc" = 4 ] && has broken.out '^verdict: broken-off$' &&
     has broken.err 'the server closed the connection'
 then ok; else bad broken "exit $rc $(grep '^verdict' "$RS_WORK/broken.out")"; fi
+
+# Servers that would keep a replay running forever without the limits
+# of the whole exchange: on 2530 one that trickles a byte a second and
+# never ends a line (each read gets its byte well within --timeout), on
+# 2531 one that sends an endless multi-line greeting.
+python3 -c '
+import socket, sys, threading, time
+def serve(port, talk):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], port))
+    s.listen(5)
+    while True:
+        c = s.accept()[0]
+        threading.Thread(target=talk, args=(c,), daemon=True).start()
+def trickle(c):
+    try:
+        while True:
+            c.sendall(b"2")
+            time.sleep(1)
+    except OSError:
+        c.close()
+def flood(c):
+    try:
+        while True:
+            c.sendall(b"220-flood.example\r\n" * 64)
+    except OSError:
+        c.close()
+threading.Thread(target=serve, args=(2530, trickle), daemon=True).start()
+serve(2531, flood)
+' "$SRV" &
+RS_PIDS="$RS_PIDS $!"
+rs_wait_port "$SRV" 2530
+rs_wait_port "$SRV" 2531
+# Run a replay from the stranger, unrecorded, timed: its output in
+# $RS_WORK/NAME.out/.err, its status in $rc, seconds taken in $took.
+timed() {	# NAME ARGS...
+	name=$1
+	shift
+	t0=$(date +%s)
+	rs_stranger "$RS" replay --source "$STRANGER" "$@" \
+	    >"$RS_WORK/$name.out" 2>"$RS_WORK/$name.err"
+	rc=$?
+	took=$(($(date +%s) - t0))
+}
+timed trickle "$OPEN" --session "$OPEN_ID" --target "$SRV:2530" $LD \
+    --deadline 3
+if [ "$rc" = 4 ] && [ "$took" -ge 2 ] && [ "$took" -le 8 ] &&
+    has trickle.out '^verdict: unreachable$' &&
+    has trickle.err '^relayscope: replay: the replay went over its deadline of 3 s (--deadline)$'
+then ok; else bad trickle "exit $rc after $took s $(cat "$RS_WORK/trickle.err")"; fi
+timed flood-lines "$OPEN" --session "$OPEN_ID" --target "$SRV:2531" $LD \
+    --max-reply-lines 50
+if [ "$rc" = 4 ] && [ "$took" -le 5 ] &&
+    has flood-lines.err "^relayscope: replay: the server's reply went over 50 lines (--max-reply-lines)\$"
+then ok; else bad flood-lines "exit $rc after $took s $(cat "$RS_WORK/flood-lines.err")"; fi
+timed flood-bytes "$OPEN" --session "$OPEN_ID" --target "$SRV:2531" $LD \
+    --max-reply-bytes 1024 --format json
+if [ "$rc" = 4 ] && [ "$took" -le 5 ] &&
+    has flood-bytes.out "\"error\":\"the server's reply went over 1024 bytes (--max-reply-bytes)\"" &&
+    has flood-bytes.out '"verdict":"unreachable"'
+then ok; else bad flood-bytes "exit $rc after $took s $(cat "$RS_WORK/flood-bytes.err")"; fi
 
 echo "replay: $pass passed, $fail failed"
