@@ -10,9 +10,12 @@
  * so "captured" and "live" verdicts mean exactly the same thing.
  * Sockets and TLS are GIO's (GSocketClient, GTlsClientConnection). */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <netinet/in.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -128,6 +131,8 @@ struct replay {
 	char *outside;	  /* L@E of the probes */
 	char *target; /* what to connect to: --target, or the captured server */
 	/* The live side. */
+	GList *addrs; /* GInetAddress *: where the target is, checked */
+	guint16 port; /* the target's port */
 	GCancellable *cancel;
 	struct deadline dl;
 	char *ended; /* why a limit ended the replay (exit 4), or NULL */
@@ -717,10 +722,14 @@ connect_live(struct replay *r)
 	g_autoptr(GSocketAddress) remote = NULL;
 	g_autoptr(GSocketAddress) local = NULL;
 	g_autofree char *rip = NULL;
-	const char *target = r->target;
 	g_autoptr(GString) peer = g_string_new(NULL);
+	GList *l;
 
 	g_socket_client_set_timeout(c, (guint)r->o.connect_timeout);
+	/* Only to the checked addresses: a proxy from the environment
+	 * (GProxyResolver reads all_proxy and the like) would be another
+	 * host, and one that no check has seen. */
+	g_socket_client_set_enable_proxy(c, FALSE);
 	if (r->o.source != NULL) {
 		g_autoptr(GInetAddress) a =
 		    g_inet_address_new_from_string(r->o.source);
@@ -728,13 +737,24 @@ connect_live(struct replay *r)
 
 		g_socket_client_set_local_address(c, sa);
 	}
-	r->conn = g_socket_client_connect_to_host(c, target, 25, r->cancel, &e);
+	for (l = r->addrs; l != NULL && r->conn == NULL; l = l->next) {
+		g_autoptr(GSocketAddress) sa =
+		    g_inet_socket_address_new(l->data, r->port);
+
+		g_clear_error(&e);
+		r->conn = g_socket_client_connect(
+		    c, G_SOCKET_CONNECTABLE(sa), r->cancel, &e);
+		if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			break;
+	}
 	if (r->conn == NULL) {
-		if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		if (e == NULL)
+			fail(r, "cannot connect to %s: no address", r->target);
+		else if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
 			fail(r, "cannot connect to %s: no answer within %d s",
-			    target, r->o.connect_timeout);
+			    r->target, r->o.connect_timeout);
 		else
-			fail(r, "cannot connect to %s: %s", target,
+			fail(r, "cannot connect to %s: %s", r->target,
 			    io_problem(r, e));
 		return false;
 	}
@@ -770,15 +790,95 @@ close_live(struct replay *r)
 	memset(&r->ra, 0, sizeof r->ra);
 }
 
-/* Is ip an address of this machine?  (Binding to it works.) */
+/* Does the kernel let a socket bind to addresses that are not local
+ * (net.ipv4.ip_nonlocal_bind, net.ipv6.ip_nonlocal_bind)?  Then a bind
+ * that works says nothing. */
 static bool
-local_address(const char *ip)
+nonlocal_bind(GSocketFamily family)
 {
-	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(ip);
+	g_autofree char *v = NULL;
+
+	if (!g_file_get_contents(family == G_SOCKET_FAMILY_IPV6
+				     ? "/proc/sys/net/ipv6/ip_nonlocal_bind"
+				     : "/proc/sys/net/ipv4/ip_nonlocal_bind",
+		&v, NULL, NULL))
+		return false;
+	return v[0] != '0';
+}
+
+/* The address bytes of a socket address of this family (AF_INET or
+ * AF_INET6; a netmask of getifaddrs is of its address's family, whatever
+ * its own sa_family says). */
+static const guint8 *
+sockaddr_bytes(const struct sockaddr *sa, int family)
+{
+	const struct sockaddr_in *s4 = (const void *)sa;
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+
+	if (family == AF_INET)
+		return (const guint8 *)&s4->sin_addr;
+	return (const guint8 *)&s6->sin6_addr;
+}
+
+/* What this machine's interfaces say of a: it is one of their addresses
+ * (*local), or the broadcast address of one of their IPv4 networks (the
+ * interface's name and the network into bcast, "" if not).  Networks of
+ * /31 and /32 have no broadcast address (RFC 3021). */
+static void
+interfaces_say(GInetAddress *a, bool *local, char *bcast, size_t bcastsz)
+{
+	struct ifaddrs *ifs = NULL, *i;
+	const guint8 *b = g_inet_address_to_bytes(a);
+	gsize n = g_inet_address_get_native_size(a);
+	int family = n == 4 ? AF_INET : AF_INET6;
+
+	*local = false;
+	bcast[0] = '\0';
+	if (getifaddrs(&ifs) != 0)
+		return;
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		const guint8 *ia, *im;
+		guint8 all[4];
+		unsigned k, plen = 0;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
+			continue;
+		ia = sockaddr_bytes(i->ifa_addr, family);
+		if (memcmp(ia, b, n) == 0)
+			*local = true;
+		if (family != AF_INET || i->ifa_netmask == NULL)
+			continue;
+		im = sockaddr_bytes(i->ifa_netmask, AF_INET);
+		for (k = 0; k < 4; k++) {
+			all[k] = (guint8)(ia[k] | (guint8)~im[k]);
+			plen += (unsigned)__builtin_popcount(im[k]);
+		}
+		if (plen <= 30 && memcmp(all, b, 4) == 0 && bcast[0] == '\0')
+			snprintf(bcast, bcastsz, "%u.%u.%u.%u/%u on %s",
+			    (unsigned)(ia[0] & im[0]),
+			    (unsigned)(ia[1] & im[1]),
+			    (unsigned)(ia[2] & im[2]),
+			    (unsigned)(ia[3] & im[3]), plen, i->ifa_name);
+	}
+	freeifaddrs(ifs);
+}
+
+/* Is a an address of this machine?  An interface's address, or one a
+ * socket can bind to: that covers all of 127.0.0.0/8 and local routes of
+ * any prefix ("ip route add local"), unless the kernel allows binding to
+ * any address. */
+static bool
+local_inet(GInetAddress *a)
+{
 	g_autoptr(GSocketAddress) sa = NULL;
 	g_autoptr(GSocket) s = NULL;
+	char bcast[64];
+	bool local;
 
-	if (a == NULL)
+	interfaces_say(a, &local, bcast, sizeof bcast);
+	if (local)
+		return true;
+	if (nonlocal_bind(g_inet_address_get_family(a)))
 		return false;
 	s = g_socket_new(g_inet_address_get_family(a), G_SOCKET_TYPE_DATAGRAM,
 	    G_SOCKET_PROTOCOL_UDP, NULL);
@@ -786,6 +886,194 @@ local_address(const char *ip)
 		return false;
 	sa = g_inet_socket_address_new(a, 0);
 	return g_socket_bind(s, sa, FALSE, NULL);
+}
+
+/* Is ip (text) an address of this machine? */
+static bool
+local_address(const char *ip)
+{
+	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(ip);
+
+	return a != NULL && local_inet(a);
+}
+
+/* ---- where replay may connect ---- */
+
+/* The ports a server from the capture may be tested on: SMTP (RFC 5321),
+ * submissions (RFC 8314), submission (RFC 6409), and 2525, the
+ * submission port of hosting providers whose 587 is blocked.  Any other
+ * takes --target HOST:PORT: --ports only says where the capture has SMTP
+ * (and a session is found only on one of those, so a port of --ports
+ * cannot vouch for itself). */
+static const guint16 smtp_ports[] = { 25, 465, 587, 2525 };
+
+/* The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:0:0/96,
+ * which Linux connects as IPv4), else a itself; a new reference. */
+static GInetAddress *
+unmapped(GInetAddress *a)
+{
+	static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	const guint8 *b = g_inet_address_to_bytes(a);
+
+	if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6 &&
+	    memcmp(b, mapped, sizeof mapped) == 0)
+		return g_inet_address_new_from_bytes(
+		    b + 12, G_SOCKET_FAMILY_IPV4);
+	return g_object_ref(a);
+}
+
+/* Why no SMTP server can be at a (no TCP connection to it reaches a
+ * server, or it reaches this machine by accident), into why; false if
+ * none of that is so.  a is unmapped. */
+static bool
+address_impossible(GInetAddress *a, char *why, size_t whysz)
+{
+	const guint8 *b = g_inet_address_to_bytes(a);
+	bool v4 = g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV4;
+	static const guint8 zero[12];
+	char bcast[64];
+	bool local;
+
+	if (g_inet_address_get_is_any(a))
+		snprintf(why, whysz,
+		    "the unspecified address, which Linux connects to this "
+		    "machine");
+	else if (v4 && b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+		snprintf(why, whysz, "the broadcast address");
+	else if (v4 && b[0] == 0)
+		snprintf(why, whysz,
+		    "in 0.0.0.0/8, reserved for \"this network\" (RFC 1122 "
+		    "3.2.1.3)");
+	else if (v4 ? b[0] == 224 && b[1] == 0 && b[2] == 0
+		    : g_inet_address_get_is_mc_link_local(a))
+		/* (GLib's test is for IPv6 only.) */
+		snprintf(why, whysz, "a link-local multicast address (%s)",
+		    v4 ? "224.0.0.0/24" : "ff02::/16");
+	else if (g_inet_address_get_is_multicast(a))
+		snprintf(why, whysz, "a multicast address (%s)",
+		    v4 ? "224.0.0.0/4" : "ff00::/8");
+	else if (v4 && b[0] >= 240)
+		snprintf(
+		    why, whysz, "a reserved address (240.0.0.0/4, RFC 1112 4)");
+	else if (!v4 && memcmp(b, zero, sizeof zero) == 0 &&
+		 !g_inet_address_get_is_loopback(a))
+		snprintf(why, whysz,
+		    "an IPv4-compatible IPv6 address (::/96, deprecated by "
+		    "RFC 4291 2.5.5.1)");
+	else if (!v4 && b[0] == 0x01 && memcmp(b + 1, zero, 7) == 0)
+		snprintf(why, whysz,
+		    "in 100::/64, the discard-only prefix (RFC 6666)");
+	else {
+		if (!v4)
+			return false;
+		interfaces_say(a, &local, bcast, sizeof bcast);
+		if (bcast[0] == '\0')
+			return false;
+		snprintf(why, whysz, "the broadcast address of %s", bcast);
+	}
+	return true;
+}
+
+/* Why replay will not connect to a (from the capture, or from --target),
+ * into why; false if it may. */
+static bool
+address_refused(GInetAddress *addr, bool captured, char *why, size_t whysz)
+{
+	g_autoptr(GInetAddress) a = unmapped(addr);
+	static const char here[] =
+	    "; a server from a capture is never tested on this machine: to "
+	    "test one here, name it with --target";
+
+	if (address_impossible(a, why, whysz))
+		return true;
+	if (!captured)
+		return false;
+	if (g_inet_address_get_is_loopback(a))
+		snprintf(why, whysz, "a loopback address%s", here);
+	else if (local_inet(a))
+		snprintf(why, whysz, "an address of this machine%s", here);
+	else
+		return false;
+	return true;
+}
+
+/* The addresses of the target (r->target: the captured server, or
+ * --target), each checked, into r->addrs and r->port.  A refusal is a
+ * usage error: false with *error, and nothing was sent.  A name that
+ * does not resolve is no refusal: r->failure says so (unreachable).
+ *
+ * Wherever the address came from, it must be one a server can have
+ * (address_impossible).  One from the capture must also not be this
+ * machine's (loopback, or local: replaying a crafted capture must not
+ * deliver through the local mail server) and must be on an SMTP port
+ * (smtp_ports).  --target may name any other host, this one included,
+ * and any port: whoever types it means it. */
+static bool
+target_check(struct replay *r, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	g_autoptr(GSocketConnectable) na = NULL;
+	bool captured = r->o.target == NULL;
+	const char *what = captured ? "the captured server" : "--target";
+	const char *host;
+	GInetAddress *a;
+	GList *l;
+	size_t i;
+	char why[256];
+
+	na = g_network_address_parse(r->target, 25, &e);
+	if (na == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--target: \"%s\": %s", r->target, e->message);
+		return false;
+	}
+	host = g_network_address_get_hostname(G_NETWORK_ADDRESS(na));
+	r->port = g_network_address_get_port(G_NETWORK_ADDRESS(na));
+	if (captured) {
+		for (i = 0; i < G_N_ELEMENTS(smtp_ports); i++)
+			if (smtp_ports[i] == r->port)
+				break;
+		if (i == G_N_ELEMENTS(smtp_ports)) {
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_FAILED,
+			    "session %s: will not connect to %s (%s): port "
+			    "%u is not an SMTP port (25, 465, 587, 2525); to "
+			    "test it, name it: --target %s",
+			    r->cap->id, r->target, what, r->port, r->target);
+			return false;
+		}
+	}
+	/* (An address with a scope, "fe80::1%eth0", is not one that
+	 * GInetAddress parses: the resolver does.) */
+	a = g_inet_address_new_from_string(host);
+	if (a != NULL)
+		r->addrs = g_list_prepend(NULL, a);
+	else {
+		g_autoptr(GResolver) res = g_resolver_get_default();
+
+		r->addrs = g_resolver_lookup_by_name(res, host, r->cancel, &e);
+		if (r->addrs == NULL) {
+			fail(r, "cannot connect to %s: %s", r->target,
+			    io_problem(r, e));
+			return true;
+		}
+	}
+	for (l = r->addrs; l != NULL; l = l->next) {
+		g_autofree char *at = NULL;
+
+		if (!address_refused(l->data, captured, why, sizeof why))
+			continue;
+		at = g_inet_address_to_string(l->data);
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "session %s: will not connect to %s (%s%s%s): it is %s",
+		    r->cap->id, r->target, what,
+		    g_hostname_is_ip_address(host) ? ""
+						   : ", which resolves to ",
+		    g_hostname_is_ip_address(host) ? "" : at, why);
+		return false;
+	}
+	return true;
 }
 
 /* Why the server may trust the address this test comes from, or NULL.
@@ -1281,7 +1569,7 @@ converse(struct replay *r)
 	bool any_ok = false;
 	guint i;
 
-	if (!connect_live(r))
+	if (r->failure != NULL || !connect_live(r))
 		return;
 	r->source_trust = source_trust(r);
 	r->banner = read_reply(r);
@@ -2051,10 +2339,12 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	    "compare the replies: does it still relay, or still refuse?");
 	g_option_context_set_description(ctx,
 	    "Sends the greeting, MAIL FROM, every RCPT TO, RSET and QUIT; "
-	    "never DATA without --send-data.\nExit status: 0 a recipient was "
-	    "accepted, 3 none was, 4 the server could not be reached, the "
-	    "dialogue broke off or went over a limit, 2 usage error.\nSee "
-	    "docs/replay.md.");
+	    "never DATA without --send-data.  A server from the capture is "
+	    "never this machine, nor on a port other than 25, 465, 587 or "
+	    "2525: --target names any other.\nExit status: 0 a recipient "
+	    "was accepted, 3 none was, 4 the server could not be reached, "
+	    "the dialogue broke off or went over a limit, 2 usage error or "
+	    "a refused target.\nSee docs/replay.md.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, error))
 		return FALSE;
@@ -2171,6 +2461,7 @@ replay_clear(struct replay *r)
 	g_free(r->target);
 	g_free(r->target_text);
 	g_free(r->local_ip);
+	g_list_free_full(r->addrs, g_object_unref);
 	g_clear_object(&r->cancel);
 	g_free(r->ended);
 	if (r->io != NULL) {
@@ -2222,10 +2513,16 @@ replay_main(int argc, char **argv)
 		log_warnx("%s", error->message);
 		goto done;
 	}
+	/* The target is refused, if it is, before anything is sent: its
+	 * name may take a DNS lookup, within the deadline. */
 	r.cancel = g_cancellable_new();
 	r.rx = g_byte_array_new();
 	r.steps = g_ptr_array_new_with_free_func(step_free);
 	deadline_start(&r);
+	if (!target_check(&r, &error)) {
+		log_warnx("%s", error->message);
+		goto done;
+	}
 	relay_annotate(&r.env, r.cap);
 	out = r.o.format == OUTPUT_JSON ? plan_json(&r) : plan_text(&r);
 	fputs(out, stdout);

@@ -20,6 +20,11 @@
 #   - STARTTLS (the captured session used it): the replay does too;
 #     --tls-verify refuses the self-signed certificate, exit 4;
 #   - AUTH on 587 after STARTTLS, right and wrong password;
+#   - targets from a crafted capture (tests/gen/replay-targets.py) that
+#     are this machine: 0.0.0.0 (which Linux connects to the Postfix on
+#     127.0.0.1:25), 192.0.2.25 (an address of this namespace), and
+#     192.0.2.255 (the broadcast address of its veth network): exit 2
+#     and nothing recorded, even with --send-data;
 #   - a port nobody listens on, a server that never answers, one that
 #     drops the connection mid-dialogue: exit 4 and a clear error;
 #   - a server that trickles a byte a second forever (--deadline 3) and
@@ -172,6 +177,26 @@ if [ "$rc" = 3 ] && has auth-wrong.out 'live: *535 5.7.8' &&
     has auth-wrong.out 'differs: friend@example.org: captured relay-accepted-auth (250), live '
 then ok; else bad auth-wrong "exit $rc $(cat "$RS_WORK/auth-wrong.err")"; fi
 unset PW
+
+# Crafted captures whose server is this machine: never connected to,
+# not even to refuse DATA (--send-data asks for a message).  Run here,
+# where 192.0.2.25 is local and 192.0.2.0/24 the network of rs-srv.
+target_refused() {	# NAME KIND ID WHY
+	python3 "$TOP/tests/gen/replay-targets.py" "$2" "$RS_WORK/$1.pcap" \
+	    >/dev/null
+	replay "$1" loopback "$RS_WORK/$1.pcap" --session "$3" --send-data $LD
+	if [ "$rc" = 2 ] && [ ! -s "$RS_WORK/$1.out" ] &&
+	    [ "$(grep -c . "$RS_WORK/$1.err")" = 1 ] &&
+	    has "$1.err" "^relayscope: session $3: will not connect to .*: it is $4" &&
+	    hasnt "$1.seen" '^session '
+	then ok; else bad "$1" "exit $rc $(cat "$RS_WORK/$1.err") $(grep '^session' "$RS_WORK/$1.seen")"; fi
+}
+target_refused target-unspecified unspecified 69f649c06c639b1d \
+    'the unspecified address, which Linux connects to this machine$'
+target_refused target-local local 0cacca029769ab0a \
+    'an address of this machine; '
+target_refused target-subnet-broadcast subnet-broadcast d80a9623d5541e8b \
+    'the broadcast address of 192.0.2.0/24 on rs-srv$'
 
 # The open relay (:2525), from the stranger: confirmed.
 replay open stranger "$OPEN" --session "$OPEN_ID" --target "$SRV:2525" $LD \
