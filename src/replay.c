@@ -71,6 +71,10 @@ static const struct probe probes[] = {
 #define REPLAY_DEFAULT_MAX_REPLY_BYTES 65536
 #define REPLAY_MIN_REPLY_BYTES 512
 #define REPLAY_MAX_REPLY_BYTES (16 * 1024 * 1024)
+/* Recipients sent: RFC 5321 §4.5.3.1.8 has servers take at least 100
+ * per message, so 100 is what any server is asked without refusing. */
+#define REPLAY_DEFAULT_MAX_RCPTS 100
+#define REPLAY_MAX_RCPTS 10000
 
 struct ropts {
 	char **files;
@@ -85,6 +89,7 @@ struct ropts {
 	int connect_timeout, reply_timeout;
 	int deadline;			      /* s, the whole exchange */
 	int max_reply_lines, max_reply_bytes; /* per reply */
+	int max_rcpts;
 	enum output_format format;
 	char *local_domains, *trusted_nets, *config;
 	uint8_t ports[65536];
@@ -130,6 +135,8 @@ struct replay {
 	GPtrArray *rcpts; /* char * */
 	char *outside;	  /* L@E of the probes */
 	char *target; /* what to connect to: --target, or the captured server */
+	guint64 rcpts_captured; /* distinct recipients the capture had */
+	guint64 rcpts_left_out; /* of those, not sent (--max-rcpts) */
 	/* The live side. */
 	GList *addrs; /* GInetAddress *: where the target is, checked */
 	guint16 port; /* the target's port */
@@ -337,27 +344,46 @@ plan(struct replay *r, GError **error)
 	r->rcpts = g_ptr_array_new_with_free_func(g_free);
 	for (i = 0; r->o.rcpts != NULL && r->o.rcpts[i] != NULL; i++)
 		g_ptr_array_add(r->rcpts, g_strdup(r->o.rcpts[i]));
-	for (i = 0; r->o.rcpts == NULL && i < d->txs->len; i++) {
-		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+	if (r->rcpts->len > (guint)r->o.max_rcpts) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--rcpt given %u times, more than --max-rcpts %d",
+		    r->rcpts->len, r->o.max_rcpts);
+		return false;
+	}
+	if (r->o.rcpts == NULL) {
+		/* Each address once (case aside), the first --max-rcpts of
+		 * them; the rest are counted, to say how many were left out.
+		 * The record of a session keeps a bounded number of commands
+		 * (DLG_MAX_ITEMS, DLG_MAX_BYTES): RCPTs it did not keep are
+		 * left out too. */
+		g_autoptr(GHashTable) seen = g_hash_table_new_full(
+		    g_str_hash, g_str_equal, g_free, NULL);
+		guint64 kept = 0;
 
-		for (j = 0; j < tx->rcpts->len; j++) {
-			const struct dlg_rcpt *rc =
-			    g_ptr_array_index(tx->rcpts, j);
-			guint k;
-			bool dup = false;
+		for (i = 0; i < d->txs->len; i++) {
+			const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 
-			for (k = 0; k < r->rcpts->len && !dup; k++)
-				dup = g_ascii_strcasecmp(rc->address,
-					  g_ptr_array_index(r->rcpts, k)) == 0;
-			if (!dup)
-				g_ptr_array_add(
-				    r->rcpts, g_strdup(rc->address));
-			/* The probes aim at the first address the server
-			 * does not serve. */
-			if (r->outside == NULL && rc->local == 0 &&
-			    strchr(rc->address, '@') != NULL)
-				r->outside = g_strdup(rc->address);
+			for (j = 0; j < tx->rcpts->len; j++) {
+				const struct dlg_rcpt *rc =
+				    g_ptr_array_index(tx->rcpts, j);
+
+				kept++;
+				if (g_hash_table_add(seen,
+					g_ascii_strdown(rc->address, -1)) &&
+				    r->rcpts->len < (guint)r->o.max_rcpts)
+					g_ptr_array_add(
+					    r->rcpts, g_strdup(rc->address));
+				/* The probes aim at the first address the
+				 * server does not serve. */
+				if (r->outside == NULL && rc->local == 0 &&
+				    strchr(rc->address, '@') != NULL)
+					r->outside = g_strdup(rc->address);
+			}
 		}
+		r->rcpts_captured =
+		    g_hash_table_size(seen) +
+		    (d->rcpt_total > kept ? d->rcpt_total - kept : 0);
+		r->rcpts_left_out = r->rcpts_captured - r->rcpts->len;
 	}
 	if (r->rcpts->len == 0) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
@@ -1960,6 +1986,13 @@ plan_text(const struct replay *r)
 		    "RCPT, RSET each)",
 		    G_N_ELEMENTS(probes));
 	g_string_append(s, ", QUIT\n");
+	if (r->rcpts_left_out > 0)
+		g_string_append_printf(s,
+		    "recipients: %u of the %" G_GUINT64_FORMAT
+		    " captured are sent, %" G_GUINT64_FORMAT
+		    " left out (--max-rcpts %d)\n",
+		    r->rcpts->len, r->rcpts_captured, r->rcpts_left_out,
+		    r->o.max_rcpts);
 	if (!r->o.send_data)
 		g_string_append(s, "no DATA is sent (--send-data sends a "
 				   "short test message)\n");
@@ -2089,6 +2122,11 @@ result_text(const struct replay *r, const char *verdict)
 		output_escape(s, r->failure, strlen(r->failure));
 		g_string_append_c(s, '\n');
 	}
+	if (r->rcpts_left_out > 0)
+		g_string_append_printf(s,
+		    "recipients left out: %" G_GUINT64_FORMAT
+		    " of %" G_GUINT64_FORMAT " (--max-rcpts %d)\n",
+		    r->rcpts_left_out, r->rcpts_captured, r->o.max_rcpts);
 	g_string_append_printf(s, "data sent: %s\n",
 	    !r->data_sent      ? "no"
 	    : r->body_original ? "yes, the captured message"
@@ -2111,6 +2149,18 @@ json_common(JsonBuilder *b, const struct replay *r, const char *type)
 	output_json_add_str(b, "session", r->cap->id);
 	output_json_add_str(b, "captured_client", r->cap->client.ip);
 	output_json_add_str(b, "target", r->target);
+}
+
+/* How many captured recipients are not sent, and the cap. */
+static void
+json_left_out(JsonBuilder *b, const struct replay *r)
+{
+	json_builder_set_member_name(b, "rcpts_captured");
+	json_builder_add_int_value(b, (gint64)r->rcpts_captured);
+	json_builder_set_member_name(b, "rcpts_left_out");
+	json_builder_add_int_value(b, (gint64)r->rcpts_left_out);
+	json_builder_set_member_name(b, "max_rcpts");
+	json_builder_add_int_value(b, r->o.max_rcpts);
 }
 
 static char *
@@ -2137,6 +2187,7 @@ plan_json(const struct replay *r)
 	    "the live test comes from this machine's address, not from the "
 	    "captured client; servers grant relaying per client address");
 	output_json_add_bool(b, "capture_partial", capture_partial(r->cap));
+	json_left_out(b, r);
 	json_builder_set_member_name(b, "deadline");
 	json_builder_add_int_value(b, r->o.deadline);
 	json_builder_end_object(b);
@@ -2221,6 +2272,7 @@ result_json(const struct replay *r, const char *verdict)
 		json_builder_set_member_name(b, "reconnects");
 		json_builder_add_int_value(b, r->reconnects);
 	}
+	json_left_out(b, r);
 	output_json_add_bool(b, "data_sent", r->data_sent);
 	output_json_add_str(b, "error", r->failure);
 	output_json_add_str(b, "verdict", verdict);
@@ -2311,6 +2363,10 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 		    "Bytes a reply may have (default " G_STRINGIFY(
 			REPLAY_DEFAULT_MAX_REPLY_BYTES) ")",
 		    "N" },
+		{ "max-rcpts", 0, 0, G_OPTION_ARG_INT, &o->max_rcpts,
+		    "Recipients sent at most; the rest are left out "
+		    "(default " G_STRINGIFY(REPLAY_DEFAULT_MAX_RCPTS) ")",
+		    "N" },
 		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
 		    "text (default) or json", "FORMAT" },
 		{ "ports", 'p', 0, G_OPTION_ARG_STRING, &ports,
@@ -2333,6 +2389,7 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	o->deadline = REPLAY_DEFAULT_DEADLINE;
 	o->max_reply_lines = REPLAY_DEFAULT_MAX_REPLY_LINES;
 	o->max_reply_bytes = REPLAY_DEFAULT_MAX_REPLY_BYTES;
+	o->max_rcpts = REPLAY_DEFAULT_MAX_RCPTS;
 	ctx = g_option_context_new("FILE --session ID");
 	g_option_context_set_summary(ctx,
 	    "Re-send a captured client's dialogue to the live server and "
@@ -2399,6 +2456,11 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 		    "--max-reply-lines: 1-%d, --max-reply-bytes: %d-%d",
 		    REPLAY_MAX_REPLY_LINES, REPLAY_MIN_REPLY_BYTES,
 		    REPLAY_MAX_REPLY_BYTES);
+		return FALSE;
+	}
+	if (o->max_rcpts < 1 || o->max_rcpts > REPLAY_MAX_RCPTS) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--max-rcpts: 1-%d", REPLAY_MAX_RCPTS);
 		return FALSE;
 	}
 	if (o->source != NULL) {

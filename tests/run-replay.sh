@@ -30,6 +30,9 @@
 #   - a server that trickles a byte a second forever (--deadline 3) and
 #     one that sends an endless multi-line reply (--max-reply-lines 50,
 #     --max-reply-bytes 1024): exit 4 within a few seconds;
+#   - 10,000 captured recipients (tests/gen/replay-rcpts.py): 100 RCPT
+#     sent (--max-rcpts 5 in JSON: 5), and the plan and the result say
+#     how many were left out;
 #   - a scripted server for the other rows of docs/replay.md's table:
 #     differs (a recipient refused for another cause now, exit 3) and
 #     broken-off (a hang-up before every recipient was answered, exit 4).
@@ -434,5 +437,28 @@ if [ "$rc" = 4 ] && [ "$took" -le 5 ] &&
     has flood-bytes.out "\"error\":\"the server's reply went over 1024 bytes (--max-reply-bytes)\"" &&
     has flood-bytes.out '"verdict":"unreachable"'
 then ok; else bad flood-bytes "exit $rc after $took s $(cat "$RS_WORK/flood-bytes.err")"; fi
+
+# 10,000 recipients captured: 100 sent (--max-rcpts' default), and how
+# many were left out said in the plan and in the result; Postfix takes
+# them all (example.com is its own), so it is the same as captured.
+MANY=$RS_WORK/many-rcpts.pcap
+python3 "$TOP/tests/gen/replay-rcpts.py" "$MANY" 10000 >/dev/null
+MANY_ID=$("$RS" --format json "$MANY" |
+    sed -n 's/^{"type":"session","id":"\([0-9a-f]*\)".*/\1/p')
+replay many-rcpts stranger "$MANY" --session "$MANY_ID" --target "$SRV:25" $LD
+if [ "$rc" = 3 ] &&
+    has many-rcpts.out '^recipients: 100 of the 10000 captured are sent, 9900 left out (--max-rcpts 100)$' &&
+    has many-rcpts.out '^recipients left out: 9900 of 10000 (--max-rcpts 100)$' &&
+    has many-rcpts.out '^verdict: same-as-captured$' &&
+    [ "$(grep -c 'C: RCPT TO:' "$RS_WORK/many-rcpts.seen")" = 100 ] &&
+    has many-rcpts.seen 'C: RCPT TO:<rcpt-00100@example.com>' &&
+    hasnt many-rcpts.seen 'rcpt-00101@'
+then ok; else bad many-rcpts "exit $rc, $(grep -c 'C: RCPT TO:' "$RS_WORK/many-rcpts.seen") RCPT recorded, id $MANY_ID"; fi
+replay many-rcpts-json stranger "$MANY" --session "$MANY_ID" --target "$SRV:25" \
+    $LD --max-rcpts 5 --format json
+if [ "$rc" = 3 ] &&
+    [ "$(grep -c '"rcpts_captured":10000,"rcpts_left_out":9995,"max_rcpts":5' "$RS_WORK/many-rcpts-json.out")" = 2 ] &&
+    [ "$(grep -c 'C: RCPT TO:' "$RS_WORK/many-rcpts-json.seen")" = 5 ]
+then ok; else bad many-rcpts-json "exit $rc, $(grep -c 'C: RCPT TO:' "$RS_WORK/many-rcpts-json.seen") RCPT recorded"; fi
 
 echo "replay: $pass passed, $fail failed"
