@@ -8,12 +8,25 @@
  * user name and a password from a file or the environment.  The live
  * exchange becomes a dialogue of its own, judged by the same relay code,
  * so "captured" and "live" verdicts mean exactly the same thing.
- * Sockets and TLS are GIO's (GSocketClient, GTlsClientConnection). */
+ * Sockets and TLS are GIO's (GSocketClient, GTlsClientConnection).
+ *
+ * A capture is data from anywhere, so replay cannot be turned into a
+ * weapon by one: a target that came from the capture must be a unicast
+ * address that is not this machine's, on an SMTP port; no address can be
+ * unspecified, broadcast, multicast or reserved; the whole exchange has a
+ * deadline and every reply a size; at most --max-rcpts recipients are
+ * sent; a password goes only over TLS, to a verified certificate unless
+ * --tls-no-verify, from a file no one else may read (docs/replay.md,
+ * "Safety").  RFC 5321 §3.3, §4.1.1, §4.2, §4.5.3.1; RFC 3207
+ * (STARTTLS); RFC 4954 (AUTH); RFC 8314 (port 465), RFC 6409 (587). */
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <netinet/in.h>
 
@@ -75,6 +88,9 @@ static const struct probe probes[] = {
  * per message, so 100 is what any server is asked without refusing. */
 #define REPLAY_DEFAULT_MAX_RCPTS 100
 #define REPLAY_MAX_RCPTS 10000
+/* A password longer than this is refused (a file of anything else is
+ * not a password). */
+#define REPLAY_PASSWORD_MAX 4096
 
 struct ropts {
 	char **files;
@@ -85,6 +101,8 @@ struct ropts {
 	char *mail_from;
 	char **rcpts;
 	gboolean send_data, original_body, starttls, tls_verify, probe;
+	gboolean tls_no_verify;
+	char *tls_ca; /* PEM file of the certificates to trust, or NULL */
 	char *auth_user, *auth_pw_file, *auth_pw_env;
 	int connect_timeout, reply_timeout;
 	int deadline;			      /* s, the whole exchange */
@@ -137,6 +155,9 @@ struct replay {
 	char *target; /* what to connect to: --target, or the captured server */
 	guint64 rcpts_captured; /* distinct recipients the capture had */
 	guint64 rcpts_left_out; /* of those, not sent (--max-rcpts) */
+	char *password;		/* read before anything is sent; wiped */
+	GTlsDatabase *ca;	/* --tls-ca, or NULL: the system's */
+	bool tls_check;		/* the certificate must verify */
 	/* The live side. */
 	GList *addrs; /* GInetAddress *: where the target is, checked */
 	guint16 port; /* the target's port */
@@ -1164,7 +1185,7 @@ accept_cert(GTlsConnection *c, GTlsCertificate *cert,
 	(void)c;
 	(void)cert;
 	r->tls_errors = errors;
-	return !r->o.tls_verify;
+	return !r->tls_check;
 }
 
 static bool
@@ -1174,18 +1195,29 @@ start_tls(struct replay *r)
 	g_autoptr(GSocketConnectable) id = NULL;
 	GIOStream *tls;
 
+	/* The identity the certificate must name: the target as given (a
+	 * name, or the address of the captured server). */
 	id = g_network_address_parse(r->target, 25, NULL);
 	tls = g_tls_client_connection_new(G_IO_STREAM(r->conn), id, &e);
 	if (tls == NULL) {
 		fail(r, "TLS: %s (is glib-networking installed?)", e->message);
 		return false;
 	}
+	if (r->ca != NULL)
+		g_tls_connection_set_database(G_TLS_CONNECTION(tls), r->ca);
+	r->tls_errors = 0;
 	g_signal_connect(tls, "accept-certificate", G_CALLBACK(accept_cert), r);
 	if (!g_tls_connection_handshake(G_TLS_CONNECTION(tls), r->cancel, &e)) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
-		fail(r, "TLS handshake failed: %s%s%s", io_problem(r, e),
-		    *why != '\0' ? "; certificate: " : "", why);
+		fail(r, "TLS handshake failed: %s%s%s%s", io_problem(r, e),
+		    *why != '\0' ? "; certificate: " : "", why,
+		    *why != '\0' && r->o.auth_user != NULL &&
+			    !r->o.tls_verify && r->o.tls_ca == NULL
+			? " (--auth-user sends the password only to a server "
+			  "whose certificate verifies: give --tls-ca FILE, or "
+			  "--tls-no-verify)"
+			: "");
 		g_object_unref(tls);
 		return false;
 	}
@@ -1198,31 +1230,98 @@ start_tls(struct replay *r)
 	return true;
 }
 
+/* The password of --auth-password-file or --auth-password-env, read
+ * before anything is sent; the caller owns (and wipes) it.  The file must
+ * be readable by its owner alone, as ssh wants of a private key: one
+ * that others can read is no secret.  At most REPLAY_PASSWORD_MAX bytes;
+ * a trailing line end is not part of it, a NUL byte is refused (AUTH
+ * PLAIN separates its fields with NUL).  NULL with *error. */
 static char *
-read_password(struct replay *r)
+read_password(const struct ropts *o, GError **error)
 {
-	g_autoptr(GError) e = NULL;
-	char *pw = NULL;
-	size_t n;
+	char *pw = g_malloc0(REPLAY_PASSWORD_MAX + 2);
+	size_t n = 0;
 
-	if (r->o.auth_pw_file != NULL) {
-		if (!g_file_get_contents(r->o.auth_pw_file, &pw, NULL, &e)) {
-			fail(r, "--auth-password-file: %s", e->message);
+	if (o->auth_pw_file != NULL) {
+		struct stat sb;
+		int fd = open(o->auth_pw_file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+		ssize_t got = 0;
+
+		if (fd < 0 || fstat(fd, &sb) != 0) {
+			g_set_error(error, G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
+			    "--auth-password-file: %s: %s", o->auth_pw_file,
+			    g_strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			g_free(pw);
 			return NULL;
 		}
-	} else if (r->o.auth_pw_env != NULL) {
-		const char *v = getenv(r->o.auth_pw_env);
+		if (sb.st_mode & (S_IRGRP | S_IROTH)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+			    "--auth-password-file: %s is readable by %s (mode "
+			    "%04o): a password others can read is no secret; "
+			    "chmod go-rwx it",
+			    o->auth_pw_file,
+			    (sb.st_mode & S_IRGRP) && (sb.st_mode & S_IROTH)
+				? "group and others"
+			    : (sb.st_mode & S_IRGRP) ? "its group"
+						     : "others",
+			    (unsigned)(sb.st_mode & 07777));
+			close(fd);
+			g_free(pw);
+			return NULL;
+		}
+		/* One byte more than allowed tells a password too long. */
+		while (n <= REPLAY_PASSWORD_MAX) {
+			got = read(fd, pw + n, REPLAY_PASSWORD_MAX + 1 - n);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			n += (size_t)got;
+		}
+		if (got < 0) {
+			g_set_error(error, G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
+			    "--auth-password-file: %s: %s", o->auth_pw_file,
+			    g_strerror(errno));
+			close(fd);
+			memset(pw, 0, REPLAY_PASSWORD_MAX + 2);
+			g_free(pw);
+			return NULL;
+		}
+		close(fd);
+	} else {
+		const char *v = getenv(o->auth_pw_env);
 
 		if (v == NULL) {
-			fail(r, "--auth-password-env: %s is not set",
-			    r->o.auth_pw_env);
+			g_set_error(error, G_OPTION_ERROR,
+			    G_OPTION_ERROR_FAILED,
+			    "--auth-password-env: %s is not set",
+			    o->auth_pw_env);
+			g_free(pw);
 			return NULL;
 		}
-		pw = g_strdup(v);
+		n = MIN(strlen(v), (size_t)REPLAY_PASSWORD_MAX + 1);
+		memcpy(pw, v, n);
 	}
-	n = pw != NULL ? strlen(pw) : 0;
 	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
-		pw[--n] = '\0';
+		n--;
+	if (n > REPLAY_PASSWORD_MAX || memchr(pw, '\0', n) != NULL || n == 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "%s: %s",
+		    o->auth_pw_file != NULL ? o->auth_pw_file : o->auth_pw_env,
+		    n == 0 ? "the password is empty"
+		    : n > REPLAY_PASSWORD_MAX
+			? "the password is over " G_STRINGIFY(
+			      REPLAY_PASSWORD_MAX) " bytes"
+			: "the password holds a NUL byte");
+		memset(pw, 0, REPLAY_PASSWORD_MAX + 2);
+		g_free(pw);
+		return NULL;
+	}
+	memset(pw + n, 0, REPLAY_PASSWORD_MAX + 2 - n);
 	return pw;
 }
 
@@ -1238,7 +1337,8 @@ wipe(char *s)
 static void
 authenticate(struct replay *r, const struct smtp_reply *ehlo)
 {
-	char *pw, *raw, *tok, *line;
+	const char *pw = r->password;
+	char *raw, *tok, *line;
 	const struct smtp_reply *rep;
 	size_t ul;
 
@@ -1247,9 +1347,6 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 			"in the clear): add --starttls");
 		return;
 	}
-	pw = read_password(r);
-	if (pw == NULL)
-		return;
 	ul = strlen(r->o.auth_user);
 	if (output_ehlo_offers(ehlo, "AUTH", "PLAIN")) {
 		raw = g_malloc0(ul + strlen(pw) + 3);
@@ -1280,7 +1377,6 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 		}
 	} else
 		fail(r, "the server offers neither AUTH PLAIN nor AUTH LOGIN");
-	wipe(pw);
 }
 
 /* The test message of --send-data: short, and saying what it is. */
@@ -2034,9 +2130,12 @@ result_text(const struct replay *r, const char *verdict)
 
 		g_string_append_printf(s,
 		    "  TLS certificate not verified (%s); accepted because "
-		    "--tls-verify was not given\n",
-		    why);
-	}
+		    "%s\n",
+		    why,
+		    r->o.tls_no_verify ? "of --tls-no-verify"
+				       : "--tls-verify was not given");
+	} else if (r->tls_started && r->tls_check)
+		g_string_append(s, "  TLS certificate verified\n");
 	if (r->banner != NULL) {
 		g_string_append(s, "  S: (greeting)\n");
 		text_reply(s, "captured:",
@@ -2188,6 +2287,7 @@ plan_json(const struct replay *r)
 	    "captured client; servers grant relaying per client address");
 	output_json_add_bool(b, "capture_partial", capture_partial(r->cap));
 	json_left_out(b, r);
+	output_json_add_bool(b, "tls_verify", r->tls_check);
 	json_builder_set_member_name(b, "deadline");
 	json_builder_add_int_value(b, r->o.deadline);
 	json_builder_end_object(b);
@@ -2207,6 +2307,7 @@ result_json(const struct replay *r, const char *verdict)
 	output_json_add_str(b, "source_ip", r->local_ip);
 	output_json_add_str(b, "source_trust", r->source_trust);
 	output_json_add_bool(b, "tls", r->tls_started);
+	output_json_add_bool(b, "tls_verify", r->tls_check);
 	if (r->tls_started) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
@@ -2329,7 +2430,18 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 		    "did)",
 		    NULL },
 		{ "tls-verify", 0, 0, G_OPTION_ARG_NONE, &o->tls_verify,
-		    "Refuse a server certificate that does not verify", NULL },
+		    "Refuse a server certificate that does not verify (the "
+		    "default with --auth-user)",
+		    NULL },
+		{ "tls-no-verify", 0, 0, G_OPTION_ARG_NONE, &o->tls_no_verify,
+		    "With --auth-user: send the password even to a server "
+		    "whose certificate does not verify",
+		    NULL },
+		{ "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_ca,
+		    "Verify the certificate against the CA certificates in "
+		    "this PEM file instead of the system's (implies "
+		    "--tls-verify)",
+		    "FILE" },
 		{ "auth-user", 0, 0, G_OPTION_ARG_STRING, &o->auth_user,
 		    "Authenticate (after STARTTLS) as this user", "NAME" },
 		{ "auth-password-file", 0, 0, G_OPTION_ARG_FILENAME,
@@ -2463,6 +2575,11 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 		    "--max-rcpts: 1-%d", REPLAY_MAX_RCPTS);
 		return FALSE;
 	}
+	if (o->tls_no_verify && (o->tls_verify || o->tls_ca != NULL)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--tls-no-verify contradicts --tls-verify and --tls-ca");
+		return FALSE;
+	}
 	if (o->source != NULL) {
 		g_autoptr(GInetAddress) a =
 		    g_inet_address_new_from_string(o->source);
@@ -2507,6 +2624,7 @@ replay_clear(struct replay *r)
 	g_free(o->auth_user);
 	g_free(o->auth_pw_file);
 	g_free(o->auth_pw_env);
+	g_free(o->tls_ca);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
 	g_free(o->config);
@@ -2523,6 +2641,8 @@ replay_clear(struct replay *r)
 	g_free(r->target);
 	g_free(r->target_text);
 	g_free(r->local_ip);
+	wipe(r->password);
+	g_clear_object(&r->ca);
 	g_list_free_full(r->addrs, g_object_unref);
 	g_clear_object(&r->cancel);
 	g_free(r->ended);
@@ -2548,6 +2668,7 @@ replay_main(int argc, char **argv)
 {
 	static struct replay r;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) pw_error = NULL;
 	g_autofree char *out = NULL;
 	const char *verdict;
 	int status = REPLAY_EXIT_USAGE;
@@ -2571,12 +2692,46 @@ replay_main(int argc, char **argv)
 	r.onward = onward_new(r.env.window);
 	r.env.onward = onward_lookup;
 	r.env.onward_ctx = r.onward;
+	if (r.o.tls_ca != NULL) {
+		/* (GTlsFileDatabase takes absolute names only, and says of a
+		 * file it cannot open only that reading failed.) */
+		g_autofree char *ca = g_canonicalize_filename(r.o.tls_ca, NULL);
+		int fd = open(ca, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			log_warnx(
+			    "--tls-ca: %s: %s", r.o.tls_ca, g_strerror(errno));
+			goto done;
+		}
+		close(fd);
+		r.ca = g_tls_file_database_new(ca, &error);
+		if (r.ca == NULL) {
+			log_warnx(
+			    "--tls-ca: %s: %s", r.o.tls_ca, error->message);
+			goto done;
+		}
+	}
+	/* The certificate must verify when asked to, and whenever a
+	 * password goes to the server (unless --tls-no-verify). */
+	r.tls_check = r.o.tls_verify || r.o.tls_ca != NULL ||
+		      (r.o.auth_user != NULL && !r.o.tls_no_verify);
+	/* The password and the CA file (above) are read before the
+	 * capture, so that they stay readable where capture_run() gives
+	 * up root's privileges once its input is open (-Z).  A problem
+	 * with the password is told after those of the session, as a
+	 * usage error. */
+	if (r.o.auth_user != NULL)
+		r.password = read_password(&r.o, &pw_error);
 	if (!find_session(&r, &error) || !plan(&r, &error)) {
 		log_warnx("%s", error->message);
 		goto done;
 	}
-	/* The target is refused, if it is, before anything is sent: its
-	 * name may take a DNS lookup, within the deadline. */
+	/* Everything that can refuse is done before anything is sent: the
+	 * password, then the target, whose name may take a DNS lookup. */
+	if (pw_error != NULL) {
+		log_warnx("%s", pw_error->message);
+		goto done;
+	}
 	r.cancel = g_cancellable_new();
 	r.rx = g_byte_array_new();
 	r.steps = g_ptr_array_new_with_free_func(step_free);
@@ -2585,6 +2740,10 @@ replay_main(int argc, char **argv)
 		log_warnx("%s", error->message);
 		goto done;
 	}
+	if (r.o.auth_user != NULL && r.o.tls_no_verify)
+		log_warnx("warning: --tls-no-verify: the password of %s may go "
+			  "to a server whose certificate does not verify",
+		    r.o.auth_user);
 	relay_annotate(&r.env, r.cap);
 	out = r.o.format == OUTPUT_JSON ? plan_json(&r) : plan_text(&r);
 	fputs(out, stdout);

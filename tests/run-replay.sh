@@ -19,7 +19,12 @@
 #     accepted-from-trusted-source, exit 0;
 #   - STARTTLS (the captured session used it): the replay does too;
 #     --tls-verify refuses the self-signed certificate, exit 4;
-#   - AUTH on 587 after STARTTLS, right and wrong password;
+#   - AUTH on 587 after STARTTLS, right and wrong password: the
+#     certificate must verify (--tls-ca gives the test's own), or
+#     --tls-no-verify says so on standard error; without either the
+#     replay refuses the unverified certificate before AUTH, exit 4; a
+#     password file others can read is refused before anything is sent,
+#     exit 2;
 #   - targets from a crafted capture (tests/gen/replay-targets.py) that
 #     are this machine: 0.0.0.0 (which Linux connects to the Postfix on
 #     127.0.0.1:25), 192.0.2.25 (an address of this namespace), and
@@ -60,7 +65,10 @@ rs_add_stranger "$SRV/24" "$STRANGER/24"
 RS_CAPTURE_IF=any
 OUT=$RS_WORK/replay.pcap
 rs_start_dns
+# The certificate names the server's address too: a replay to $SRV:587
+# that trusts it (--tls-ca) verifies it, name and all.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.com \
+    -addext "subjectAltName=DNS:mx.example.com,IP:$SRV" \
     -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
 rs_postfix_config "smtpd_tls_cert_file = $RS_WORK/cert.pem" \
     "smtpd_tls_key_file = $RS_WORK/key.pem" 'smtpd_tls_security_level = may' \
@@ -159,27 +167,61 @@ if [ "$rc" = 3 ] &&
     hasnt probe-closed.seen 'C: DATA'; then ok
 else bad probe-closed "exit $rc"; fi
 
-# AUTH on 587 after STARTTLS, the password from the environment: relaying
-# for the authenticated client, as captured; the password never shows.
+# AUTH on 587 after STARTTLS, the password from a file only its owner
+# may read, the certificate verified against the test's own (--tls-ca):
+# relaying for the authenticated client, as captured; the password never
+# shows.
 PW=replay-secret
-export PW
+umask 077
+printf '%s\n' "$PW" >"$RS_WORK/pw"
+umask 022
 replay auth stranger "$AUTH" --session "$AUTH_ID" --target "$SRV:587" \
-    --starttls --auth-user alice@example.com --auth-password-env PW $LD
+    --starttls --auth-user alice@example.com \
+    --auth-password-file "$RS_WORK/pw" --tls-ca "$RS_WORK/cert.pem" $LD
 if [ "$rc" = 0 ] && has auth.out '^  C: AUTH PLAIN \*\*\*\*\*\*\*\*$' &&
+    has auth.out '^  TLS certificate verified$' &&
     has auth.out 'live: *235 2.7.0 Authentication successful' &&
     has auth.out 'live: *250 2.1.5 Ok  \[relay-accepted-auth\]' &&
     has auth.out '^verdict: same-as-captured$' &&
     ! grep -rq "$PW" "$RS_WORK/auth.out" "$RS_WORK/auth.err" &&
     has auth.seen 'C: STARTTLS' && has auth.seen "$STRANGER:[0-9]* -> $SRV:587\$"
 then ok; else bad auth "exit $rc $(cat "$RS_WORK/auth.err")"; fi
+# The wrong password, from the environment, to a certificate taken
+# unverified by choice: one warning line says so.
 PW=wrong-secret
+export PW
 replay auth-wrong stranger "$AUTH" --session "$AUTH_ID" --target "$SRV:587" \
-    --starttls --auth-user alice@example.com --auth-password-env PW $LD
+    --starttls --auth-user alice@example.com --auth-password-env PW \
+    --tls-no-verify $LD
 if [ "$rc" = 3 ] && has auth-wrong.out 'live: *535 5.7.8' &&
     has auth-wrong.out '^verdict: relay-denied$' &&
-    has auth-wrong.out 'differs: friend@example.org: captured relay-accepted-auth (250), live '
+    has auth-wrong.out 'differs: friend@example.org: captured relay-accepted-auth (250), live ' &&
+    has auth-wrong.out 'TLS certificate not verified (unknown-ca.*); accepted because of --tls-no-verify$' &&
+    [ "$(grep -c . "$RS_WORK/auth-wrong.err")" = 1 ] &&
+    has auth-wrong.err '^relayscope: warning: --tls-no-verify: the password of alice@example.com may go to a server whose certificate does not verify$'
 then ok; else bad auth-wrong "exit $rc $(cat "$RS_WORK/auth-wrong.err")"; fi
+# Neither --tls-ca nor --tls-no-verify: AUTH verifies the certificate,
+# the self-signed one does not verify, and the handshake is refused: no
+# AUTH, exit 4.
+replay auth-unverified stranger "$AUTH" --session "$AUTH_ID" \
+    --target "$SRV:587" --starttls --auth-user alice@example.com \
+    --auth-password-env PW $LD
+if [ "$rc" = 4 ] && has auth-unverified.out '^verdict: unreachable$' &&
+    hasnt auth-unverified.out 'C: AUTH' &&
+    has auth-unverified.err '^relayscope: replay: TLS handshake failed: .*; certificate: unknown-ca.* give --tls-ca FILE, or --tls-no-verify)$' &&
+    has auth-unverified.seen 'C: STARTTLS'
+then ok; else bad auth-unverified "exit $rc $(cat "$RS_WORK/auth-unverified.err")"; fi
 unset PW
+# A password file its group and others can read is no secret: refused,
+# one line, before anything is sent.
+chmod 644 "$RS_WORK/pw"
+replay auth-pw-mode stranger "$AUTH" --session "$AUTH_ID" \
+    --target "$SRV:587" --starttls --auth-user alice@example.com \
+    --auth-password-file "$RS_WORK/pw" --tls-ca "$RS_WORK/cert.pem" $LD
+if [ "$rc" = 2 ] && [ ! -s "$RS_WORK/auth-pw-mode.out" ] &&
+    [ "$(cat "$RS_WORK/auth-pw-mode.err")" = "relayscope: --auth-password-file: $RS_WORK/pw is readable by group and others (mode 0644): a password others can read is no secret; chmod go-rwx it" ] &&
+    hasnt auth-pw-mode.seen '^session '
+then ok; else bad auth-pw-mode "exit $rc $(cat "$RS_WORK/auth-pw-mode.err")"; fi
 
 # Crafted captures whose server is this machine: never connected to,
 # not even to refuse DATA (--send-data asks for a message).  Run here,
