@@ -22,7 +22,7 @@ endif
 BUILD    := build
 
 # Modules that never see pcap or libnids (unit-testable with byte strings).
-CORE_SRC := src/log.c src/anomaly.c src/linebuf.c src/smtp_reply.c \
+CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
             src/output_text.c src/output_json.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
@@ -36,7 +36,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet \
-              relay-texts address relay dns helo-check
+              relay-texts address relay dns helo-check budget
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:

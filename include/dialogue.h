@@ -16,7 +16,8 @@
 #include "smtp_reply.h"
 
 /* Limits on what one dialogue keeps; past them the parser goes on counting
- * but stops recording, and the record says so (record-truncated). */
+ * but stops recording, and the record says so (record-truncated).  Bytes
+ * are what its allocations really take (budget.h). */
 #define DLG_MAX_ITEMS 5000
 #define DLG_MAX_BYTES (512 * 1024)
 
@@ -28,7 +29,8 @@
 	X(CAPTURE_ENDED, "capture-ended")                                      \
 	X(TIMED_OUT, "timed-out")                                              \
 	X(EVICTED, "evicted")                                                  \
-	X(DROPPED, "dropped")
+	X(DROPPED, "dropped")                                                  \
+	X(CUT, "cut")
 
 enum dlg_end {
 #define DLG_END_ENUM(id, name) DLG_END_##id,
@@ -201,8 +203,16 @@ struct dialogue {
 	uint64_t tls_bytes_client, tls_bytes_server; /* after STARTTLS */
 	uint64_t tx_total, rcpt_total; /* counted even past the limits */
 	unsigned items_dropped;	       /* items not kept (limits) */
-	size_t kept_bytes;
+	size_t mem;  /* bytes it holds, as charged to the budget */
 	bool frozen; /* limits reached: recording stopped */
+	/* Cut in two to stay within --max-memory (stream.c): the record
+	 * before the cut names the one after it in cut_to, that one names
+	 * it in cut_from; "" when not cut. */
+	char cut_to[17], cut_from[17];
+	gint64 cut_ts; /* cut_to: when it was cut */
+	/* Judged before its --onward-window ended, to stay within
+	 * --max-memory (main.c). */
+	bool judged_early;
 };
 
 /* A new, empty dialogue; caller owns it. */
@@ -221,8 +231,20 @@ void dlg_item_free(struct dlg_item *it);
 /* Hand an item to the dialogue's list.  Returns false (and leaves the item
  * with the caller) when the limits are reached; the dialogue is then frozen. */
 bool dialogue_keep(struct dialogue *d, struct dlg_item *it);
-/* Account reply text against the dialogue's byte budget. */
-void dialogue_account(struct dialogue *d, size_t bytes);
+/* Attach the reply to an item (which owns it from now on) and charge it
+ * if the item is kept. */
+void dialogue_reply(struct dialogue *d, struct dlg_item *it,
+    struct smtp_reply *r, gint64 ts);
+/* Charge n bytes the dialogue now holds besides its items (strings of a
+ * transaction, the AUTH record, ...). */
+void dialogue_charge(struct dialogue *d, size_t n);
+/* Add a recipient to a transaction of the dialogue, and charge it. */
+void dialogue_rcpt_add(
+    struct dialogue *d, struct dlg_tx *tx, struct dlg_rcpt *r);
+/* Replace a transaction's message record by a new, empty one for the
+ * command (SMTP_CMD_DATA or SMTP_CMD_BDAT), charged; returns it. */
+struct dlg_data *dialogue_data_new(
+    struct dialogue *d, struct dlg_tx *tx, enum smtp_cmd_id command);
 /* Record one occurrence of an anomaly. */
 void dialogue_anomaly(struct dialogue *d, enum anomaly a);
 /* Free a message record and what it holds (accepts NULL). */

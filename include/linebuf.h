@@ -24,7 +24,8 @@ struct strview {
 #define LINEBUF_MAX 4096
 
 struct linebuf {
-	char *buf;	 /* partial line, allocated on first use */
+	char *buf;	 /* partial line, allocated while one is held */
+	size_t cap;	 /* its size */
 	size_t len;	 /* bytes in buf */
 	bool discarding; /* skipping the rest of a cut line */
 };

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "budget.h"
 #include "dialogue.h"
 #include "relay.h"
 #include "resolve.h"
@@ -94,7 +95,10 @@ struct run_stats {
 	uint64_t rcpts;
 	uint64_t rcpt_class[6]; /* [2]..[5] by reply class; [0] no reply */
 	uint64_t nids_warn[RS_NIDS_WARN_COUNT];
-	bool incomplete;	    /* the run stopped on an error */
+	bool incomplete;	    /* the run stopped on an error or a
+				     * signal before its input's end */
+	const char *interrupted;    /* "SIGINT", ... that stopped it; static,
+				     * or NULL */
 	GHashTable *servers;	    /* "ip|port" -> struct server_stats * */
 	uint64_t servers_untracked; /* sessions of servers past the limit */
 	uint64_t helo[HELO_RESULT_COUNT]; /* EHLO checks by result */
@@ -103,6 +107,7 @@ struct run_stats {
 	uint64_t dns_map;		  /* facts from --dns-map */
 	bool live;			  /* --resolve was given */
 	struct resolver_stats live_stats;
+	struct budget memory; /* the memory budget at the end of the run */
 };
 
 /* Set up and free the parts of run_stats that allocate. */

@@ -5,7 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "budget.h"
 #include "dialogue.h"
+
+/* GLib's own blocks (GPtrArray headers) come from its slice allocator,
+ * where malloc_usable_size() does not apply: their size, as allocated. */
+#define PTR_ARRAY_HEAD 32
 
 static const char *const dlg_end_names[DLG_END_COUNT] = {
 #define DLG_END_NAME(id, name) [DLG_END_##id] = name,
@@ -58,6 +63,7 @@ dialogue_new(void)
 	d->items =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)dlg_item_free);
 	d->txs = g_ptr_array_new_with_free_func(dlg_tx_free);
+	dialogue_charge(d, budget_size(d) + 2 * PTR_ARRAY_HEAD);
 	return d;
 }
 
@@ -66,6 +72,7 @@ dialogue_free(struct dialogue *d)
 {
 	if (d == NULL)
 		return;
+	budget_release(BUDGET_DIALOGUES, d->mem);
 	if (d->findings != NULL)
 		g_ptr_array_unref(d->findings);
 	helo_report_free(d->helo_check);
@@ -130,13 +137,27 @@ dlg_item_free(struct dlg_item *it)
 	g_free(it);
 }
 
+static size_t
+reply_cost(const struct smtp_reply *r)
+{
+	return r != NULL ? budget_size(r) + budget_size(r->text) : 0;
+}
+
+/* What adding one pointer to an array of len costs. */
+static size_t
+array_growth(guint len)
+{
+	return budget_array_size(len + 1) - budget_array_size(len);
+}
+
 bool
 dialogue_keep(struct dialogue *d, struct dlg_item *it)
 {
-	size_t cost = sizeof *it + it->line_len;
+	size_t cost = budget_size(it) + budget_size(it->line) +
+		      reply_cost(it->reply) + array_growth(d->items->len);
 
 	if (!d->frozen && (d->items->len >= DLG_MAX_ITEMS ||
-			      d->kept_bytes + cost > DLG_MAX_BYTES)) {
+			      d->mem + cost > DLG_MAX_BYTES)) {
 		d->frozen = true;
 		dialogue_anomaly(d, ANOMALY_RECORD_TRUNCATED);
 	}
@@ -144,16 +165,51 @@ dialogue_keep(struct dialogue *d, struct dlg_item *it)
 		d->items_dropped++;
 		return false;
 	}
-	d->kept_bytes += cost;
+	dialogue_charge(d, cost);
 	it->retained = true;
 	g_ptr_array_add(d->items, it);
 	return true;
 }
 
 void
-dialogue_account(struct dialogue *d, size_t bytes)
+dialogue_reply(
+    struct dialogue *d, struct dlg_item *it, struct smtp_reply *r, gint64 ts)
 {
-	d->kept_bytes += bytes;
+	if (it->retained)
+		dialogue_charge(d, reply_cost(r));
+	smtp_reply_free(it->reply); /* (never charged twice: one reply) */
+	it->reply = r;
+	it->reply_ts = ts;
+}
+
+void
+dialogue_charge(struct dialogue *d, size_t n)
+{
+	d->mem += n;
+	budget_charge(BUDGET_DIALOGUES, n);
+}
+
+void
+dialogue_rcpt_add(struct dialogue *d, struct dlg_tx *tx, struct dlg_rcpt *r)
+{
+	dialogue_charge(d, budget_size(r) + budget_size(r->address) +
+			       budget_size(r->params) +
+			       array_growth(tx->rcpts->len));
+	g_ptr_array_add(tx->rcpts, r);
+}
+
+struct dlg_data *
+dialogue_data_new(struct dialogue *d, struct dlg_tx *tx, enum smtp_cmd_id cmd)
+{
+	bool first = tx->data == NULL;
+
+	/* A new record replaces the old one, of the same size. */
+	dlg_data_free(tx->data);
+	tx->data = g_new0(struct dlg_data, 1);
+	tx->data->command = cmd;
+	if (first)
+		dialogue_charge(d, budget_size(tx->data));
+	return tx->data;
 }
 
 void
@@ -210,6 +266,8 @@ dialogue_tx_new(struct dialogue *d)
 		return NULL;
 	tx = g_new0(struct dlg_tx, 1);
 	tx->rcpts = g_ptr_array_new_with_free_func(dlg_rcpt_free);
+	dialogue_charge(
+	    d, budget_size(tx) + PTR_ARRAY_HEAD + array_growth(d->txs->len));
 	g_ptr_array_add(d->txs, tx);
 	return tx;
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "budget.h"
 #include "dns.h"
 
 /* Map files larger than this are refused (far more than DNS_MAX_RECORDS
@@ -25,10 +26,22 @@ struct dns_store {
 	 * of gint64, the times of the answers (at most DNS_MAX_TIMES). */
 	GHashTable *lookups;
 	uint64_t lookup_times;
+	size_t mem; /* charged to the budget */
 };
+
+/* Charge what a store now holds besides (GLib's hash nodes and array
+ * heads are counted at their allocated size, 32 bytes). */
+static void
+store_charge(struct dns_store *s, size_t n)
+{
+	s->mem += n;
+	budget_charge(BUDGET_DNS, n);
+}
 
 /* Times kept per (querier, question), and in all. */
 #define DNS_MAX_TIMES 16
+/* The pointer block of a set's values, as first allocated (16 bytes). */
+#define DNS_MAX_VALUES_HINT 2
 #define DNS_MAX_LOOKUPS 100000
 
 static void
@@ -58,6 +71,7 @@ dns_store_free(struct dns_store *s)
 		return;
 	g_hash_table_destroy(s->sets);
 	g_hash_table_destroy(s->lookups);
+	budget_release(BUDGET_DNS, s->mem);
 	g_free(s);
 }
 
@@ -82,7 +96,11 @@ note_lookup(struct dns_store *s, const char *querier, uint16_t type,
 	key = lookup_key(querier, type, name);
 	t = g_hash_table_lookup(s->lookups, key);
 	if (t == NULL) {
+		if (!budget_share_ok(BUDGET_DNS, 256))
+			return;
 		t = g_array_new(FALSE, FALSE, sizeof(gint64));
+		store_charge(s, budget_size(key) + 32 + 32 +
+				    budget_size(t->data) + 16 * sizeof(gint64));
 		g_hash_table_insert(s->lookups, g_steal_pointer(&key), t);
 	}
 	if (t->len >= DNS_MAX_TIMES)
@@ -186,7 +204,8 @@ rrset_get(struct dns_store *s, uint16_t type, const char *name, gint64 ts,
 			r->ts = ts;
 		return r;
 	}
-	if (s->records >= DNS_MAX_RECORDS) {
+	if (s->records >= DNS_MAX_RECORDS ||
+	    !budget_share_ok(BUDGET_DNS, 2 * sizeof key)) {
 		s->dropped++;
 		return NULL;
 	}
@@ -198,6 +217,8 @@ rrset_get(struct dns_store *s, uint16_t type, const char *name, gint64 ts,
 	r->ts = ts;
 	r->values = g_ptr_array_new_with_free_func(g_free);
 	g_hash_table_insert(s->sets, g_strdup(key), r);
+	store_charge(s, budget_size(r) + 2 * budget_size(r->name) + 32 + 32 +
+			    budget_array_size(DNS_MAX_VALUES_HINT));
 	return r;
 }
 
@@ -219,12 +240,14 @@ keep(struct dns_store *s, uint16_t type, const char *name, char *value,
 			g_free(value);
 			return;
 		}
-	if (s->records >= DNS_MAX_RECORDS) {
+	if (s->records >= DNS_MAX_RECORDS ||
+	    !budget_share_ok(BUDGET_DNS, budget_size(value))) {
 		s->dropped++;
 		g_free(value);
 		return;
 	}
 	s->records++;
+	store_charge(s, budget_size(value) + sizeof(gpointer));
 	g_ptr_array_add(r->values, value);
 }
 

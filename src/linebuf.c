@@ -5,7 +5,8 @@
  * LF is accepted and flagged.  Lines longer than LINEBUF_MAX are cut: the
  * first LINEBUF_MAX bytes are handed out flagged LINE_TOO_LONG and the rest
  * up to the next LF is skipped (Suricata's discard_till_lf).  Memory per
- * buffer is therefore at most LINEBUF_MAX + 1 bytes.
+ * buffer is therefore at most LINEBUF_MAX + 1 bytes, and only while a
+ * partial line is held.
  */
 #include <string.h>
 
@@ -14,6 +15,23 @@
 #include "linebuf.h"
 
 static unsigned linebuf_scan_flags(const char *p, size_t len);
+
+/* Room for need bytes: the buffer grows in powers of two from 64 up to
+ * LINEBUF_MAX + 1, so a short partial line holds a short buffer. */
+static void
+linebuf_grow(struct linebuf *lb, size_t need)
+{
+	size_t cap = lb->cap > 0 ? lb->cap : 64;
+
+	while (cap < need)
+		cap <<= 1;
+	if (cap > LINEBUF_MAX + 1)
+		cap = LINEBUF_MAX + 1;
+	if (cap != lb->cap || lb->buf == NULL) {
+		lb->buf = g_realloc(lb->buf, cap);
+		lb->cap = cap;
+	}
+}
 
 void
 linebuf_init(struct linebuf *lb)
@@ -47,6 +65,13 @@ linebuf_next(struct linebuf *lb, const char **data, size_t *len,
 	const char *p = *data, *lf;
 	size_t n = *len, take, room;
 
+	if (lb->len == 0 && lb->buf != NULL) {
+		/* No partial line: give the buffer back (the view into it
+		 * handed out last time is now invalid, as documented). */
+		g_free(lb->buf);
+		lb->buf = NULL;
+		lb->cap = 0;
+	}
 	while (n > 0) {
 		lf = memchr(p, '\n', n);
 		if (lb->discarding) {
@@ -88,10 +113,9 @@ linebuf_next(struct linebuf *lb, const char **data, size_t *len,
 		}
 		/* Append to the partial buffer, up to the limit (+1 for a
 		 * trailing CR that may belong to the line end). */
-		if (lb->buf == NULL)
-			lb->buf = g_malloc(LINEBUF_MAX + 1);
 		take = lf != NULL ? (size_t)(lf - p) : n;
 		room = LINEBUF_MAX + 1 - lb->len;
+		linebuf_grow(lb, lb->len + MIN(take, room));
 		if (take > room) {
 			/* Too long: hand out the first LINEBUF_MAX bytes. */
 			memcpy(lb->buf + lb->len, p, room);

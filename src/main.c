@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "capture.h"
 #include "log.h"
 #include "onward.h"
@@ -56,6 +57,7 @@ struct writer {
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
+	bool over;	   /* past the memory budget, not yet back under */
 };
 
 static void
@@ -64,6 +66,13 @@ write_out(struct writer *w, const char *rec)
 	fputs(rec, stdout);
 	if (w->flush_each)
 		fflush(stdout);
+}
+
+/* What a record waiting for order holds: its text, its key, its node. */
+static size_t
+waiting_cost(const char *rec, const uint64_t *k)
+{
+	return budget_size(rec) + budget_size(k) + 64;
 }
 
 static gint
@@ -89,12 +98,16 @@ writer_drain(struct writer *w, bool force)
 		if (*k != w->next_seq && !force)
 			break;
 		rec = g_tree_node_value(n);
+		if (*k != w->next_seq)
+			rs_budget.records_forced++;
 		write_out(w, rec);
 		w->waiting_bytes -= strlen(rec);
+		budget_release(BUDGET_REORDER, waiting_cost(rec, k));
 		if (*k >= w->next_seq)
 			w->next_seq = *k + 1;
 		g_tree_remove(w->waiting, k);
-		if (force && w->waiting_bytes <= REORDER_MAX_BYTES / 2)
+		if (force && w->waiting_bytes <= REORDER_MAX_BYTES / 2 &&
+		    rs_budget.total <= budget_low())
 			force = false;
 	}
 }
@@ -154,7 +167,8 @@ finish_session(struct writer *w, struct dialogue *d)
 	*k = d->seq;
 	g_tree_insert(w->waiting, k, rec);
 	w->waiting_bytes += strlen(rec);
-	writer_drain(w, w->waiting_bytes > REORDER_MAX_BYTES);
+	budget_charge(BUDGET_REORDER, waiting_cost(rec, k));
+	writer_drain(w, w->waiting_bytes > REORDER_MAX_BYTES || budget_over());
 }
 
 static bool
@@ -188,15 +202,51 @@ release_held(struct writer *w, gint64 now, bool force)
 			g_queue_push_tail(&w->held, d);
 			continue;
 		}
-		w->held_bytes -= d->kept_bytes;
+		w->held_bytes -= d->mem;
 		finish_session(w, d);
 	}
 	while ((d = g_queue_peek_head(&w->held)) != NULL) {
 		if (!force && !held_over(w) && d->ts_end + w->env.window > now)
 			break;
 		g_queue_pop_head(&w->held);
-		w->held_bytes -= d->kept_bytes;
+		w->held_bytes -= d->mem;
 		finish_session(w, d);
+	}
+}
+
+/* Past the memory budget: write the records waiting for order, then
+ * judge the sessions waiting for onward evidence, oldest first, until the
+ * total is at the low-water mark (the stream layer then cuts sessions if
+ * that was not enough). */
+static void
+relieve(struct writer *w)
+{
+	size_t low = budget_low();
+	struct dialogue *d;
+
+	if (!budget_over()) {
+		w->over = false;
+		return;
+	}
+	if (!w->over)
+		rs_budget.reliefs++;
+	w->over = true;
+	writer_drain(w, true);
+	while (rs_budget.total > low) {
+		GQueue *q = &w->held_first;
+		struct dialogue *a = g_queue_peek_head(&w->held_first);
+		struct dialogue *b = g_queue_peek_head(&w->held);
+
+		if (a == NULL && b == NULL)
+			break;
+		if (a == NULL || (b != NULL && b->ts_end < a->ts_end))
+			q = &w->held;
+		d = g_queue_pop_head(q);
+		w->held_bytes -= d->mem;
+		rs_budget.held_early++;
+		d->judged_early = true;
+		finish_session(w, d);
+		writer_drain(w, true);
 	}
 }
 
@@ -204,6 +254,7 @@ static void
 on_tick(gint64 ts, void *arg)
 {
 	release_held(arg, ts, false);
+	relieve(arg);
 }
 
 static void
@@ -228,18 +279,41 @@ emit_session(struct dialogue *d, void *arg)
 				      ? &w->held
 				      : &w->held_first,
 		    d);
-		w->held_bytes += d->kept_bytes;
+		w->held_bytes += d->mem;
 		release_held(w, d->ts_end, false);
+		relieve(w);
 		return;
 	}
 	finish_session(w, d);
+	relieve(w);
 }
 
+/* The signal that ended the run, or 0. */
+static volatile sig_atomic_t stopped_by;
+
+/* SIGINT, SIGTERM, SIGHUP: stop reading, then report every open session
+ * and the summary as usual (main() goes on).  The handler is reset: a
+ * second signal ends the process at once. */
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	stopped_by = sig;
 	capture_stop();
+}
+
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "signal";
+	}
 }
 
 static bool
@@ -285,6 +359,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(o.verbosity);
+	budget_init(o.max_memory);
 	if (!relay_config_load(
 		o.config, o.local_domains, o.trusted_nets, &policy, &error)) {
 		log_warnx("%s", error->message);
@@ -351,9 +426,11 @@ main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	memset(&co, 0, sizeof co);
 	co.files = o.files;
@@ -367,7 +444,15 @@ main(int argc, char **argv)
 	stream_finish();
 	release_held(&w, 0, true);
 	writer_drain(&w, true);
-	stats.incomplete = !ok;
+	/* A signal stops a live capture the normal way; files it stops were
+	 * not read to their end. */
+	if (stopped_by != 0) {
+		stats.interrupted = signal_name(stopped_by);
+		if (o.iface == NULL)
+			stats.incomplete = true;
+	}
+	if (!ok)
+		stats.incomplete = true;
 	stats.dns_capture = dns_store_size(dns);
 	stats.dns_capture_dropped = dns_store_dropped(dns);
 	stats.dns_map = map != NULL ? dns_store_size(map) : 0;
@@ -384,13 +469,25 @@ main(int argc, char **argv)
 			    stats.live_stats.queries, stats.live_stats.timeouts,
 			    stats.live_stats.failed);
 	}
+	stats.memory = rs_budget;
+	log_debug("memory: peak %zu bytes of %zu (dialogues %zu, machines "
+		  "%zu, reassembly %zu, reorder %zu, dns %zu, onward %zu)",
+	    rs_budget.peak, rs_budget.limit,
+	    rs_budget.peak_by[BUDGET_DIALOGUES],
+	    rs_budget.peak_by[BUDGET_MACHINES],
+	    rs_budget.peak_by[BUDGET_REASSEMBLY],
+	    rs_budget.peak_by[BUDGET_REORDER], rs_budget.peak_by[BUDGET_DNS],
+	    rs_budget.peak_by[BUDGET_ONWARD]);
 	summary = output_summary(&w.oo, &stats);
 	fputs(summary, stdout);
 	fflush(stdout);
 	if (!ok)
 		log_warnx("%s", error->message);
 
-	rc = !ok ? 2 : w.failed ? 1 : 0;
+	rc = !ok		      ? 2
+	     : stopped_by != 0 && o.iface == NULL ? 128 + stopped_by
+	     : w.failed			      ? 1
+					      : 0;
 out:
 	if (w.waiting != NULL)
 		g_tree_destroy(w.waiting);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "budget.h"
 #include "onward.h"
 
 /* Addresses remembered as seen clients or servers, at most. */
@@ -32,6 +33,7 @@ struct otx {
 	char session_id[17];
 	char client_ip[48], server_ip[48];
 	char *server_name; /* from the greeting (onward ones only); or NULL */
+	size_t mem;	   /* charged to the budget */
 	gint64 ts;	   /* when it began (MAIL, else the first RCPT) */
 	gint64 accept_ts;  /* the first recipient the server accepted */
 	gint64 end_ts;	   /* the end of its session */
@@ -63,6 +65,7 @@ struct onward {
 static void
 otx_free(struct otx *t)
 {
+	budget_release(BUDGET_ONWARD, t->mem);
 	g_free(t->server_name);
 	g_free(t->rcpts);
 	g_free(t);
@@ -237,6 +240,10 @@ otx_new(const struct dialogue *d, const struct dlg_tx *tx, bool with_name)
 			t->accept_ts = r->item->reply_ts;
 		t->rcpts[t->n_rcpts + t->n_accepted++] = addr_hash(r->address);
 	}
+	/* With its queue link and its place in the by_* arrays. */
+	t->mem = budget_size(t) + budget_size(t->server_name) +
+		 budget_size(t->rcpts) + 48;
+	budget_charge(BUDGET_ONWARD, t->mem);
 	return t;
 }
 
@@ -263,7 +270,8 @@ index_size(const struct onward *o)
 /* Forget what can no longer match: a possible first hop whose server has
  * not been seen sending, ONWARD_FIRST_WAIT after its session (moved to the
  * long queue if its server did send meanwhile), the others after the
- * window and ONWARD_KEEP; and past ONWARD_MAX_TXS, the oldest. */
+ * window and ONWARD_KEEP; and past ONWARD_MAX_TXS or a quarter of the
+ * memory budget, the oldest. */
 static void
 expire(struct onward *o)
 {
@@ -283,7 +291,8 @@ expire(struct onward *o)
 		while ((t = g_queue_peek_head(&o->q[i])) != NULL &&
 		       t->end_ts + keep < o->now)
 			otx_drop(o, g_queue_pop_head(&o->q[i]));
-	while (index_size(o) > ONWARD_MAX_TXS) {
+	while (index_size(o) > ONWARD_MAX_TXS ||
+	       rs_budget.used[BUDGET_ONWARD] > rs_budget.limit / 4) {
 		GQueue *q = NULL;
 
 		/* The oldest head of the three. */
@@ -295,6 +304,8 @@ expire(struct onward *o)
 						->end_ts))
 				q = &o->q[i];
 		}
+		if (q == NULL)
+			break;
 		otx_drop(o, g_queue_pop_head(q));
 	}
 }

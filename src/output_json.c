@@ -511,6 +511,13 @@ output_json_session(const struct dialogue *d)
 		add_strings(b, "onward_sessions", ids);
 		add_strings(b, "continues", d->continues);
 	}
+	output_json_add_bool(b, "judged_early", d->judged_early);
+	json_builder_set_member_name(b, "cut");
+	json_builder_begin_object(b);
+	output_json_add_str(b, "to", d->cut_to[0] != '\0' ? d->cut_to : NULL);
+	output_json_add_str(
+	    b, "from", d->cut_from[0] != '\0' ? d->cut_from : NULL);
+	json_builder_end_object(b);
 	add_transactions(b, d);
 	add_int(b, "transaction_count", (gint64)d->tx_total);
 	add_int(b, "rcpt_count", (gint64)d->rcpt_total);
@@ -596,6 +603,23 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 	add_int(b, "servers_untracked_sessions", (gint64)s->servers_untracked);
 }
 
+/* What the memory budget made the run give up (docs/output-format.md). */
+static void
+add_memory(JsonBuilder *b, const struct budget *m)
+{
+	json_builder_set_member_name(b, "memory");
+	json_builder_begin_object(b);
+	add_int(b, "limit", (gint64)MIN(m->limit, (size_t)G_MAXINT64));
+	add_int(b, "times_over", (gint64)m->reliefs);
+	add_int(b, "records_out_of_order", (gint64)m->records_forced);
+	add_int(b, "judged_early", (gint64)m->held_early);
+	add_int(b, "buffers_freed", (gint64)m->buffers_freed);
+	add_int(b, "sessions_cut", (gint64)m->sessions_cut);
+	add_int(b, "bytes_shed", (gint64)m->bytes_shed);
+	add_int(b, "dns_not_kept", (gint64)m->refused[BUDGET_DNS]);
+	json_builder_end_object(b);
+}
+
 char *
 output_json_summary(const struct run_stats *s)
 {
@@ -605,6 +629,7 @@ output_json_summary(const struct run_stats *s)
 	json_builder_begin_object(b);
 	output_json_add_str(b, "type", "summary");
 	output_json_add_bool(b, "complete", !s->incomplete);
+	output_json_add_str(b, "interrupted", s->interrupted);
 	add_strings(b, "files", s->files);
 	json_builder_set_member_name(b, "packets");
 	json_builder_begin_object(b);
@@ -645,6 +670,7 @@ output_json_summary(const struct run_stats *s)
 	json_builder_end_object(b);
 	add_servers(b, s);
 	add_dns_summary(b, s);
+	add_memory(b, &s->memory);
 	json_builder_set_member_name(b, "libnids_warnings");
 	json_builder_begin_object(b);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)

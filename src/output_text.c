@@ -430,6 +430,20 @@ print_links(GString *s, const struct dialogue *d)
 		    (const char *)g_ptr_array_index(d->continues, i));
 	if (d->continues != NULL && d->continues->len > 0)
 		g_string_append_c(s, '\n');
+	if (d->judged_early)
+		g_string_append(s, "  memory: judged before its --onward-window "
+				   "ended, to stay within --max-memory\n");
+	if (d->cut_to[0] != '\0')
+		g_string_append_printf(s,
+		    "  memory: cut at +%.3f s to stay within --max-memory; the "
+		    "rest is session %s\n",
+		    (double)(d->cut_ts - d->ts_start) / G_USEC_PER_SEC,
+		    d->cut_to);
+	if (d->cut_from[0] != '\0')
+		g_string_append_printf(s,
+		    "  memory: the rest of session %s, cut to stay within "
+		    "--max-memory\n",
+		    d->cut_from);
 }
 
 static void
@@ -678,6 +692,25 @@ print_dns_summary(GString *t, const struct run_stats *s)
 		g_string_append(t, ", stopped: no response");
 }
 
+/* "  memory: ..." when the budget made the run give something up. */
+static void
+print_memory(GString *t, const struct budget *m)
+{
+	if (m->reliefs == 0)
+		return;
+	g_string_append_printf(t,
+	    "\n  memory: over --max-memory (%.1f MiB) %" G_GUINT64_FORMAT
+	    " time%s: %" G_GUINT64_FORMAT " records written out of order, %"
+	    G_GUINT64_FORMAT " sessions judged before their onward window "
+	    "ended, %" G_GUINT64_FORMAT " idle reassembly buffers freed, %"
+	    G_GUINT64_FORMAT " sessions cut in two (%.1f MiB given back), %"
+	    G_GUINT64_FORMAT " DNS facts not kept",
+	    (double)m->limit / (1024 * 1024), m->reliefs,
+	    m->reliefs == 1 ? "" : "s", m->records_forced, m->held_early,
+	    m->buffers_freed, m->sessions_cut,
+	    (double)m->bytes_shed / (1024 * 1024), m->refused[BUDGET_DNS]);
+}
+
 char *
 output_text_summary(const struct output_opts *o, const struct run_stats *s)
 {
@@ -690,8 +723,13 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	col(t, o, COL_BOLD);
 	g_string_append(t, "summary");
 	col(t, o, COL_RESET);
-	g_string_append_printf(t, "%s\n  files: %u",
-	    s->incomplete ? " (run incomplete)" : "", s->files->len);
+	if (s->interrupted != NULL)
+		g_string_append_printf(t, " (%s by %s)",
+		    s->incomplete ? "run incomplete: stopped" : "stopped",
+		    s->interrupted);
+	else if (s->incomplete)
+		g_string_append(t, " (run incomplete)");
+	g_string_append_printf(t, "\n  files: %u", s->files->len);
 	for (i = 0; i < s->files->len; i++) {
 		const char *f = g_ptr_array_index(s->files, i);
 
@@ -752,6 +790,7 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	append_counts(t, s->nids_warn, names, RS_NIDS_WARN_COUNT);
 	print_servers(t, s);
 	print_dns_summary(t, s);
+	print_memory(t, &s->memory);
 	g_string_append_c(t, '\n');
 	return g_string_free(t, FALSE);
 }

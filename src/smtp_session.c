@@ -27,6 +27,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
 
+#include "budget.h"
 #include "log.h"
 #include "smtp_session.h"
 
@@ -65,10 +66,11 @@ struct body_scan {
  * the shortest run of one that is masked where a reply repeats it. */
 #define SMTP_ECHO_MAX 8
 #define SMTP_ECHO_MIN 6
+/* What one costs at most (a GBytes and its copy of a cut line). */
+#define SECRET_COST (LINEBUF_MAX + 96)
 #define SMTP_FIELD_MAX 998 /* RFC 5322 §2.1.1 */
 
 struct header_scan {
-	const struct dlg_data *dd; /* the message being read */
 	bool done;		   /* past the header section */
 	size_t bytes;		   /* header bytes so far */
 	char line[SMTP_FIELD_MAX + 1];
@@ -93,7 +95,9 @@ struct smtp_session {
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
 	struct dlg_data *data; /* DATA/BDAT being received */
 	struct body_scan body;
-	struct header_scan hs;
+	/* Allocated only while a header section is read (it is 2 KiB). */
+	struct header_scan *hs;
+	const struct dlg_data *hs_dd; /* the message it reads or read */
 	uint64_t bdat_left;	    /* chunk bytes still to come */
 	struct dlg_item *bdat_item; /* the BDAT they belong to */
 	char *auth_mech;	    /* mechanism of the AUTH in progress */
@@ -140,6 +144,10 @@ struct smtp_session {
 	uint64_t hold_gap; /* a client hole before the held bytes */
 	bool body_resync;  /* a hole in a message, and no replies to tell
 			    * where it ended: read it by lines */
+	/* Memory (budget.h): what the machine itself holds, as last
+	 * charged, and the parts counted as they change. */
+	size_t mem;
+	size_t deferred_bytes, secrets_bytes;
 };
 
 struct deferred_reply {
@@ -276,10 +284,53 @@ smtp_session_free(struct smtp_session *ss)
 	if (ss->hold != NULL)
 		g_byte_array_unref(ss->hold);
 	g_free(ss->auth_mech);
+	g_free(ss->hs);
 	if (ss->secrets != NULL)
 		g_ptr_array_unref(ss->secrets);
+	budget_release(BUDGET_MACHINES, ss->mem);
 	dialogue_free(ss->d);
 	g_free(ss);
+}
+
+/* GLib blocks from its slice allocator, as allocated: a GList link, the
+ * head of a GByteArray or GString. */
+#define SLICE_LINK 32
+#define SLICE_HEAD 32
+
+/* An item waiting for its reply that the dialogue did not keep. */
+#define UNKEPT_ITEM (sizeof(struct dlg_item) + 16)
+
+/* The growable block of a GByteArray or GString of this capacity. */
+static size_t
+grown(size_t len)
+{
+	size_t n = 16;
+
+	while (n < len)
+		n <<= 1;
+	return n + sizeof(size_t);
+}
+
+/* What the machine holds besides the dialogue, charged to the budget. */
+static void
+machine_recharge(struct smtp_session *ss)
+{
+	size_t n = budget_size(ss) + budget_size(ss->cl.buf) +
+		   budget_size(ss->sl.buf) + budget_size(ss->hs) +
+		   ss->deferred_bytes + ss->secrets_bytes;
+	guint waiting = g_queue_get_length(&ss->pending) +
+			g_queue_get_length(&ss->orphans);
+
+	if (ss->hold != NULL)
+		n += SLICE_HEAD + grown(ss->hold->len);
+	if (ss->ra.text != NULL)
+		n += SLICE_HEAD + ss->ra.text->allocated_len + sizeof(size_t);
+	/* Items the dialogue did not keep are the queues' (small: their
+	 * lines are not kept either). */
+	n += waiting * SLICE_LINK;
+	if (ss->d->frozen)
+		n += waiting * UNKEPT_ITEM;
+	budget_recharge(BUDGET_MACHINES, &ss->mem, n);
 }
 
 void
@@ -295,6 +346,7 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 		ss->d->bytes_server += len;
 		server_bytes(ss, data, len, ts);
 	}
+	machine_recharge(ss);
 }
 
 /* ---- client side ---- */
@@ -451,16 +503,22 @@ static void
 header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
     size_t n, bool stuffed)
 {
-	struct header_scan *h = &ss->hs;
+	struct header_scan *h;
 	size_t i;
+	bool had;
 
 	if (dd == NULL)
 		return;
-	if (h->dd != dd) {
-		memset(h, 0, sizeof *h);
-		h->dd = dd;
-		h->done = dd->item == NULL || dd->message_id != NULL;
+	if (ss->hs_dd != dd) {
+		ss->hs_dd = dd;
+		g_free(ss->hs);
+		ss->hs = NULL;
+		if (dd->item != NULL && dd->message_id == NULL)
+			ss->hs = g_new0(struct header_scan, 1);
 	}
+	if ((h = ss->hs) == NULL)
+		return;
+	had = dd->message_id != NULL;
 	for (i = 0; i < n && !h->done; i++) {
 		if (++h->bytes > SMTP_HEADER_MAX) {
 			header_field_end(h, dd);
@@ -474,6 +532,12 @@ header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
 		}
 		header_line(h, dd, stuffed);
 		h->len = 0;
+	}
+	if (!had && dd->message_id != NULL)
+		dialogue_charge(ss->d, budget_size(dd->message_id));
+	if (h->done) {
+		g_free(ss->hs);
+		ss->hs = NULL;
 	}
 }
 
@@ -569,7 +633,12 @@ command_item(struct smtp_session *ss, enum smtp_cmd_id id, const char *line,
 
 	it = dlg_item_new(DLG_ITEM_COMMAND, id, line, len, ts);
 	it->flags |= flags;
-	dialogue_keep(ss->d, it);
+	if (!dialogue_keep(ss->d, it)) {
+		/* Only its pairing matters now: not its text. */
+		g_free(it->line);
+		it->line = NULL;
+		it->line_len = 0;
+	}
 	pending_push(ss, it);
 	return it;
 }
@@ -726,6 +795,8 @@ remember_secret(struct smtp_session *ss, struct strview v)
 		ss->secrets = g_ptr_array_new_with_free_func(secret_free);
 	if (ss->secrets->len >= SMTP_ECHO_MAX)
 		g_ptr_array_remove_index(ss->secrets, 0);
+	else
+		ss->secrets_bytes += SECRET_COST;
 	g_ptr_array_add(ss->secrets, g_bytes_new(v.p, v.len));
 }
 
@@ -801,9 +872,12 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 	if (d->auth != NULL) {
 		g_free(d->auth->mechanism);
 		g_free(d->auth->user);
-	} else
+	} else {
 		d->auth = g_new0(struct dlg_auth, 1);
+		dialogue_charge(d, budget_size(d->auth));
+	}
 	d->auth->mechanism = g_strdup(ss->auth_mech);
+	dialogue_charge(d, budget_size(d->auth->mechanism));
 	d->auth->user = NULL;
 	d->auth->password_sent = false;
 	if (ss->auth_ir)
@@ -948,6 +1022,8 @@ client_line(
 			ss->tx->mail_from = path_dup(&c);
 			ss->tx->mail_params = view_dup(c.params);
 			ss->tx->mail = it;
+			dialogue_charge(d, budget_size(ss->tx->mail_from) +
+					       budget_size(ss->tx->mail_params));
 		}
 		break;
 	case SMTP_CMD_RCPT:
@@ -962,7 +1038,7 @@ client_line(
 			r->address = path_dup(&c);
 			r->params = view_dup(c.params);
 			r->item = it;
-			g_ptr_array_add(ss->tx->rcpts, r);
+			dialogue_rcpt_add(d, ss->tx, r);
 		}
 		break;
 	case SMTP_CMD_DATA:
@@ -970,10 +1046,7 @@ client_line(
 			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
 		ss->data = NULL;
 		if (ss->tx != NULL && it->retained) {
-			dlg_data_free(ss->tx->data);
-			ss->tx->data = g_new0(struct dlg_data, 1);
-			ss->tx->data->command = SMTP_CMD_DATA;
-			ss->tx->data->item = it;
+			dialogue_data_new(d, ss->tx, SMTP_CMD_DATA)->item = it;
 			ss->data = ss->tx->data;
 		}
 		wait_for(ss, it);
@@ -986,11 +1059,9 @@ client_line(
 		if (!ss->tx_open || ss->tx_rcpts == 0)
 			dialogue_anomaly(d, ANOMALY_DATA_WITHOUT_RCPT);
 		if (ss->tx != NULL && it->retained) {
-			if (ss->tx->data == NULL) {
-				ss->tx->data = g_new0(struct dlg_data, 1);
-				ss->tx->data->command = SMTP_CMD_BDAT;
-				ss->tx->data->item = it;
-			}
+			if (ss->tx->data == NULL)
+				dialogue_data_new(d, ss->tx, SMTP_CMD_BDAT)
+				    ->item = it;
 			ss->data = ss->tx->data;
 			ss->data->chunks++;
 			if (c.bdat_last) {
@@ -1418,9 +1489,10 @@ auth_credentials(struct smtp_session *ss, struct strview b64, bool initial)
 		secret = true; /* a mechanism not known here */
 	explicit_bzero(raw, rlen);
 	g_free(raw);
-	if (user != NULL && a->user == NULL)
+	if (user != NULL && a->user == NULL) {
 		a->user = user;
-	else
+		dialogue_charge(ss->d, budget_size(user));
+	} else
 		g_free(user);
 	if (secret)
 		a->password_sent = true;
@@ -1521,6 +1593,7 @@ reply_alone(
 	it->flags |= flags;
 	it->reply = r;
 	it->reply_ts = ts;
+	/* (charged with the item) */
 	if (!dialogue_keep(ss->d, it))
 		dlg_item_free(it);
 }
@@ -1649,10 +1722,8 @@ unseen_message_tx(struct smtp_session *ss)
 	if (!ss->tx_open)
 		tx_open(ss);
 	tx_touch(ss->tx);
-	if (ss->tx != NULL && ss->tx->data == NULL) {
-		ss->tx->data = g_new0(struct dlg_data, 1);
-		ss->tx->data->command = SMTP_CMD_DATA;
-	}
+	if (ss->tx != NULL && ss->tx->data == NULL)
+		dialogue_data_new(ss->d, ss->tx, SMTP_CMD_DATA);
 }
 
 /* The body of a DATA whose start was not captured: read it from here. */
@@ -2000,6 +2071,7 @@ gap_settle(struct smtp_session *ss)
 		ss->pair_uncertain = true;
 	dr = ss->deferred;
 	ss->deferred = g_ptr_array_new();
+	ss->deferred_bytes = 0;
 	for (i = 0; i < n; i++) {
 		struct deferred_reply *x = g_ptr_array_index(dr, i);
 
@@ -2023,6 +2095,7 @@ void
 smtp_session_gap_settle(struct smtp_session *ss)
 {
 	gap_settle(ss);
+	machine_recharge(ss);
 }
 
 void
@@ -2132,6 +2205,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		x->r = r;
 		x->ts = ts;
 		g_ptr_array_add(ss->deferred, x);
+		ss->deferred_bytes += budget_size(x) + budget_size(r) +
+				      budget_size(r->text) + sizeof(gpointer);
 		if (ss->deferred->len >= SMTP_PENDING_MAX)
 			gap_settle(ss);
 		return;
@@ -2141,7 +2216,6 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		dialogue_anomaly(d, ANOMALY_MULTILINE_CODE_MISMATCH);
 	if (r->enhanced_mismatch)
 		dialogue_anomaly(d, ANOMALY_ENHANCED_CODE_MISMATCH);
-	dialogue_account(d, r->text_len);
 
 	if (!ss->banner_seen && ss->midstream &&
 	    (r->code != 220 || ss->client_spoke)) {
@@ -2241,8 +2315,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	}
 	if (is_sync_command(it->cmd))
 		ss->pending_sync--;
-	it->reply = r;
-	it->reply_ts = ts;
+	dialogue_reply(d, it, r, ts);
 
 	switch (it->cmd) {
 	case SMTP_CMD_EHLO:
