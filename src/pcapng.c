@@ -5,7 +5,8 @@
  * at once.  Sections (with either byte order), Interface Description
  * Blocks with their time resolution and offset, and Enhanced, Simple and
  * obsolete Packet Blocks are read; other blocks are skipped.  Every length
- * is checked against the block's, every block against PCAPNG_BLOCK_MAX. */
+ * is checked against the block's, every block against PCAPNG_BLOCK_MAX;
+ * every time is clamped to [PCAPNG_TS_MIN, PCAPNG_TS_MAX]. */
 #include <glib.h>
 #include <pcap/dlt.h>
 #include <string.h>
@@ -26,6 +27,9 @@
 #define OPT_IF_TSRESOL 9
 #define OPT_IF_TSOFFSET 14
 
+/* PCAPNG_TS_MAX in whole seconds. */
+#define TS_MAX_SEC (PCAPNG_TS_MAX / 1000000)
+
 struct pcapng_if {
 	int dlt;
 	uint32_t snaplen;
@@ -36,8 +40,10 @@ struct pcapng_if {
 
 struct pcapng {
 	FILE *fp;
-	bool swap;   /* the section's byte order is not ours */
-	GArray *ifs; /* struct pcapng_if, this section's */
+	bool swap;    /* the section's byte order is not ours */
+	GArray *ifs;  /* struct pcapng_if, this section's */
+	GArray *dlts; /* int: every link type described in the file */
+	uint8_t seen[65536 / 8]; /* bits: which of them (the field has 16) */
 	uint8_t *buf;
 	size_t cap;
 };
@@ -180,20 +186,57 @@ read_idb(struct pcapng *r, const uint8_t *b, size_t n, char *err, size_t errlen)
 		o += 4 + ((size_t)olen + 3) / 4 * 4;
 	}
 	g_array_append_val(r->ifs, in);
+	code = get16(r, b);
+	if (!(r->seen[code / 8] & (1u << code % 8))) {
+		r->seen[code / 8] |= (uint8_t)(1u << code % 8);
+		g_array_append_val(r->dlts, in.dlt);
+	}
 	return true;
 }
 
-/* Capture time in microseconds. */
+/* Capture time in microseconds: t units after the epoch plus the
+ * interface's offset, clamped to [PCAPNG_TS_MIN, PCAPNG_TS_MAX] (*clamped
+ * set).  A hostile if_tsresol (one unit a second) or if_tsoffset (2^63
+ * seconds) must not overflow: the arithmetic is unsigned and checked
+ * before each step, never signed on unknown operands. */
 static int64_t
-to_usec(const struct pcapng_if *in, uint64_t t)
+to_usec(const struct pcapng_if *in, uint64_t t, bool *clamped)
 {
-	uint64_t s = t / in->units, f = t % in->units;
+	uint64_t s = t / in->units, f = t % in->units, neg, usec;
 
+	/* The fraction in microseconds: exact up to a million units a
+	 * second; above, f * 1000000 could wrap (units reach 2^63), so a
+	 * double divides, losing nothing a microsecond shows, but it may
+	 * round up to a whole second above 2^53 units. */
 	if (in->units == 1000000)
-		return (int64_t)t + in->offset * 1000000;
-	return (int64_t)(s * 1000000 +
-			 (uint64_t)((double)f * 1e6 / (double)in->units)) +
-	       in->offset * 1000000;
+		usec = f;
+	else if (in->units < 1000000)
+		usec = f * 1000000 / in->units;
+	else
+		usec = (uint64_t)((double)f * 1e6 / (double)in->units);
+	if (usec > 999999)
+		usec = 999999;
+	*clamped = false;
+	if (in->offset >= 0) {
+		if (s > TS_MAX_SEC || (uint64_t)in->offset > TS_MAX_SEC - s) {
+			*clamped = true;
+			return PCAPNG_TS_MAX;
+		}
+		s += (uint64_t)in->offset;
+	} else {
+		/* -offset as unsigned: defined for INT64_MIN too. */
+		neg = 0 - (uint64_t)in->offset;
+		if (neg > s) {
+			*clamped = true;
+			return PCAPNG_TS_MIN;
+		}
+		s -= neg;
+		if (s > TS_MAX_SEC) {
+			*clamped = true;
+			return PCAPNG_TS_MAX;
+		}
+	}
+	return (int64_t)(s * 1000000 + usec);
 }
 
 struct pcapng *
@@ -203,11 +246,19 @@ pcapng_open(FILE *fp, char *err, size_t errlen)
 
 	r->fp = fp;
 	r->ifs = g_array_new(FALSE, TRUE, sizeof(struct pcapng_if));
+	r->dlts = g_array_new(FALSE, FALSE, sizeof(int));
 	if (!read_shb(r, err, errlen)) {
 		pcapng_close(r);
 		return NULL;
 	}
 	return r;
+}
+
+const int *
+pcapng_linktypes(const struct pcapng *r, size_t *n)
+{
+	*n = r->dlts->len;
+	return (const int *)(void *)r->dlts->data;
 }
 
 void
@@ -216,6 +267,7 @@ pcapng_close(struct pcapng *r)
 	if (r == NULL)
 		return;
 	g_array_unref(r->ifs);
+	g_array_unref(r->dlts);
 	g_free(r->buf);
 	g_free(r);
 }
@@ -304,7 +356,8 @@ pcapng_next(struct pcapng *r, struct pcapng_packet *p, char *err, size_t errlen)
 			}
 			p->ifid = id;
 			p->ts = to_usec(in,
-			    (uint64_t)get32(r, b + 4) << 32 | get32(r, b + 8));
+			    (uint64_t)get32(r, b + 4) << 32 | get32(r, b + 8),
+			    &p->ts_clamped);
 			p->caplen = cap;
 			p->len = get32(r, b + 16);
 			p->data = b + 20;
