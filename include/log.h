@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.h: diagnostics on stderr, in the one-line "relayscope: what: problem"
- * form. */
+ * form; every message is escaped as standard output is (output_escape()),
+ * so that no name or input byte reaches the terminal raw. */
 #ifndef RS_LOG_H
 #define RS_LOG_H
 

@@ -6,6 +6,8 @@
 # Also: standard input (a file and a pipe, pcap and pcapng), -i on an
 # interface that does not exist, and two rotated files giving exactly the
 # sessions of the whole capture.
+# Hostile names: a file, interface or filter name with terminal escapes
+# and a newline is escaped on stderr as on stdout.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -72,5 +74,20 @@ else
 	echo "errors: not root, unreadable-file and live-no-permission not run"
 	fail=$((fail + 2))
 fi
+
+# Names with an ESC, a BEL and a newline: one line each, escaped.
+evil=$(printf 'evil\033]0;owned\007\nrelayscope: forged')
+shown='evil\x1b]0;owned\x07\nrelayscope: forged'
+err=$(./relayscope "$tmp/$evil.pcap" 2>&1 >/dev/null)
+check escape-file-name 2 \
+    "relayscope: $tmp/$shown.pcap: No such file or directory" $? "$err"
+err=$(./relayscope -i "$evil" 2>&1 >/dev/null)
+check escape-interface-name 2 \
+    "relayscope: $shown: no such interface (No such device exists)" $? "$err"
+err=$(./relayscope -f "tcp port $evil" pcaps/postfix-helo.pcap 2>&1 >/dev/null)
+check escape-filter 2 \
+    "relayscope: pcaps/postfix-helo.pcap: bad filter \"tcp port $shown\": unknown port 'evil'" \
+    $? "$err"
+
 echo "errors: $pass passed, $fail failed"
 [ "$fail" = 0 ]
