@@ -10,6 +10,13 @@
  * pcapng files are read by pcapng.c, whose interfaces may have different
  * link types (libpcap refuses those); the BPF filter is compiled for each
  * interface's link type and run with pcap_offline_filter().
+ *
+ * Time: within a file (or a live capture) the stream layer gets packet
+ * times that never go backwards and lie within [PCAPNG_TS_MIN,
+ * PCAPNG_TS_MAX], whatever the file says, so that no duration or offset
+ * of a session in it is ever negative; each file says once when it needed
+ * that.  Between files time may go back: they are often given out of
+ * order, and their own times are worth more than a clock made to run on.
  */
 #define _GNU_SOURCE /* fopencookie: give libpcap back the bytes we peeked */
 #include <errno.h>
@@ -30,10 +37,22 @@
 #define CAPTURE_SNAPLEN 262144
 #define CAPTURE_BUFFER (64 * 1024 * 1024)
 #define CAPTURE_TIMEOUT_MS 200
+/* A packet stamped earlier than the latest time is given the latest time;
+ * only a step back of more than this is worth a warning (packets of
+ * several interfaces, or of several CPUs, arrive a little out of order). */
+#define CAPTURE_BACK_QUIET G_USEC_PER_SEC
 
 static volatile sig_atomic_t capture_stopping;
 static pcap_t *volatile capture_live;
 static uint64_t capture_max; /* live: stop after this many frames */
+
+/* The clock handed to the stream layer, for the file being read. */
+static struct {
+	gint64 latest;	   /* the latest time handed on, or -1 */
+	const char *name;  /* the file or interface being read */
+	bool warned_back;  /* it was told that its time went back */
+	bool warned_range; /* ... that its times were out of range */
+} capture_clock = { -1, NULL, false, false };
 
 void
 capture_stop(void)
@@ -45,21 +64,61 @@ capture_stop(void)
 		pcap_breakloop(p);
 }
 
+/* Start the clock afresh for the file or interface name. */
 static void
-capture_frame(struct run_stats *s, int dlt, const struct pcap_pkthdr *h,
+capture_clock_start(const char *name)
+{
+	capture_clock.latest = -1;
+	capture_clock.name = name;
+	capture_clock.warned_back = false;
+	capture_clock.warned_range = false;
+}
+
+/* The time to hand on for packet n (of the current file) stamped ts:
+ * within range, and never before the latest (the stream layer, and the
+ * durations it computes, see time move forward only). */
+static gint64
+capture_clock_time(gint64 ts, uint64_t n)
+{
+	gint64 back;
+
+	if (ts < PCAPNG_TS_MIN || ts > PCAPNG_TS_MAX) {
+		if (!capture_clock.warned_range)
+			log_warnx("%s: timestamps out of range, clamped",
+			    capture_clock.name);
+		capture_clock.warned_range = true;
+		ts = ts < PCAPNG_TS_MIN ? PCAPNG_TS_MIN : PCAPNG_TS_MAX;
+	}
+	if (ts >= capture_clock.latest) {
+		capture_clock.latest = ts;
+		return ts;
+	}
+	back = capture_clock.latest - ts;
+	if (back > CAPTURE_BACK_QUIET && !capture_clock.warned_back) {
+		capture_clock.warned_back = true;
+		log_warnx("%s: time goes back %" G_GINT64_FORMAT ".%06d s at "
+			  "packet %" G_GUINT64_FORMAT
+			  "; such packets are given the latest time before "
+			  "them",
+		    capture_clock.name, back / G_USEC_PER_SEC,
+		    (int)(back % G_USEC_PER_SEC), n);
+	}
+	return capture_clock.latest;
+}
+
+static void
+capture_frame(struct run_stats *s, int dlt, gint64 ts, uint32_t caplen,
     const u_char *frame)
 {
 	const uint8_t *p;
 	size_t off, len;
 	enum packet_l3 l3, inner;
 	int depth;
-	gint64 ts;
 
 	s->frames++;
-	ts = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
-	l3 = packet_strip(dlt, frame, h->caplen, &off);
+	l3 = packet_strip(dlt, frame, caplen, &off);
 	p = frame + off;
-	len = h->caplen - off;
+	len = caplen - off;
 	/* Tunnels: analyse what they carry (mirrored traffic arrives so). */
 	for (depth = 0; l3 == PACKET_L3_IPV4 || l3 == PACKET_L3_IPV6; depth++) {
 		inner = packet_decap(l3, p, len, &off);
@@ -202,6 +261,44 @@ prog_free(gpointer p)
 	g_free(p);
 }
 
+/* Is some link type of the file's interfaces one we strip? */
+static bool
+pcapng_any_supported(const struct pcapng *r, const int **first)
+{
+	const int *dl;
+	size_t n, i;
+
+	dl = pcapng_linktypes(r, &n);
+	*first = n > 0 ? &dl[0] : NULL;
+	for (i = 0; i < n; i++)
+		if (packet_linktype_supported(dl[i]))
+			return true;
+	return false;
+}
+
+/* An interface whose link type we cannot strip, to be told of. */
+struct pcapng_unsupported {
+	unsigned ifid;
+	int dlt;
+};
+
+static void
+pcapng_tell_unsupported(const char *name, GArray *pending)
+{
+	const struct pcapng_unsupported *u;
+	const char *dname;
+	guint i;
+
+	for (i = 0; i < pending->len; i++) {
+		u = &g_array_index(pending, struct pcapng_unsupported, i);
+		dname = pcap_datalink_val_to_name(u->dlt);
+		log_warnx("%s: interface %u has unsupported link type %s (%d): "
+			  "its packets are not analysed",
+		    name, u->ifid, dname != NULL ? dname : "unknown", u->dlt);
+	}
+	g_array_set_size(pending, 0);
+}
+
 static gboolean
 capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
     struct run_stats *s, GError **error)
@@ -209,10 +306,16 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 	char err[256] = "";
 	g_autoptr(GPtrArray) progs = g_ptr_array_new_with_free_func(prog_free);
 	g_autoptr(GHashTable) warned = g_hash_table_new(NULL, NULL);
+	g_autoptr(GHashTable) clamped = g_hash_table_new(NULL, NULL);
+	g_autoptr(GArray) pending =
+	    g_array_new(FALSE, FALSE, sizeof(struct pcapng_unsupported));
+	struct pcapng_unsupported u;
 	struct pcapng_packet pk;
 	struct pcap_pkthdr h;
 	struct pcapng *r;
 	const char *dname;
+	const int *first;
+	bool supported = false;
 	uint64_t n = 0;
 	int rc;
 
@@ -237,24 +340,39 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 			return FALSE;
 		}
 		n++;
+		if (pk.ts_clamped && !g_hash_table_contains(clamped,
+					 GUINT_TO_POINTER(pk.ifid + 1))) {
+			g_hash_table_add(
+			    clamped, GUINT_TO_POINTER(pk.ifid + 1));
+			log_warnx("%s: interface %u: timestamps out of range, "
+				  "clamped",
+			    name, pk.ifid);
+		}
 		if (!packet_linktype_supported(pk.dlt)) {
-			/* Say it once per link type; read the others. */
+			/* Said once per link type, as soon as another
+			 * interface is known to be read: if none is, the
+			 * whole file is of an unsupported link type (below),
+			 * as a pcap file would be. */
 			if (!g_hash_table_contains(
 				warned, GINT_TO_POINTER(pk.dlt + 1))) {
 				g_hash_table_add(
 				    warned, GINT_TO_POINTER(pk.dlt + 1));
-				dname = pcap_datalink_val_to_name(pk.dlt);
-				log_warnx(
-				    "%s: interface %u has unsupported link "
-				    "type %s (%d): its packets are not "
-				    "analysed",
-				    name, pk.ifid,
-				    dname != NULL ? dname : "unknown", pk.dlt);
+				u.ifid = pk.ifid;
+				u.dlt = pk.dlt;
+				g_array_append_val(pending, u);
+				if (!supported)
+					supported =
+					    pcapng_any_supported(r, &first);
+				if (supported)
+					pcapng_tell_unsupported(name, pending);
 			}
 			s->frames++;
 			s->undecodable++;
 			continue;
 		}
+		supported = true;
+		if (pending->len > 0)
+			pcapng_tell_unsupported(name, pending);
 		memset(&h, 0, sizeof h);
 		h.ts.tv_sec = (time_t)(pk.ts / G_USEC_PER_SEC);
 		h.ts.tv_usec = (suseconds_t)(pk.ts % G_USEC_PER_SEC);
@@ -269,46 +387,67 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 				g_ptr_array_index(progs, pk.ifid), &h, pk.data))
 				continue;
 		}
-		capture_frame(s, pk.dlt, &h, pk.data);
+		capture_frame(s, pk.dlt, capture_clock_time(pk.ts, n),
+		    pk.caplen, pk.data);
 	}
+	if (!supported && !pcapng_any_supported(r, &first) && first != NULL) {
+		/* No interface we can read: the error of a pcap file of that
+		 * link type, rather than a run that read nothing and says
+		 * all is well. */
+		dname = pcap_datalink_val_to_name(*first);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+		    "%s: unsupported link type %s (%d)", name,
+		    dname != NULL ? dname : "unknown", *first);
+		pcapng_close(r);
+		return FALSE;
+	}
+	pcapng_tell_unsupported(name, pending);
 	pcapng_close(r);
 	return TRUE;
 }
 
+/* Open one input: fp, or NULL with *error set. */
+static FILE *
+capture_open(const char *name, GError **error)
+{
+	struct stat sb;
+	FILE *fp;
+
+	if (strcmp(name, "-") == 0)
+		return stdin;
+	fp = fopen(name, "rb");
+	if (fp == NULL) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+		    "%s: %s", name, g_strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(fp);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+		    "%s: is a directory", name);
+		return NULL;
+	}
+	return fp;
+}
+
+/* Read the opened input fp (closed here, unless it is stdin). */
 static gboolean
-capture_file(const char *name, const struct capture_opts *o,
+capture_file(const char *name, FILE *fp, const struct capture_opts *o,
     struct run_stats *s, GError **error)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
 	const u_char *frame;
-	struct stat sb;
 	uint64_t n = 0;
-	FILE *fp;
 	pcap_t *p;
 	int dlt, rc;
-	bool is_stdin = strcmp(name, "-") == 0;
+	bool is_stdin = fp == stdin;
 	struct peeked *cookie;
 	uint8_t head[4];
 	size_t peek;
 	gboolean ok;
 
-	if (is_stdin)
-		fp = stdin;
-	else {
-		if (stat(name, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-			    "%s: is a directory", name);
-			return FALSE;
-		}
-		fp = fopen(name, "rb");
-		if (fp == NULL) {
-			g_set_error(error, G_IO_ERROR,
-			    g_io_error_from_errno(errno), "%s: %s", name,
-			    g_strerror(errno));
-			return FALSE;
-		}
-	}
+	capture_clock_start(name);
 	/* pcapng is ours to read; pcap goes to libpcap from the start. */
 	peek = fread(head, 1, sizeof head, fp);
 	if (peek == sizeof head && memcmp(head, "\n\r\r\n", 4) == 0) {
@@ -356,7 +495,12 @@ capture_file(const char *name, const struct capture_opts *o,
 		rc = pcap_next_ex(p, &h, &frame);
 		if (rc == 1) {
 			n++;
-			capture_frame(s, dlt, h, frame);
+			capture_frame(s, dlt,
+			    capture_clock_time(
+				(gint64)h->ts.tv_sec * G_USEC_PER_SEC +
+				    h->ts.tv_usec,
+				n),
+			    h->caplen, frame);
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK)
@@ -377,7 +521,11 @@ capture_live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
 {
 	struct run_stats *s = (struct run_stats *)(void *)user;
 
-	capture_frame(s, pcap_datalink(capture_live), h, frame);
+	capture_frame(s, pcap_datalink(capture_live),
+	    capture_clock_time(
+		(gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec,
+		s->frames + 1),
+	    h->caplen, frame);
 	if (capture_max > 0 && s->frames >= capture_max)
 		capture_stop();
 }
@@ -430,6 +578,7 @@ capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
 		pcap_close(p);
 		return FALSE;
 	}
+	capture_clock_start(o->iface);
 	capture_max = o->max_packets;
 	capture_live = p;
 	log_info("capturing on %s (%s), stop with Ctrl-C", o->iface,
@@ -458,13 +607,15 @@ capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
 gboolean
 capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
+	FILE *fp;
 	int i;
 
 	if (o->iface != NULL)
 		return capture_iface(o, s, error);
 	for (i = 0; o->files[i] != NULL && !capture_stopping; i++) {
 		g_ptr_array_add(s->files, g_strdup(o->files[i]));
-		if (!capture_file(o->files[i], o, s, error))
+		fp = capture_open(o->files[i], error);
+		if (fp == NULL || !capture_file(o->files[i], fp, o, s, error))
 			return FALSE;
 	}
 	return TRUE;

@@ -15,6 +15,17 @@ recorded fixtures, byte for byte and reproducibly:
   bad-linktype-iface.pcapng       postfix-mixed-linktypes.pcapng with its
                                   second interface relabelled as IEEE
                                   802.11 (link type 105)
+  bad-linktype-only.pcapng        postfix-ehlo-delivery.pcap as pcapng whose
+                                  only interface is IEEE 802.11 (105): the
+                                  twin of bad-linktype.pcap
+  edge-tsoffset-max.pcapng        postfix-helo.pcap as pcapng whose interface
+                                  has if_tsoffset 2^63 - 1 seconds
+  edge-tsoffset-min.pcapng        ... if_tsoffset -2^63 seconds
+  edge-tsresol-seconds.pcapng     ... if_tsresol 0 (one unit a second), its
+                                  microsecond times left as they were: the
+                                  year 56 million
+  edge-time-backwards.pcap        postfix-helo.pcap whose packets from the
+                                  ninth on are stamped 1700000000 s earlier
 
 Run from anywhere: python3 pcaps/recipes/craft-edge-cases.py
 """
@@ -47,6 +58,42 @@ def blocks(path):
     return out
 
 
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def pcapng_option(code, value):
+    return (struct.pack("<HH", code, len(value)) + value +
+            b"\0" * (-len(value) % 4))
+
+
+def as_pcapng(path, linktype=None, tsresol=None, tsoffset=None):
+    """A little-endian classic pcap as one pcapng section with one
+    interface (its link type, or linktype), its records as Enhanced Packet
+    Blocks whose times are the records' microseconds, unchanged, and the
+    interface options given (if_tsresol 9, if_tsoffset 14)."""
+    hdr, recs = records(path)
+    opts = b""
+    if tsresol is not None:
+        opts += pcapng_option(9, bytes([tsresol]))
+    if tsoffset is not None:
+        opts += pcapng_option(14, struct.pack("<q", tsoffset))
+    if opts:
+        opts += pcapng_option(0, b"")
+    dlt = struct.unpack("<I", hdr[20:24])[0] if linktype is None else linktype
+    out = pcapng_block(0x0a0d0d0a, struct.pack("<IHHq", 0x1a2b3c4d, 1, 0, -1))
+    out += pcapng_block(1, struct.pack("<HHI", dlt, 0, 0) + opts)
+    for r in recs:
+        sec, usec, incl, orig = struct.unpack("<IIII", r[:16])
+        t = sec * 1000000 + usec
+        out += pcapng_block(6, struct.pack("<IIIII", 0, t >> 32,
+                                           t & 0xffffffff, incl, orig) +
+                            r[16:])
+    return out
+
+
 def write(name, data):
     with open(os.path.join(PCAPS, name), "wb") as f:
         f.write(data)
@@ -73,6 +120,23 @@ def main():
     b[8:10] = struct.pack("<H", 105)
     blk[idbs[1]] = bytes(b)
     write("bad-linktype-iface.pcapng", b"".join(blk))
+
+    write("bad-linktype-only.pcapng",
+          as_pcapng("postfix-ehlo-delivery.pcap", linktype=105))
+    write("edge-tsoffset-max.pcapng",
+          as_pcapng("postfix-helo.pcap", tsoffset=2 ** 63 - 1))
+    write("edge-tsoffset-min.pcapng",
+          as_pcapng("postfix-helo.pcap", tsoffset=-2 ** 63))
+    write("edge-tsresol-seconds.pcapng",
+          as_pcapng("postfix-helo.pcap", tsresol=0))
+    hdr, recs = records("postfix-helo.pcap")
+    back = []
+    for i, r in enumerate(recs):
+        if i >= 8:
+            sec = struct.unpack("<I", r[:4])[0] - 1700000000
+            r = struct.pack("<I", sec) + r[4:]
+        back.append(r)
+    write("edge-time-backwards.pcap", hdr + b"".join(back))
 
 
 if __name__ == "__main__":
