@@ -17,12 +17,19 @@ struct capture_opts {
 	const char *bpf;      /* filter expression or NULL */
 	uint64_t max_packets; /* stop after this many frames; 0 = all */
 	bool promisc;
+	const char *user; /* -Z: the user root becomes once the input is
+			   * open, or NULL: relayscope if it exists, else
+			   * nobody */
+	bool no_drop;	  /* --no-drop: keep root and capabilities */
 };
 
 /* Read every file in order as one continuous capture (or capture live
- * until a signal or max_packets).  Returns FALSE with *error set to a
- * "NAME: problem" message if the input could not be read to its end;
- * what was read before stays analysed. */
+ * until a signal or max_packets).  Once the interface, or every file, is
+ * open and before a packet is read, root becomes o->user and every
+ * capability is dropped, for good, unless o->no_drop.  Returns FALSE with
+ * *error set to a "NAME: problem" message if the input could not be read
+ * to its end (or -Z names no user, or the privileges could not be
+ * dropped); what was read before stays analysed. */
 gboolean capture_run(
     const struct capture_opts *o, struct run_stats *stats, GError **error);
 /* Ask a running capture to stop (async-signal-safe). */

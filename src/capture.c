@@ -11,6 +11,15 @@
  * link types (libpcap refuses those); the BPF filter is compiled for each
  * interface's link type and run with pcap_offline_filter().
  *
+ * Privileges (as tcpdump -Z): once the interface, or every file, is open
+ * and before the first packet is read, root becomes an unprivileged user
+ * (supplementary groups, then group, then user, all three ids of each),
+ * and whoever we are loses every capability; that it cannot come back is
+ * checked.  The parsers then never run with privileges, whatever the
+ * input holds.  Files are opened all at once for that, before the first
+ * is read, so that one readable only by root is still read (tcpdump -V
+ * opens them after dropping, and fails).
+ *
  * Time: within a file (or a live capture) the stream layer gets packet
  * times that never go backwards and lie within [PCAPNG_TS_MIN,
  * PCAPNG_TS_MAX], whatever the file says, so that no duration or offset
@@ -18,12 +27,21 @@
  * that.  Between files time may go back: they are often given out of
  * order, and their own times are worth more than a clock made to run on.
  */
-#define _GNU_SOURCE /* fopencookie: give libpcap back the bytes we peeked */
+/* fopencookie (give libpcap back the bytes we peeked); setresuid and
+ * setresgid (all three ids at once). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <pcap.h>
@@ -37,6 +55,9 @@
 #define CAPTURE_SNAPLEN 262144
 #define CAPTURE_BUFFER (64 * 1024 * 1024)
 #define CAPTURE_TIMEOUT_MS 200
+/* The user root becomes without -Z: our own if the system has one. */
+#define CAPTURE_USER "relayscope"
+#define CAPTURE_USER_FALLBACK "nobody"
 /* A packet stamped earlier than the latest time is given the latest time;
  * only a step back of more than this is worth a warning (packets of
  * several interfaces, or of several CPUs, arrive a little out of order). */
@@ -53,6 +74,13 @@ static struct {
 	bool warned_back;  /* it was told that its time went back */
 	bool warned_range; /* ... that its times were out of range */
 } capture_clock = { -1, NULL, false, false };
+
+/* The user to become, looked up before anything is opened. */
+struct capture_user {
+	char *name;
+	uid_t uid;
+	gid_t gid;
+};
 
 void
 capture_stop(void)
@@ -516,6 +544,138 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 	return TRUE;
 }
 
+/* Does the process hold any capability?  (A root process holds them all;
+ * one started with file or ambient capabilities some.) */
+static bool
+capture_caps_held(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int i;
+
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return true; /* cannot tell: assume the worst */
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			return true;
+	return false;
+}
+
+static bool
+capture_is_root(void)
+{
+	return getuid() == 0 || geteuid() == 0;
+}
+
+/* Is there anything to drop once the input is open? */
+static bool
+capture_privileged(const struct capture_opts *o)
+{
+	return !o->no_drop && (capture_is_root() || capture_caps_held());
+}
+
+/* Look up the user to become (-Z, else relayscope, else nobody) before
+ * anything is opened.  A -Z user is looked up even when nothing will be
+ * dropped, so that a misspelt name is an error everywhere. */
+static gboolean
+capture_user_find(
+    const struct capture_opts *o, struct capture_user *u, GError **error)
+{
+	const struct passwd *pw = NULL;
+
+	memset(u, 0, sizeof *u);
+	if (o->user != NULL) {
+		pw = getpwnam(o->user);
+		if (pw == NULL) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "-Z %s: no such user", o->user);
+			return FALSE;
+		}
+	} else if (!o->no_drop && capture_is_root()) {
+		pw = getpwnam(CAPTURE_USER);
+		if (pw == NULL)
+			pw = getpwnam(CAPTURE_USER_FALLBACK);
+		if (pw == NULL) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "cannot drop privileges: no user " CAPTURE_USER
+			    " or " CAPTURE_USER_FALLBACK
+			    " (give one with -Z USER, or --no-drop)");
+			return FALSE;
+		}
+	}
+	if (pw != NULL) {
+		u->name = g_strdup(pw->pw_name);
+		u->uid = pw->pw_uid;
+		u->gid = pw->pw_gid;
+	}
+	return TRUE;
+}
+
+/* Give up root (becoming u) and every capability, for good: what follows
+ * reads hostile input.  Returns FALSE with *error set if that failed or
+ * could be undone. */
+static gboolean
+capture_drop(
+    const struct capture_opts *o, const struct capture_user *u, GError **error)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	bool root = capture_is_root();
+
+	if (!capture_privileged(o))
+		return TRUE;
+	if (root && u->uid == 0) {
+		/* -Z root: asked to stay so. */
+		log_debug("keeping privileges: -Z %s is root", u->name);
+		return TRUE;
+	}
+	if (root && (setgroups(1, &u->gid) != 0 ||
+			setresgid(u->gid, u->gid, u->gid) != 0 ||
+			setresuid(u->uid, u->uid, u->uid) != 0)) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+		    "cannot drop privileges to %s: %s", u->name,
+		    g_strerror(errno));
+		return FALSE;
+	}
+	/* Leaving root cleared them; file or ambient capabilities of a
+	 * user that never was root go here. */
+	memset(data, 0, sizeof data);
+	if (capture_caps_held() && syscall(SYS_capset, &hdr, data) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+		    "cannot drop capabilities: %s", g_strerror(errno));
+		return FALSE;
+	}
+	/* No setuid or file-capability program could give them back. */
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (root &&
+	    (setuid(0) != -1 || setgid(0) != -1 ||
+		getresuid(&ru, &eu, &su) != 0 ||
+		getresgid(&rg, &eg, &sg) != 0 || ru != u->uid || eu != u->uid ||
+		su != u->uid || rg != u->gid || eg != u->gid || sg != u->gid)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "cannot drop privileges to %s: root could be regained",
+		    u->name);
+		return FALSE;
+	}
+	if (capture_caps_held()) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "cannot drop capabilities: some remain");
+		return FALSE;
+	}
+	if (root)
+		log_debug("dropped privileges to %s (uid %u, gid %u)", u->name,
+		    (unsigned)u->uid, (unsigned)u->gid);
+	else
+		log_debug("dropped capabilities");
+	return TRUE;
+}
+
 static void
 capture_live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
 {
@@ -531,7 +691,8 @@ capture_live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
 }
 
 static gboolean
-capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
+capture_iface(const struct capture_opts *o, const struct capture_user *u,
+    struct run_stats *s, GError **error)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_stat ps;
@@ -574,7 +735,8 @@ capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
 		return FALSE;
 	}
 	if (!capture_linktype(p, o->iface, error) ||
-	    !capture_filter(p, o->iface, o->bpf, error)) {
+	    !capture_filter(p, o->iface, o->bpf, error) ||
+	    !capture_drop(o, u, error)) {
 		pcap_close(p);
 		return FALSE;
 	}
@@ -604,19 +766,77 @@ capture_iface(const struct capture_opts *o, struct run_stats *s, GError **error)
 	return TRUE;
 }
 
+/* Let n files be open at once (before privileges go), as far as the hard
+ * limit allows; one beyond it fails with its own error at its turn. */
+static void
+capture_nofile(size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (rl.rlim_cur >= n + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || n + 64 < rl.rlim_max
+			  ? n + 64
+			  : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static gboolean
+capture_files(const struct capture_opts *o, const struct capture_user *u,
+    struct run_stats *s, GError **error)
+{
+	size_t n = g_strv_length(o->files), i;
+	FILE **fps = g_new0(FILE *, n + 1);
+	GError **errs = g_new0(GError *, n + 1);
+	bool eager = capture_privileged(o);
+	gboolean ok = TRUE;
+
+	/* With privileges to drop, every file is opened first, with them:
+	 * each error is still given at the file's turn, after what came
+	 * before it was read. */
+	if (eager) {
+		capture_nofile(n);
+		for (i = 0; i < n; i++)
+			fps[i] = capture_open(o->files[i], &errs[i]);
+	}
+	if (!capture_drop(o, u, error))
+		ok = FALSE;
+	for (i = 0; ok && i < n && !capture_stopping; i++) {
+		g_ptr_array_add(s->files, g_strdup(o->files[i]));
+		if (!eager)
+			fps[i] = capture_open(o->files[i], &errs[i]);
+		if (fps[i] == NULL) {
+			g_propagate_error(error, g_steal_pointer(&errs[i]));
+			ok = FALSE;
+			break;
+		}
+		ok = capture_file(
+		    o->files[i], g_steal_pointer(&fps[i]), o, s, error);
+	}
+	for (i = 0; i < n; i++) {
+		if (fps[i] != NULL && fps[i] != stdin)
+			fclose(fps[i]);
+		g_clear_error(&errs[i]);
+	}
+	g_free(fps);
+	g_free(errs);
+	return ok;
+}
+
 gboolean
 capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
-	FILE *fp;
-	int i;
+	struct capture_user u;
+	gboolean ok;
 
+	if (!capture_user_find(o, &u, error))
+		return FALSE;
 	if (o->iface != NULL)
-		return capture_iface(o, s, error);
-	for (i = 0; o->files[i] != NULL && !capture_stopping; i++) {
-		g_ptr_array_add(s->files, g_strdup(o->files[i]));
-		fp = capture_open(o->files[i], error);
-		if (fp == NULL || !capture_file(o->files[i], fp, o, s, error))
-			return FALSE;
-	}
-	return TRUE;
+		ok = capture_iface(o, &u, s, error);
+	else
+		ok = capture_files(o, &u, s, error);
+	g_free(u.name);
+	return ok;
 }

@@ -6,6 +6,13 @@
 # Also: standard input (a file and a pipe, pcap and pcapng), -i on an
 # interface that does not exist, and two rotated files giving exactly the
 # sessions of the whole capture.
+# Privileges (as root): reading files and capturing live (on the loopback
+# of a network namespace of its own, with one packet sent there) drop to
+# the -Z user, by default relayscope or nobody, after opening and before
+# reading, and cannot come back (ids, groups, capabilities and
+# no_new_privs read from /proc while it runs); files readable by root
+# alone are still read; --no-drop keeps root; -Z with no such user fails;
+# an unprivileged capture with CAP_NET_RAW loses it.
 # Hostile names: a file, interface or filter name with terminal escapes
 # and a newline is escaped on stderr as on stdout.
 set -u
@@ -89,5 +96,125 @@ check escape-filter 2 \
     "relayscope: pcaps/postfix-helo.pcap: bad filter \"tcp port $shown\": unknown port 'evil'" \
     $? "$err"
 
+# Wait until file $1 has a line matching $2 (20 s at most).
+wait_for() {
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+# Wait until process $1 has ended (20 s at most, then it is stopped).
+wait_end() {
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -0 "$1" 2>/dev/null && kill -TERM "$1"
+	wait "$1"
+}
+# The credentials of process $1, one line: uids, gids, groups, effective,
+# permitted and ambient capabilities, no_new_privs.
+creds() {
+	awk '/^(Uid|Gid|Groups|CapEff|CapPrm|CapAmb|NoNewPrivs):/ {
+	    k = $1; sub(/^[^\t]*\t/, ""); sub(/[ \t]+$/, "")
+	    printf "%s %s; ", k, $0 }' "/proc/$1/status"
+}
+# Run relayscope -v with arguments $@; $err: its lines about privileges.
+run_v() {
+	./relayscope -v "$@" >/dev/null 2>"$tmp/v.err"
+	rc=$?
+	err=$(grep 'privileges\|capabilities\|no such user' "$tmp/v.err")
+	return $rc
+}
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+    command -v unshare >/dev/null; then
+	if id -u relayscope >/dev/null 2>&1; then user=relayscope
+	else user=nobody
+	fi
+	uid=$(id -u $user)
+	gid=$(id -g $user)
+	dropped="relayscope: dropped privileges to $user (uid $uid, gid $gid)"
+	want="Uid: $uid	$uid	$uid	$uid; Gid: $gid	$gid	$gid	$gid; Groups: $gid; CapPrm: 0000000000000000; CapEff: 0000000000000000; CapAmb: 0000000000000000; NoNewPrivs: 1; "
+
+	run_v pcaps/postfix-helo.pcap
+	check drop-reading-files 0 "$dropped" $? "$err"
+	run_v -Z daemon pcaps/postfix-helo.pcap
+	check drop-to-z-user 0 \
+	    "relayscope: dropped privileges to daemon (uid $(id -u daemon), gid $(id -g daemon))" \
+	    $? "$err"
+	run_v --no-drop pcaps/postfix-helo.pcap
+	check no-drop 0 "" $? "$err"
+	err=$(./relayscope -Z rs-no-such-user pcaps/postfix-helo.pcap 2>&1 \
+	    >/dev/null)
+	check z-no-such-user 2 "relayscope: -Z rs-no-such-user: no such user" \
+	    $? "$err"
+	# Bounded, on a loopback of its own: had it not failed, it would
+	# capture there until stopped.
+	err=$(timeout 20 unshare --net sh -c 'ip link set lo up &&
+	    exec "$0" -Z rs-no-such-user -i lo' "$tmp/relayscope" 2>&1 \
+	    >/dev/null)
+	check z-no-such-user-live 2 \
+	    "relayscope: -Z rs-no-such-user: no such user" $? "$err"
+
+	# Files only root may read are all opened before the drop: the
+	# rotated pair, mode 600, gives the whole capture's sessions.
+	cp pcaps/rotated-1.pcap pcaps/rotated-2.pcap "$tmp/"
+	chmod 600 "$tmp/rotated-1.pcap" "$tmp/rotated-2.pcap"
+	./relayscope --format json "$tmp/rotated-1.pcap" "$tmp/rotated-2.pcap" \
+	    2>"$tmp/drop.err" | grep '"type":"session"' >"$tmp/drop.json"
+	if cmp -s "$tmp/drop.json" "$tmp/whole.json" && ! [ -s "$tmp/drop.err" ]
+	then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); echo "FAIL errors/drop-root-only-files"
+	fi
+
+	# Live, as root: the credentials while it captures, then one packet
+	# on its loopback (-c 1) shows that capture goes on after the drop.
+	rm -f "$tmp/live.err"
+	unshare --net sh -c 'ip link set lo up && exec "$0" -v -c 1 -i lo' \
+	    "$tmp/relayscope" >"$tmp/live.out" 2>"$tmp/live.err" &
+	pid=$!
+	got=""
+	if wait_for "$tmp/live.err" '^relayscope: capturing on lo'; then
+		got=$(creds $pid)
+		nsenter --net=/proc/$pid/ns/net python3 -c 'import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9))'
+	fi
+	wait_end $pid
+	rc=$?
+	check drop-live-credentials 0 "$want" $rc "$got"
+	err=$(grep 'privileges\|capabilities' "$tmp/live.err")
+	check drop-live 0 "$dropped" $rc "$err"
+	grep -q '^  packets: 1 read' "$tmp/live.out" || {
+		fail=$((fail + 1)); echo "FAIL errors/drop-live: packet not read"; }
+
+	# Live, as nobody with CAP_NET_RAW alone (ambient): it is dropped.
+	rm -f "$tmp/caps.err"
+	unshare --net sh -c 'ip link set lo up && exec setpriv --reuid=65534 \
+	    --regid=65534 --clear-groups --inh-caps=+net_raw \
+	    --ambient-caps=+net_raw "$0" -v -i lo' "$tmp/relayscope" \
+	    >/dev/null 2>"$tmp/caps.err" &
+	pid=$!
+	got=""
+	if wait_for "$tmp/caps.err" '^relayscope: capturing on lo'; then
+		got=$(creds $pid)
+		kill -TERM $pid
+	fi
+	wait_end $pid
+	rc=$?
+	check drop-capabilities 0 "Uid: 65534	65534	65534	65534; Gid: 65534	65534	65534	65534; Groups: ; CapPrm: 0000000000000000; CapEff: 0000000000000000; CapAmb: 0000000000000000; NoNewPrivs: 1; " \
+	    $rc "$got"
+	err=$(grep 'privileges\|capabilities' "$tmp/caps.err")
+	check drop-capabilities-log 0 "relayscope: dropped capabilities" $rc \
+	    "$err"
+else
+	echo "errors: not root, or no setpriv or unshare: privileges not tested"
+	fail=$((fail + 10))
+fi
 echo "errors: $pass passed, $fail failed"
 [ "$fail" = 0 ]
