@@ -93,17 +93,27 @@ bench: relayscope
 	@sh tests/bench/run-bench.sh
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check and on the pcapng reader; FUZZ_SECONDS bounds each run.
+# check and on the pcapng reader; FUZZ_SECONDS bounds each run.  The seeds
+# are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
+# learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
+# crash, a sanitizer report, undefined behaviour, a leak, a timeout or
+# running out of memory) stops make with a non-zero status and leaves its
+# input in build/fuzz-NAME-*.
 FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN := 4096
 FUZZERS := smtp-session dns pcapng
 fuzz:
+	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus-$$f && \
-	    clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+	    clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	        -fno-sanitize-recover=all -Iinclude \
 	        $(PKG_CFLAGS) -o $(BUILD)/fuzz-$$f \
 	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) src/pcapng.c $(PKG_LIBS) && \
 	    $(BUILD)/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) \
-	        -max_len=4096 $(BUILD)/fuzz-corpus-$$f || exit 1; \
+	        -max_len=$(FUZZ_MAX_LEN) -timeout=30 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz-$$f- \
+	        $(BUILD)/fuzz-corpus-$$f $(BUILD)/fuzz-seeds/$$f || exit 1; \
 	done
 
 lint:
