@@ -458,6 +458,19 @@ capture_open(const char *name, GError **error)
 	return fp;
 }
 
+/* A pcap record's time in microseconds.  Its seconds are an unsigned 32-bit
+ * field (draft-ietf-opsawg-pcap, "Packet Record"), which libpcap hands on
+ * as signed: a time after January 2038 would come out before 1970. */
+static gint64
+capture_file_time(const struct pcap_pkthdr *h)
+{
+	gint64 sec = (gint64)h->ts.tv_sec;
+
+	if (sec < 0 && sec >= -(gint64)G_MAXINT32 - 1)
+		sec += (gint64)G_MAXUINT32 + 1;
+	return sec * G_USEC_PER_SEC + h->ts.tv_usec;
+}
+
 /* Read the opened input fp (closed here, unless it is stdin). */
 static gboolean
 capture_file(const char *name, FILE *fp, const struct capture_opts *o,
@@ -524,10 +537,7 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 		if (rc == 1) {
 			n++;
 			capture_frame(s, dlt,
-			    capture_clock_time(
-				(gint64)h->ts.tv_sec * G_USEC_PER_SEC +
-				    h->ts.tv_usec,
-				n),
+			    capture_clock_time(capture_file_time(h), n),
 			    h->caplen, frame);
 			continue;
 		}

@@ -26,6 +26,9 @@ recorded fixtures, byte for byte and reproducibly:
                                   year 56 million
   edge-time-backwards.pcap        postfix-helo.pcap whose packets from the
                                   ninth on are stamped 1700000000 s earlier
+  edge-time-after-2038.pcap       postfix-helo.pcap stamped 2^31 s later, in
+                                  2094: seconds past 2^31 - 1 (the pcap field
+                                  is unsigned)
 
 Run from anywhere: python3 pcaps/recipes/craft-edge-cases.py
 """
@@ -137,6 +140,9 @@ def main():
             r = struct.pack("<I", sec) + r[4:]
         back.append(r)
     write("edge-time-backwards.pcap", hdr + b"".join(back))
+    later = [struct.pack("<I", struct.unpack("<I", r[:4])[0] + 2 ** 31) +
+             r[4:] for r in recs]
+    write("edge-time-after-2038.pcap", hdr + b"".join(later))
 
 
 if __name__ == "__main__":
