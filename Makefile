@@ -89,8 +89,13 @@ demo: relayscope
 	./relayscope pcaps/postfix-open-relay-onward.pcap
 
 # Speed and memory, as ratios against a baseline of the same run.
-bench: relayscope
+bench: relayscope $(BUILD)/nids-floor
 	@sh tests/bench/run-bench.sh
+
+# The benchmark's floor: bare libnids reassembly of the same file.
+$(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
 # check and on the pcapng reader; FUZZ_SECONDS bounds each run.  The seeds
