@@ -438,6 +438,8 @@ main(int argc, char **argv)
 	co.bpf = o.bpf;
 	co.max_packets = o.count;
 	co.promisc = o.promisc;
+	co.user = o.user;
+	co.no_drop = o.no_drop;
 	ok = capture_run(&co, &stats, &error);
 
 	/* Whatever happened, every session seen so far is reported. */

@@ -104,6 +104,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	g_autofree char *fail_on = NULL;
 	gint64 count = 0;
 	gboolean no_promisc = FALSE, verify = FALSE, version = FALSE;
+	gboolean no_drop = FALSE;
 	gboolean verbose = FALSE, quiet = FALSE;
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
@@ -177,7 +178,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "Live capture as root: drop to this user once the "
 		    "interface is open (default: relayscope, else nobody)",
 		    "USER" },
-		{ "no-drop", 0, 0, G_OPTION_ARG_NONE, &o->no_drop,
+		{ "no-drop", 0, 0, G_OPTION_ARG_NONE, &no_drop,
 		    "Live capture: keep the privileges it started with",
 		    NULL },
 		{ "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
@@ -239,6 +240,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	}
 	o->count = (uint64_t)count;
 	o->promisc = !no_promisc;
+	o->no_drop = no_drop;
 	o->verify_checksums = verify;
 	if (max_streams < 16 || max_streams > 4 * 1024 * 1024) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,

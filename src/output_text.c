@@ -479,7 +479,8 @@ char *
 output_text_session(const struct output_opts *o, const struct dialogue *d)
 {
 	GString *s = g_string_sized_new(1024);
-	gint64 dur = d->ts_end - d->ts_start;
+	/* (times may go back between files given out of order) */
+	gint64 dur = d->ts_end > d->ts_start ? d->ts_end - d->ts_start : 0;
 	unsigned gap_txs = dialogue_gap_txs(d);
 	g_autoptr(GHashTable) rcpts = NULL;
 	guint i, j;

@@ -15,6 +15,7 @@
 # an unprivileged capture with CAP_NET_RAW loses it.
 # Hostile names: a file, interface or filter name with terminal escapes
 # and a newline is escaped on stderr as on stdout.
+# Signals: SIGINT, SIGTERM and SIGHUP while a file is read.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -115,6 +116,49 @@ wait_end() {
 	kill -0 "$1" 2>/dev/null && kill -TERM "$1"
 	wait "$1"
 }
+# A signal while files are read ends the run cleanly: every session read
+# so far and the summary are written whole, the summary says the run was
+# incomplete and which signal, and the exit status is 128 + the signal.
+# The capture comes through a FIFO held open: the open returns once
+# relayscope has it (its handlers are set by then), and UDP filler past
+# the pipe's buffer is written after the session, so that the session
+# has been read when the write returns.
+filler() {	# UDP frames after the capture's last time, as pcap records
+	python3 -c '
+import struct, sys
+t = 1795387621
+for i in range(4000):
+    f = bytes(12) + b"\x08\x00" + struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + 100, 0, 0, 64, 17, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + struct.pack("!HHHH", 9, 9, 108, 0) + bytes(100)
+    sys.stdout.buffer.write(struct.pack("<IIII", t, i, len(f), len(f)) + f)'
+}
+for sig in INT:130 TERM:143 HUP:129; do
+	name=${sig%%:*}
+	want=${sig##*:}
+	rm -f "$tmp/sig.fifo"
+	mkfifo "$tmp/sig.fifo"
+	./relayscope --format json "$tmp/sig.fifo" >"$tmp/sig.out" \
+	    2>"$tmp/sig.err" &
+	pid=$!
+	exec 3>"$tmp/sig.fifo"
+	cat pcaps/postfix-rset-multi.pcap >&3
+	filler >&3
+	kill -"$name" $pid
+	exec 3>&-
+	wait_end $pid
+	rc=$?
+	got=$(python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+s = recs[-1]
+print("sessions %d of %d, complete %s, interrupted %s, read %s" % (
+    sum(r["type"] == "session" and r["end"] == "closed" for r in recs),
+    s["sessions"]["total"], s["complete"], s["interrupted"],
+    s["packets"]["read"] >= 20))' "$tmp/sig.out" 2>&1)$(cat "$tmp/sig.err")
+	check "signal-$name" "$want" \
+	    "sessions 1 of 1, complete False, interrupted SIG$name, read True" \
+	    $rc "$got"
+done
+
 # The credentials of process $1, one line: uids, gids, groups, effective,
 # permitted and ambient capabilities, no_new_privs.
 creds() {
