@@ -27,6 +27,10 @@
  *  - when one side is never seen, libnids' idea of its acknowledgement is
  *    kept at the other side's next byte, so its window check never stalls
  *    (E15).
+ * And it keeps libnids from being flooded (docs/internals/stream.md):
+ *  - a handshake waits here until its third packet, so that half-open
+ *    connections (a spoofed SYN flood) never take libnids' slots, whose
+ *    eviction would split established sessions (§5.5).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,6 +42,7 @@
 #include <gio/gio.h>
 #include <pcap.h>
 
+#include "budget.h"
 #include "log.h"
 #include "smtp_session.h"
 #include "stream.h"
@@ -97,12 +102,21 @@ struct stream_ctx {
 				   * st.by_tuple */
 };
 
-/* A SYN waiting for its stream to be established. */
+/* A handshake waiting for its stream to be established (st.syn).  Until
+ * the third packet of the connection is seen, its SYN and SYN/ACK are
+ * held here and not given to libnids (syn_hold()), so that half-open
+ * connections take no slot in libnids' table. */
 struct stream_syn {
+	struct tuple4 t; /* client -> server: the key */
 	gint64 ts;
-	bool synack;  /* a real SYN/ACK was seen */
-	bool acked;   /* the client's last handshake ACK was seen ... */
-	uint32_t ack; /* ... acknowledging this: the server's ISN + 1 */
+	bool synack;	 /* a real SYN/ACK was seen */
+	bool acked;	 /* the client's last handshake ACK was seen ... */
+	uint32_t ack;	 /* ... acknowledging this: the server's ISN + 1 */
+	uint32_t isn;	 /* the client's ISN */
+	uint8_t *pkt[2]; /* held: the SYN, the SYN/ACK (or NULL) */
+	size_t len[2];	 /* their lengths */
+	gint64 pts[2];	 /* and capture times */
+	GList link;	 /* in st.syn_order, oldest first */
 };
 
 /* The TCP header fields the packet layer looks at. */
@@ -127,7 +141,9 @@ static struct {
 	GHashTable *by_tuple; /* struct tuple4 * -> struct stream_ctx *: the
 			       * packet layer's way to its contexts, without
 			       * libnids' slow hash */
-	GHashTable *syn;      /* struct tuple4 (as bytes) -> gint64 ts */
+	GHashTable *syn;      /* struct tuple4 * -> struct stream_syn * */
+	GQueue syn_order;     /* the same, oldest first */
+	unsigned syn_held;    /* of them, holding packets */
 	GHashTable *dns;      /* struct tcp_stream * -> GByteArray (DNS/TCP) */
 	GHashTable *v6;	      /* IPv6 address (16 bytes) -> synthetic id */
 	GPtrArray *v6text;    /* id -> the address as text */
@@ -142,11 +158,13 @@ static struct {
 	struct tcp_stream *cur_a;  /* its stream, */
 	struct stream_ctx *cur_c;  /* context */
 	int cur_dir;		   /* and direction */
-	uint8_t buf[65536];	   /* writable copy for libnids */
-	uint8_t synth[64];	   /* a packet of our own */
+	uint64_t halfopen_forgotten; /* held handshakes pushed out of st.syn */
+	uint8_t buf[65536];	     /* writable copy for libnids */
+	uint8_t synth[64];	     /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
+static void stream_feed(const uint8_t *pkt, size_t len);
 static guint tuple_hash(gconstpointer p);
 static gboolean tuple_equal(gconstpointer a, gconstpointer b);
 static void fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir);
@@ -156,6 +174,31 @@ static void forget_ahead(struct stream_ctx *c);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
+
+/* What the packet layer keeps beyond libnids' own (held handshakes,
+ * delivered bytes and their copies, fragments) is charged to the memory
+ * budget as reassembly (budget.h), at its allocated size. */
+static void *
+charged_alloc(size_t n)
+{
+	void *p = g_malloc(n);
+
+	budget_charge(BUDGET_REASSEMBLY, budget_size(p));
+	return p;
+}
+
+static void *
+charged_dup(const void *p, size_t n)
+{
+	return memcpy(charged_alloc(n), p, n);
+}
+
+static void
+charged_free(void *p)
+{
+	budget_release(BUDGET_REASSEMBLY, budget_size(p));
+	g_free(p);
+}
 
 static void
 stream_nids_warn(int type, int err, struct ip *iph, void *data)
@@ -247,8 +290,9 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	nids_register_tcp(stream_tcp_cb);
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st.by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
-	st.syn = g_hash_table_new_full(
-	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
+	st.syn = g_hash_table_new(tuple_hash, tuple_equal);
+	g_queue_init(&st.syn_order);
+	st.syn_held = 0;
 	st.pickup = false;
 	st.dns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    (GDestroyNotify)g_byte_array_unref);
@@ -277,17 +321,185 @@ tuple_equal(gconstpointer a, gconstpointer b)
 	       x->source == y->source && x->dest == y->dest;
 }
 
-static GBytes *
-tuple_key(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
-{
-	struct tuple4 t;
+/* ---- handshakes awaiting establishment (st.syn) ----
+ *
+ * A spoofed SYN flood must not push established sessions out of
+ * libnids' table (libnids evicts the oldest stream when it is full,
+ * references/libnids.md §5.5, whatever its state).  Linux keeps
+ * half-open connections apart from established ones for the same
+ * reason: a SYN waits in the listener's SYN queue, bounded on its own
+ * (tcp_max_syn_backlog), and becomes a socket only once the handshake
+ * completes.  Here a SYN, and the SYN/ACK that answers it, wait in
+ * st.syn; they are handed to libnids, in order and with their own
+ * capture times, just before the next packet of the connection (the
+ * client's ACK, or any data), which is when libnids would have needed
+ * them.  A reset ends the attempt there, as it would have ended the
+ * half-open stream in libnids.  The table is bounded: when it is full
+ * the oldest handshake is forgotten, so half-open connections push out
+ * half-open connections only. */
 
-	memset(&t, 0, sizeof t);
-	t.saddr = saddr;
-	t.daddr = daddr;
-	t.source = sport;
-	t.dest = dport;
-	return g_bytes_new(&t, sizeof t);
+static struct stream_syn *
+syn_find(const struct tuple4 *t)
+{
+	return g_hash_table_lookup(st.syn, t);
+}
+
+static void
+syn_drop_held(struct stream_syn *e)
+{
+	int i;
+
+	if (e->pkt[0] != NULL)
+		st.syn_held--;
+	for (i = 0; i < 2; i++) {
+		charged_free(e->pkt[i]);
+		e->pkt[i] = NULL;
+	}
+}
+
+static void
+syn_remove(struct stream_syn *e)
+{
+	syn_drop_held(e);
+	g_hash_table_remove(st.syn, &e->t);
+	g_queue_unlink(&st.syn_order, &e->link);
+	charged_free(e);
+}
+
+/* A client's SYN: a fresh entry, replacing any of the tuple.  A held
+ * SYN of the same ISN (a retransmission) stays held, with what answered
+ * it: libnids would have ignored the repeat. */
+static struct stream_syn *
+syn_add(const struct tcp_seg *sg, gint64 ts)
+{
+	struct stream_syn *e = syn_find(&sg->t), *keep = NULL;
+
+	if (e != NULL && e->pkt[0] != NULL && e->isn == sg->seq)
+		keep = e;
+	else if (e != NULL)
+		syn_remove(e);
+	if (keep != NULL) {
+		g_queue_unlink(&st.syn_order, &keep->link);
+		e = keep;
+	} else {
+		if (g_hash_table_size(st.syn) >= STREAM_SYN_MAX) {
+			struct stream_syn *old = st.syn_order.head->data;
+
+			if (old->pkt[0] != NULL)
+				st.halfopen_forgotten++;
+			syn_remove(old);
+		}
+		e = memset(charged_alloc(sizeof *e), 0, sizeof *e);
+		e->t = sg->t;
+		e->link.data = e;
+		g_hash_table_insert(st.syn, &e->t, e);
+	}
+	e->ts = ts;
+	e->synack = e->acked = false;
+	e->ack = 0;
+	e->isn = sg->seq;
+	g_queue_push_tail_link(&st.syn_order, &e->link);
+	return e;
+}
+
+/* Hold a packet of a handshake (0: the SYN, 1: the SYN/ACK). */
+static void
+syn_hold(struct stream_syn *e, int i, const uint8_t *pkt, size_t len)
+{
+	if (i == 0 && e->pkt[0] == NULL)
+		st.syn_held++;
+	charged_free(e->pkt[i]);
+	e->pkt[i] = charged_dup(pkt, len);
+	e->len[i] = len;
+	e->pts[i] = st.now;
+}
+
+/* Hand the held packets of a handshake to libnids, as if they had gone
+ * there when they were captured. */
+static void
+syn_release(struct stream_syn *e)
+{
+	gint64 now = st.now;
+	uint8_t *p[2] = { e->pkt[0], e->pkt[1] };
+	int i;
+
+	if (p[0] == NULL)
+		return;
+	e->pkt[0] = e->pkt[1] = NULL;
+	st.syn_held--;
+	for (i = 0; i < 2; i++) {
+		if (p[i] == NULL)
+			continue;
+		st.now = e->pts[i];
+		stream_feed(p[i], e->len[i]);
+		charged_free(p[i]);
+	}
+	st.now = now;
+}
+
+static struct stream_syn *
+syn_find_reverse(const struct tcp_seg *sg)
+{
+	struct tuple4 r;
+
+	r.source = sg->t.dest;
+	r.dest = sg->t.source;
+	r.saddr = sg->t.daddr;
+	r.daddr = sg->t.saddr;
+	return syn_find(&r);
+}
+
+/* Does a SYN or SYN/ACK wait in st.syn instead of going to libnids now?
+ * A SYN waits when libnids has no stream of its tuple (the packet layer
+ * freed any a new connection replaces); its SYN/ACK waits with it.  A
+ * repeated SYN, or a SYN/ACK that is not the first answer to the held
+ * SYN, is not fed at all: libnids would ignore it (its process_tcp()
+ * takes a client SYN on a known stream, or a second SYN/ACK, as nothing
+ * new). */
+static bool
+syn_gate(const struct tcp_seg *sg, uint8_t kind, size_t len)
+{
+	struct stream_syn *e;
+
+	if (kind == TH_SYN) {
+		e = syn_find(&sg->t);
+		if (e == NULL)
+			return false;
+		if (e->pkt[0] != NULL)
+			return true; /* the retransmission of a held SYN */
+		if (nids_find_tcp_stream((struct tuple4 *)&sg->t) != NULL)
+			return false;
+		syn_hold(e, 0, st.buf, len);
+		return true;
+	}
+	if (kind != (TH_SYN | TH_ACK) || (e = syn_find_reverse(sg)) == NULL ||
+	    e->pkt[0] == NULL)
+		return false;
+	if (e->pkt[1] == NULL && sg->ack == e->isn + 1)
+		syn_hold(e, 1, st.buf, len);
+	return true;
+}
+
+/* A packet of a connection that is not established: if its handshake
+ * is held, hand it over first (a reset ends it instead). */
+static void
+syn_pass(const struct tcp_seg *sg)
+{
+	struct stream_syn *e;
+	bool from_server;
+
+	if (st.syn_held == 0)
+		return;
+	from_server = st.o.ports[sg->t.source] || sg->t.source == 53;
+	e = from_server ? syn_find_reverse(sg) : syn_find(&sg->t);
+	if (e == NULL)
+		e = from_server ? syn_find(&sg->t) : syn_find_reverse(sg);
+	if (e == NULL || e->pkt[0] == NULL)
+		return;
+	if (sg->flags & TH_RST)
+		syn_drop_held(e);
+	else
+		syn_release(e);
 }
 
 static void
@@ -549,9 +761,7 @@ pickup(const struct tcp_seg *sg)
 static void
 note_handshake_ack(struct tcp_stream *a, uint32_t ack)
 {
-	g_autoptr(GBytes) key = tuple_key(a->addr.saddr, a->addr.daddr,
-	    (uint16_t)a->addr.source, (uint16_t)a->addr.dest);
-	struct stream_syn *syn = g_hash_table_lookup(st.syn, key);
+	struct stream_syn *syn = syn_find(&a->addr);
 
 	if (syn != NULL && !syn->acked) {
 		syn->acked = true;
@@ -566,7 +776,6 @@ complete_handshake(
     struct tcp_stream *a, const struct tcp_seg *sg, bool from_client)
 {
 	struct tuple4 t = a->addr;
-	g_autoptr(GBytes) key = NULL;
 	struct stream_syn *syn;
 	uint32_t sisn;
 
@@ -574,9 +783,7 @@ complete_handshake(
 		/* The client's handshake ACK names the server's ISN; else
 		 * guess it from this segment (server bytes the client had
 		 * received by then are not known). */
-		key = tuple_key(
-		    t.saddr, t.daddr, (uint16_t)t.source, (uint16_t)t.dest);
-		syn = g_hash_table_lookup(st.syn, key);
+		syn = syn_find(&t);
 		sisn = (from_client ? sg->ack : sg->seq) - 1;
 		if (syn != NULL && syn->acked)
 			sisn = syn->ack - 1;
@@ -785,8 +992,11 @@ tcp_before(const struct tcp_seg *sg)
 	int dir, peer;
 	uint32_t exp;
 
-	/* Established connections are found in our own table. */
+	/* Established connections are found in our own table; of the
+	 * others, a handshake held in st.syn goes to libnids first. */
 	c = ctx_of_seg(sg, &from_client);
+	if (c == NULL && (sg->flags & TH_SYN) == 0)
+		syn_pass(sg);
 	if (c != NULL)
 		a = c->a;
 	else if ((sg->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
@@ -978,11 +1188,9 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 {
 	size_t hl, iplen;
 	uint16_t sport, dport, frag;
-	uint32_t saddr, daddr;
-	uint8_t flags;
-	struct stream_syn *v;
+	uint8_t kind = 0;
 	struct tcp_seg sg;
-	bool smtp = false;
+	bool parsed, hs = false, smtp = false;
 
 	clock_tick(ts);
 
@@ -1026,31 +1234,20 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		if (!st.o.ports[sport] && !st.o.ports[dport] &&
 		    (st.o.dns == NULL || (sport != 53 && dport != 53)))
 			return false;
-		flags = pkt[hl + 13];
-		/* Frames need not be aligned: copy, never cast. */
-		memcpy(&saddr, pkt + 12, sizeof saddr);
-		memcpy(&daddr, pkt + 16, sizeof daddr);
-		if ((flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-		    st.o.ports[dport]) {
-			if (g_hash_table_size(st.syn) >= STREAM_SYN_MAX)
-				g_hash_table_remove_all(st.syn);
-			v = g_new0(struct stream_syn, 1);
-			v->ts = ts;
-			g_hash_table_replace(
-			    st.syn, tuple_key(saddr, daddr, sport, dport), v);
-		} else if ((flags & (TH_SYN | TH_ACK | TH_RST)) ==
-			       (TH_SYN | TH_ACK) &&
-			   st.o.ports[sport]) {
-			g_autoptr(GBytes) k =
-			    tuple_key(daddr, saddr, dport, sport);
+		parsed = tcp_seg_parse(pkt, len, hl, &sg);
+		kind = parsed ? sg.flags & (TH_SYN | TH_ACK | TH_RST) : 0;
+		if (kind == TH_SYN &&
+		    (st.o.ports[dport] || (st.o.dns != NULL && dport == 53)))
+			(void)syn_add(&sg, ts);
+		else if (kind == (TH_SYN | TH_ACK) && st.o.ports[sport]) {
+			struct stream_syn *v = syn_find_reverse(&sg);
 
-			v = g_hash_table_lookup(st.syn, k);
 			if (v != NULL)
 				v->synack = true;
 		}
-		smtp = (st.o.ports[sport] || st.o.ports[dport]) &&
-		       tcp_seg_parse(pkt, len, hl, &sg) &&
-		       (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
+		hs = parsed &&
+		     (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
+		smtp = hs && (st.o.ports[sport] || st.o.ports[dport]);
 	}
 	st.now = ts;
 	memcpy(st.buf, pkt, len);
@@ -1059,7 +1256,10 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	st.settle = NULL;
 	if (smtp)
 		tcp_before(&sg);
-	stream_feed(st.buf, len);
+	else if (hs && kind != TH_SYN && kind != (TH_SYN | TH_ACK))
+		syn_pass(&sg); /* DNS over TCP */
+	if (!hs || !syn_gate(&sg, kind, len))
+		stream_feed(st.buf, len);
 	if (smtp)
 		tcp_after(&sg);
 	return true;
@@ -1194,7 +1394,6 @@ stream_begin(struct tcp_stream *a)
 {
 	struct stream_ctx *c, *old;
 	struct dialogue *d;
-	g_autoptr(GBytes) key = NULL;
 	struct stream_syn *syn;
 
 	old = g_hash_table_lookup(st.ctx, a);
@@ -1210,16 +1409,15 @@ stream_begin(struct tcp_stream *a)
 	c->ss = smtp_session_new();
 	d = smtp_session_dialogue(c->ss);
 	d->seq = ++st.seq;
-	key = tuple_key(
-	    a->addr.saddr, a->addr.daddr, a->addr.source, a->addr.dest);
-	syn = g_hash_table_lookup(st.syn, key);
+	syn = syn_find(&a->addr);
 	d->ts_start = syn != NULL ? syn->ts : st.now;
 	if (syn != NULL) {
 		/* The handshake's real packets count as seen. */
 		c->dir[SMTP_DIR_CLIENT].pkts = 1;
 		c->dir[SMTP_DIR_SERVER].pkts = syn->synack ? 1 : 0;
 	}
-	g_hash_table_remove(st.syn, key);
+	if (syn != NULL)
+		syn_remove(syn);
 	if (st.pickup)
 		smtp_session_midstream(c->ss);
 	endpoint(&d->client, a->addr.saddr, a->addr.source);
@@ -1383,6 +1581,7 @@ static void
 stream_tcp_cb(struct tcp_stream *a, void **param)
 {
 	struct stream_ctx *c;
+	struct stream_syn *syn;
 	GByteArray *b;
 
 	(void)param;
@@ -1397,6 +1596,8 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 				forget_ahead(c);
 				stream_end(a, c, DLG_END_DROPPED, c->last_ts);
 			}
+			if ((syn = syn_find(&a->addr)) != NULL)
+				syn_remove(syn);
 			/* Only the answers matter. */
 			a->client.collect++;
 			g_hash_table_replace(st.dns, a, g_byte_array_new());
@@ -1497,6 +1698,10 @@ stream_finish(void)
 		ctx_free(c, d);
 		st.emit(d, st.arg);
 	}
+	/* Handshakes never completed: libnids would have said nothing of
+	 * them either (a stream without listeners ends silently). */
+	while (st.syn_order.head != NULL)
+		syn_remove(st.syn_order.head->data);
 	g_hash_table_destroy(st.ctx);
 	g_hash_table_destroy(st.by_tuple);
 	g_hash_table_destroy(st.syn);
