@@ -27,15 +27,21 @@
  *  - when one side is never seen, libnids' idea of its acknowledgement is
  *    kept at the other side's next byte, so its window check never stalls
  *    (E15).
- * And it keeps libnids from being flooded (docs/internals/stream.md):
+ * And it keeps libnids from being lied to or flooded
+ * (docs/internals/stream.md):
  *  - a handshake waits here until its third packet, so that half-open
  *    connections (a spoofed SYN flood) never take libnids' slots, whose
- *    eviction would split established sessions (§5.5).
+ *    eviction would split established sessions (§5.5);
+ *  - delivered bytes wait, bounded, for the receiver's acknowledgement;
+ *    a later copy that differs is an overlap conflict, and the copy the
+ *    receiver took is chosen (its acknowledgement, checksums, TTL:
+ *    Ptacek and Newsham 1998) where libnids would keep the first (§5.2).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <nids.h>
@@ -93,8 +99,64 @@ struct stream_dir {
 	bool fin;
 };
 
+/* Bytes of each direction kept once libnids has delivered them (a power
+ * of 2): a later copy of them is compared with what they were, and they
+ * wait here, until the receiver acknowledges them, before the SMTP
+ * machine reads them, so that the copy the receiver took can still be
+ * chosen (docs/internals/stream.md, "Overlapping copies"). */
+#define STREAM_KEEP 4096
+/* Deliveries waiting to be read, per connection (both directions). */
+#define STREAM_PEND_MAX 32
+/* Bytes of each version a conflict's debug message shows. */
+#define STREAM_SHOW 32
+
+/* A delivery of libnids waiting to be read by the SMTP machine. */
+struct stream_pend {
+	uint32_t end; /* the sequence number after its last byte */
+	gint64 ts;    /* when libnids delivered it */
+	uint8_t dir;
+	uint8_t ttl; /* of the packet that carried it (0: not known) */
+	bool whole;  /* all of that packet's payload */
+};
+
+/* Another copy of bytes of a direction: one that differs from what
+ * libnids delivered and waits for the decision (stream_keep.alt), or
+ * one of bytes libnids holds out of order, compared when they are
+ * delivered (stream_keep.ooo). */
+struct stream_copy {
+	uint32_t start, len; /* the bytes in question */
+	uint32_t first_end;  /* libnids' next expected byte when it came */
+	uint32_t end;	     /* the end of its own segment */
+	uint8_t ttl;
+	bool ck_known, ck_bad; /* its IP or TCP checksum fails */
+	uint8_t bytes[];
+};
+
+/* What a connection keeps of its delivered bytes (allocated with the
+ * first delivery). */
+struct stream_keep {
+	uint32_t end[2];  /* after the last byte delivered */
+	uint32_t len[2];  /* bytes of the ring valid, up to end */
+	uint32_t read[2]; /* bytes before this have been read */
+	uint32_t base[2]; /* the first byte of the direction */
+	bool init[2];
+	struct stream_pend q[STREAM_PEND_MAX]; /* in delivery order */
+	unsigned qh, qn;
+	struct stream_copy *alt[2], *ooo[2];
+	/* The IP and TCP headers of the last delivery that was a whole
+	 * packet's payload, and where it starts and ends: with the bytes,
+	 * its checksums can be checked if a copy of it comes (a decoy is
+	 * followed by the real segment); copied, not checked, as it comes. */
+	uint8_t hdr[2][120];
+	uint8_t hdr_hl[2], hdr_len[2];
+	uint32_t hdr_seq[2], hdr_end[2];
+	uint8_t ring[2][STREAM_KEEP]; /* byte s at ring[dir][s % KEEP]
+				       * (last: not cleared) */
+};
+
 struct stream_ctx {
 	struct smtp_session *ss;
+	struct stream_keep *keep; /* NULL until libnids delivers */
 	gint64 last_ts;		  /* last packet time of this session */
 	struct stream_dir dir[2]; /* by enum smtp_dir */
 	struct tcp_stream *a;	  /* libnids' stream */
@@ -124,7 +186,9 @@ struct tcp_seg {
 	struct tuple4 t; /* as libnids keys it: ports host order */
 	uint32_t seq, ack;
 	uint8_t flags;
-	size_t plen; /* payload bytes */
+	size_t plen;		/* payload bytes */
+	const uint8_t *payload; /* (in the packet given) */
+	size_t len;		/* the IP packet's length */
 };
 
 /* DNS over TCP (RFC 1035 §4.2.2, RFC 7766): the server's messages, each
@@ -157,14 +221,21 @@ static struct {
 	struct stream_ctx *settle; /* one with a hole in its replies */
 	struct tcp_stream *cur_a;  /* its stream, */
 	struct stream_ctx *cur_c;  /* context */
+	struct stream_ctx *ending; /* a session being ended */
 	int cur_dir;		   /* and direction */
 	uint64_t halfopen_forgotten; /* held handshakes pushed out of st.syn */
+	uint64_t conflicts;	     /* overlap conflicts */
+	const struct tcp_seg *seg;   /* the real packet libnids is given */
+	struct tcp_stream *notify_a; /* a stream in its NIDS_DATA callback */
 	uint8_t buf[65536];	     /* writable copy for libnids */
 	uint8_t synth[64];	     /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
 static void stream_feed(const uint8_t *pkt, size_t len);
+static void copy_take(
+    struct stream_ctx *c, int dir, const struct stream_copy *x);
+static void keep_flush(struct stream_ctx *c);
 static guint tuple_hash(gconstpointer p);
 static gboolean tuple_equal(gconstpointer a, gconstpointer b);
 static void fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir);
@@ -613,6 +684,8 @@ tcp_seg_parse(const uint8_t *pkt, size_t len, size_t hl, struct tcp_seg *sg)
 	sg->ack = be32(pkt + hl + 8);
 	sg->flags = pkt[hl + 13];
 	sg->plen = len - hl - thl;
+	sg->payload = pkt + hl + thl;
+	sg->len = len;
 	return true;
 }
 
@@ -821,11 +894,13 @@ ahead_prune(struct stream_dir *sd, uint32_t exp)
 		sd->ahead_segs = 0;
 }
 
-/* Remember a segment that libnids will hold out of order. */
-static void
+/* Remember a segment that libnids will hold out of order.  Returns
+ * whether it overlaps one held already. */
+static bool
 ahead_add(struct stream_dir *sd, uint32_t start, uint32_t end)
 {
 	struct seq_range r = { start, end };
+	bool over;
 	guint i;
 
 	if (sd->ahead == NULL)
@@ -839,15 +914,18 @@ ahead_add(struct stream_dir *sd, uint32_t start, uint32_t end)
 			break;
 		if (!seq_after(start, x->end)) {
 			/* Overlapping or adjacent: merge. */
+			over = seq_before(start, x->end) &&
+			       seq_after(end, x->start);
 			if (seq_before(start, x->start))
 				x->start = start;
 			if (seq_after(end, x->end))
 				x->end = end;
-			return;
+			return over;
 		}
 	}
 	if (sd->ahead->len < STREAM_AHEAD_MAX)
 		g_array_insert_val(sd->ahead, i, r);
+	return false;
 }
 
 /* Skip the hole [seq, seq + len) of a direction: libnids' counters move
@@ -975,9 +1053,604 @@ fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir)
 	    g_array_index(sd->ahead, struct seq_range, sd->ahead->len - 1).end;
 	(void)fill_to(c, a, dir, last);
 	if (st.settle == c) {
+		keep_flush(c);
 		smtp_session_gap_settle(c->ss);
 		st.settle = NULL;
 	}
+}
+
+/* ---- overlapping copies: what the receiver took ----
+ *
+ * libnids keeps the first copy of any byte (references/libnids.md §5.2)
+ * and says nothing of a later one; with checksums unverified, a decoy
+ * that the receiver never accepted (a bad checksum, a TTL too low to
+ * reach it: Ptacek and Newsham 1998, §4, "insertion") would be the
+ * record, and the real bytes would be dropped.  So every delivery is
+ * kept (struct stream_keep, STREAM_KEEP bytes a direction) and read by
+ * the SMTP machine only once the receiver acknowledged it, or when it
+ * can wait no longer (the ring or the queue is full, the other side's
+ * later bytes are read, the session ends, a hole is skipped).  A
+ * segment that overlaps kept bytes is compared with them; when it
+ * differs, the session gets overlap-conflict and the copy the receiver
+ * took is chosen by copy_decide() while the bytes still wait.  A
+ * delivery is read in the order libnids made it, so the SMTP machine
+ * sees commands and replies in the order it did before. */
+
+/* The Internet checksum's sum (RFC 1071) of n bytes added to sum, both
+ * folded to 16 bits.  The bytes are summed 32 bits at a time in host
+ * order and the result swapped once: the one's complement sum does not
+ * depend on byte order (RFC 1071 §2(B)), and this runs for every data
+ * segment. */
+static uint32_t
+csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+	uint32_t w;
+	uint16_t h;
+	uint8_t last[2] = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		memcpy(&w, p + i, 4);
+		acc += w;
+	}
+	if (i + 2 <= n) {
+		memcpy(&h, p + i, 2);
+		acc += h;
+		i += 2;
+	}
+	if (i < n) {
+		last[0] = p[i];
+		memcpy(&h, last, 2);
+		acc += h;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	sum += ntohs((uint16_t)acc);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static void
+ring_put(
+    struct stream_keep *k, int dir, uint32_t seq, const uint8_t *p, size_t n)
+{
+	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+
+	if (first >= n) {
+		memcpy(k->ring[dir] + at, p, n);
+		return;
+	}
+	memcpy(k->ring[dir] + at, p, first);
+	memcpy(k->ring[dir], p + first, n - first);
+}
+
+static void
+ring_get(
+    const struct stream_keep *k, int dir, uint32_t seq, uint8_t *p, size_t n)
+{
+	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+
+	if (first > n)
+		first = n;
+	memcpy(p, k->ring[dir] + at, first);
+	memcpy(p + first, k->ring[dir], n - first);
+}
+
+static bool
+ring_same(const struct stream_keep *k, int dir, uint32_t seq, const uint8_t *p,
+    size_t n)
+{
+	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+
+	if (first > n)
+		first = n;
+	return memcmp(k->ring[dir] + at, p, first) == 0 &&
+	       memcmp(k->ring[dir], p + first, n - first) == 0;
+}
+
+static struct stream_keep *
+keep_new(struct stream_ctx *c)
+{
+	struct stream_keep *k = charged_alloc(sizeof *k);
+
+	/* All but the rings, which are only read where written. */
+	memset(k, 0, offsetof(struct stream_keep, ring));
+	c->keep = k;
+	return k;
+}
+
+/* Hand bytes of the ring to the SMTP machine. */
+static void
+keep_read(struct stream_ctx *c, int dir, uint32_t from, uint32_t to, gint64 ts)
+{
+	struct stream_keep *k = c->keep;
+	size_t at, n, first;
+
+	if (!seq_after(to, from))
+		return;
+	n = to - from;
+	at = from & (STREAM_KEEP - 1);
+	first = STREAM_KEEP - at < n ? STREAM_KEEP - at : n;
+	/* Of the other side, has anything been captured? */
+	smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
+	smtp_session_push(
+	    c->ss, dir, (const char *)k->ring[dir] + at, first, ts);
+	if (n > first)
+		smtp_session_push(
+		    c->ss, dir, (const char *)k->ring[dir], n - first, ts);
+}
+
+/* The first bytes of a version, for a message: log.c escapes each
+ * message as a whole, as records are (output_escape()), so the bytes go
+ * in as they are, but for NUL, which would end the message: U+FFFD, as
+ * the JSON output shows it. */
+static void
+copy_show(GString *s, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0)
+			g_string_append(s, "\xef\xbf\xbd");
+		else
+			g_string_append_c(s, (char)p[i]);
+	}
+}
+
+/* A conflict's two versions for -v: their first bytes (escaped by
+ * log.c) and a hash of each. */
+static void
+copy_log(const char *what, uint32_t at, const uint8_t *first,
+    const uint8_t *second, size_t n, const char *kept, const char *why)
+{
+	g_autoptr(GString) a = g_string_new(NULL);
+	g_autoptr(GString) b = g_string_new(NULL);
+	g_autofree char *ha = NULL;
+	g_autofree char *hb = NULL;
+	size_t show = n < STREAM_SHOW ? n : STREAM_SHOW;
+
+	if (!log_debug_enabled())
+		return;
+	copy_show(a, first, show);
+	copy_show(b, second, show);
+	ha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, first, n);
+	hb = g_compute_checksum_for_data(G_CHECKSUM_SHA256, second, n);
+	log_debug("%s: overlap-conflict at byte %" PRIu32 " (%zu bytes): "
+		  "first \"%s%s\" sha256:%.16s, second \"%s%s\" "
+		  "sha256:%.16s; kept the %s: %s",
+	    what, at, n, a->str, n > show ? "..." : "", ha, b->str,
+	    n > show ? "..." : "", hb, kept, why);
+}
+
+static const char *
+dir_name(int dir)
+{
+	return dir == SMTP_DIR_CLIENT ? "client" : "server";
+}
+
+/* The first copy of a waiting conflict: the delivery that holds its
+ * first byte, and where that delivery starts. */
+static const struct stream_pend *
+copy_first(const struct stream_keep *k, int dir, uint32_t seq, uint32_t *start)
+{
+	uint32_t s = k->read[dir];
+	unsigned i;
+
+	for (i = 0; i < k->qn; i++) {
+		const struct stream_pend *q =
+		    &k->q[(k->qh + i) % STREAM_PEND_MAX];
+
+		if (q->dir != dir)
+			continue;
+		if (!seq_before(seq, s) && seq_before(seq, q->end)) {
+			*start = s;
+			return q;
+		}
+		s = q->end;
+	}
+	return NULL;
+}
+
+/* Decide which copy of the waiting conflict of a direction the receiver
+ * took, in this order of evidence:
+ *  1. its acknowledgement (have_ack), when it ends where one copy ends
+ *     and not the other: it holds a copy's last bytes, or lacks them;
+ *  2. the checksums: a copy whose IP or TCP checksum fails loses to one
+ *     whose checksums hold (a receiver discards it: RFC 9293 §3.1,
+ *     RFC 1122 §4.2.2.7); when both fail (checksum offload on the
+ *     capturing host, loopback) they say nothing;
+ *  3. the TTL: a copy with a lower TTL than the other may have expired
+ *     on its way to the receiver (Ptacek and Newsham 1998, §4.2.1);
+ *  4. else the first copy: a receiver that had it discards the later
+ *     one (RFC 9293 §3.10.7.4 trims what it already holds; Linux's
+ *     tcp_data_queue() drops it), and libnids keeps it too.
+ * Returns false when the acknowledgement alone was to decide and does
+ * not yet. */
+static bool
+copy_decide(struct stream_ctx *c, int dir, bool have_ack, uint32_t ack)
+{
+	struct stream_keep *k = c->keep;
+	struct stream_copy *x = k->alt[dir];
+	const struct stream_pend *f;
+	uint8_t first[STREAM_KEEP];
+	uint32_t fs = 0, sum;
+	bool second = false, f_bad = false, f_known = false;
+	const char *why = NULL;
+	char buf[160];
+
+	if (have_ack) {
+		if (seq_before(ack, x->end) && seq_before(ack, x->first_end))
+			return false; /* not yet: it covers neither */
+		if (seq_before(x->end, x->first_end)) {
+			second = seq_before(ack, x->first_end);
+			why = second ? "the receiver acknowledged the second "
+				       "copy's end, short of the first's"
+				     : "the receiver acknowledged the first "
+				       "copy's end, past the second's";
+		} else if (seq_after(x->end, x->first_end) &&
+			   seq_before(ack, x->end))
+			why = "the receiver acknowledged the first copy's end "
+			      "before the second's";
+		else
+			return false; /* the ACK cannot tell: wait, or fall
+				       * back when forced */
+	}
+	ring_get(k, dir, x->start, first, x->len);
+	if (why == NULL) {
+		f = copy_first(k, dir, x->start, &fs);
+		if (f != NULL && f->whole && k->hdr_len[dir] > 0 &&
+		    k->hdr_seq[dir] == fs && k->hdr_end[dir] == f->end) {
+			/* Its headers are kept: its checksums (the TCP one
+			 * over the pseudo-header, RFC 9293 §3.1). */
+			uint8_t pay[STREAM_KEEP];
+			const uint8_t *hd = k->hdr[dir];
+			uint32_t n = f->end - fs, hl = k->hdr_hl[dir];
+			uint32_t thl = k->hdr_len[dir] - hl;
+
+			ring_get(k, dir, fs, pay, n);
+			sum = csum_add(IPPROTO_TCP + thl + n, hd + 12, 8);
+			sum = csum_add(sum, hd + hl, thl);
+			f_known = true;
+			f_bad = csum_add(0, hd, hl) != 0xffff ||
+				csum_add(sum, pay, n) != 0xffff;
+		}
+		if (f_known && x->ck_known && f_bad != x->ck_bad) {
+			second = f_bad;
+			why = second ? "the first copy's checksum fails (a "
+				       "receiver discards it)"
+				     : "the second copy's checksum fails (a "
+				       "receiver discards it)";
+		} else if (f != NULL && f->ttl != 0 && x->ttl != 0 &&
+			   f->ttl != x->ttl) {
+			second = f->ttl < x->ttl;
+			g_snprintf(buf, sizeof buf,
+			    "the %s copy's TTL (%u) is lower than the %s's "
+			    "(%u): it may not have reached the receiver",
+			    second ? "first" : "second",
+			    (unsigned)(second ? f->ttl : x->ttl),
+			    second ? "second" : "first",
+			    (unsigned)(second ? x->ttl : f->ttl));
+			why = buf;
+		} else
+			why = "nothing shows which the receiver took: the "
+			      "first, which a receiver holding it keeps";
+	}
+	if (log_debug_enabled()) {
+		g_autofree char *what = g_strdup_printf("session %s: %s",
+		    smtp_session_dialogue(c->ss)->id, dir_name(dir));
+
+		copy_log(what, x->start - k->base[dir], first, x->bytes, x->len,
+		    second ? "second" : "first", why);
+	}
+	if (second)
+		copy_take(c, dir, x);
+	charged_free(x);
+	k->alt[dir] = NULL;
+	return true;
+}
+
+/* The receiver took the second copy: it replaces the first in what
+ * waits.  A second copy that ends sooner ends the direction there (the
+ * receiver's next byte is its end): libnids, which took the longer
+ * first copy, is moved back to it like gap_fill() moves it forward,
+ * unless it is in the middle of delivering to this stream. */
+static void
+copy_take(struct stream_ctx *c, int dir, const struct stream_copy *x)
+{
+	struct stream_keep *k = c->keep;
+	struct half_stream *h;
+	uint32_t back;
+	unsigned i;
+
+	ring_put(k, dir, x->start, x->bytes, x->len);
+	if (!seq_before(x->end, k->end[dir]) ||
+	    seq_before(x->end, k->read[dir]))
+		return;
+	back = k->end[dir] - x->end;
+	if (st.ending != c) {
+		const struct half_stream *snd = dir_sender(c->a, dir);
+
+		if (st.notify_a == c->a || snd->state == NIDS_FIN_SENT ||
+		    snd->state == NIDS_FIN_CONFIRMED ||
+		    dir_expected(c->a, dir) != k->end[dir])
+			return; /* libnids is delivering to it, or has read
+				 * more than we keep: left as it is */
+		h = dir_holder(c->a, dir);
+		h->count -= (int)back;
+		h->offset -= (int)back;
+	}
+	k->end[dir] = x->end;
+	k->len[dir] = k->len[dir] > back ? k->len[dir] - back : 0;
+	for (i = 0; i < k->qn; i++) {
+		struct stream_pend *q = &k->q[(k->qh + i) % STREAM_PEND_MAX];
+
+		if (q->dir == dir && seq_after(q->end, x->end))
+			q->end = x->end;
+	}
+}
+
+/* Read the oldest delivery waiting. */
+static void
+keep_read_first(struct stream_ctx *c)
+{
+	struct stream_keep *k = c->keep;
+	struct stream_pend q = k->q[k->qh];
+
+	if (k->alt[q.dir] != NULL && seq_before(k->alt[q.dir]->start, q.end))
+		(void)copy_decide(c, q.dir, false, 0);
+	q = k->q[k->qh]; /* (its end may have moved) */
+	k->qh = (k->qh + 1) % STREAM_PEND_MAX;
+	k->qn--;
+	if (seq_after(q.end, k->read[q.dir])) {
+		keep_read(c, q.dir, k->read[q.dir], q.end, q.ts);
+		k->read[q.dir] = q.end;
+	}
+}
+
+/* Read everything waiting, in order. */
+static void
+keep_flush(struct stream_ctx *c)
+{
+	struct stream_keep *k = c->keep;
+	int dir;
+
+	if (k == NULL)
+		return;
+	while (k->qn > 0)
+		keep_read_first(c);
+	for (dir = 0; dir < 2; dir++)
+		if (k->alt[dir] != NULL)
+			(void)copy_decide(c, dir, false, 0);
+}
+
+/* The receiver of a direction acknowledged up to ack: decide a waiting
+ * conflict if that tells, and read what it acknowledged (and what came
+ * before it). */
+static void
+keep_acked(struct stream_ctx *c, int dir, uint32_t ack)
+{
+	struct stream_keep *k = c->keep;
+	unsigned i, last = 0;
+	bool any = false;
+
+	if (k == NULL || k->qn == 0)
+		return;
+	if (k->alt[dir] != NULL)
+		(void)copy_decide(c, dir, true, ack);
+	for (i = 0; i < k->qn; i++) {
+		const struct stream_pend *q =
+		    &k->q[(k->qh + i) % STREAM_PEND_MAX];
+
+		if (q->dir == dir && !seq_after(q->end, ack)) {
+			last = i;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	for (i = 0; i <= last; i++)
+		keep_read_first(c);
+}
+
+/* Compare bytes libnids delivered with a copy of them that it held out
+ * of order second (it keeps the first). */
+static void
+keep_check_ooo(
+    struct stream_ctx *c, int dir, uint32_t start, const uint8_t *p, uint32_t n)
+{
+	struct stream_keep *k = c->keep;
+	struct stream_copy *o = k->ooo[dir];
+	uint32_t s, e;
+
+	s = seq_after(o->start, start) ? o->start : start;
+	e = seq_before(o->start + o->len, start + n) ? o->start + o->len
+						     : start + n;
+	if (seq_before(s, e) &&
+	    memcmp(p + (s - start), o->bytes + (s - o->start), e - s) != 0) {
+		dialogue_anomaly(
+		    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
+		st.conflicts++;
+		if (log_debug_enabled()) {
+			g_autofree char *what = g_strdup_printf(
+			    "session %s: %s", smtp_session_dialogue(c->ss)->id,
+			    dir_name(dir));
+
+			copy_log(what, s - k->base[dir], p + (s - start),
+			    o->bytes + (s - o->start), e - s, "first",
+			    "both were held out of order; libnids keeps the "
+			    "first that came");
+		}
+	}
+	if (!seq_before(start + n, o->start + o->len)) {
+		charged_free(o);
+		k->ooo[dir] = NULL;
+	}
+}
+
+/* libnids delivered n bytes of a direction, ending at its next expected
+ * byte: keep them, and let them wait for the receiver's acknowledgement
+ * if it is in the capture (else there is none to wait for). */
+static void
+keep_deliver(struct stream_ctx *c, int dir, const uint8_t *p, size_t n)
+{
+	struct stream_keep *k = c->keep;
+	uint32_t end = dir_expected(c->a, dir), start = end - (uint32_t)n;
+	const struct tcp_seg *sg = st.seg;
+	struct stream_pend *q;
+	size_t keep;
+
+	if (k == NULL)
+		k = keep_new(c);
+	if (!k->init[dir] || k->end[dir] != start) {
+		/* The first bytes, or the first after a hole: what waits
+		 * is read, and the ring starts again here. */
+		keep_flush(c);
+		if (!k->init[dir])
+			k->base[dir] = dir_sender(c->a, dir)->first_data_seq;
+		k->init[dir] = true;
+		k->end[dir] = k->read[dir] = start;
+		k->len[dir] = 0;
+	}
+	if (k->ooo[dir] != NULL)
+		keep_check_ooo(c, dir, start, p, (uint32_t)n);
+	if (c->dir[!dir].pkts == 0 || n >= STREAM_KEEP) {
+		/* Nothing to wait for: read at once, keep the last bytes. */
+		keep_flush(c);
+		smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
+		smtp_session_push(c->ss, dir, (const char *)p, n, st.now);
+		keep = n < STREAM_KEEP ? n : STREAM_KEEP;
+		ring_put(k, dir, end - (uint32_t)keep, p + n - keep, keep);
+		k->end[dir] = k->read[dir] = end;
+		k->len[dir] = k->len[dir] + keep > STREAM_KEEP
+				  ? STREAM_KEEP
+				  : k->len[dir] + (uint32_t)keep;
+		return;
+	}
+	/* Bytes the ring would overwrite are read first. */
+	while (k->qn > 0 &&
+	       (end - k->read[dir] > STREAM_KEEP || k->qn == STREAM_PEND_MAX))
+		keep_read_first(c);
+	ring_put(k, dir, start, p, n);
+	k->end[dir] = end;
+	k->len[dir] = k->len[dir] + n > STREAM_KEEP ? STREAM_KEEP
+						    : k->len[dir] + (uint32_t)n;
+	q = &k->q[(k->qh + k->qn++) % STREAM_PEND_MAX];
+	memset(q, 0, sizeof *q);
+	q->end = end;
+	q->ts = st.now;
+	q->dir = (uint8_t)dir;
+	if (sg != NULL &&
+	    (sg->t.saddr == c->t.saddr && sg->t.source == c->t.source) ==
+		(dir == SMTP_DIR_CLIENT) &&
+	    !seq_before(start, sg->seq) &&
+	    !seq_after(end, sg->seq + (uint32_t)sg->plen)) {
+		/* It came in the packet being read: what that says. */
+		size_t hlen = sg->len - sg->plen;
+
+		q->ttl = st.buf[8];
+		q->whole = start == sg->seq && n == sg->plen;
+		k->hdr_len[dir] = 0;
+		if (q->whole && (st.buf[12] & 0xf0) != 0xf0 &&
+		    hlen <= sizeof k->hdr[dir]) {
+			/* (Mapped from IPv6: no checksum to check.) */
+			memcpy(k->hdr[dir], st.buf, hlen);
+			k->hdr_hl[dir] = (uint8_t)((st.buf[0] & 0xf) * 4);
+			k->hdr_len[dir] = (uint8_t)hlen;
+			k->hdr_seq[dir] = start;
+			k->hdr_end[dir] = end;
+		}
+	}
+}
+
+/* A data segment of a direction, before libnids sees it: a copy of
+ * bytes already delivered?  If it differs from them, the session has an
+ * overlap conflict; while those bytes wait, which copy stays is decided
+ * later (copy_decide()), else the first stays. */
+static void
+keep_check(struct stream_ctx *c, int dir, const struct tcp_seg *sg)
+{
+	struct stream_keep *k = c->keep;
+	uint32_t s, e, send = sg->seq + (uint32_t)sg->plen;
+	struct stream_copy *x;
+	const uint8_t *p;
+
+	if (k == NULL || !k->init[dir] ||
+	    (k->alt[dir] == NULL && !seq_before(sg->seq, k->end[dir])))
+		return; /* (new bytes: the common case) */
+	if ((x = k->alt[dir]) != NULL) {
+		if (!seq_before(sg->seq, x->start) &&
+		    !seq_after(send, x->start + x->len) &&
+		    memcmp(sg->payload, x->bytes + (sg->seq - x->start),
+			sg->plen) == 0)
+			return; /* the second copy again: still waiting */
+		/* The sender goes on: its last copy is what it has. */
+		(void)copy_decide(c, dir, false, 0);
+	}
+	s = k->end[dir] - k->len[dir];
+	if (seq_after(sg->seq, s))
+		s = sg->seq;
+	e = seq_before(send, k->end[dir]) ? send : k->end[dir];
+	if (!seq_before(s, e))
+		return;
+	p = sg->payload + (s - sg->seq);
+	if (ring_same(k, dir, s, p, e - s))
+		return; /* a retransmission, as TCP makes them */
+	dialogue_anomaly(
+	    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
+	st.conflicts++;
+	if (seq_before(s, k->read[dir])) {
+		/* Read already: the first copy stands. */
+		if (log_debug_enabled()) {
+			uint8_t first[STREAM_KEEP];
+			g_autofree char *what = g_strdup_printf(
+			    "session %s: %s", smtp_session_dialogue(c->ss)->id,
+			    dir_name(dir));
+
+			ring_get(k, dir, s, first, e - s);
+			copy_log(what, s - k->base[dir], first, p, e - s,
+			    "first",
+			    c->dir[!dir].pkts == 0
+				? "the receiver is not in the capture"
+			    : c->dir[dir].acked_set &&
+				    !seq_before(c->dir[dir].acked, e)
+				? "the receiver had acknowledged it before"
+				: "it had been read already");
+		}
+		return;
+	}
+	x = charged_alloc(sizeof *x + (e - s));
+	x->start = s;
+	x->len = e - s;
+	x->first_end = k->end[dir];
+	x->end = send;
+	x->ttl = st.buf[8];
+	x->ck_known = (st.buf[12] & 0xf0) != 0xf0;
+	x->ck_bad = x->ck_known && !checksums_ok(st.buf, sg->len,
+				       (size_t)(st.buf[0] & 0xf) * 4);
+	memcpy(x->bytes, p, x->len);
+	k->alt[dir] = x;
+}
+
+/* A segment libnids will hold out of order overlaps data it holds:
+ * keep a copy (one per direction) to compare when it is delivered. */
+static void
+keep_ooo(struct stream_ctx *c, int dir, const struct tcp_seg *sg)
+{
+	struct stream_keep *k = c->keep;
+	struct stream_copy *o;
+	uint32_t n = sg->plen < STREAM_KEEP ? (uint32_t)sg->plen : STREAM_KEEP;
+
+	if (k == NULL)
+		k = keep_new(c);
+	if (k->ooo[dir] != NULL || n == 0)
+		return;
+	o = memset(charged_alloc(sizeof *o + n), 0, sizeof *o);
+	o->start = sg->seq;
+	o->len = n;
+	memcpy(o->bytes, sg->payload, n);
+	k->ooo[dir] = o;
 }
 
 /* Before libnids sees a segment of an SMTP connection. */
@@ -1082,13 +1755,17 @@ tcp_before(const struct tcp_seg *sg)
 	st.cur_a = a;
 	st.cur_c = c;
 	st.cur_dir = dir;
+	if (sg->plen > 0 && !(sg->flags & (TH_SYN | TH_RST)))
+		keep_check(c, dir, sg);
 	/* The sender has the peer's bytes up to ack: a hole before that in
-	 * the peer's direction was lost by the capture, not the network. */
+	 * the peer's direction was lost by the capture, not the network;
+	 * and what of them waits to be read can be. */
 	if ((sg->flags & TH_ACK) &&
 	    (!c->dir[peer].acked_set ||
 		seq_after(sg->ack, c->dir[peer].acked))) {
 		c->dir[peer].acked = sg->ack;
 		c->dir[peer].acked_set = true;
+		keep_acked(c, peer, sg->ack);
 	}
 	if ((sg->flags & TH_ACK) && c->dir[peer].pkts > 0) {
 		/* (Of a peer never seen, nothing was captured at all: the
@@ -1124,9 +1801,10 @@ tcp_before(const struct tcp_seg *sg)
 		if (!seq_after(sg->seq, exp))
 			return;
 	}
-	/* Out of order: libnids will hold it. */
-	ahead_add(sd, sg->seq,
-	    sg->seq + (uint32_t)sg->plen + ((sg->flags & TH_FIN) ? 1 : 0));
+	/* Out of order: libnids will hold it (after any copy it holds). */
+	if (ahead_add(sd, sg->seq,
+		sg->seq + (uint32_t)sg->plen + ((sg->flags & TH_FIN) ? 1 : 0)))
+		keep_ooo(c, dir, sg);
 	if (h->rmem_alloc + (int)sg->plen + 512 > STREAM_QUEUE_FILL ||
 	    sd->ahead->len >= STREAM_AHEAD_MAX ||
 	    (c->dir[peer].pkts == 0 && sd->ahead_segs > STREAM_ONESIDED_SEGS))
@@ -1145,6 +1823,7 @@ tcp_after(const struct tcp_seg *sg)
 
 	if (st.settle != NULL) {
 		/* The replies right after a hole are read: pair them. */
+		keep_flush(st.settle);
 		smtp_session_gap_settle(st.settle->ss);
 		st.settle = NULL;
 	}
@@ -1258,8 +1937,11 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		tcp_before(&sg);
 	else if (hs && kind != TH_SYN && kind != (TH_SYN | TH_ACK))
 		syn_pass(&sg); /* DNS over TCP */
-	if (!hs || !syn_gate(&sg, kind, len))
+	if (!hs || !syn_gate(&sg, kind, len)) {
+		st.seg = smtp ? &sg : NULL;
 		stream_feed(st.buf, len);
+		st.seg = NULL;
+	}
 	if (smtp)
 		tcp_after(&sg);
 	return true;
@@ -1444,8 +2126,12 @@ stream_end(
 	struct dialogue *d;
 	int i;
 
-	/* What libnids still holds behind a hole (an eviction, a reset, a
-	 * new connection) is lost with the hole: say so. */
+	/* What waits is read first; then what libnids still holds behind a
+	 * hole (an eviction, a reset, a new connection) is lost with the
+	 * hole: say so. */
+	st.ending = c;
+	keep_flush(c);
+	st.ending = NULL;
 	for (i = 0; i < 2; i++) {
 		struct stream_dir *sd = &c->dir[i];
 		uint32_t exp = dir_expected(a, i);
@@ -1501,6 +2187,13 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 	for (i = 0; i < 2; i++)
 		if (c->dir[i].ahead != NULL)
 			g_array_unref(c->dir[i].ahead);
+	if (c->keep != NULL) {
+		for (i = 0; i < 2; i++) {
+			charged_free(c->keep->alt[i]);
+			charged_free(c->keep->ooo[i]);
+		}
+		charged_free(c->keep);
+	}
 	g_free(c);
 }
 
@@ -1516,7 +2209,9 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 	p = h->data + (h->count - h->offset - h->count_new);
 	n = (size_t)h->count_new;
 	if (sd->filler > 0) {
-		/* Our byte standing for a hole: say so instead. */
+		/* Our byte standing for a hole: say so instead, once what
+		 * came before it has been read. */
+		keep_flush(c);
 		take = n < sd->filler ? n : sd->filler;
 		p += take;
 		n -= take;
@@ -1526,11 +2221,8 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 			sd->filler_gap = 0;
 		}
 	}
-	if (n > 0) {
-		/* Of the other side, has anything been captured? */
-		smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
-		smtp_session_push(c->ss, dir, p, n, st.now);
-	}
+	if (n > 0)
+		keep_deliver(c, dir, (const uint8_t *)p, n);
 	c->last_ts = st.now;
 }
 
@@ -1615,8 +2307,10 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 	switch (a->nids_state) {
 	case NIDS_DATA:
 		/* server.count_new: bytes the server received. */
+		st.notify_a = a;
 		stream_data(c, &a->server, SMTP_DIR_CLIENT);
 		stream_data(c, &a->client, SMTP_DIR_SERVER);
+		st.notify_a = NULL;
 		break;
 	case NIDS_CLOSE:
 		stream_end(a, c, DLG_END_CLOSED, st.now);
@@ -1691,7 +2385,13 @@ stream_finish(void)
 	g_ptr_array_sort(left, ctx_by_seq);
 	for (i = 0; i < left->len; i++) {
 		struct stream_ctx *c = g_ptr_array_index(left, i);
-		struct dialogue *d = smtp_session_finish(c->ss, c->last_ts);
+		struct dialogue *d;
+
+		/* (libnids' stream is gone: only what we keep is read.) */
+		st.ending = c;
+		keep_flush(c);
+		st.ending = NULL;
+		d = smtp_session_finish(c->ss, c->last_ts);
 
 		d->end = DLG_END_CAPTURE_ENDED;
 		d->ts_end = c->last_ts;
@@ -1702,6 +2402,14 @@ stream_finish(void)
 	 * them either (a stream without listeners ends silently). */
 	while (st.syn_order.head != NULL)
 		syn_remove(st.syn_order.head->data);
+	if (st.conflicts > 0)
+		log_debug(
+		    "overlap conflicts: %" G_GUINT64_FORMAT, st.conflicts);
+	if (st.halfopen_forgotten > 0)
+		log_debug("%" G_GUINT64_FORMAT
+			  " half-open handshakes forgotten "
+			  "(the table of %d was full)",
+		    st.halfopen_forgotten, STREAM_SYN_MAX);
 	g_hash_table_destroy(st.ctx);
 	g_hash_table_destroy(st.by_tuple);
 	g_hash_table_destroy(st.syn);
