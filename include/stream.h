@@ -20,7 +20,8 @@ typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
 struct stream_opts {
 	const uint8_t *ports;	  /* 65536-entry map: 1 = an SMTP server port */
 	bool verify_checksums;	  /* let libnids drop bad checksums */
-	int max_streams;	  /* libnids n_tcp_streams */
+	int max_streams;	  /* libnids n_tcp_streams (established
+				   * streams: handshakes wait apart) */
 	struct dns_store *dns;	  /* DNS answers (UDP port 53) go here */
 	const char *keep_body_id; /* sessions whose id starts so keep their
 				   * message bodies (replay), or NULL */
@@ -36,7 +37,9 @@ struct stream_opts {
 gboolean stream_init(const struct stream_opts *o, struct run_stats *stats,
     stream_emit_fn emit, void *arg, GError **error);
 /* Feed one IPv4 packet (header first, len bytes captured) with its capture
- * time in microseconds.  Returns false if it was not handed to libnids. */
+ * time in microseconds.  A fragment of TCP is kept until its datagram is
+ * whole, which is then handed on as one packet (docs/internals/stream.md).
+ * Returns false if it was neither handed to libnids nor kept. */
 bool stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts);
 /* Feed one IPv6 packet.  TCP (after any extension headers) is handed to
  * libnids with each IPv6 address mapped to a synthetic IPv4 address in

@@ -35,7 +35,9 @@
  *  - delivered bytes wait, bounded, for the receiver's acknowledgement;
  *    a later copy that differs is an overlap conflict, and the copy the
  *    receiver took is chosen (its acknowledgement, checksums, TTL:
- *    Ptacek and Newsham 1998) where libnids would keep the first (§5.2).
+ *    Ptacek and Newsham 1998) where libnids would keep the first (§5.2);
+ *  - IPv4 fragments of TCP are put together here, conflicts compared,
+ *    rather than by libnids' Linux 2.0 rule (§5.1).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -191,6 +193,40 @@ struct tcp_seg {
 	size_t len;		/* the IP packet's length */
 };
 
+/* IPv4 datagrams being put together from fragments (stream_frag()):
+ * at most this many, of at most this many bytes in all (Linux's
+ * ipfrag_high_thresh), each for at most this long in capture time
+ * (Linux's ipfrag_time) and in at most this many pieces. */
+#define FRAG_MAX 1024
+#define FRAG_BYTES (4u * 1024 * 1024)
+#define FRAG_TIMEOUT (30 * G_USEC_PER_SEC)
+#define FRAG_PIECES 64
+
+struct frag_key { /* RFC 791 §3.2: what makes fragments one datagram */
+	uint32_t src, dst;
+	uint16_t id;
+	uint8_t proto, pad;
+};
+
+struct frag {
+	struct frag_key key;
+	gint64 ts;	 /* its first fragment's time */
+	GList link;	 /* in st.frag_order, oldest first */
+	uint8_t hdr[60]; /* the IP header of the fragment at offset 0 */
+	size_t hl;	 /* its length (0: not come yet) */
+	size_t total;	 /* payload bytes, once the last fragment came */
+	bool last;
+	uint8_t *buf; /* the payload, the first copy of every byte */
+	size_t cap;
+	struct {
+		uint32_t start, end;
+	} have[FRAG_PIECES]; /* the bytes come, in order */
+	unsigned n;
+	unsigned conflicts; /* overlaps with other bytes; of the first: */
+	uint32_t c_off, c_len;
+	uint8_t *later; /* once copies differ: the last copy of every byte */
+};
+
 /* DNS over TCP (RFC 1035 §4.2.2, RFC 7766): the server's messages, each
  * behind a two-byte length; at most one message is buffered. */
 #define DNS_TCP_MAX (2 + 65535)
@@ -224,14 +260,23 @@ static struct {
 	struct stream_ctx *ending; /* a session being ended */
 	int cur_dir;		   /* and direction */
 	uint64_t halfopen_forgotten; /* held handshakes pushed out of st.syn */
-	uint64_t conflicts;	     /* overlap conflicts */
+	uint64_t conflicts[2];	     /* overlap conflicts: TCP, fragments */
 	const struct tcp_seg *seg;   /* the real packet libnids is given */
+	GHashTable *frag;	     /* struct frag_key * -> struct frag * */
+	GQueue frag_order;	     /* the same, oldest first */
+	size_t frag_bytes;	     /* their buffers' sizes */
+	uint64_t frag_dropped;	     /* datagrams given up */
+	bool frag_conflict;	     /* the packet being read was made of
+				      * fragments that conflict */
+	uint8_t fragbuf[65536];	     /* a datagram put together */
 	struct tcp_stream *notify_a; /* a stream in its NIDS_DATA callback */
 	uint8_t buf[65536];	     /* writable copy for libnids */
 	uint8_t synth[64];	     /* a packet of our own */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
+static guint frag_hash(gconstpointer p);
+static gboolean frag_equal(gconstpointer a, gconstpointer b);
 static void stream_feed(const uint8_t *pkt, size_t len);
 static void copy_take(
     struct stream_ctx *c, int dir, const struct stream_copy *x);
@@ -254,6 +299,15 @@ charged_alloc(size_t n)
 {
 	void *p = g_malloc(n);
 
+	budget_charge(BUDGET_REASSEMBLY, budget_size(p));
+	return p;
+}
+
+static void *
+charged_realloc(void *p, size_t n)
+{
+	budget_release(BUDGET_REASSEMBLY, budget_size(p));
+	p = g_realloc(p, n);
 	budget_charge(BUDGET_REASSEMBLY, budget_size(p));
 	return p;
 }
@@ -362,6 +416,9 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	st.ctx = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st.by_tuple = g_hash_table_new(tuple_hash, tuple_equal);
 	st.syn = g_hash_table_new(tuple_hash, tuple_equal);
+	st.frag = g_hash_table_new(frag_hash, frag_equal);
+	g_queue_init(&st.frag_order);
+	st.frag_bytes = 0;
 	g_queue_init(&st.syn_order);
 	st.syn_held = 0;
 	st.pickup = false;
@@ -1471,7 +1528,7 @@ keep_check_ooo(
 	    memcmp(p + (s - start), o->bytes + (s - o->start), e - s) != 0) {
 		dialogue_anomaly(
 		    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
-		st.conflicts++;
+		st.conflicts[0]++;
 		if (log_debug_enabled()) {
 			g_autofree char *what = g_strdup_printf(
 			    "session %s: %s", smtp_session_dialogue(c->ss)->id,
@@ -1599,7 +1656,7 @@ keep_check(struct stream_ctx *c, int dir, const struct tcp_seg *sg)
 		return; /* a retransmission, as TCP makes them */
 	dialogue_anomaly(
 	    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
-	st.conflicts++;
+	st.conflicts[0]++;
 	if (seq_before(s, k->read[dir])) {
 		/* Read already: the first copy stands. */
 		if (log_debug_enabled()) {
@@ -1846,6 +1903,12 @@ tcp_after(const struct tcp_seg *sg)
 		dir = from_client ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
 		c->dir[dir].pkts++;
 	}
+	if (st.frag_conflict) {
+		/* It was put together from fragments that conflict. */
+		dialogue_anomaly(
+		    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
+		st.frag_conflict = false;
+	}
 	if (sg->flags & TH_FIN)
 		c->dir[dir].fin = true;
 	ahead_prune(&c->dir[dir], dir_expected(a, dir));
@@ -1860,6 +1923,252 @@ clock_tick(gint64 ts)
 	st.clock = ts;
 	if (st.o.tick != NULL)
 		st.o.tick(ts, st.arg);
+}
+
+/* ---- IPv4 fragments ----
+ *
+ * libnids reassembles fragments as Linux 2.0 did (references/libnids.md
+ * §5.1): a fragment overrides the bytes of those after its start, so a
+ * decoy sent last over the real one wins, silently.  Receivers differ
+ * (Novak, "Target-Based Fragmentation Reassembly", 2005; Linux since
+ * 4.19 drops a datagram with overlapping fragments, as RFC 5722 asks of
+ * IPv6), and a monitor cannot know the receiver's rule.  So TCP
+ * fragments are put together here and libnids is given whole
+ * datagrams: the first copy of every byte is kept and a later copy is
+ * compared with it; when they differ the datagram's session gets
+ * overlap-conflict, and the copy with which the segment's TCP checksum
+ * holds is taken (a receiver drops a segment whose checksum fails,
+ * RFC 9293 §3.1), else the first.  The segment then goes through the
+ * packet layer like any other, so a retransmission of it is compared
+ * too. */
+
+static guint
+frag_hash(gconstpointer p)
+{
+	const struct frag_key *k = p;
+
+	return (k->src * 2654435761u) ^ (k->dst * 40503u) ^
+	       ((guint)k->id << 8 | k->proto);
+}
+
+static gboolean
+frag_equal(gconstpointer a, gconstpointer b)
+{
+	const struct frag_key *x = a, *y = b;
+
+	return x->src == y->src && x->dst == y->dst && x->id == y->id &&
+	       x->proto == y->proto;
+}
+
+static void
+frag_free(struct frag *f, bool dropped)
+{
+	if (dropped)
+		st.frag_dropped++;
+	g_hash_table_remove(st.frag, &f->key);
+	g_queue_unlink(&st.frag_order, &f->link);
+	st.frag_bytes -= f->cap * (f->later != NULL ? 2 : 1);
+	charged_free(f->buf);
+	charged_free(f->later);
+	charged_free(f);
+}
+
+/* Add bytes [o, e) of a datagram: the first copy of every byte stays in
+ * buf; once a copy differs, the last copy of every byte is kept too
+ * (later), so that the datagram can be tried either way.  False when the
+ * datagram is given up (too many pieces). */
+static bool
+frag_put(struct frag *f, uint32_t o, uint32_t e, const uint8_t *p)
+{
+	uint32_t pos, s, x;
+	unsigned i, j;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->have[i].end <= o || f->have[i].start >= e)
+			continue;
+		s = f->have[i].start > o ? f->have[i].start : o;
+		x = f->have[i].end < e ? f->have[i].end : e;
+		if (memcmp(f->buf + s, p + (s - o), x - s) == 0)
+			continue;
+		if (f->conflicts++ == 0) {
+			f->c_off = s;
+			f->c_len = x - s;
+		}
+		if (f->later == NULL) {
+			f->later = charged_dup(f->buf, f->cap);
+			st.frag_bytes += f->cap;
+		}
+	}
+	if (f->later != NULL)
+		memcpy(f->later + o, p, e - o);
+	for (i = 0, pos = o; i < f->n && pos < e; i++) {
+		if (f->have[i].end <= pos)
+			continue;
+		if (f->have[i].start >= e)
+			break;
+		if (f->have[i].start > pos)
+			memcpy(f->buf + pos, p + (pos - o),
+			    f->have[i].start - pos);
+		pos = f->have[i].end;
+	}
+	if (pos < e)
+		memcpy(f->buf + pos, p + (pos - o), e - pos);
+	/* The ranges come: insert [o, e), merging what it touches. */
+	for (i = 0; i < f->n && f->have[i].end < o; i++)
+		;
+	for (j = i; j < f->n && f->have[j].start <= e; j++) {
+		if (f->have[j].start < o)
+			o = f->have[j].start;
+		if (f->have[j].end > e)
+			e = f->have[j].end;
+	}
+	if (j == i) {
+		if (f->n == FRAG_PIECES)
+			return false;
+		memmove(&f->have[i + 1], &f->have[i],
+		    (f->n - i) * sizeof f->have[0]);
+		f->n++;
+	} else if (j > i + 1) {
+		memmove(&f->have[i + 1], &f->have[j],
+		    (f->n - j) * sizeof f->have[0]);
+		f->n -= j - i - 1;
+	}
+	f->have[i].start = o;
+	f->have[i].end = e;
+	return true;
+}
+
+/* A datagram is whole: give it to the packet layer as one packet. */
+static void
+frag_done(struct frag *f, gint64 ts)
+{
+	uint8_t *b = st.fragbuf;
+	size_t len = f->hl + f->total;
+	bool first_ok, second_ok, second = false;
+	uint16_t ck;
+
+	if (len > 65535) {
+		frag_free(f, true);
+		return;
+	}
+	memcpy(b, f->hdr, f->hl);
+	put16(b + 2, (uint16_t)len);
+	b[6] &= 0x40; /* DF stays; MF and the offset go */
+	b[7] = 0;
+	b[10] = b[11] = 0;
+	ck = ip_checksum(b, f->hl);
+	put16(b + 10, ck);
+	memcpy(b + f->hl, f->buf, f->total);
+	if (f->conflicts > 0) {
+		/* The first copies, or the last: the one the TCP checksum
+		 * holds with. */
+		const char *why = "the TCP checksum holds with both or with "
+				  "neither: the first copy";
+
+		st.conflicts[1]++;
+		first_ok = f->hdr[9] == IPPROTO_TCP &&
+			   tcp_checksum(b, f->hl, len) == 0;
+		memcpy(b + f->hl, f->later, f->total);
+		second_ok = f->hdr[9] == IPPROTO_TCP &&
+			    tcp_checksum(b, f->hl, len) == 0;
+		if (first_ok != second_ok) {
+			second = second_ok;
+			why = "the TCP checksum holds only with it";
+		}
+		if (!second)
+			memcpy(b + f->hl, f->buf, f->total);
+		if (log_debug_enabled()) {
+			char sa[INET_ADDRSTRLEN], da[INET_ADDRSTRLEN];
+			g_autofree char *what = NULL;
+
+			inet_ntop(AF_INET, b + 12, sa, sizeof sa);
+			inet_ntop(AF_INET, b + 16, da, sizeof da);
+			what = g_strdup_printf("IPv4 fragments %s -> %s id %u",
+			    sa, da, (unsigned)f->key.id);
+			copy_log(what, f->c_off, f->buf + f->c_off,
+			    f->later + f->c_off, f->c_len,
+			    second ? "second" : "first", why);
+		}
+	}
+	st.frag_conflict = f->conflicts > 0;
+	frag_free(f, false);
+	(void)stream_feed_ipv4(b, len, ts);
+	st.frag_conflict = false;
+}
+
+/* An IPv4 fragment of a TCP segment (RFC 791 §3.2 "fragmentation"). */
+static bool
+stream_frag(const uint8_t *pkt, size_t len, size_t hl, gint64 ts)
+{
+	struct frag_key key;
+	struct frag *f;
+	uint16_t fo = (uint16_t)(pkt[6] << 8 | pkt[7]);
+	uint32_t o = (uint32_t)(fo & 0x1fff) * 8, n = (uint32_t)(len - hl);
+	uint32_t e = o + n;
+	bool more = (fo & 0x2000) != 0;
+	size_t want;
+
+	if (st.o.verify_checksums && ip_checksum(pkt, hl) != 0)
+		return false; /* libnids would drop it */
+	if (n == 0 || (more && n % 8 != 0) || e > 65535 - 20) {
+		st.frag_dropped++;
+		return false;
+	}
+	while (
+	    st.frag_order.head != NULL &&
+	    ((struct frag *)st.frag_order.head->data)->ts + FRAG_TIMEOUT < ts)
+		frag_free(st.frag_order.head->data, true);
+	memset(&key, 0, sizeof key);
+	memcpy(&key.src, pkt + 12, 4);
+	memcpy(&key.dst, pkt + 16, 4);
+	key.id = (uint16_t)(pkt[4] << 8 | pkt[5]);
+	key.proto = pkt[9];
+	f = g_hash_table_lookup(st.frag, &key);
+	if (f == NULL) {
+		if (g_hash_table_size(st.frag) >= FRAG_MAX)
+			frag_free(st.frag_order.head->data, true);
+		f = memset(charged_alloc(sizeof *f), 0, sizeof *f);
+		f->key = key;
+		f->ts = ts;
+		f->link.data = f;
+		g_hash_table_insert(st.frag, &f->key, f);
+		g_queue_push_tail_link(&st.frag_order, &f->link);
+	}
+	if ((f->last && (e > f->total || (!more && e != f->total))) ||
+	    (!more && f->n > 0 && f->have[f->n - 1].end > e)) {
+		/* Fragments that disagree about the datagram's end. */
+		frag_free(f, true);
+		return false;
+	}
+	if (e > f->cap) {
+		want = f->cap * 2 > e ? f->cap * 2 : e;
+		if (want > 65535)
+			want = 65535;
+		st.frag_bytes += (want - f->cap) * (f->later != NULL ? 2 : 1);
+		f->buf = charged_realloc(f->buf, want);
+		if (f->later != NULL)
+			f->later = charged_realloc(f->later, want);
+		f->cap = want;
+	}
+	if (o == 0 && f->hl == 0) {
+		memcpy(f->hdr, pkt, hl);
+		f->hl = hl;
+	}
+	if (!more) {
+		f->total = e;
+		f->last = true;
+	}
+	if (!frag_put(f, o, e, pkt + hl)) {
+		frag_free(f, true);
+		return false;
+	}
+	if (f->hl > 0 && f->last && f->n == 1 && f->have[0].start == 0 &&
+	    f->have[0].end == f->total)
+		frag_done(f, ts);
+	else
+		while (st.frag_bytes > FRAG_BYTES && st.frag_order.head != NULL)
+			frag_free(st.frag_order.head->data, true);
+	return true;
 }
 
 bool
@@ -1904,30 +2213,29 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	}
 	if (pkt[9] != IPPROTO_TCP)
 		return false;
-	if (frag == 0) {
-		/* Only SMTP ports reach libnids; fragments always do. */
-		if (len < hl + 14)
-			return false;
-		sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
-		dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
-		if (!st.o.ports[sport] && !st.o.ports[dport] &&
-		    (st.o.dns == NULL || (sport != 53 && dport != 53)))
-			return false;
-		parsed = tcp_seg_parse(pkt, len, hl, &sg);
-		kind = parsed ? sg.flags & (TH_SYN | TH_ACK | TH_RST) : 0;
-		if (kind == TH_SYN &&
-		    (st.o.ports[dport] || (st.o.dns != NULL && dport == 53)))
-			(void)syn_add(&sg, ts);
-		else if (kind == (TH_SYN | TH_ACK) && st.o.ports[sport]) {
-			struct stream_syn *v = syn_find_reverse(&sg);
+	if (frag != 0)
+		return stream_frag(pkt, len, hl, ts);
+	/* Only SMTP ports reach libnids. */
+	if (len < hl + 14)
+		return false;
+	sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
+	dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+	if (!st.o.ports[sport] && !st.o.ports[dport] &&
+	    (st.o.dns == NULL || (sport != 53 && dport != 53)))
+		return false;
+	parsed = tcp_seg_parse(pkt, len, hl, &sg);
+	kind = parsed ? sg.flags & (TH_SYN | TH_ACK | TH_RST) : 0;
+	if (kind == TH_SYN &&
+	    (st.o.ports[dport] || (st.o.dns != NULL && dport == 53)))
+		(void)syn_add(&sg, ts);
+	else if (kind == (TH_SYN | TH_ACK) && st.o.ports[sport]) {
+		struct stream_syn *v = syn_find_reverse(&sg);
 
-			if (v != NULL)
-				v->synack = true;
-		}
-		hs = parsed &&
-		     (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
-		smtp = hs && (st.o.ports[sport] || st.o.ports[dport]);
+		if (v != NULL)
+			v->synack = true;
 	}
+	hs = parsed && (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
+	smtp = hs && (st.o.ports[sport] || st.o.ports[dport]);
 	st.now = ts;
 	memcpy(st.buf, pkt, len);
 	st.counted = false;
@@ -2402,9 +2710,14 @@ stream_finish(void)
 	 * them either (a stream without listeners ends silently). */
 	while (st.syn_order.head != NULL)
 		syn_remove(st.syn_order.head->data);
-	if (st.conflicts > 0)
-		log_debug(
-		    "overlap conflicts: %" G_GUINT64_FORMAT, st.conflicts);
+	while (st.frag_order.head != NULL)
+		frag_free(st.frag_order.head->data, true);
+	if (st.conflicts[0] + st.conflicts[1] + st.frag_dropped > 0)
+		log_debug("overlap conflicts: %" G_GUINT64_FORMAT
+			  " in TCP, %" G_GUINT64_FORMAT
+			  " in IPv4 fragments; %" G_GUINT64_FORMAT
+			  " fragmented datagrams given up",
+		    st.conflicts[0], st.conflicts[1], st.frag_dropped);
 	if (st.halfopen_forgotten > 0)
 		log_debug("%" G_GUINT64_FORMAT
 			  " half-open handshakes forgotten "
@@ -2413,6 +2726,8 @@ stream_finish(void)
 	g_hash_table_destroy(st.ctx);
 	g_hash_table_destroy(st.by_tuple);
 	g_hash_table_destroy(st.syn);
+	g_hash_table_destroy(st.frag);
+	st.frag = NULL;
 	g_hash_table_destroy(st.dns);
 	st.ctx = st.by_tuple = st.syn = st.dns = NULL;
 	g_hash_table_destroy(st.v6);
