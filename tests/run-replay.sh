@@ -52,6 +52,15 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 rs_test_namespace replay postfix
 set +e
 RS=${RELAYSCOPE:-$TOP/relayscope}
+# Under make check SANITIZE=1: LeakSanitizer of GCC 12 (up to GCC 13 and
+# LLVM 16) takes a dynamic TLS block that happens to start 16 bytes into
+# a page for one with a glibc 2.19 header, and its tracer dies reading
+# it (google/sanitizers#1322); GnuTLS's TLS, in the thread that does a
+# handshake, is such a block now and then.  Not tracking dynamic TLS
+# hides no leak (a block only it points to would be reported, not
+# missed).  Without the sanitizers the setting is not read.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0
+export ASAN_OPTIONS
 OPEN=$TOP/pcaps/postfix-open-relay.pcap
 OPEN_ID=bc1d7eaa499d6817
 TLS=$TOP/pcaps/postfix-starttls.pcap
