@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* budget.h: the global memory budget (--max-memory).  What the analysis
- * keeps is charged here at its allocated size (malloc_usable_size plus
- * the allocator's header), by kind; past the limit the run sheds: records
+ * keeps is charged here at its allocated size (the chunk glibc's malloc
+ * takes for each request, header included), by kind; past the limit the run sheds: records
  * waiting for order are written, sessions waiting for onward evidence are
  * judged, idle reassembly buffers are freed and the largest open sessions
  * are cut (docs/architecture.md, "Memory").  One run, one budget: the
@@ -48,9 +48,24 @@ extern struct budget rs_budget;
 
 /* Set the limit (bytes) and clear the counters. */
 void budget_init(size_t limit);
-/* The allocated size of a block from malloc/g_malloc, header included;
- * 0 for NULL. */
-size_t budget_size(const void *p);
+/* What malloc takes for a request of n bytes: glibc's chunk, header
+ * included (16-byte granules, 32 at least); 0 for 0.  Charges are
+ * computed from what was asked, never read back from the allocator
+ * (malloc_usable_size): the same input must shed the same way whatever
+ * else the process allocated, or the output would depend on -v. */
+static inline size_t
+budget_bytes(size_t n)
+{
+	size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
+
+	return n == 0 ? 0 : c < 32 ? 32 : c;
+}
+
+/* The chunk of a NUL-terminated string copy (g_strdup); 0 for NULL. */
+size_t budget_str(const char *s);
+/* The block GLib's doubling growth (GString, GByteArray) holds for len
+ * bytes: the next power of two from 16, as a chunk. */
+size_t budget_grown(size_t len);
 /* What a GPtrArray's pointer block of len elements costs (GLib grows it
  * in powers of two from 16 bytes). */
 size_t budget_array_size(unsigned len);

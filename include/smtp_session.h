@@ -55,6 +55,14 @@ void smtp_session_midstream(struct smtp_session *ss);
  * for commands not captured.  Neither is then an anomaly. */
 void smtp_session_side_unseen(
     struct smtp_session *ss, enum smtp_dir dir, bool unseen);
+/* The bytes the machine and its dialogue hold, as charged (budget.h). */
+size_t smtp_session_mem(const struct smtp_session *ss);
+/* After STARTTLS: the rest of the connection is encrypted. */
+bool smtp_session_encrypted(const struct smtp_session *ss);
+/* The connection this new machine picks up is encrypted (it continues
+ * one that was cut after STARTTLS): count its bytes, parse none.  Call
+ * before any push, instead of smtp_session_midstream(). */
+void smtp_session_continue_tls(struct smtp_session *ss);
 /* End of the session: flush partial lines, close what is open, free the
  * machine, and return the dialogue (caller owns it). */
 struct dialogue *smtp_session_finish(struct smtp_session *ss, gint64 ts);

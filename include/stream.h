@@ -30,6 +30,12 @@ struct stream_opts {
 	 * clock reached ts (never backwards). */
 	void (*start)(const struct dialogue *d, void *arg);
 	void (*tick)(gint64 ts, void *arg);
+	/* With the same arg, or NULL: the memory budget is passed (checked
+	 * before each packet, never inside libnids): shed what the caller
+	 * holds.  The stream layer then frees idle reassembly buffers and
+	 * cuts the largest open sessions in two if the total is still above
+	 * the low-water mark (docs/architecture.md, "Memory"). */
+	void (*pressure)(void *arg);
 };
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything

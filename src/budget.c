@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* budget.c: the global memory budget's bookkeeping (budget.h). */
-#include <malloc.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -22,10 +21,19 @@ budget_init(size_t limit)
 }
 
 size_t
-budget_size(const void *p)
+budget_str(const char *s)
 {
-	/* glibc keeps one size_t of header before each chunk. */
-	return p != NULL ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
+	return s != NULL ? budget_bytes(strlen(s) + 1) : 0;
+}
+
+size_t
+budget_grown(size_t len)
+{
+	size_t n = 16;
+
+	while (n < len)
+		n <<= 1;
+	return budget_bytes(n);
 }
 
 size_t

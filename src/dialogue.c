@@ -9,7 +9,7 @@
 #include "dialogue.h"
 
 /* GLib's own blocks (GPtrArray headers) come from its slice allocator,
- * where malloc_usable_size() does not apply: their size, as allocated. */
+ * where blocks are not malloc's chunks: their size, as allocated. */
 #define PTR_ARRAY_HEAD 32
 
 static const char *const dlg_end_names[DLG_END_COUNT] = {
@@ -63,7 +63,7 @@ dialogue_new(void)
 	d->items =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)dlg_item_free);
 	d->txs = g_ptr_array_new_with_free_func(dlg_tx_free);
-	dialogue_charge(d, budget_size(d) + 2 * PTR_ARRAY_HEAD);
+	dialogue_charge(d, budget_bytes(sizeof *d) + 2 * PTR_ARRAY_HEAD);
 	return d;
 }
 
@@ -140,7 +140,11 @@ dlg_item_free(struct dlg_item *it)
 static size_t
 reply_cost(const struct smtp_reply *r)
 {
-	return r != NULL ? budget_size(r) + budget_size(r->text) : 0;
+	/* The text is a GString's buffer: 128 bytes at first (64 asked, and
+	 * one for the NUL, to a power of two), then doubled. */
+	return r != NULL ? budget_bytes(sizeof *r) +
+			       budget_grown(MAX(r->text_len, 64) + 1)
+			 : 0;
 }
 
 /* What adding one pointer to an array of len costs. */
@@ -153,7 +157,8 @@ array_growth(guint len)
 bool
 dialogue_keep(struct dialogue *d, struct dlg_item *it)
 {
-	size_t cost = budget_size(it) + budget_size(it->line) +
+	size_t cost = budget_bytes(sizeof *it) +
+		      (it->line != NULL ? budget_bytes(it->line_len + 1) : 0) +
 		      reply_cost(it->reply) + array_growth(d->items->len);
 
 	if (!d->frozen && (d->items->len >= DLG_MAX_ITEMS ||
@@ -192,8 +197,8 @@ dialogue_charge(struct dialogue *d, size_t n)
 void
 dialogue_rcpt_add(struct dialogue *d, struct dlg_tx *tx, struct dlg_rcpt *r)
 {
-	dialogue_charge(d, budget_size(r) + budget_size(r->address) +
-			       budget_size(r->params) +
+	dialogue_charge(d, budget_bytes(sizeof *r) + budget_str(r->address) +
+			       budget_str(r->params) +
 			       array_growth(tx->rcpts->len));
 	g_ptr_array_add(tx->rcpts, r);
 }
@@ -208,7 +213,7 @@ dialogue_data_new(struct dialogue *d, struct dlg_tx *tx, enum smtp_cmd_id cmd)
 	tx->data = g_new0(struct dlg_data, 1);
 	tx->data->command = cmd;
 	if (first)
-		dialogue_charge(d, budget_size(tx->data));
+		dialogue_charge(d, budget_bytes(sizeof *tx->data));
 	return tx->data;
 }
 
@@ -267,7 +272,8 @@ dialogue_tx_new(struct dialogue *d)
 	tx = g_new0(struct dlg_tx, 1);
 	tx->rcpts = g_ptr_array_new_with_free_func(dlg_rcpt_free);
 	dialogue_charge(
-	    d, budget_size(tx) + PTR_ARRAY_HEAD + array_growth(d->txs->len));
+	    d, budget_bytes(sizeof *tx) + PTR_ARRAY_HEAD +
+		   array_growth(d->txs->len));
 	g_ptr_array_add(d->txs, tx);
 	return tx;
 }

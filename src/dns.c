@@ -99,8 +99,8 @@ note_lookup(struct dns_store *s, const char *querier, uint16_t type,
 		if (!budget_share_ok(BUDGET_DNS, 256))
 			return;
 		t = g_array_new(FALSE, FALSE, sizeof(gint64));
-		store_charge(s, budget_size(key) + 32 + 32 +
-				    budget_size(t->data) + 16 * sizeof(gint64));
+		store_charge(s, budget_str(key) + 32 + 32 +
+				    budget_bytes(DNS_MAX_TIMES * sizeof(gint64)));
 		g_hash_table_insert(s->lookups, g_steal_pointer(&key), t);
 	}
 	if (t->len >= DNS_MAX_TIMES)
@@ -217,7 +217,8 @@ rrset_get(struct dns_store *s, uint16_t type, const char *name, gint64 ts,
 	r->ts = ts;
 	r->values = g_ptr_array_new_with_free_func(g_free);
 	g_hash_table_insert(s->sets, g_strdup(key), r);
-	store_charge(s, budget_size(r) + 2 * budget_size(r->name) + 32 + 32 +
+	store_charge(s, budget_bytes(sizeof *r) + 2 * budget_str(r->name) +
+			    32 + 32 +
 			    budget_array_size(DNS_MAX_VALUES_HINT));
 	return r;
 }
@@ -241,13 +242,13 @@ keep(struct dns_store *s, uint16_t type, const char *name, char *value,
 			return;
 		}
 	if (s->records >= DNS_MAX_RECORDS ||
-	    !budget_share_ok(BUDGET_DNS, budget_size(value))) {
+	    !budget_share_ok(BUDGET_DNS, budget_str(value))) {
 		s->dropped++;
 		g_free(value);
 		return;
 	}
 	s->records++;
-	store_charge(s, budget_size(value) + sizeof(gpointer));
+	store_charge(s, budget_str(value) + sizeof(gpointer));
 	g_ptr_array_add(r->values, value);
 }
 

@@ -72,7 +72,7 @@ write_out(struct writer *w, const char *rec)
 static size_t
 waiting_cost(const char *rec, const uint64_t *k)
 {
-	return budget_size(rec) + budget_size(k) + 64;
+	return budget_grown(strlen(rec) + 1) + budget_bytes(sizeof *k) + 64;
 }
 
 static gint
@@ -251,6 +251,12 @@ relieve(struct writer *w)
 }
 
 static void
+on_pressure(void *arg)
+{
+	relieve(arg);
+}
+
+static void
 on_tick(gint64 ts, void *arg)
 {
 	release_held(arg, ts, false);
@@ -272,6 +278,15 @@ emit_session(struct dialogue *d, void *arg)
 
 	onward_ended(w->onward, d);
 	if (w->env.window > 0 && relay_may_await(&w->env, d)) {
+		if (d->end == DLG_END_CUT || budget_over()) {
+			/* No room to wait in (a cut session would take back
+			 * what the cut gave). */
+			rs_budget.held_early++;
+			d->judged_early = true;
+			finish_session(w, d);
+			relieve(w);
+			return;
+		}
 		/* A stranger's mail accepted without evidence of locality:
 		 * the server may yet pass it on.  Judged again when its time
 		 * is up. */
@@ -419,6 +434,7 @@ main(int argc, char **argv)
 	so.dns = dns;
 	so.start = on_start;
 	so.tick = on_tick;
+	so.pressure = on_pressure;
 	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
 		log_warnx("%s", error->message);
 		goto out;

@@ -241,8 +241,8 @@ otx_new(const struct dialogue *d, const struct dlg_tx *tx, bool with_name)
 		t->rcpts[t->n_rcpts + t->n_accepted++] = addr_hash(r->address);
 	}
 	/* With its queue link and its place in the by_* arrays. */
-	t->mem = budget_size(t) + budget_size(t->server_name) +
-		 budget_size(t->rcpts) + 48;
+	t->mem = budget_bytes(sizeof *t) + budget_str(t->server_name) +
+		 budget_bytes((2 * tx->rcpts->len + 1) * sizeof(guint)) + 48;
 	budget_charge(BUDGET_ONWARD, t->mem);
 	return t;
 }

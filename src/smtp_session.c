@@ -300,31 +300,22 @@ smtp_session_free(struct smtp_session *ss)
 /* An item waiting for its reply that the dialogue did not keep. */
 #define UNKEPT_ITEM (sizeof(struct dlg_item) + 16)
 
-/* The growable block of a GByteArray or GString of this capacity. */
-static size_t
-grown(size_t len)
-{
-	size_t n = 16;
-
-	while (n < len)
-		n <<= 1;
-	return n + sizeof(size_t);
-}
 
 /* What the machine holds besides the dialogue, charged to the budget. */
 static void
 machine_recharge(struct smtp_session *ss)
 {
-	size_t n = budget_size(ss) + budget_size(ss->cl.buf) +
-		   budget_size(ss->sl.buf) + budget_size(ss->hs) +
+	size_t n = budget_bytes(sizeof *ss) + budget_bytes(ss->cl.cap) +
+		   budget_bytes(ss->sl.cap) +
+		   (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
 		   ss->deferred_bytes + ss->secrets_bytes;
 	guint waiting = g_queue_get_length(&ss->pending) +
 			g_queue_get_length(&ss->orphans);
 
 	if (ss->hold != NULL)
-		n += SLICE_HEAD + grown(ss->hold->len);
+		n += SLICE_HEAD + budget_grown(ss->hold->len);
 	if (ss->ra.text != NULL)
-		n += SLICE_HEAD + ss->ra.text->allocated_len + sizeof(size_t);
+		n += SLICE_HEAD + budget_bytes(ss->ra.text->allocated_len);
 	/* Items the dialogue did not keep are the queues' (small: their
 	 * lines are not kept either). */
 	n += waiting * SLICE_LINK;
@@ -534,7 +525,7 @@ header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
 		h->len = 0;
 	}
 	if (!had && dd->message_id != NULL)
-		dialogue_charge(ss->d, budget_size(dd->message_id));
+		dialogue_charge(ss->d, budget_str(dd->message_id));
 	if (h->done) {
 		g_free(ss->hs);
 		ss->hs = NULL;
@@ -874,10 +865,10 @@ cmd_auth(struct smtp_session *ss, const struct smtp_cmd *c, unsigned flags,
 		g_free(d->auth->user);
 	} else {
 		d->auth = g_new0(struct dlg_auth, 1);
-		dialogue_charge(d, budget_size(d->auth));
+		dialogue_charge(d, budget_bytes(sizeof *d->auth));
 	}
 	d->auth->mechanism = g_strdup(ss->auth_mech);
-	dialogue_charge(d, budget_size(d->auth->mechanism));
+	dialogue_charge(d, budget_str(d->auth->mechanism));
 	d->auth->user = NULL;
 	d->auth->password_sent = false;
 	if (ss->auth_ir)
@@ -1022,8 +1013,8 @@ client_line(
 			ss->tx->mail_from = path_dup(&c);
 			ss->tx->mail_params = view_dup(c.params);
 			ss->tx->mail = it;
-			dialogue_charge(d, budget_size(ss->tx->mail_from) +
-					       budget_size(ss->tx->mail_params));
+			dialogue_charge(d, budget_str(ss->tx->mail_from) +
+					       budget_str(ss->tx->mail_params));
 		}
 		break;
 	case SMTP_CMD_RCPT:
@@ -1491,7 +1482,7 @@ auth_credentials(struct smtp_session *ss, struct strview b64, bool initial)
 	g_free(raw);
 	if (user != NULL && a->user == NULL) {
 		a->user = user;
-		dialogue_charge(ss->d, budget_size(user));
+		dialogue_charge(ss->d, budget_str(user));
 	} else
 		g_free(user);
 	if (secret)
@@ -1875,6 +1866,29 @@ reply_not_captured(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	}
 }
 
+size_t
+smtp_session_mem(const struct smtp_session *ss)
+{
+	return ss->mem + ss->d->mem;
+}
+
+bool
+smtp_session_encrypted(const struct smtp_session *ss)
+{
+	return ss->state == SMTP_STATE_TLS;
+}
+
+void
+smtp_session_continue_tls(struct smtp_session *ss)
+{
+	ss->midstream = true;
+	ss->d->picked_up = true;
+	ss->banner_seen = true;
+	ss->d->tls_started = true;
+	ss->server_tls = true;
+	smtp_enter_state(ss, SMTP_STATE_TLS);
+}
+
 void
 smtp_session_midstream(struct smtp_session *ss)
 {
@@ -2205,8 +2219,9 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		x->r = r;
 		x->ts = ts;
 		g_ptr_array_add(ss->deferred, x);
-		ss->deferred_bytes += budget_size(x) + budget_size(r) +
-				      budget_size(r->text) + sizeof(gpointer);
+		ss->deferred_bytes +=
+		    budget_bytes(sizeof *x) + budget_bytes(sizeof *r) +
+		    budget_grown(MAX(r->text_len, 64) + 1) + sizeof(gpointer);
 		if (ss->deferred->len >= SMTP_PENDING_MAX)
 			gap_settle(ss);
 		return;

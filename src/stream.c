@@ -67,6 +67,8 @@
 
 /* Message bodies kept for replay --original-body, at most. */
 #define STREAM_BODY_MAX (10 * 1024 * 1024)
+/* A session holding less than this is not cut to shed memory. */
+#define STREAM_CUT_MIN (4 * 1024)
 
 /* Handshake times remembered until the stream is established. */
 #define STREAM_SYN_MAX 65536
@@ -164,6 +166,8 @@ struct stream_ctx {
 	struct tcp_stream *a;	  /* libnids' stream */
 	struct tuple4 t;	  /* its tuple, client -> server: the key of
 				   * st.by_tuple */
+	size_t nids_mem;	  /* libnids' buffers and queues of it, as
+				   * charged (reassembly) */
 };
 
 /* A handshake waiting for its stream to be established (st.syn).  Until
@@ -272,6 +276,8 @@ static struct {
 	struct tcp_stream *notify_a; /* a stream in its NIDS_DATA callback */
 	uint8_t buf[65536];	     /* writable copy for libnids */
 	uint8_t synth[64];	     /* a packet of our own */
+	size_t shed_floor; /* past the budget and shedding could not get
+			    * under it: shed again only past this */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
@@ -290,26 +296,37 @@ static void forget_ahead(struct stream_ctx *c);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
+static void stream_pressure(void);
+static void nids_recharge(struct stream_ctx *c);
 
 /* What the packet layer keeps beyond libnids' own (held handshakes,
  * delivered bytes and their copies, fragments) is charged to the memory
  * budget as reassembly (budget.h), at its allocated size. */
+#define CHARGED_HEAD 16 /* the size asked, before the block (aligned) */
+
 static void *
 charged_alloc(size_t n)
 {
-	void *p = g_malloc(n);
+	size_t *h = g_malloc(CHARGED_HEAD + n);
 
-	budget_charge(BUDGET_REASSEMBLY, budget_size(p));
-	return p;
+	*h = n;
+	budget_charge(BUDGET_REASSEMBLY, budget_bytes(CHARGED_HEAD + n));
+	return (char *)h + CHARGED_HEAD;
 }
 
 static void *
 charged_realloc(void *p, size_t n)
 {
-	budget_release(BUDGET_REASSEMBLY, budget_size(p));
-	p = g_realloc(p, n);
-	budget_charge(BUDGET_REASSEMBLY, budget_size(p));
-	return p;
+	size_t *h;
+
+	if (p == NULL)
+		return charged_alloc(n);
+	h = (size_t *)(void *)((char *)p - CHARGED_HEAD);
+	budget_release(BUDGET_REASSEMBLY, budget_bytes(CHARGED_HEAD + *h));
+	h = g_realloc(h, CHARGED_HEAD + n);
+	*h = n;
+	budget_charge(BUDGET_REASSEMBLY, budget_bytes(CHARGED_HEAD + n));
+	return (char *)h + CHARGED_HEAD;
 }
 
 static void *
@@ -321,8 +338,13 @@ charged_dup(const void *p, size_t n)
 static void
 charged_free(void *p)
 {
-	budget_release(BUDGET_REASSEMBLY, budget_size(p));
-	g_free(p);
+	size_t *h;
+
+	if (p == NULL)
+		return;
+	h = (size_t *)(void *)((char *)p - CHARGED_HEAD);
+	budget_release(BUDGET_REASSEMBLY, budget_bytes(CHARGED_HEAD + *h));
+	g_free(h);
 }
 
 static void
@@ -2180,6 +2202,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	struct tcp_seg sg;
 	bool parsed, hs = false, smtp = false;
 
+	stream_pressure();
 	clock_tick(ts);
 
 	if (len < 20 || (pkt[0] >> 4) != 4 ||
@@ -2285,6 +2308,7 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 	uint8_t nh;
 	int hops;
 
+	stream_pressure();
 	clock_tick(ts);
 
 	if (len < 40 || (pkt[0] >> 4) != 6) {
@@ -2495,6 +2519,7 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 	for (i = 0; i < 2; i++)
 		if (c->dir[i].ahead != NULL)
 			g_array_unref(c->dir[i].ahead);
+	budget_release(BUDGET_REASSEMBLY, c->nids_mem);
 	if (c->keep != NULL) {
 		for (i = 0; i < 2; i++) {
 			charged_free(c->keep->alt[i]);
@@ -2503,6 +2528,188 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 		charged_free(c->keep);
 	}
 	g_free(c);
+}
+
+/* ---- the memory budget (budget.h) ---- */
+
+/* What libnids holds for a connection: its two data buffers (malloc'ed,
+ * bufsize bytes, kept until the stream ends) and its out-of-order
+ * queues (rmem_alloc: their truesize). */
+static void
+nids_recharge(struct stream_ctx *c)
+{
+	const struct half_stream *h[2] = { &c->a->client, &c->a->server };
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (h[i]->data != NULL && h[i]->bufsize > 0)
+			n += (size_t)h[i]->bufsize + sizeof(size_t);
+		if (h[i]->rmem_alloc > 0)
+			n += (size_t)h[i]->rmem_alloc;
+	}
+	budget_recharge(BUDGET_REASSEMBLY, &c->nids_mem, n);
+}
+
+/* Give back a half stream's data buffer when it holds nothing unread: the
+ * next data makes libnids allocate a new one (add2buf() allocates when
+ * data is NULL).  Only between packets, never inside libnids. */
+static bool
+nids_buffer_free(struct half_stream *h)
+{
+	if (h->data == NULL || h->count != h->offset)
+		return false;
+	free(h->data);
+	h->data = NULL;
+	h->bufsize = 0;
+	return true;
+}
+
+/* Give back the packet layer's copy of what was delivered when nothing
+ * waits in it: a retransmission of those bytes can then no longer be
+ * compared (the next delivery starts the ring again, as after a hole). */
+static bool
+keep_trim(struct stream_ctx *c)
+{
+	struct stream_keep *k = c->keep;
+
+	if (k == NULL || k->qn > 0 || k->alt[0] != NULL ||
+	    k->alt[1] != NULL || k->ooo[0] != NULL || k->ooo[1] != NULL)
+		return false;
+	charged_free(k);
+	c->keep = NULL;
+	return true;
+}
+
+struct shed_candidate {
+	struct stream_ctx *c;
+	size_t cost;
+};
+
+static gint
+by_cost(gconstpointer a, gconstpointer b)
+{
+	const struct shed_candidate *x = a, *y = b;
+	uint64_t sx = smtp_session_dialogue(x->c->ss)->seq;
+	uint64_t sy = smtp_session_dialogue(y->c->ss)->seq;
+
+	/* The largest first; of equals, the oldest (the table's order is
+	 * its pointers': not the same from one run to the next). */
+	if (x->cost != y->cost)
+		return x->cost > y->cost ? -1 : 1;
+	return sx < sy ? -1 : sx > sy;
+}
+
+/* Cut an open session in two: its record so far is finished, marked and
+ * emitted (judged as any other), and a new machine reads the rest of the
+ * connection as a session picked up mid-stream, naming the first.  Bytes
+ * the packet layer still keeps go to the new one. */
+static void
+cut_session(struct stream_ctx *c)
+{
+	bool tls = smtp_session_encrypted(c->ss);
+	size_t before = rs_budget.total;
+	struct dialogue *d, *nd;
+
+	d = smtp_session_finish(c->ss, st.now);
+	d->end = DLG_END_CUT;
+	d->ts_end = st.now;
+	d->cut_ts = st.now;
+	dialogue_anomaly(d, ANOMALY_MEMORY_SHED);
+	if (c->dir[SMTP_DIR_CLIENT].pkts == 0)
+		d->missing = DLG_MISSING_CLIENT;
+	else if (c->dir[SMTP_DIR_SERVER].pkts == 0)
+		d->missing = DLG_MISSING_SERVER;
+	c->ss = smtp_session_new();
+	if (tls)
+		smtp_session_continue_tls(c->ss);
+	else
+		smtp_session_midstream(c->ss);
+	nd = smtp_session_dialogue(c->ss);
+	nd->seq = ++st.seq;
+	nd->ts_start = st.now;
+	nd->client = d->client;
+	nd->server = d->server;
+	dialogue_set_id(nd);
+	g_strlcpy(nd->cut_from, d->id, sizeof nd->cut_from);
+	g_strlcpy(d->cut_to, nd->id, sizeof d->cut_to);
+	dialogue_anomaly(nd, ANOMALY_MEMORY_SHED);
+	if (st.o.start != NULL)
+		st.o.start(nd, st.arg);
+	rs_budget.sessions_cut++;
+	st.emit(d, st.arg);
+	if (rs_budget.total < before)
+		rs_budget.bytes_shed += before - rs_budget.total;
+}
+
+/* Down to low: idle buffers (libnids', the packet layer's) first, then the
+ * largest sessions (a session holding less than STREAM_CUT_MIN is not
+ * worth a cut: a new one holds about a quarter of that). */
+static void
+shed_streams(size_t low)
+{
+	g_autoptr(GArray) cand =
+	    g_array_new(FALSE, FALSE, sizeof(struct shed_candidate));
+	GHashTableIter it;
+	gpointer k, v;
+	guint i;
+
+	g_hash_table_iter_init(&it, st.ctx);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct shed_candidate x = { v, 0 };
+
+		g_array_append_val(cand, x);
+	}
+	/* In the order sessions began, not the table's (its pointers' order
+	 * differs from run to run, and so would the allocator's reuse of
+	 * what is freed, the charges and the output). */
+	g_array_sort(cand, by_cost);
+	for (i = 0; i < cand->len; i++) {
+		struct shed_candidate *x =
+		    &g_array_index(cand, struct shed_candidate, i);
+		struct stream_ctx *c = x->c;
+
+		if (nids_buffer_free(&c->a->client))
+			rs_budget.buffers_freed++;
+		if (nids_buffer_free(&c->a->server))
+			rs_budget.buffers_freed++;
+		if (keep_trim(c))
+			rs_budget.buffers_freed++;
+		nids_recharge(c);
+		x->cost = smtp_session_mem(c->ss);
+	}
+	if (rs_budget.total <= low)
+		return;
+	g_array_sort(cand, by_cost);
+	for (i = 0; i < cand->len && rs_budget.total > low; i++) {
+		const struct shed_candidate *x =
+		    &g_array_index(cand, struct shed_candidate, i);
+
+		if (x->cost < STREAM_CUT_MIN)
+			break;
+		cut_session(x->c);
+	}
+}
+
+/* Before each packet: past the budget, the caller sheds, then this
+ * layer.  When that could not get under the limit (what cannot be shed
+ * is more than it), the next try waits for another sixteenth of it. */
+static void
+stream_pressure(void)
+{
+	if (!budget_over()) {
+		st.shed_floor = 0;
+		return;
+	}
+	if (rs_budget.total <= st.shed_floor)
+		return;
+	if (st.o.pressure != NULL)
+		st.o.pressure(st.arg);
+	if (rs_budget.total > budget_low())
+		shed_streams(budget_low());
+	st.shed_floor = budget_over()
+			    ? rs_budget.total + rs_budget.limit / 16
+			    : 0;
 }
 
 static void
@@ -2532,6 +2739,7 @@ stream_data(struct stream_ctx *c, struct half_stream *h, enum smtp_dir dir)
 	if (n > 0)
 		keep_deliver(c, dir, (const uint8_t *)p, n);
 	c->last_ts = st.now;
+	nids_recharge(c);
 }
 
 /* Server bytes of a DNS/TCP connection: read every complete message. */
