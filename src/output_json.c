@@ -643,6 +643,7 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "undecodable", (gint64)s->undecodable);
 	add_int(b, "truncated", (gint64)s->truncated);
 	add_int(b, "dropped", (gint64)s->pcap_drops);
+	add_int(b, "ipv4_fragments_dropped", (gint64)s->ipv4_frag_dropped);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "sessions");
 	json_builder_begin_object(b);
@@ -671,6 +672,12 @@ output_json_summary(const struct run_stats *s)
 	add_servers(b, s);
 	add_dns_summary(b, s);
 	add_memory(b, &s->memory);
+	json_builder_set_member_name(b, "overlap_conflicts");
+	json_builder_begin_object(b);
+	add_int(b, "tcp", (gint64)s->overlap_conflicts[0]);
+	add_int(b, "fragments", (gint64)s->overlap_conflicts[1]);
+	json_builder_end_object(b);
+	add_int(b, "handshakes_forgotten", (gint64)s->handshakes_forgotten);
 	json_builder_set_member_name(b, "libnids_warnings");
 	json_builder_begin_object(b);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)

@@ -761,6 +761,10 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    ", %" G_GUINT64_FORMAT
 		    " IPv6 past the address map's limit (not analysed)",
 		    s->ipv6_unmapped);
+	if (s->ipv4_frag_dropped > 0)
+		g_string_append_printf(t,
+		    ", %" G_GUINT64_FORMAT " fragmented datagrams given up",
+		    s->ipv4_frag_dropped);
 	g_string_append_printf(
 	    t, "\n  sessions: %" G_GUINT64_FORMAT, s->sessions);
 	for (e = 1; e < DLG_END_COUNT; e++)
@@ -792,6 +796,18 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	print_servers(t, s);
 	print_dns_summary(t, s);
 	print_memory(t, &s->memory);
+	if (s->overlap_conflicts[0] + s->overlap_conflicts[1] > 0)
+		g_string_append_printf(t,
+		    "\n  overlaps: %" G_GUINT64_FORMAT
+		    " conflicting copies (%" G_GUINT64_FORMAT
+		    " in IPv4 fragments)",
+		    s->overlap_conflicts[0] + s->overlap_conflicts[1],
+		    s->overlap_conflicts[1]);
+	if (s->handshakes_forgotten > 0)
+		g_string_append_printf(t,
+		    "\n  handshakes: %" G_GUINT64_FORMAT
+		    " half-open forgotten (table full)",
+		    s->handshakes_forgotten);
 	g_string_append_c(t, '\n');
 	return g_string_free(t, FALSE);
 }

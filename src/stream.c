@@ -2920,6 +2920,10 @@ stream_finish(void)
 		syn_remove(st.syn_order.head->data);
 	while (st.frag_order.head != NULL)
 		frag_free(st.frag_order.head->data, true);
+	st.stats->overlap_conflicts[0] = st.conflicts[0];
+	st.stats->overlap_conflicts[1] = st.conflicts[1];
+	st.stats->ipv4_frag_dropped = st.frag_dropped;
+	st.stats->handshakes_forgotten = st.halfopen_forgotten;
 	if (st.conflicts[0] + st.conflicts[1] + st.frag_dropped > 0)
 		log_debug("overlap conflicts: %" G_GUINT64_FORMAT
 			  " in TCP, %" G_GUINT64_FORMAT
