@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* budget.h: the global memory budget (--max-memory).  What the analysis
  * keeps is charged here at its allocated size (the chunk glibc's malloc
- * takes for each request, header included), by kind; past the limit the run sheds: records
- * waiting for order are written, sessions waiting for onward evidence are
- * judged, idle reassembly buffers are freed and the largest open sessions
- * are cut (docs/architecture.md, "Memory").  One run, one budget: the
+ * takes for each request, header included), by kind; past the limit the run
+ * sheds: records waiting for order are written, sessions waiting for onward
+ * evidence are judged, idle reassembly buffers are freed and the largest open
+ * sessions are cut (docs/architecture.md, "Memory").  One run, one budget: the
  * state is global, as libnids' is. */
 #ifndef RS_BUDGET_H
 #define RS_BUDGET_H
@@ -14,12 +14,12 @@
 #include <stdint.h>
 
 #define BUDGET_KIND_LIST(X)                                                    \
-	X(DIALOGUES, "dialogues")   /* records being built or waiting */      \
-	X(MACHINES, "machines")	    /* SMTP machines: held bytes, partial     \
+	X(DIALOGUES, "dialogues")   /* records being built or waiting */       \
+	X(MACHINES, "machines")	    /* SMTP machines: held bytes, partial      \
 				     * lines and replies */                    \
-	X(REASSEMBLY, "reassembly") /* libnids' stream buffers and queues */  \
-	X(REORDER, "reorder")	    /* rendered records waiting for order */  \
-	X(DNS, "dns")		    /* DNS answers of the capture and map */  \
+	X(REASSEMBLY, "reassembly") /* libnids' stream buffers and queues */   \
+	X(REORDER, "reorder")	    /* rendered records waiting for order */   \
+	X(DNS, "dns")		    /* DNS answers of the capture and map */   \
 	X(ONWARD, "onward")	    /* the index of onward deliveries */
 
 enum budget_kind {
@@ -30,17 +30,17 @@ enum budget_kind {
 };
 
 struct budget {
-	size_t limit;		    /* SIZE_MAX: no limit (unit tests) */
-	size_t used[BUDGET_COUNT];  /* charged now, by kind */
-	size_t total, peak;	    /* all kinds: now, and at most */
+	size_t limit;		      /* SIZE_MAX: no limit (unit tests) */
+	size_t used[BUDGET_COUNT];    /* charged now, by kind */
+	size_t total, peak;	      /* all kinds: now, and at most */
 	size_t peak_by[BUDGET_COUNT]; /* each kind at its own peak */
 	/* What shedding did (run_stats reports it). */
-	uint64_t reliefs;	  /* times the limit was passed */
-	uint64_t records_forced;  /* written before an earlier record */
-	uint64_t held_early;	  /* judged before their window ended */
-	uint64_t buffers_freed;	  /* idle reassembly buffers given back */
-	uint64_t sessions_cut;	  /* open sessions cut in two */
-	uint64_t bytes_shed;	  /* bytes the cuts gave back */
+	uint64_t reliefs;		/* times the limit was passed */
+	uint64_t records_forced;	/* written before an earlier record */
+	uint64_t held_early;		/* judged before their window ended */
+	uint64_t buffers_freed;		/* idle reassembly buffers given back */
+	uint64_t sessions_cut;		/* open sessions cut in two */
+	uint64_t bytes_shed;		/* bytes the cuts gave back */
 	uint64_t refused[BUDGET_COUNT]; /* records not kept: kind over share */
 };
 

@@ -233,8 +233,8 @@ void dlg_item_free(struct dlg_item *it);
 bool dialogue_keep(struct dialogue *d, struct dlg_item *it);
 /* Attach the reply to an item (which owns it from now on) and charge it
  * if the item is kept. */
-void dialogue_reply(struct dialogue *d, struct dlg_item *it,
-    struct smtp_reply *r, gint64 ts);
+void dialogue_reply(
+    struct dialogue *d, struct dlg_item *it, struct smtp_reply *r, gint64 ts);
 /* Charge n bytes the dialogue now holds besides its items (strings of a
  * transaction, the AUTH record, ...). */
 void dialogue_charge(struct dialogue *d, size_t n);

@@ -95,15 +95,15 @@ struct run_stats {
 	uint64_t rcpts;
 	uint64_t rcpt_class[6]; /* [2]..[5] by reply class; [0] no reply */
 	uint64_t nids_warn[RS_NIDS_WARN_COUNT];
-	uint64_t overlap_conflicts[2];	/* TCP copies, IPv4 fragments */
-	uint64_t ipv4_frag_dropped;	/* fragmented datagrams given up */
-	uint64_t handshakes_forgotten;	/* half-open, the table full */
-	bool incomplete;	    /* the run stopped on an error or a
-				     * signal before its input's end */
-	const char *interrupted;    /* "SIGINT", ... that stopped it; static,
-				     * or NULL */
-	GHashTable *servers;	    /* "ip|port" -> struct server_stats * */
-	uint64_t servers_untracked; /* sessions of servers past the limit */
+	uint64_t overlap_conflicts[2]; /* TCP copies, IPv4 fragments */
+	uint64_t ipv4_frag_dropped;    /* fragmented datagrams given up */
+	uint64_t handshakes_forgotten; /* half-open, the table full */
+	bool incomplete;	       /* the run stopped on an error or a
+					* signal before its input's end */
+	const char *interrupted;       /* "SIGINT", ... that stopped it; static,
+					* or NULL */
+	GHashTable *servers;	       /* "ip|port" -> struct server_stats * */
+	uint64_t servers_untracked;    /* sessions of servers past the limit */
 	uint64_t helo[HELO_RESULT_COUNT]; /* EHLO checks by result */
 	uint64_t dns_capture;		  /* DNS facts from the capture */
 	uint64_t dns_capture_dropped;	  /* ... not kept (limit) */

@@ -161,8 +161,8 @@ dialogue_keep(struct dialogue *d, struct dlg_item *it)
 		      (it->line != NULL ? budget_bytes(it->line_len + 1) : 0) +
 		      reply_cost(it->reply) + array_growth(d->items->len);
 
-	if (!d->frozen && (d->items->len >= DLG_MAX_ITEMS ||
-			      d->mem + cost > DLG_MAX_BYTES)) {
+	if (!d->frozen &&
+	    (d->items->len >= DLG_MAX_ITEMS || d->mem + cost > DLG_MAX_BYTES)) {
 		d->frozen = true;
 		dialogue_anomaly(d, ANOMALY_RECORD_TRUNCATED);
 	}
@@ -271,9 +271,8 @@ dialogue_tx_new(struct dialogue *d)
 		return NULL;
 	tx = g_new0(struct dlg_tx, 1);
 	tx->rcpts = g_ptr_array_new_with_free_func(dlg_rcpt_free);
-	dialogue_charge(
-	    d, budget_bytes(sizeof *tx) + PTR_ARRAY_HEAD +
-		   array_growth(d->txs->len));
+	dialogue_charge(d, budget_bytes(sizeof *tx) + PTR_ARRAY_HEAD +
+			       array_growth(d->txs->len));
 	g_ptr_array_add(d->txs, tx);
 	return tx;
 }

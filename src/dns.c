@@ -99,8 +99,9 @@ note_lookup(struct dns_store *s, const char *querier, uint16_t type,
 		if (!budget_share_ok(BUDGET_DNS, 256))
 			return;
 		t = g_array_new(FALSE, FALSE, sizeof(gint64));
-		store_charge(s, budget_str(key) + 32 + 32 +
-				    budget_bytes(DNS_MAX_TIMES * sizeof(gint64)));
+		store_charge(
+		    s, budget_str(key) + 32 + 32 +
+			   budget_bytes(DNS_MAX_TIMES * sizeof(gint64)));
 		g_hash_table_insert(s->lookups, g_steal_pointer(&key), t);
 	}
 	if (t->len >= DNS_MAX_TIMES)
@@ -217,9 +218,8 @@ rrset_get(struct dns_store *s, uint16_t type, const char *name, gint64 ts,
 	r->ts = ts;
 	r->values = g_ptr_array_new_with_free_func(g_free);
 	g_hash_table_insert(s->sets, g_strdup(key), r);
-	store_charge(s, budget_bytes(sizeof *r) + 2 * budget_str(r->name) +
-			    32 + 32 +
-			    budget_array_size(DNS_MAX_VALUES_HINT));
+	store_charge(s, budget_bytes(sizeof *r) + 2 * budget_str(r->name) + 32 +
+			    32 + budget_array_size(DNS_MAX_VALUES_HINT));
 	return r;
 }
 

@@ -502,10 +502,10 @@ main(int argc, char **argv)
 	if (!ok)
 		log_warnx("%s", error->message);
 
-	rc = !ok		      ? 2
+	rc = !ok				  ? 2
 	     : stopped_by != 0 && o.iface == NULL ? 128 + stopped_by
-	     : w.failed			      ? 1
-					      : 0;
+	     : w.failed				  ? 1
+						  : 0;
 out:
 	if (w.waiting != NULL)
 		g_tree_destroy(w.waiting);

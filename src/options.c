@@ -63,8 +63,8 @@ options_parse_size(const char *s, uint64_t *out, GError **error)
 							   : 1024 * 1024 * 1024;
 		num[n - 1] = '\0';
 	}
-	if (!g_ascii_string_to_unsigned(num, 10, 1, G_MAXUINT64 / mul, &v,
-		NULL) ||
+	if (!g_ascii_string_to_unsigned(
+		num, 10, 1, G_MAXUINT64 / mul, &v, NULL) ||
 	    v * mul < 16 * 1024 * 1024) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--max-memory: \"%s\" is not a size of at least 16M "
@@ -179,8 +179,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "interface is open (default: relayscope, else nobody)",
 		    "USER" },
 		{ "no-drop", 0, 0, G_OPTION_ARG_NONE, &no_drop,
-		    "Live capture: keep the privileges it started with",
-		    NULL },
+		    "Live capture: keep the privileges it started with", NULL },
 		{ "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
 		    "Memory budget for what the run keeps (default 1G; "
 		    "suffixes K, M, G)",

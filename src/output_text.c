@@ -431,8 +431,9 @@ print_links(GString *s, const struct dialogue *d)
 	if (d->continues != NULL && d->continues->len > 0)
 		g_string_append_c(s, '\n');
 	if (d->judged_early)
-		g_string_append(s, "  memory: judged before its --onward-window "
-				   "ended, to stay within --max-memory\n");
+		g_string_append(s,
+		    "  memory: judged before its --onward-window "
+		    "ended, to stay within --max-memory\n");
 	if (d->cut_to[0] != '\0')
 		g_string_append_printf(s,
 		    "  memory: cut at +%.3f s to stay within --max-memory; the "
@@ -701,11 +702,13 @@ print_memory(GString *t, const struct budget *m)
 		return;
 	g_string_append_printf(t,
 	    "\n  memory: over --max-memory (%.1f MiB) %" G_GUINT64_FORMAT
-	    " time%s: %" G_GUINT64_FORMAT " records written out of order, %"
-	    G_GUINT64_FORMAT " sessions judged before their onward window "
-	    "ended, %" G_GUINT64_FORMAT " idle reassembly buffers freed, %"
-	    G_GUINT64_FORMAT " sessions cut in two (%.1f MiB given back), %"
-	    G_GUINT64_FORMAT " DNS facts not kept",
+	    " time%s: %" G_GUINT64_FORMAT
+	    " records written out of order, %" G_GUINT64_FORMAT
+	    " sessions judged before their onward window "
+	    "ended, %" G_GUINT64_FORMAT
+	    " idle reassembly buffers freed, %" G_GUINT64_FORMAT
+	    " sessions cut in two (%.1f MiB given back), %" G_GUINT64_FORMAT
+	    " DNS facts not kept",
 	    (double)m->limit / (1024 * 1024), m->reliefs,
 	    m->reliefs == 1 ? "" : "s", m->records_forced, m->held_early,
 	    m->buffers_freed, m->sessions_cut,

@@ -71,8 +71,8 @@ struct body_scan {
 #define SMTP_FIELD_MAX 998 /* RFC 5322 §2.1.1 */
 
 struct header_scan {
-	bool done;		   /* past the header section */
-	size_t bytes;		   /* header bytes so far */
+	bool done;    /* past the header section */
+	size_t bytes; /* header bytes so far */
 	char line[SMTP_FIELD_MAX + 1];
 	size_t len; /* of the physical line so far (cut at the limit) */
 	bool in_msgid;
@@ -98,11 +98,11 @@ struct smtp_session {
 	/* Allocated only while a header section is read (it is 2 KiB). */
 	struct header_scan *hs;
 	const struct dlg_data *hs_dd; /* the message it reads or read */
-	uint64_t bdat_left;	    /* chunk bytes still to come */
-	struct dlg_item *bdat_item; /* the BDAT they belong to */
-	char *auth_mech;	    /* mechanism of the AUTH in progress */
-	bool auth_ir;		    /* it had an initial response */
-	unsigned auth_step;	    /* responses sent in it */
+	uint64_t bdat_left;	      /* chunk bytes still to come */
+	struct dlg_item *bdat_item;   /* the BDAT they belong to */
+	char *auth_mech;	      /* mechanism of the AUTH in progress */
+	bool auth_ir;		      /* it had an initial response */
+	unsigned auth_step;	      /* responses sent in it */
 	/* The AUTH exchange as the client's own bytes show it, whatever the
 	 * replies were paired with: from AUTH until a line that is a valid
 	 * command after the exchange was answered, every line is masked. */
@@ -300,7 +300,6 @@ smtp_session_free(struct smtp_session *ss)
 /* An item waiting for its reply that the dialogue did not keep. */
 #define UNKEPT_ITEM (sizeof(struct dlg_item) + 16)
 
-
 /* What the machine holds besides the dialogue, charged to the budget. */
 static void
 machine_recharge(struct smtp_session *ss)
@@ -309,8 +308,8 @@ machine_recharge(struct smtp_session *ss)
 		   budget_bytes(ss->sl.cap) +
 		   (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
 		   ss->deferred_bytes + ss->secrets_bytes;
-	guint waiting = g_queue_get_length(&ss->pending) +
-			g_queue_get_length(&ss->orphans);
+	guint waiting =
+	    g_queue_get_length(&ss->pending) + g_queue_get_length(&ss->orphans);
 
 	if (ss->hold != NULL)
 		n += SLICE_HEAD + budget_grown(ss->hold->len);
@@ -802,13 +801,13 @@ mask_echoes(struct smtp_session *ss, struct smtp_reply *r)
 		return;
 	for (k = ss->secrets->len; k-- > 0;) { /* the newest first */
 		gsize n;
-		const char *sec = g_bytes_get_data(
-		    g_ptr_array_index(ss->secrets, k), &n);
+		const char *sec =
+		    g_bytes_get_data(g_ptr_array_index(ss->secrets, k), &n);
 		size_t i = 0, m;
 
 		while (i + SMTP_ECHO_MIN <= r->text_len) {
-			const char *hit = memmem(r->text + i, r->text_len - i,
-			    sec, SMTP_ECHO_MIN);
+			const char *hit = memmem(
+			    r->text + i, r->text_len - i, sec, SMTP_ECHO_MIN);
 
 			if (hit == NULL)
 				break;

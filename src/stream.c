@@ -2573,8 +2573,8 @@ keep_trim(struct stream_ctx *c)
 {
 	struct stream_keep *k = c->keep;
 
-	if (k == NULL || k->qn > 0 || k->alt[0] != NULL ||
-	    k->alt[1] != NULL || k->ooo[0] != NULL || k->ooo[1] != NULL)
+	if (k == NULL || k->qn > 0 || k->alt[0] != NULL || k->alt[1] != NULL ||
+	    k->ooo[0] != NULL || k->ooo[1] != NULL)
 		return false;
 	charged_free(k);
 	c->keep = NULL;
@@ -2707,9 +2707,8 @@ stream_pressure(void)
 		st.o.pressure(st.arg);
 	if (rs_budget.total > budget_low())
 		shed_streams(budget_low());
-	st.shed_floor = budget_over()
-			    ? rs_budget.total + rs_budget.limit / 16
-			    : 0;
+	st.shed_floor =
+	    budget_over() ? rs_budget.total + rs_budget.limit / 16 : 0;
 }
 
 static void

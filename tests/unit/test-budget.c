@@ -32,8 +32,8 @@ session(unsigned n, size_t len)
 
 	smtp_session_push(ss, SMTP_DIR_SERVER, "220 mx ESMTP\r\n", 14, ts++);
 	smtp_session_push(ss, SMTP_DIR_CLIENT, "EHLO c\r\n", 8, ts++);
-	smtp_session_push(ss, SMTP_DIR_SERVER, "250-mx\r\n250 PIPELINING\r\n",
-	    24, ts++);
+	smtp_session_push(
+	    ss, SMTP_DIR_SERVER, "250-mx\r\n250 PIPELINING\r\n", 24, ts++);
 	smtp_session_push(
 	    ss, SMTP_DIR_CLIENT, "MAIL FROM:<a@example.org>\r\n", 27, ts++);
 	smtp_session_push(ss, SMTP_DIR_SERVER, "250 2.1.0 Ok\r\n", 14, ts++);
@@ -81,8 +81,8 @@ test_matches_heap(void)
 			g_test_message("case %u: charged %zu, heap grew %zu", k,
 			    d->mem, after - before);
 			if (d->mem < real - slack || d->mem > real + slack)
-				g_error("case %u: charged %zu, heap grew %zu", k,
-				    d->mem, after - before);
+				g_error("case %u: charged %zu, heap grew %zu",
+				    k, d->mem, after - before);
 		}
 		dialogue_free(d);
 		g_assert_cmpuint(rs_budget.total, ==, 0);
