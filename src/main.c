@@ -87,7 +87,7 @@ seq_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 /* Write the waiting records that are next in order; with force, write the
  * oldest waiting record even if an earlier one is still open. */
 static void
-writer_drain(struct writer *w, bool force)
+writer_drain_to(struct writer *w, bool force, uint64_t end)
 {
 	GTreeNode *n;
 	uint64_t *k;
@@ -95,7 +95,7 @@ writer_drain(struct writer *w, bool force)
 
 	while ((n = g_tree_node_first(w->waiting)) != NULL) {
 		k = g_tree_node_key(n);
-		if (*k != w->next_seq && !force)
+		if ((*k != w->next_seq && !force) || *k >= end)
 			break;
 		rec = g_tree_node_value(n);
 		if (*k != w->next_seq)
@@ -110,6 +110,12 @@ writer_drain(struct writer *w, bool force)
 		    rs_budget.total <= budget_low())
 			force = false;
 	}
+}
+
+static void
+writer_drain(struct writer *w, bool force)
+{
+	writer_drain_to(w, force, UINT64_MAX);
 }
 
 /* At most one possible-open-relay finding per server and run: the
@@ -161,6 +167,19 @@ finish_session(struct writer *w, struct dialogue *d)
 		/* Its successors were already forced out: write it now. */
 		write_out(w, rec);
 		g_free(rec);
+		return;
+	}
+	if (rs_budget.total + waiting_cost(rec, &d->seq) > rs_budget.limit) {
+		/* Past the budget nothing waits for order: the records before
+		 * it, it, and those after it are written at once (it is never
+		 * charged: its dialogue, still charged, is freed next). */
+		writer_drain_to(w, true, d->seq);
+		if (d->seq != w->next_seq)
+			rs_budget.records_forced++;
+		write_out(w, rec);
+		g_free(rec);
+		w->next_seq = d->seq + 1;
+		writer_drain(w, true);
 		return;
 	}
 	k = g_new(uint64_t, 1);

@@ -1580,6 +1580,14 @@ keep_deliver(struct stream_ctx *c, int dir, const uint8_t *p, size_t n)
 	struct stream_pend *q;
 	size_t keep;
 
+	if (k == NULL && rs_budget.total > budget_low()) {
+		/* Past the memory budget's low-water mark, a connection
+		 * whose copy was given back gets none: its bytes are read at
+		 * once, and a copy of them that differs cannot be seen. */
+		smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
+		smtp_session_push(c->ss, dir, (const char *)p, n, st.now);
+		return;
+	}
 	if (k == NULL)
 		k = keep_new(c);
 	if (!k->init[dir] || k->end[dir] != start) {
@@ -2551,30 +2559,41 @@ nids_recharge(struct stream_ctx *c)
 	budget_recharge(BUDGET_REASSEMBLY, &c->nids_mem, n);
 }
 
-/* Give back a half stream's data buffer when it holds nothing unread: the
- * next data makes libnids allocate a new one (add2buf() allocates when
- * data is NULL).  Only between packets, never inside libnids. */
+/* Shrink a half stream's data buffer to NIDS_BUF_SMALL when it holds
+ * nothing unread: libnids grows it again only for a delivery that does
+ * not fit (add2buf() reallocates then; it would allocate 4 KiB anew if
+ * data were NULL).  Only between packets, never inside libnids. */
+#define NIDS_BUF_SMALL 1024
+
 static bool
 nids_buffer_free(struct half_stream *h)
 {
-	if (h->data == NULL || h->count != h->offset)
+	void *p;
+
+	if (h->data == NULL || h->count != h->offset ||
+	    h->bufsize <= NIDS_BUF_SMALL)
 		return false;
-	free(h->data);
-	h->data = NULL;
-	h->bufsize = 0;
+	if ((p = realloc(h->data, NIDS_BUF_SMALL)) == NULL)
+		return false;
+	h->data = p;
+	h->bufsize = NIDS_BUF_SMALL;
 	return true;
 }
 
-/* Give back the packet layer's copy of what was delivered when nothing
- * waits in it: a retransmission of those bytes can then no longer be
- * compared (the next delivery starts the ring again, as after a hole). */
+/* Give back the packet layer's copy of what was delivered, unless two
+ * copies are being weighed: what waits for its acknowledgement is read
+ * now, and a retransmission of those bytes can no longer be compared
+ * (past the low-water mark none is made again: keep_deliver()). */
 static bool
 keep_trim(struct stream_ctx *c)
 {
 	struct stream_keep *k = c->keep;
 
-	if (k == NULL || k->qn > 0 || k->alt[0] != NULL || k->alt[1] != NULL ||
+	if (k == NULL || k->alt[0] != NULL || k->alt[1] != NULL ||
 	    k->ooo[0] != NULL || k->ooo[1] != NULL)
+		return false;
+	keep_flush(c);
+	if (c->keep != k)
 		return false;
 	charged_free(k);
 	c->keep = NULL;
