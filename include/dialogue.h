@@ -163,6 +163,13 @@ struct rs_endpoint {
 	uint16_t port;
 };
 
+/* How a connection was found to be SMTP: its server port is one of
+ * --ports, or its first bytes said so (detect.h). */
+enum dlg_detect {
+	DLG_DETECT_PORT,
+	DLG_DETECT_CONTENT,
+};
+
 struct dialogue {
 	uint64_t seq;		 /* 1, 2, ... in order of session start */
 	char id[17];		 /* stable id: hash of start time and tuple */
@@ -172,6 +179,7 @@ struct dialogue {
 	/* Capture quality (stream.c fills picked_up and missing; the SMTP
 	 * machine the gaps). */
 	bool picked_up;		  /* the handshake was not captured */
+	enum dlg_detect detected; /* why it was taken for SMTP */
 	enum dlg_missing missing; /* a one-sided capture */
 	unsigned gaps[2];	  /* holes, by direction (DLG_DIR_*) */
 	uint64_t gap_bytes[2];	  /* bytes lost in them */

@@ -23,6 +23,7 @@ struct rs_options {
 	uint64_t count;	      /* -c, 0 = all */
 	bool promisc;	      /* not --no-promisc */
 	uint8_t ports[65536]; /* --ports, 1 = SMTP server port */
+	bool detect;	      /* not --no-detect: SMTP found by content */
 	enum output_format format;
 	enum rs_color color;
 	bool verify_checksums;

@@ -98,6 +98,11 @@ struct run_stats {
 	uint64_t overlap_conflicts[2]; /* TCP copies, IPv4 fragments */
 	uint64_t ipv4_frag_dropped;    /* fragmented datagrams given up */
 	uint64_t handshakes_forgotten; /* half-open, the table full */
+	uint64_t detect_rejected;      /* connections on other ports whose
+					* content was not SMTP */
+	uint64_t detected;	       /* sessions found by content */
+	GHashTable *detected_ports;    /* server port -> sessions found by
+					* content on it */
 	bool incomplete;	       /* the run stopped on an error or a
 					* signal before its input's end */
 	const char *interrupted;       /* "SIGINT", ... that stopped it; static,

@@ -20,6 +20,8 @@ typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
 struct stream_opts {
 	const uint8_t *ports;	  /* 65536-entry map: 1 = an SMTP server port */
 	bool verify_checksums;	  /* let libnids drop bad checksums */
+	bool detect;		  /* connections on other ports are SMTP if
+				   * their first bytes say so (detect.h) */
 	int max_streams;	  /* libnids n_tcp_streams (established
 				   * streams: handshakes wait apart) */
 	struct dns_store *dns;	  /* DNS answers (UDP port 53) go here */

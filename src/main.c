@@ -449,6 +449,7 @@ main(int argc, char **argv)
 	memset(&so, 0, sizeof so);
 	so.ports = o.ports;
 	so.verify_checksums = o.verify_checksums;
+	so.detect = o.detect;
 	so.max_streams = o.max_streams;
 	so.dns = dns;
 	so.start = on_start;

@@ -104,6 +104,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	g_autofree char *fail_on = NULL;
 	gint64 count = 0;
 	gboolean no_promisc = FALSE, verify = FALSE, version = FALSE;
+	gboolean no_detect = FALSE;
 	gboolean no_drop = FALSE;
 	gboolean verbose = FALSE, quiet = FALSE;
 	gint max_streams = RS_DEFAULT_MAX_STREAMS;
@@ -134,6 +135,10 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		{ "color", 0, 0, G_OPTION_ARG_STRING, &color,
 		    "Colour: auto (default: on a terminal), always, never",
 		    "WHEN" },
+		{ "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect,
+		    "Only --ports are SMTP: do not look for SMTP by its "
+		    "content on other ports",
+		    NULL },
 		{ "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
 		    "Drop packets with bad IP/TCP checksums (off by default: "
 		    "loopback and offloaded captures carry bad ones)",
@@ -241,6 +246,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	o->promisc = !no_promisc;
 	o->no_drop = no_drop;
 	o->verify_checksums = verify;
+	o->detect = !no_detect;
 	if (max_streams < 16 || max_streams > 4 * 1024 * 1024) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--max-streams: must be between 16 and 4194304");

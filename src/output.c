@@ -265,6 +265,7 @@ run_stats_init(struct run_stats *s)
 	s->files = g_ptr_array_new_with_free_func(g_free);
 	s->servers = g_hash_table_new_full(
 	    g_str_hash, g_str_equal, g_free, server_stats_free);
+	s->detected_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
 
 void
@@ -272,6 +273,7 @@ run_stats_clear(struct run_stats *s)
 {
 	g_ptr_array_unref(s->files);
 	g_hash_table_destroy(s->servers);
+	g_hash_table_destroy(s->detected_ports);
 	memset(s, 0, sizeof *s);
 }
 
@@ -379,6 +381,15 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 	s->ends[d->end]++;
 	if (d->picked_up)
 		s->picked_up++;
+	if (d->detected == DLG_DETECT_CONTENT) {
+		gpointer k = GUINT_TO_POINTER(d->server.port);
+
+		s->detected++;
+		g_hash_table_insert(s->detected_ports, k,
+		    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(
+					 s->detected_ports, k)) +
+				     1));
+	}
 	if (d->gaps[0] + d->gaps[1] > 0)
 		s->with_gaps++;
 	s->gap_bytes[0] += d->gap_bytes[0];

@@ -480,6 +480,8 @@ output_json_session(const struct dialogue *d)
 	add_time(b, "ts_end", d->ts_end);
 	add_endpoint(b, "client", &d->client);
 	add_endpoint(b, "server", &d->server);
+	output_json_add_str(b, "detected",
+	    d->detected == DLG_DETECT_CONTENT ? "content" : "port");
 	output_json_add_str(b, "end", dialogue_end_name(d->end));
 	output_json_add_bool(b, "picked_up", d->picked_up);
 	output_json_add_str(
@@ -604,6 +606,53 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 }
 
 /* What the memory budget made the run give up (docs/output-format.md). */
+static gint
+port_cmp(gconstpointer a, gconstpointer b)
+{
+	guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a);
+	guint y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Ports and counts, by port. */
+static void
+add_port_counts(JsonBuilder *b, const char *name, GHashTable *h)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k, v;
+	guint i;
+
+	g_hash_table_iter_init(&it, h);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, port_cmp);
+	json_builder_set_member_name(b, name);
+	json_builder_begin_object(b);
+	for (i = 0; i < keys->len; i++) {
+		char port[8];
+		gpointer key = g_ptr_array_index(keys, i);
+
+		g_snprintf(port, sizeof port, "%u", GPOINTER_TO_UINT(key));
+		add_int(b, port,
+		    (gint64)GPOINTER_TO_SIZE(g_hash_table_lookup(h, key)));
+	}
+	json_builder_end_object(b);
+}
+
+static void
+add_detection(JsonBuilder *b, const struct run_stats *s)
+{
+	json_builder_set_member_name(b, "detection");
+	json_builder_begin_object(b);
+	add_int(b, "by_port", (gint64)(s->sessions - s->detected));
+	add_int(b, "by_content", (gint64)s->detected);
+	add_port_counts(b, "content_ports", s->detected_ports);
+	add_int(b, "not_smtp", (gint64)s->detect_rejected);
+	json_builder_end_object(b);
+}
+
 static void
 add_memory(JsonBuilder *b, const struct budget *m)
 {
@@ -678,6 +727,7 @@ output_json_summary(const struct run_stats *s)
 	add_int(b, "fragments", (gint64)s->overlap_conflicts[1]);
 	json_builder_end_object(b);
 	add_int(b, "handshakes_forgotten", (gint64)s->handshakes_forgotten);
+	add_detection(b, s);
 	json_builder_set_member_name(b, "libnids_warnings");
 	json_builder_begin_object(b);
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)

@@ -239,6 +239,47 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		print_no_reply(s, o, it->flags);
 }
 
+static gint
+port_cmp(gconstpointer a, gconstpointer b)
+{
+	guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a);
+	guint y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* "  found by content: N sessions (port P: N, ...); N other TCP
+ * connections not SMTP", when detection found or turned anything down. */
+static void
+print_detection(GString *t, const struct run_stats *s)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k, v;
+	guint i;
+
+	if (s->detected + s->detect_rejected == 0)
+		return;
+	g_hash_table_iter_init(&it, s->detected_ports);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, port_cmp);
+	g_string_append_printf(t,
+	    "\n  found by content: %" G_GUINT64_FORMAT " session%s",
+	    s->detected, s->detected == 1 ? "" : "s");
+	for (i = 0; i < keys->len; i++)
+		g_string_append_printf(t, "%sport %u: %" G_GSIZE_FORMAT,
+		    i == 0 ? " (" : ", ",
+		    GPOINTER_TO_UINT(g_ptr_array_index(keys, i)),
+		    GPOINTER_TO_SIZE(g_hash_table_lookup(
+			s->detected_ports, g_ptr_array_index(keys, i))));
+	if (keys->len > 0)
+		g_string_append_c(t, ')');
+	g_string_append_printf(t,
+	    "; %" G_GUINT64_FORMAT " TCP connection%s on other ports not SMTP",
+	    s->detect_rejected, s->detect_rejected == 1 ? "" : "s");
+}
+
 /* "  capture: ..." when the capture did not hold the whole connection. */
 static void
 print_capture(GString *s, const struct output_opts *o, const struct dialogue *d)
@@ -495,6 +536,11 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	g_string_append(s, " -> ");
 	output_endpoint(s, &d->server);
 	col(s, o, COL_RESET);
+	if (d->detected == DLG_DETECT_CONTENT)
+		g_string_append_printf(s,
+		    "\n  found by content: SMTP on port %u, not one of "
+		    "--ports",
+		    d->server.port);
 	g_string_append_printf(s,
 	    "\n  end: %s after %" G_GINT64_FORMAT ".%03d s, %" G_GUINT64_FORMAT
 	    " bytes from client, %" G_GUINT64_FORMAT " from server\n",
@@ -782,6 +828,7 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    " from servers), %" G_GUINT64_FORMAT " one-sided",
 		    s->picked_up, s->with_gaps, s->gap_bytes[0],
 		    s->gap_bytes[1], s->one_sided);
+	print_detection(t, s);
 	g_string_append_printf(t,
 	    "\n  transactions: %" G_GUINT64_FORMAT
 	    "\n  recipients: %" G_GUINT64_FORMAT " (2xx %" G_GUINT64_FORMAT

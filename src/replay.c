@@ -265,6 +265,7 @@ find_session(struct replay *r, GError **error)
 	memset(&so, 0, sizeof so);
 	so.start = find_start;
 	so.ports = r->o.ports;
+	so.detect = true; /* as the analysis that named the session */
 	so.max_streams = RS_DEFAULT_MAX_STREAMS;
 	so.dns = r->dns;
 	if (r->o.original_body)

@@ -51,6 +51,7 @@
 #include <pcap.h>
 
 #include "budget.h"
+#include "detect.h"
 #include "log.h"
 #include "smtp_session.h"
 #include "stream.h"
@@ -278,6 +279,13 @@ static struct {
 	uint8_t synth[64];	     /* a packet of our own */
 	size_t shed_floor; /* past the budget and shedding could not get
 			    * under it: shed again only past this */
+	GHashTable *det;   /* key -> struct det_entry * (detection) */
+	GQueue det_wait;   /* of them, waiting to be judged, */
+	GQueue det_smtp;   /* SMTP, */
+	GQueue det_not;	   /* not SMTP; each oldest first */
+	size_t det_bytes;  /* packets held by those waiting */
+	struct det_entry *det_replay; /* one whose packets are let go */
+	GHashTable *det_servers;      /* addresses of SMTP servers seen */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
@@ -297,6 +305,10 @@ static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
 static void stream_pressure(void);
+static bool server_port(const struct tuple4 *t, uint16_t port);
+static void det_note_server(uint32_t addr);
+static void det_forget(const struct tuple4 *t);
+static void det_finish(void);
 static void nids_recharge(struct stream_ctx *c);
 
 /* What the packet layer keeps beyond libnids' own (held handshakes,
@@ -450,6 +462,12 @@ stream_init(const struct stream_opts *o, struct run_stats *stats,
 	    g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
 	st.v6text = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(st.v6text, NULL); /* ids start at 1 */
+	st.det = g_hash_table_new(tuple_hash, tuple_equal);
+	g_queue_init(&st.det_wait);
+	g_queue_init(&st.det_smtp);
+	g_queue_init(&st.det_not);
+	st.det_bytes = 0;
+	st.det_servers = g_hash_table_new(g_direct_hash, g_direct_equal);
 	return TRUE;
 }
 
@@ -640,7 +658,7 @@ syn_pass(const struct tcp_seg *sg)
 
 	if (st.syn_held == 0)
 		return;
-	from_server = st.o.ports[sg->t.source] || sg->t.source == 53;
+	from_server = server_port(&sg->t, sg->t.source) || sg->t.source == 53;
 	e = from_server ? syn_find_reverse(sg) : syn_find(&sg->t);
 	if (e == NULL)
 		e = from_server ? syn_find(&sg->t) : syn_find_reverse(sg);
@@ -778,7 +796,7 @@ find_oriented(
 	struct tuple4 *t = (struct tuple4 *)&sg->t, r;
 	void *x;
 
-	if (st.o.ports[t->dest] && (x = find(t)) != NULL) {
+	if (server_port(t, t->dest) && (x = find(t)) != NULL) {
 		*from_client = true;
 		return x;
 	}
@@ -788,7 +806,7 @@ find_oriented(
 	r.daddr = t->saddr;
 	*from_client = false;
 	x = find(&r); /* an entry of a table, never the key passed */
-	if (x != NULL || st.o.ports[t->dest]) {
+	if (x != NULL || server_port(t, t->dest)) {
 		/* cppcheck-suppress returnDanglingLifetime */
 		return x;
 	}
@@ -890,7 +908,7 @@ static void
 pickup(const struct tcp_seg *sg)
 {
 	struct tuple4 t = sg->t;
-	bool from_client = st.o.ports[sg->t.dest] != 0;
+	bool from_client = server_port(&sg->t, sg->t.dest);
 	uint32_t cisn, sisn;
 
 	if (!from_client) {
@@ -2201,6 +2219,466 @@ stream_frag(const uint8_t *pkt, size_t len, size_t hl, gint64 ts)
 	return true;
 }
 
+/* Finding SMTP by its content (detect.h; docs/architecture.md): a
+ * connection on a port that is not one of --ports waits here, its
+ * packets held, until its first bytes tell whether it is SMTP; libnids
+ * sees only those that are.  At most DET_MAX wait, holding DET_HOLD
+ * packets each and DET_BYTES in all: past that, the oldest is judged on
+ * what it has.  Those that are not SMTP are remembered (DET_NOT_MAX,
+ * the oldest forgotten first) so that their later packets cost a
+ * lookup; those that are, until their session ends (DET_SMTP_MAX). */
+#define DET_MAX 4096
+#define DET_HOLD 16
+#define DET_BYTES (4u * 1024 * 1024)
+#define DET_NOT_MAX 65536
+#define DET_SMTP_MAX 65536
+#define DET_FIRST 256	/* first bytes of each side read */
+#define DET_MID_PKTS 32 /* payloads read of one picked up mid-stream */
+#define DET_SERVERS_MAX 65536
+
+enum det_state { DET_WAIT, DET_SMTP, DET_NOT };
+
+struct det_held {
+	uint8_t *pkt;
+	size_t len;
+	gint64 ts;
+};
+
+struct det_entry {
+	struct tuple4 key; /* lower address and port first */
+	struct tuple4 t;   /* client -> server, once oriented */
+	bool oriented;
+	bool midstream; /* its first packet was not a SYN */
+	bool tunnel;	/* through a proxy, SMTP was seen */
+	bool ended;	/* a FIN or reset came */
+	uint8_t state;
+	enum detect_look look[2]; /* by enum smtp_dir */
+	uint8_t *first[2];	  /* DET_FIRST bytes each (charged) */
+	uint16_t flen[2];
+	uint16_t proxy_port;   /* what a proxy was asked for */
+	uint32_t isn;	       /* the client's, when its SYN came */
+	struct det_held *held; /* DET_HOLD of them (charged) */
+	unsigned nheld;
+	unsigned payloads;
+	GList link; /* in st.det_wait or st.det_smtp, oldest first */
+};
+
+static void
+det_key(const struct tuple4 *t, struct tuple4 *k)
+{
+	uint64_t a = (uint64_t)ntohl(t->saddr) << 16 | t->source;
+	uint64_t b = (uint64_t)ntohl(t->daddr) << 16 | t->dest;
+
+	if (a <= b)
+		*k = *t;
+	else {
+		k->saddr = t->daddr;
+		k->source = t->dest;
+		k->daddr = t->saddr;
+		k->dest = t->source;
+	}
+}
+
+static void
+det_orient(struct det_entry *e, const struct tuple4 *client_to_server)
+{
+	e->t = *client_to_server;
+	e->oriented = true;
+}
+
+/* The side a segment comes from (enum smtp_dir); the entry is oriented. */
+static int
+det_side(const struct det_entry *e, const struct tcp_seg *sg)
+{
+	return sg->t.saddr == e->t.saddr && sg->t.source == e->t.source
+		   ? SMTP_DIR_CLIENT
+		   : SMTP_DIR_SERVER;
+}
+
+static void
+det_drop_held(struct det_entry *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->nheld; i++) {
+		st.det_bytes -= e->held[i].len;
+		charged_free(e->held[i].pkt);
+	}
+	e->nheld = 0;
+	charged_free(e->held);
+	e->held = NULL;
+}
+
+static void
+det_free_first(struct det_entry *e)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		charged_free(e->first[i]);
+		e->first[i] = NULL;
+	}
+}
+
+/* Forget an entry (it is in no table any more). */
+static void
+det_free(struct det_entry *e)
+{
+	det_drop_held(e);
+	det_free_first(e);
+	charged_free(e);
+}
+
+static void
+det_remove(struct det_entry *e)
+{
+	g_hash_table_remove(st.det, &e->key);
+	g_queue_unlink(
+	    e->state == DET_WAIT ? &st.det_wait : &st.det_smtp, &e->link);
+	det_free(e);
+}
+
+/* Not SMTP: remembered as such, the oldest such forgotten past the
+ * limit. */
+static void
+det_reject(struct det_entry *e)
+{
+	struct det_entry *o;
+
+	g_queue_unlink(&st.det_wait, &e->link);
+	det_drop_held(e);
+	det_free_first(e);
+	e->state = DET_NOT;
+	g_queue_push_tail_link(&st.det_not, &e->link);
+	st.stats->detect_rejected++;
+	while (st.det_not.length > DET_NOT_MAX) {
+		o = st.det_not.head->data;
+		g_queue_unlink(&st.det_not, &o->link);
+		g_hash_table_remove(st.det, &o->key);
+		charged_free(o);
+	}
+}
+
+/* SMTP: the held packets go their way now, in the order they came (the
+ * entry says which side is the server). */
+static void
+det_accept(struct det_entry *e)
+{
+	struct det_held *held = e->held;
+	unsigned i, n = e->nheld;
+	struct det_entry *o;
+
+	g_queue_unlink(&st.det_wait, &e->link);
+	det_free_first(e);
+	e->state = DET_SMTP;
+	g_queue_push_tail_link(&st.det_smtp, &e->link);
+	e->held = NULL;
+	e->nheld = 0;
+	while (st.det_smtp.length > DET_SMTP_MAX) {
+		o = st.det_smtp.head->data;
+		g_queue_unlink(&st.det_smtp, &o->link);
+		g_hash_table_remove(st.det, &o->key);
+		charged_free(o);
+	}
+	st.det_replay = e;
+	for (i = 0; i < n; i++) {
+		st.det_bytes -= held[i].len;
+		(void)stream_feed_ipv4(held[i].pkt, held[i].len, held[i].ts);
+		charged_free(held[i].pkt);
+	}
+	st.det_replay = NULL;
+	charged_free(held);
+}
+
+/* Is TLS from this connection's client mail?  On the SMTPS port, or to
+ * a server seen speaking SMTP. */
+static bool
+det_tls_is_mail(const struct det_entry *e)
+{
+	return detect_tls_port(e->t.dest) ||
+	       g_hash_table_contains(
+		   st.det_servers, GUINT_TO_POINTER(e->t.daddr));
+}
+
+/* 1: SMTP, -1: not, 0: wait.  With final, nothing more will come. */
+static int
+det_decide(const struct det_entry *e, bool final)
+{
+	enum detect_look c = e->look[SMTP_DIR_CLIENT];
+	enum detect_look s = e->look[SMTP_DIR_SERVER];
+
+	if (c == DETECT_PROXY) {
+		if (e->tunnel)
+			return 1;
+		return final ? -1 : 0;
+	}
+	if (s == DETECT_SMTP || c == DETECT_SMTP)
+		return 1;
+	if (c == DETECT_TLS)
+		return det_tls_is_mail(e) ? 1 : -1;
+	if (s == DETECT_NO)
+		return -1;
+	if (s == DETECT_GREETING) {
+		if (c == DETECT_COMMAND)
+			return 1;
+		if (c == DETECT_NONE)
+			return final ? 1 : 0;
+		return -1;
+	}
+	/* The server has not spoken: the client's first bytes may be an
+	 * early talker's. */
+	return final ? -1 : 0;
+}
+
+/* Read a payload of a connection not yet judged. */
+static void
+det_read(struct det_entry *e, const struct tcp_seg *sg)
+{
+	int side = det_side(e, sg);
+	size_t room, n;
+
+	if (e->look[SMTP_DIR_CLIENT] == DETECT_PROXY) {
+		/* Through a proxy: the tunnel's first bytes, wherever they
+		 * are in the segments that follow the preamble. */
+		if (side == SMTP_DIR_CLIENT && e->proxy_port == 0)
+			e->proxy_port =
+			    detect_proxy_port(sg->payload, sg->plen);
+		if (detect_tunnel(
+			sg->payload, sg->plen, side == SMTP_DIR_SERVER))
+			e->tunnel = true;
+		return;
+	}
+	if (e->look[side] != DETECT_NONE)
+		return;
+	if (e->first[side] == NULL)
+		e->first[side] = charged_alloc(DET_FIRST);
+	room = DET_FIRST - e->flen[side];
+	n = MIN(room, sg->plen);
+	memcpy(e->first[side] + e->flen[side], sg->payload, n);
+	e->flen[side] = (uint16_t)(e->flen[side] + n);
+	e->look[side] =
+	    side == SMTP_DIR_SERVER
+		? detect_server_first(e->first[side], e->flen[side])
+		: detect_client_first(e->first[side], e->flen[side]);
+	if (e->look[side] == DETECT_NONE && e->flen[side] == DET_FIRST)
+		e->look[side] = DETECT_NO;
+	if (e->look[side] == DETECT_PROXY) {
+		e->proxy_port =
+		    detect_proxy_port(e->first[side], e->flen[side]);
+		if (detect_tunnel(e->first[side], e->flen[side], false))
+			e->tunnel = true;
+	}
+}
+
+static bool
+det_hold(struct det_entry *e, const uint8_t *pkt, size_t len, gint64 ts)
+{
+	struct det_held *h;
+
+	if (e->nheld == DET_HOLD)
+		return false;
+	if (e->held == NULL)
+		e->held = charged_alloc(DET_HOLD * sizeof *e->held);
+	h = &e->held[e->nheld++];
+	h->pkt = charged_alloc(len);
+	memcpy(h->pkt, pkt, len);
+	h->len = len;
+	h->ts = ts;
+	st.det_bytes += len;
+	return true;
+}
+
+/* Judge the oldest waiting connection on what it has. */
+static void
+det_settle(struct det_entry *e)
+{
+	if (det_decide(e, true) > 0)
+		det_accept(e);
+	else
+		det_reject(e);
+}
+
+static struct det_entry *
+det_new(const struct tuple4 *key)
+{
+	struct det_entry *e;
+
+	while (st.det_wait.length >= DET_MAX ||
+	       (st.det_wait.head != NULL && st.det_bytes > DET_BYTES))
+		det_settle(st.det_wait.head->data);
+	e = charged_alloc(sizeof *e);
+	memset(e, 0, sizeof *e);
+	e->key = *key;
+	e->link.data = e;
+	e->state = DET_WAIT;
+	g_hash_table_insert(st.det, &e->key, e);
+	g_queue_push_tail_link(&st.det_wait, &e->link);
+	return e;
+}
+
+/* A packet of a connection on a port that is not one of --ports: true
+ * when it goes on to libnids (the connection is SMTP), false when it is
+ * held or not SMTP. */
+static bool
+det_packet(const uint8_t *pkt, size_t len, const struct tcp_seg *sg, gint64 ts)
+{
+	struct tuple4 key;
+	struct det_entry *e;
+	uint8_t kind = sg->flags & (TH_SYN | TH_ACK);
+	bool syn = (sg->flags & TH_SYN) != 0;
+	int verdict;
+
+	det_key(&sg->t, &key);
+	e = g_hash_table_lookup(st.det, &key);
+	if (e != NULL && e->state == DET_SMTP) {
+		if (kind != TH_SYN || e == st.det_replay || sg->seq == e->isn)
+			return true;
+		det_remove(e); /* a new connection on the tuple */
+		e = NULL;
+	}
+	if (e != NULL && e->state == DET_NOT) {
+		if (!syn) {
+			if (sg->flags & (TH_FIN | TH_RST)) {
+				/* Over: its entry is not needed. */
+				g_queue_unlink(&st.det_not, &e->link);
+				g_hash_table_remove(st.det, &e->key);
+				charged_free(e);
+			}
+			return false;
+		}
+		g_queue_unlink(&st.det_not, &e->link);
+		g_hash_table_remove(st.det, &e->key);
+		charged_free(e);
+		e = NULL;
+	}
+	if (e == NULL) {
+		if (!syn && sg->plen == 0)
+			return false; /* nothing to tell by */
+		e = det_new(&key);
+		if (kind == TH_SYN) {
+			det_orient(e, &sg->t);
+			e->isn = sg->seq;
+		} else if (kind == (TH_SYN | TH_ACK)) {
+			struct tuple4 r = { sg->t.dest, sg->t.source,
+				sg->t.daddr, sg->t.saddr };
+
+			det_orient(e, &r);
+		} else
+			e->midstream = true;
+	}
+	if (sg->flags & (TH_FIN | TH_RST))
+		e->ended = true;
+	if (e->midstream && !e->oriented) {
+		bool from_server;
+
+		/* Picked up mid-stream: a line that is an SMTP reply or
+		 * command tells, and who sent it. */
+		if (sg->plen > 0 &&
+		    detect_midstream(sg->payload, sg->plen, &from_server)) {
+			struct tuple4 r = { sg->t.dest, sg->t.source,
+				sg->t.daddr, sg->t.saddr };
+
+			det_orient(e, from_server ? &r : &sg->t);
+			if (!det_hold(e, pkt, len, ts)) {
+				det_drop_held(e);
+				(void)det_hold(e, pkt, len, ts);
+			}
+			e->look[SMTP_DIR_CLIENT] = DETECT_SMTP;
+			det_accept(e);
+			return false;
+		}
+		if (sg->plen > 0 && ++e->payloads >= DET_MID_PKTS) {
+			det_reject(e);
+			return false;
+		}
+		if (!det_hold(e, pkt, len, ts)) {
+			/* Only the latest are worth keeping. */
+			det_drop_held(e);
+			(void)det_hold(e, pkt, len, ts);
+		}
+		if (e->ended)
+			det_reject(e);
+		return false;
+	}
+	if (sg->plen > 0)
+		det_read(e, sg);
+	verdict = det_decide(e, false);
+	if (verdict < 0) {
+		det_reject(e);
+		return false;
+	}
+	if (e->nheld == DET_HOLD) {
+		/* Judged on the first DET_HOLD: this one goes on if SMTP. */
+		det_settle(e);
+		return e->state == DET_SMTP;
+	}
+	(void)det_hold(e, pkt, len, ts);
+	if (verdict > 0)
+		det_accept(e);
+	else if (e->ended || e->nheld == DET_HOLD)
+		det_settle(e);
+	return false;
+}
+
+/* Is port the server's end of the connection t (either way round)? */
+static bool
+server_port(const struct tuple4 *t, uint16_t port)
+{
+	struct tuple4 key;
+	const struct det_entry *e;
+
+	if (st.o.ports[port])
+		return true;
+	if (st.det_smtp.length == 0)
+		return false;
+	det_key(t, &key);
+	e = g_hash_table_lookup(st.det, &key);
+	if (e == NULL || e->state != DET_SMTP || e->t.dest != port)
+		return false;
+	return t->dest == port ? t->daddr == e->t.daddr
+			       : t->saddr == e->t.daddr;
+}
+
+/* A session begun: its server speaks SMTP (for TLS to it later). */
+static void
+det_note_server(uint32_t addr)
+{
+	if (g_hash_table_size(st.det_servers) < DET_SERVERS_MAX)
+		g_hash_table_add(st.det_servers, GUINT_TO_POINTER(addr));
+}
+
+/* A session ended: its connection's entry goes. */
+static void
+det_forget(const struct tuple4 *t)
+{
+	struct tuple4 key;
+	struct det_entry *e;
+
+	if (st.det_smtp.length == 0)
+		return;
+	det_key(t, &key);
+	e = g_hash_table_lookup(st.det, &key);
+	if (e != NULL && e->state == DET_SMTP)
+		det_remove(e);
+}
+
+/* End of input: what waits is judged on what it has. */
+static void
+det_finish(void)
+{
+	struct det_entry *e;
+
+	while (st.det_wait.head != NULL)
+		det_settle(st.det_wait.head->data);
+	while ((e = g_queue_peek_head(&st.det_smtp)) != NULL)
+		det_remove(e);
+	while ((e = g_queue_peek_head(&st.det_not)) != NULL) {
+		g_queue_unlink(&st.det_not, &e->link);
+		g_hash_table_remove(st.det, &e->key);
+		charged_free(e);
+	}
+}
+
 bool
 stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 {
@@ -2251,22 +2729,25 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		return false;
 	sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
 	dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
-	if (!st.o.ports[sport] && !st.o.ports[dport] &&
-	    (st.o.dns == NULL || (sport != 53 && dport != 53)))
-		return false;
 	parsed = tcp_seg_parse(pkt, len, hl, &sg);
+	if (!st.o.ports[sport] && !st.o.ports[dport] &&
+	    (st.o.dns == NULL || (sport != 53 && dport != 53))) {
+		/* Another port: SMTP if its content says so. */
+		if (!st.o.detect || !parsed || !det_packet(pkt, len, &sg, ts))
+			return false;
+	}
 	kind = parsed ? sg.flags & (TH_SYN | TH_ACK | TH_RST) : 0;
 	if (kind == TH_SYN &&
-	    (st.o.ports[dport] || (st.o.dns != NULL && dport == 53)))
+	    (server_port(&sg.t, dport) || (st.o.dns != NULL && dport == 53)))
 		(void)syn_add(&sg, ts);
-	else if (kind == (TH_SYN | TH_ACK) && st.o.ports[sport]) {
+	else if (kind == (TH_SYN | TH_ACK) && server_port(&sg.t, sport)) {
 		struct stream_syn *v = syn_find_reverse(&sg);
 
 		if (v != NULL)
 			v->synack = true;
 	}
 	hs = parsed && (!st.o.verify_checksums || checksums_ok(pkt, len, hl));
-	smtp = hs && (st.o.ports[sport] || st.o.ports[dport]);
+	smtp = hs && (server_port(&sg.t, sport) || server_port(&sg.t, dport));
 	st.now = ts;
 	memcpy(st.buf, pkt, len);
 	st.counted = false;
@@ -2444,6 +2925,9 @@ stream_begin(struct tcp_stream *a)
 		smtp_session_midstream(c->ss);
 	endpoint(&d->client, a->addr.saddr, a->addr.source);
 	endpoint(&d->server, a->addr.daddr, a->addr.dest);
+	d->detected =
+	    st.o.ports[a->addr.dest] ? DLG_DETECT_PORT : DLG_DETECT_CONTENT;
+	det_note_server(a->addr.daddr);
 	dialogue_set_id(d);
 	if (st.o.start != NULL)
 		st.o.start(d, st.arg);
@@ -2520,6 +3004,8 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 
 	if (g_hash_table_lookup(st.by_tuple, &c->t) == c)
 		g_hash_table_remove(st.by_tuple, &c->t);
+	if (d->detected == DLG_DETECT_CONTENT)
+		det_forget(&c->t);
 	if (c->dir[SMTP_DIR_CLIENT].pkts == 0)
 		d->missing = DLG_MISSING_CLIENT;
 	else if (c->dir[SMTP_DIR_SERVER].pkts == 0)
@@ -2673,6 +3159,15 @@ shed_streams(size_t low)
 	gpointer k, v;
 	guint i;
 
+	/* What is remembered of connections that are not SMTP is the
+	 * cheapest to lose: their packets are read again. */
+	while (st.det_not.head != NULL && rs_budget.total > low) {
+		struct det_entry *e = st.det_not.head->data;
+
+		g_queue_unlink(&st.det_not, &e->link);
+		g_hash_table_remove(st.det, &e->key);
+		charged_free(e);
+	}
 	g_hash_table_iter_init(&it, st.ctx);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		struct shed_candidate x = { v, 0 };
@@ -2814,7 +3309,7 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 	if (a->nids_state == NIDS_JUST_EST) {
 		/* A reused slot: whatever the pointer meant before is over. */
 		g_hash_table_remove(st.dns, a);
-		if (st.o.ports[a->addr.dest])
+		if (server_port(&a->addr, a->addr.dest))
 			stream_begin(a);
 		else if (a->addr.dest == 53 && st.o.dns != NULL) {
 			c = g_hash_table_lookup(st.ctx, a);
@@ -2893,6 +3388,8 @@ stream_finish(void)
 	gpointer k, v;
 	guint i;
 
+	/* What waits to be recognised is judged now. */
+	det_finish();
 	/* The capture is over: no hole will be filled now, so let libnids
 	 * deliver what it holds behind them. */
 	open = g_ptr_array_new();
@@ -2964,6 +3461,9 @@ stream_finish(void)
 	st.v6 = NULL;
 	g_ptr_array_unref(st.v6text);
 	st.v6text = NULL;
+	g_hash_table_destroy(st.det);
+	g_hash_table_destroy(st.det_servers);
+	st.det = st.det_servers = NULL;
 	pcap_close(st.dead);
 	st.dead = NULL;
 }

@@ -12,6 +12,10 @@
 #           10x as many sessions open at once, all with content, under
 #           --max-memory BENCH_MEMORY (default 64M): the budget must hold
 #           peak RSS flat whatever the concurrency
+#   detection: the small capture with HTTP-like bulk downloads merged in
+#           until they are 90% of the bytes (tests/bench/gen-mixed.py),
+#           against the small capture alone (the same capture filtered to
+#           SMTP only): what finding SMTP by content costs on other TCP
 #   loss:   a ground-truth capture (tests/gen/groundtruth.py) with 5% loss,
 #           5% reordering, 20% cut handshakes, 30% IPv6, against the same
 #           sessions unimpaired: each as a ratio to its own floor, so the
@@ -31,6 +35,7 @@ g=$((n / 4))
     "$dir/lossy.pcap" "$dir/lossy.json" sessions=$g seed=11
 [ -s "$dir/conc1.pcap" ] || python3 tests/bench/gen-concurrent.py "$dir/conc1.pcap" "$conc" 80 400
 [ -s "$dir/conc10.pcap" ] || python3 tests/bench/gen-concurrent.py "$dir/conc10.pcap" $((conc * 10)) 80 400
+[ -s "$dir/mixed.pcap" ] || python3 tests/bench/gen-mixed.py "$dir/small.pcap" "$dir/mixed.pcap" 0.9
 [ -s "$dir/clean.pcap" ] || python3 tests/gen/groundtruth.py gen \
     "$dir/clean.pcap" "$dir/clean.json" sessions=$g seed=11 loss=0 \
     reorder=0 retrans=0 cut=0 onesided=0
@@ -68,6 +73,10 @@ m1 = rss(["--format", "json", "--max-memory", mem, c1])
 m10 = rss(["--format", "json", "--max-memory", mem, c10])
 u10 = rss(["--format", "json", c10])
 print("concurrent sessions with content, --max-memory %s: peak RSS %d MB (10x open at once) vs %d MB (1x) = %.2fx; without the limit (1 GiB default) 10x takes %d MB" % (mem, m10 / 1024, m1 / 1024, m10 / m1, u10 / 1024))
+mixed = d + "/mixed.pcap"
+ms, mm = run(["--color", "never", small]), run(["--color", "never", mixed])
+mn = run(["--color", "never", "--no-detect", mixed])
+print("detection: %.1f MB, 90%% of it other TCP: text %.3f s = %.2fx the same capture filtered to SMTP only (%.1f MB, %.3f s); --no-detect %.3f s = %.2fx" % (os.path.getsize(mixed) / 1e6, mm, mm / ms, os.path.getsize(small) / 1e6, ms, mn, mn / ms))
 lossy, clean = d + "/lossy.pcap", d + "/clean.pcap"
 lb, cb = floor(lossy), floor(clean)
 lf, cf = run(["--format", "json", lossy]), run(["--format", "json", clean])
