@@ -271,6 +271,11 @@ const char *dialogue_missing_name(enum dlg_missing m);
 GPtrArray *dialogue_onward_ids(const struct dialogue *d);
 /* Transactions marked as touched by a capture gap. */
 unsigned dialogue_gap_txs(const struct dialogue *d);
+/* Did the connection speak SMTP at all?  False only for one whose start
+ * was captured, that carried bytes, and in which nothing was a greeting,
+ * a reply, a known command or TLS (HTTP or OpenVPN on an SMTP port): it
+ * is counted, not shown. */
+bool dialogue_speaks_smtp(const struct dialogue *d);
 
 /* A typedef only so that g_autoptr(dialogue_t) works (GLib needs a name). */
 typedef struct dialogue dialogue_t;

@@ -103,6 +103,9 @@ struct run_stats {
 	uint64_t detected;	       /* sessions found by content */
 	GHashTable *detected_ports;    /* server port -> sessions found by
 					* content on it */
+	uint64_t non_smtp;	       /* connections on SMTP ports that spoke
+					* another protocol (not shown) */
+	GHashTable *non_smtp_ports;    /* server port -> their count */
 	bool incomplete;	       /* the run stopped on an error or a
 					* signal before its input's end */
 	const char *interrupted;       /* "SIGINT", ... that stopped it; static,
@@ -121,6 +124,8 @@ struct run_stats {
 /* Set up and free the parts of run_stats that allocate. */
 void run_stats_init(struct run_stats *s);
 void run_stats_clear(struct run_stats *s);
+/* Count a connection that spoke no SMTP (dialogue_speaks_smtp()). */
+void run_stats_add_non_smtp(struct run_stats *s, const struct dialogue *d);
 /* The servers seen, sorted by address then port (borrowed pointers in a
  * new array; caller frees the array). */
 GPtrArray *run_stats_servers(const struct run_stats *s);

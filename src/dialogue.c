@@ -42,6 +42,26 @@ dialogue_missing_name(enum dlg_missing m)
 	}
 }
 
+bool
+dialogue_speaks_smtp(const struct dialogue *d)
+{
+	guint i;
+
+	if (d->picked_up || d->cut_from[0] != '\0' || d->banner != NULL ||
+	    d->tls_started || d->txs->len > 0 ||
+	    d->bytes_client + d->bytes_server == 0)
+		return true;
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_UNSOLICITED || it->reply != NULL ||
+		    (it->kind == DLG_ITEM_COMMAND &&
+			it->cmd != SMTP_CMD_UNKNOWN))
+			return true;
+	}
+	return false;
+}
+
 unsigned
 dialogue_gap_txs(const struct dialogue *d)
 {

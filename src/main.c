@@ -147,22 +147,29 @@ finish_session(struct writer *w, struct dialogue *d)
 	uint64_t *k;
 	guint i;
 
-	relay_annotate(&w->env, d);
-	possible_open(w, d);
-	if (d->continues != NULL)
-		g_ptr_array_unref(d->continues);
-	d->continues = onward_continues(w->onward, d);
-	helo_check_annotate(d, &w->view,
-	    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
-	for (i = 0; i < d->findings->len; i++) {
-		const struct relay_finding *f =
-		    g_ptr_array_index(d->findings, i);
+	if (!dialogue_speaks_smtp(d)) {
+		/* Another protocol on an SMTP port: counted, and an empty
+		 * record keeps the order of the others. */
+		run_stats_add_non_smtp(w->stats, d);
+		rec = g_strdup("");
+	} else {
+		relay_annotate(&w->env, d);
+		possible_open(w, d);
+		if (d->continues != NULL)
+			g_ptr_array_unref(d->continues);
+		d->continues = onward_continues(w->onward, d);
+		helo_check_annotate(d, &w->view,
+		    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
+		for (i = 0; i < d->findings->len; i++) {
+			const struct relay_finding *f =
+			    g_ptr_array_index(d->findings, i);
 
-		if (w->fail_on & (1u << f->kind))
-			w->failed = true;
+			if (w->fail_on & (1u << f->kind))
+				w->failed = true;
+		}
+		run_stats_add(w->stats, d);
+		rec = output_session(&w->oo, d);
 	}
-	run_stats_add(w->stats, d);
-	rec = output_session(&w->oo, d);
 	if (d->seq < w->next_seq) {
 		/* Its successors were already forced out: write it now. */
 		write_out(w, rec);

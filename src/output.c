@@ -266,6 +266,23 @@ run_stats_init(struct run_stats *s)
 	s->servers = g_hash_table_new_full(
 	    g_str_hash, g_str_equal, g_free, server_stats_free);
 	s->detected_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->non_smtp_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+static void
+port_count(GHashTable *h, uint16_t port)
+{
+	gpointer k = GUINT_TO_POINTER(port);
+
+	g_hash_table_insert(h, k,
+	    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(h, k)) + 1));
+}
+
+void
+run_stats_add_non_smtp(struct run_stats *s, const struct dialogue *d)
+{
+	s->non_smtp++;
+	port_count(s->non_smtp_ports, d->server.port);
 }
 
 void
@@ -274,6 +291,7 @@ run_stats_clear(struct run_stats *s)
 	g_ptr_array_unref(s->files);
 	g_hash_table_destroy(s->servers);
 	g_hash_table_destroy(s->detected_ports);
+	g_hash_table_destroy(s->non_smtp_ports);
 	memset(s, 0, sizeof *s);
 }
 
@@ -382,13 +400,8 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 	if (d->picked_up)
 		s->picked_up++;
 	if (d->detected == DLG_DETECT_CONTENT) {
-		gpointer k = GUINT_TO_POINTER(d->server.port);
-
 		s->detected++;
-		g_hash_table_insert(s->detected_ports, k,
-		    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(
-					 s->detected_ports, k)) +
-				     1));
+		port_count(s->detected_ports, d->server.port);
 	}
 	if (d->gaps[0] + d->gaps[1] > 0)
 		s->with_gaps++;

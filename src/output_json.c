@@ -650,6 +650,8 @@ add_detection(JsonBuilder *b, const struct run_stats *s)
 	add_int(b, "by_content", (gint64)s->detected);
 	add_port_counts(b, "content_ports", s->detected_ports);
 	add_int(b, "not_smtp", (gint64)s->detect_rejected);
+	add_int(b, "non_smtp_on_smtp_ports", (gint64)s->non_smtp);
+	add_port_counts(b, "non_smtp_ports", s->non_smtp_ports);
 	json_builder_end_object(b);
 }
 

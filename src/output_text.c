@@ -248,36 +248,54 @@ port_cmp(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-/* "  found by content: N sessions (port P: N, ...); N other TCP
- * connections not SMTP", when detection found or turned anything down. */
+/* " (port P: N, port Q: N)" for a table of ports and counts. */
 static void
-print_detection(GString *t, const struct run_stats *s)
+print_ports(GString *t, GHashTable *h)
 {
 	g_autoptr(GPtrArray) keys = g_ptr_array_new();
 	GHashTableIter it;
 	gpointer k, v;
 	guint i;
 
-	if (s->detected + s->detect_rejected == 0)
-		return;
-	g_hash_table_iter_init(&it, s->detected_ports);
+	g_hash_table_iter_init(&it, h);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		g_ptr_array_add(keys, k);
 	g_ptr_array_sort(keys, port_cmp);
-	g_string_append_printf(t,
-	    "\n  found by content: %" G_GUINT64_FORMAT " session%s",
-	    s->detected, s->detected == 1 ? "" : "s");
-	for (i = 0; i < keys->len; i++)
+	for (i = 0; i < keys->len; i++) {
+		k = g_ptr_array_index(keys, i);
 		g_string_append_printf(t, "%sport %u: %" G_GSIZE_FORMAT,
-		    i == 0 ? " (" : ", ",
-		    GPOINTER_TO_UINT(g_ptr_array_index(keys, i)),
-		    GPOINTER_TO_SIZE(g_hash_table_lookup(
-			s->detected_ports, g_ptr_array_index(keys, i))));
+		    i == 0 ? " (" : ", ", GPOINTER_TO_UINT(k),
+		    GPOINTER_TO_SIZE(g_hash_table_lookup(h, k)));
+	}
 	if (keys->len > 0)
 		g_string_append_c(t, ')');
-	g_string_append_printf(t,
-	    "; %" G_GUINT64_FORMAT " TCP connection%s on other ports not SMTP",
-	    s->detect_rejected, s->detect_rejected == 1 ? "" : "s");
+}
+
+/* "  found by content: N sessions (port P: N, ...); N other TCP
+ * connections not SMTP", when detection found or turned anything down;
+ * "  not SMTP on SMTP ports: ..." when a connection there spoke another
+ * protocol. */
+static void
+print_detection(GString *t, const struct run_stats *s)
+{
+	if (s->detected + s->detect_rejected > 0) {
+		g_string_append_printf(t,
+		    "\n  found by content: %" G_GUINT64_FORMAT " session%s",
+		    s->detected, s->detected == 1 ? "" : "s");
+		print_ports(t, s->detected_ports);
+		g_string_append_printf(t,
+		    "; %" G_GUINT64_FORMAT
+		    " TCP connection%s on other ports not SMTP",
+		    s->detect_rejected, s->detect_rejected == 1 ? "" : "s");
+	}
+	if (s->non_smtp > 0) {
+		g_string_append_printf(t,
+		    "\n  not SMTP on SMTP ports: %" G_GUINT64_FORMAT
+		    " connection%s",
+		    s->non_smtp, s->non_smtp == 1 ? "" : "s");
+		print_ports(t, s->non_smtp_ports);
+		g_string_append(t, ", another protocol: not shown");
+	}
 }
 
 /* "  capture: ..." when the capture did not hold the whole connection. */
