@@ -8,7 +8,8 @@
 #                               openssl and Cyrus SASL for the replay test,
 #                               Exim and OpenSMTPD for the replay matrix)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
-#                               (swaks, tcpdump, dnsmasq, Cyrus SASL, Exim,
+#                               (swaks with its TLS modules, tcpdump,
+#                               tshark, dnsmasq, Cyrus SASL, Exim,
 #                               OpenSMTPD, ...)
 # Exim and OpenSMTPD would replace Postfix if installed: for test and
 # recipes their Debian packages are downloaded and unpacked into
@@ -26,7 +27,8 @@ case "${1:-}" in
 test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
 openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
-dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl $mta_libs" ;;
+tshark dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl
+libnet-ssleay-perl libio-socket-ssl-perl $mta_libs" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac
 missing=""
