@@ -10,7 +10,8 @@
 #   sh tests/deps.sh recipes    also what the fixture recipes run
 #                               (swaks with its TLS modules, tcpdump,
 #                               tshark, dnsmasq, Cyrus SASL, Exim,
-#                               OpenSMTPD, ...)
+#                               OpenSMTPD, the SOCKS5 proxy
+#                               and proxychains4, ...)
 # Exim and OpenSMTPD would replace Postfix if installed: for test and
 # recipes their Debian packages are downloaded and unpacked into
 # /var/cache/relayscope-recipes (rs_fetch_debs in pcaps/recipes/lib.sh),
@@ -28,7 +29,8 @@ test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
 openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
 tshark dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl
-libnet-ssleay-perl libio-socket-ssl-perl $mta_libs" ;;
+libnet-ssleay-perl libio-socket-ssl-perl microsocks proxychains4
+$mta_libs" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac
 missing=""
