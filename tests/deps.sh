@@ -8,12 +8,16 @@
 #                               openssl and Cyrus SASL for the replay test,
 #                               Exim and OpenSMTPD for the replay matrix)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
-#                               (swaks, tcpdump, dnsmasq, Cyrus SASL, Exim,
-#                               OpenSMTPD, ...)
+#                               (swaks with its TLS modules, tcpdump,
+#                               tshark, dnsmasq, Cyrus SASL, Exim,
+#                               OpenSMTPD, the SOCKS5 and HTTP proxies
+#                               and proxychains4, ...)
 # Exim and OpenSMTPD would replace Postfix if installed: for test and
 # recipes their Debian packages are downloaded and unpacked into
 # /var/cache/relayscope-recipes (rs_fetch_debs in pcaps/recipes/lib.sh),
-# once; the libraries they need are installed as usual.
+# once; the libraries they need are installed as usual.  Where systemd
+# runs, the tinyproxy package starts a system tinyproxy (127.0.0.1:8888);
+# the recipe runs its own, in its namespace, and never uses that one.
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
@@ -26,7 +30,9 @@ case "${1:-}" in
 test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
 openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
-dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl $mta_libs" ;;
+tshark dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl
+libnet-ssleay-perl libio-socket-ssl-perl microsocks tinyproxy proxychains4
+$mta_libs" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac
 missing=""

@@ -285,12 +285,24 @@ rs_postfix_sasl() {
 	rs_postfix_service 'submission inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_relay_restrictions=permit_sasl_authenticated,reject'
 }
 
+# A self-signed certificate for the TLS fixtures, made at record time:
+# $RS_WORK/cert.pem and $RS_WORK/key.pem (RSA 2048, valid 2 days),
+# subject CN=mail.example.test, subjectAltName DNS:mail.example.test.
+rs_tls_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+	    -subj /CN=mail.example.test \
+	    -addext subjectAltName=DNS:mail.example.test \
+	    -keyout "$RS_WORK/key.pem" -out "$RS_WORK/cert.pem" >/dev/null 2>&1
+}
+
 # Append a service line to the private master.cf.
 rs_postfix_service() {
 	printf '%s\n' "$1" >>/etc/postfix/master.cf
 }
 
-# Start Postfix and remember the master's PID.
+# Start Postfix and remember the master's PID; then wait for its greeting
+# on HOST PORT (default 127.0.0.1 25), read over TLS from the first byte
+# if the third argument is "tls" (smtpd_tls_wrappermode, port 465).
 rs_postfix_start() {
 	postfix set-permissions >/dev/null 2>&1 || true
 	if ! postfix start >"$RS_WORK/postfix.log" 2>&1; then
@@ -303,21 +315,27 @@ rs_postfix_start() {
 		i=$((i + 1))
 	done
 	RS_PIDS="$RS_PIDS $(tr -d ' ' </var/spool/postfix/pid/master.pid)"
-	rs_wait_smtp 127.0.0.1 25
+	rs_wait_smtp "${1:-127.0.0.1}" "${2:-25}" ${3:-}
 }
 
 # Wait until an SMTP server on HOST PORT greets, then say QUIT and wait for
 # its answer, so that the probe's session is over before a capture starts
 # (a probe that just closed would leave the server's greeting and a reset
 # for the capture).  Bounded: 20 s, then the recipe fails (exit 2).
+# Arguments: HOST PORT [tls] (tls: TLS on connect, no certificate check).
 rs_wait_smtp() {
-	if ! python3 - "$1" "$2" <<-'EOF'
-	import socket, sys, time
+	if ! python3 - "$1" "$2" "${3:-}" <<-'EOF'
+	import socket, ssl, sys, time
 	deadline = time.monotonic() + 20
+	ctx = ssl.create_default_context()
+	ctx.check_hostname = False
+	ctx.verify_mode = ssl.CERT_NONE
 	while True:
 	    try:
 	        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
 	        s.settimeout(10)
+	        if sys.argv[3] == "tls":
+	            s = ctx.wrap_socket(s)
 	        f = s.makefile("rb")
 	        line = f.readline()
 	        while line[3:4] == b"-":

@@ -7,7 +7,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 for r in "$here"/postfix-*.sh "$here"/exim-*.sh \
-    "$here"/opensmtpd-*.sh; do
+    "$here"/opensmtpd-*.sh "$here"/socks5-*.sh "$here"/httpproxy-*.sh; do
 	sh "$r"
 done
 python3 "$here/craft-edge-cases.py"
