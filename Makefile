@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl libcares
+PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl libcares gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -30,7 +30,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/output_text.c src/output_json.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
-            src/helo_check.c
+            src/helo_check.c src/tls.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c
@@ -39,7 +39,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
-              relay-texts address relay dns helo-check budget
+              relay-texts address relay dns helo-check budget tls
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
