@@ -39,7 +39,9 @@
 	X(RESYNC_SKIPPED, "resync-skipped")                                    \
 	X(OVERLAP_CONFLICT, "overlap-conflict")                                \
 	X(CR_DOT, "cr-dot")                                                    \
-	X(MEMORY_SHED, "memory-shed")
+	X(MEMORY_SHED, "memory-shed")                                          \
+	X(STARTTLS_PLAINTEXT, "starttls-plaintext")                            \
+	X(TLS_TO_PLAINTEXT_SERVER, "tls-to-plaintext-server")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOMALY_##id,

@@ -163,6 +163,16 @@ struct rs_endpoint {
 	uint16_t port;
 };
 
+/* How TLS began: after a 220 to STARTTLS (RFC 3207), or from the first
+ * byte (implicit TLS, RFC 8314, port 465). */
+enum dlg_tls_mode {
+	DLG_TLS_NONE,
+	DLG_TLS_STARTTLS,
+	DLG_TLS_IMPLICIT,
+};
+
+struct tls_conn;
+
 /* How a connection was found to be SMTP: its server port is one of
  * --ports, or its first bytes said so (detect.h). */
 enum dlg_detect {
@@ -209,6 +219,13 @@ struct dialogue {
 	unsigned anomalies[ANOMALY_COUNT];	     /* occurrences of each */
 	uint64_t bytes_client, bytes_server;	     /* all payload bytes */
 	uint64_t tls_bytes_client, tls_bytes_server; /* after STARTTLS */
+	enum dlg_tls_mode tls_mode;
+	struct tls_conn *tls;	   /* its handshake, as read (tls.h); owned, or
+				    * NULL */
+	bool tls_plaintext;	   /* after a 220 to STARTTLS, plaintext SMTP
+				    * went on (starttls-plaintext) */
+	bool tls_server_plaintext; /* implicit TLS answered in plaintext
+				    * (tls-to-plaintext-server) */
 	uint64_t tx_total, rcpt_total; /* counted even past the limits */
 	unsigned items_dropped;	       /* items not kept (limits) */
 	size_t mem;  /* bytes it holds, as charged to the budget */

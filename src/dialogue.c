@@ -7,6 +7,7 @@
 
 #include "budget.h"
 #include "dialogue.h"
+#include "tls.h"
 
 /* GLib's own blocks (GPtrArray headers) come from its slice allocator,
  * where blocks are not malloc's chunks: their size, as allocated. */
@@ -100,6 +101,7 @@ dialogue_free(struct dialogue *d)
 		g_ptr_array_unref(d->continues);
 	g_ptr_array_unref(d->txs);
 	g_ptr_array_unref(d->items);
+	tls_conn_free(d->tls);
 	if (d->auth != NULL) {
 		g_free(d->auth->mechanism);
 		g_free(d->auth->user);

@@ -10,6 +10,7 @@
 #include "output.h"
 #include "output_json.h"
 #include "relay.h"
+#include "tls.h"
 
 static void
 add_text(JsonBuilder *b, const char *member, const char *p, size_t len)
@@ -32,6 +33,8 @@ output_json_add_str(JsonBuilder *b, const char *member, const char *s)
 }
 
 /* A member holding a list of strings (wire bytes made valid UTF-8). */
+static void add_tls(JsonBuilder *b, const struct dialogue *d);
+
 static void
 add_strings(JsonBuilder *b, const char *member, const GPtrArray *v)
 {
@@ -496,11 +499,7 @@ output_json_session(const struct dialogue *d)
 	add_item_reply(b, "banner", d->banner);
 	add_helo(b, d);
 	add_int(b, "helo_count", d->helo_count);
-	json_builder_set_member_name(b, "tls");
-	json_builder_begin_object(b);
-	output_json_add_bool(b, "offered", d->tls_offered);
-	output_json_add_bool(b, "started", d->tls_started);
-	json_builder_end_object(b);
+	add_tls(b, d);
 	add_auth(b, d);
 	json_builder_set_member_name(b, "client_trust");
 	json_builder_begin_object(b);
@@ -652,6 +651,143 @@ add_detection(JsonBuilder *b, const struct run_stats *s)
 	add_int(b, "not_smtp", (gint64)s->detect_rejected);
 	add_int(b, "non_smtp_on_smtp_ports", (gint64)s->non_smtp);
 	add_port_counts(b, "non_smtp_ports", s->non_smtp_ports);
+	json_builder_end_object(b);
+}
+
+static void
+add_cstr_array(JsonBuilder *b, const char *member, char *const *v, unsigned n)
+{
+	unsigned i;
+
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	for (i = 0; i < n; i++) {
+		g_autofree char *t = output_json_text(v[i], strlen(v[i]));
+
+		json_builder_add_string_value(b, t);
+	}
+	json_builder_end_array(b);
+}
+
+static void
+add_tls_version(JsonBuilder *b, const char *member, uint16_t v)
+{
+	char hex[8];
+	const char *name = tls_version_name(v);
+
+	if (name == NULL) {
+		g_snprintf(hex, sizeof hex, "0x%04x", v);
+		name = hex;
+	}
+	output_json_add_str(b, member, name);
+}
+
+static void
+add_tls_cert(JsonBuilder *b, const struct tls_cert *c)
+{
+	json_builder_begin_object(b);
+	output_json_add_str(b, "subject", c->subject);
+	output_json_add_str(b, "issuer", c->issuer);
+	add_cstr_array(b, "dns_names", c->dns, c->n_dns);
+	add_cstr_array(b, "ip_addresses", c->ip, c->n_ip);
+	if (c->not_before >= 0)
+		add_time(b, "not_before", c->not_before * G_USEC_PER_SEC);
+	else
+		output_json_add_str(b, "not_before", NULL);
+	if (c->not_after >= 0)
+		add_time(b, "not_after", c->not_after * G_USEC_PER_SEC);
+	else
+		output_json_add_str(b, "not_after", NULL);
+	output_json_add_str(b, "sha256", c->sha256);
+	output_json_add_bool(b, "readable", !c->unreadable);
+	json_builder_end_object(b);
+}
+
+/* "tls": STARTTLS offered and begun, and what its cleartext handshake
+ * said (docs/output-format.md). */
+static void
+add_tls(JsonBuilder *b, const struct dialogue *d)
+{
+	const struct tls_info *t =
+	    d->tls != NULL ? tls_conn_info(d->tls) : NULL;
+	char id[8];
+	unsigned i;
+
+	json_builder_set_member_name(b, "tls");
+	json_builder_begin_object(b);
+	output_json_add_bool(b, "offered", d->tls_offered);
+	output_json_add_bool(b, "started", d->tls_started);
+	output_json_add_str(b, "mode",
+	    d->tls_mode == DLG_TLS_IMPLICIT   ? "implicit"
+	    : d->tls_mode == DLG_TLS_STARTTLS ? "starttls"
+					      : NULL);
+	output_json_add_bool(b, "plaintext_after", d->tls_plaintext);
+	output_json_add_bool(b, "server_plaintext", d->tls_server_plaintext);
+	json_builder_set_member_name(b, "handshake");
+	if (t == NULL) {
+		json_builder_add_null_value(b);
+		json_builder_end_object(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "versions_offered");
+	json_builder_begin_array(b);
+	for (i = 0; i < t->n_ch_versions; i++) {
+		const char *n = tls_version_name(t->ch_versions[i]);
+
+		if (n != NULL)
+			json_builder_add_string_value(b, n);
+	}
+	json_builder_end_array(b);
+	if (t->server_hello)
+		add_tls_version(b, "version", t->version);
+	else
+		output_json_add_str(b, "version", NULL);
+	output_json_add_str(b, "sni", t->sni);
+	add_cstr_array(b, "alpn", t->alpn, t->n_alpn);
+	json_builder_set_member_name(b, "cipher_suite");
+	if (t->server_hello) {
+		json_builder_begin_object(b);
+		g_snprintf(id, sizeof id, "0x%04x", t->cipher_suite);
+		output_json_add_str(b, "id", id);
+		output_json_add_str(b, "name", t->cipher_suite_name);
+		json_builder_end_object(b);
+	} else
+		json_builder_add_null_value(b);
+	output_json_add_bool(b, "hello_retry", t->hello_retry);
+	json_builder_set_member_name(b, "certificates");
+	json_builder_begin_array(b);
+	for (i = 0; i < t->server.chain.len; i++)
+		add_tls_cert(b, &t->server.chain.certs[i]);
+	json_builder_end_array(b);
+	add_int(b, "certificates_total", t->server.chain.total);
+	output_json_add_bool(
+	    b, "certificate_encrypted", t->certificate_encrypted);
+	json_builder_set_member_name(b, "alerts");
+	json_builder_begin_array(b);
+	for (i = 0; i < t->n_alerts; i++) {
+		const struct tls_alert *a = &t->alerts[i];
+		const char *n = tls_alert_name(a->desc);
+		char code[8];
+
+		if (n == NULL) {
+			g_snprintf(code, sizeof code, "%u", a->desc);
+			n = code;
+		}
+		json_builder_begin_object(b);
+		output_json_add_str(
+		    b, "from", a->from_server ? "server" : "client");
+		output_json_add_str(b, "level",
+		    a->level == TLS_ALERT_FATAL ? "fatal" : "warning");
+		output_json_add_str(b, "description", n);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	add_int(b, "alerts_total", t->alerts_total);
+	add_int(b, "encrypted_alerts",
+	    t->client.encrypted_alerts + t->server.encrypted_alerts);
+	output_json_add_bool(b, "completed", t->completed);
+	json_builder_end_object(b);
 	json_builder_end_object(b);
 }
 

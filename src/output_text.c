@@ -6,6 +6,7 @@
 
 #include "address.h"
 #include "output.h"
+#include "tls.h"
 #include "relay.h"
 #include "relay_texts.h"
 
@@ -295,6 +296,161 @@ print_detection(GString *t, const struct run_stats *s)
 		    s->non_smtp, s->non_smtp == 1 ? "" : "s");
 		print_ports(t, s->non_smtp_ports);
 		g_string_append(t, ", another protocol: not shown");
+	}
+}
+
+static void
+text_name(GString *s, const char *p)
+{
+	output_escape(s, p, strlen(p));
+}
+
+static const char *
+version_name(uint16_t v, char *buf, size_t n)
+{
+	const char *name = tls_version_name(v);
+
+	if (name == NULL) {
+		g_snprintf(buf, n, "0x%04x", v);
+		name = buf;
+	}
+	return name;
+}
+
+/* What a fatal alert most often means in a mail server's handshake
+ * (RFC 8446 §6.2, RFC 5246 §7.2.2), or NULL. */
+static const char *
+alert_why(unsigned desc)
+{
+	switch (desc) {
+	case 70:
+		return "no TLS version that both sides accept";
+	case 40:
+	case 71:
+		return "no cipher suite or parameters that both sides accept";
+	case 42:
+	case 43:
+	case 44:
+	case 45:
+	case 46:
+	case 48:
+		return "the client did not accept the server's certificate";
+	case 112:
+		return "the server has no certificate for the name asked for";
+	case 120:
+		return "no application protocol (ALPN) that both sides accept";
+	default:
+		return NULL;
+	}
+}
+
+/* "  tls: ..." and "  tls certificate: ...": what the cleartext handshake
+ * of implicit TLS or STARTTLS said. */
+static void
+print_tls(GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	const struct tls_info *t;
+	char vb[8];
+	unsigned i;
+
+	if (d->tls_plaintext)
+		g_string_append(s,
+		    "  tls: STARTTLS accepted, then plaintext SMTP "
+		    "(a TLS-terminating proxy in front, or a "
+		    "decrypted capture)\n");
+	if (d->tls_server_plaintext)
+		g_string_append(s, "  tls: the client began TLS at once "
+				   "(implicit TLS), the server answered in "
+				   "plaintext SMTP: it does not speak TLS from "
+				   "the first byte on this port (its clients "
+				   "should use STARTTLS, or the port is "
+				   "misconfigured)\n");
+	if (d->tls == NULL)
+		return;
+	t = tls_conn_info(d->tls);
+	g_string_append(s, "  tls: ");
+	g_string_append(s, d->tls_mode == DLG_TLS_IMPLICIT
+			       ? "implicit (TLS from the first byte)"
+			       : "STARTTLS");
+	if (t->server_hello)
+		g_string_append_printf(
+		    s, ", %s chosen", version_name(t->version, vb, sizeof vb));
+	if (t->n_ch_versions > 0) {
+		g_string_append(
+		    s, t->server_hello ? " (offered " : ", offered ");
+		for (i = 0; i < t->n_ch_versions; i++)
+			g_string_append_printf(s, "%s%s", i > 0 ? " " : "",
+			    version_name(t->ch_versions[i], vb, sizeof vb));
+		if (t->server_hello)
+			g_string_append_c(s, ')');
+	}
+	if (t->sni != NULL) {
+		g_string_append(s, ", SNI ");
+		text_name(s, t->sni);
+	}
+	for (i = 0; i < t->n_alpn; i++) {
+		g_string_append(s, i == 0 ? ", ALPN " : " ");
+		text_name(s, t->alpn[i]);
+	}
+	if (t->server_hello)
+		g_string_append_printf(s, ", cipher %s (0x%04x)",
+		    t->cipher_suite_name != NULL ? t->cipher_suite_name : "?",
+		    t->cipher_suite);
+	for (i = 0; i < t->n_alerts; i++) {
+		const char *n = tls_alert_name(t->alerts[i].desc);
+		const char *why = alert_why(t->alerts[i].desc);
+
+		g_string_append_printf(s, ", %s sent %s alert ",
+		    t->alerts[i].from_server ? "server" : "client",
+		    t->alerts[i].level == TLS_ALERT_FATAL ? "fatal"
+							  : "warning");
+		if (n != NULL)
+			g_string_append(s, n);
+		else
+			g_string_append_printf(s, "%u", t->alerts[i].desc);
+		if (why != NULL && t->alerts[i].level == TLS_ALERT_FATAL)
+			g_string_append_printf(s, " (%s)", why);
+	}
+	if (t->completed)
+		g_string_append(s, ": handshake completed\n");
+	else {
+		col(s, o, COL_YELLOW);
+		g_string_append(s, t->fatal_alert
+				       ? ": handshake failed"
+				       : ": handshake not seen to complete");
+		col(s, o, COL_RESET);
+		g_string_append_c(s, '\n');
+	}
+	if (t->certificate_encrypted)
+		g_string_append(s, "  tls certificate: encrypted (TLS 1.3), "
+				   "not in the capture\n");
+	for (i = 0; i < t->server.chain.len; i++) {
+		const struct tls_cert *c = &t->server.chain.certs[i];
+		unsigned j;
+
+		g_string_append(s, "  tls certificate: ");
+		if (c->subject != NULL)
+			text_name(s, c->subject);
+		if (c->issuer != NULL) {
+			g_string_append(s, ", issued by ");
+			text_name(s, c->issuer);
+		}
+		for (j = 0; j < c->n_dns; j++) {
+			g_string_append(s, j == 0 ? ", DNS " : " ");
+			text_name(s, c->dns[j]);
+		}
+		for (j = 0; j < c->n_ip; j++) {
+			g_string_append(s, j == 0 ? ", IP " : " ");
+			text_name(s, c->ip[j]);
+		}
+		if (c->not_before >= 0 && c->not_after >= 0) {
+			g_string_append(s, ", valid ");
+			output_time(s, c->not_before * G_USEC_PER_SEC);
+			g_string_append(s, " to ");
+			output_time(s, c->not_after * G_USEC_PER_SEC);
+		}
+		g_string_append_printf(s, ", SHA-256 %s%s\n", c->sha256,
+		    c->unreadable ? " (not readable as X.509)" : "");
 	}
 }
 
@@ -588,12 +744,13 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 		    "          [%u more items not kept: "
 		    "record limit]\n",
 		    d->items_dropped);
-	if (d->tls_started)
+	if (d->tls_started && !d->tls_plaintext)
 		g_string_append_printf(s,
 		    "          [TLS: %" G_GUINT64_FORMAT
 		    " bytes from client, %" G_GUINT64_FORMAT " from server, "
 		    "not decrypted]\n",
 		    d->tls_bytes_client, d->tls_bytes_server);
+	print_tls(s, o, d);
 
 	if (d->auth != NULL) {
 		g_string_append(s, "  auth: ");

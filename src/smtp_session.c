@@ -30,6 +30,7 @@
 #include "budget.h"
 #include "log.h"
 #include "smtp_session.h"
+#include "tls.h"
 
 #define SMTP_STATE_LIST(X)                                                     \
 	X(COMMAND) /* reading command lines */                                 \
@@ -114,6 +115,12 @@ struct smtp_session {
 	 * them masked too; never output, wiped when freed. */
 	GPtrArray *secrets;
 	bool banner_seen, quit_seen, server_tls;
+	bool tls_lost; /* a hole or a pickup inside TLS: the handshake is
+			* no longer read (its bytes are only counted) */
+	/* A side's first bytes while they may begin TLS (0x16): held until
+	 * there are enough to tell (tls_prefix_want()), whatever the split. */
+	uint8_t tls_prefix[2][11];
+	uint8_t tls_prefix_len[2];
 	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
 	/* Capture loss and pickup. */
@@ -160,6 +167,11 @@ struct deferred_reply {
 static struct dlg_item lost_marker;
 
 static const char *smtp_state_name(enum smtp_state s);
+static void tls_implicit(struct smtp_session *ss);
+static bool tls_may_begin(const struct smtp_session *ss, enum smtp_dir dir);
+static size_t tls_prefix_want(enum smtp_dir dir);
+static void tls_prefix_decide(
+    struct smtp_session *ss, enum smtp_dir dir, gint64 ts);
 static void smtp_enter_state(struct smtp_session *ss, enum smtp_state s);
 static void client_bytes(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
@@ -307,7 +319,8 @@ machine_recharge(struct smtp_session *ss)
 	size_t n = budget_bytes(sizeof *ss) + budget_bytes(ss->cl.cap) +
 		   budget_bytes(ss->sl.cap) +
 		   (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
-		   ss->deferred_bytes + ss->secrets_bytes;
+		   ss->deferred_bytes + ss->secrets_bytes +
+		   (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0);
 	guint waiting =
 	    g_queue_get_length(&ss->pending) + g_queue_get_length(&ss->orphans);
 
@@ -327,6 +340,34 @@ void
 smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
     size_t len, gint64 ts)
 {
+	if (len > 0 &&
+	    (ss->tls_prefix_len[dir] > 0 ||
+		((uint8_t)data[0] == 0x16 && tls_may_begin(ss, dir)))) {
+		size_t want = tls_prefix_want(dir);
+		size_t take = MIN(want - ss->tls_prefix_len[dir], len);
+
+		if (dir == SMTP_DIR_CLIENT)
+			gap_settle(ss);
+		memcpy(
+		    ss->tls_prefix[dir] + ss->tls_prefix_len[dir], data, take);
+		ss->tls_prefix_len[dir] =
+		    (uint8_t)(ss->tls_prefix_len[dir] + take);
+		if (dir == SMTP_DIR_CLIENT)
+			ss->d->bytes_client += take;
+		else
+			ss->d->bytes_server += take;
+		data += take;
+		len -= take;
+		if (ss->tls_prefix_len[dir] < want) {
+			machine_recharge(ss);
+			return;
+		}
+		tls_prefix_decide(ss, dir, ts);
+		if (len == 0) {
+			machine_recharge(ss);
+			return;
+		}
+	}
 	if (dir == SMTP_DIR_CLIENT) {
 		gap_settle(ss);
 		ss->d->bytes_client += len;
@@ -337,6 +378,116 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 		server_bytes(ss, data, len, ts);
 	}
 	machine_recharge(ss);
+}
+
+/* ---- TLS (tls.h): described from its cleartext handshake ---- */
+
+/* A connection whose client begins with a ClientHello (or whose server
+ * begins with a TLS record): SMTP over TLS from the first byte (RFC
+ * 8314), nothing of it readable as SMTP. */
+static void
+tls_implicit(struct smtp_session *ss)
+{
+	ss->d->tls_mode = DLG_TLS_IMPLICIT;
+	ss->d->tls_started = true;
+	ss->server_tls = true;
+	ss->banner_seen = true; /* no greeting in clear */
+	smtp_enter_state(ss, SMTP_STATE_TLS);
+}
+
+/* May a side's first bytes begin TLS?  Before anything else was read
+ * of the session (the server's: before the client's, too: a one-sided
+ * capture of a server that speaks TLS at once). */
+static bool
+tls_may_begin(const struct smtp_session *ss, enum smtp_dir dir)
+{
+	if (ss->banner_seen || ss->midstream || ss->server_tls ||
+	    ss->state != SMTP_STATE_COMMAND || ss->d->bytes_client > 0)
+		return false;
+	return dir == SMTP_DIR_CLIENT || ss->d->bytes_server == 0;
+}
+
+/* How many first bytes tell: a ClientHello's record and handshake
+ * headers up to its version (tls_sniff_client_hello()); a TLS record
+ * header's type and version from a server. */
+static size_t
+tls_prefix_want(enum smtp_dir dir)
+{
+	return dir == SMTP_DIR_CLIENT ? 11 : 3;
+}
+
+/* The held first bytes of a side: TLS or not, then read as such. */
+static void
+tls_prefix_decide(struct smtp_session *ss, enum smtp_dir dir, gint64 ts)
+{
+	uint8_t p[sizeof ss->tls_prefix[0]];
+	size_t n = ss->tls_prefix_len[dir];
+	bool tls;
+
+	if (n == 0)
+		return;
+	memcpy(p, ss->tls_prefix[dir], n);
+	ss->tls_prefix_len[dir] = 0;
+	if (dir == SMTP_DIR_CLIENT)
+		tls = tls_sniff_client_hello(p, n);
+	else
+		tls = n >= 3 && p[0] == 0x16 && p[1] == 3 && p[2] <= 4;
+	if (tls && !ss->server_tls)
+		tls_implicit(ss);
+	if (dir == SMTP_DIR_CLIENT)
+		client_bytes(ss, (const char *)p, n, ts);
+	else
+		server_bytes(ss, (const char *)p, n, ts);
+}
+
+/* TLS bytes of one side.  False when they turn out not to be TLS after
+ * a 220 to STARTTLS (a capture behind a TLS-terminating proxy, or one
+ * already decrypted): both sides are read as SMTP again, from these
+ * bytes on, and the record says starttls-plaintext. */
+static bool
+tls_read(struct smtp_session *ss, bool from_server, const char *p, size_t n)
+{
+	const struct tls_info *ti;
+
+	if (from_server)
+		ss->d->tls_bytes_server += n;
+	else
+		ss->d->tls_bytes_client += n;
+	if (ss->tls_lost)
+		return true;
+	if (ss->d->tls == NULL)
+		ss->d->tls = tls_conn_new();
+	tls_conn_push(ss->d->tls, from_server, (const uint8_t *)p, n);
+	ti = tls_conn_info(ss->d->tls);
+	if (!(from_server ? ti->server.not_tls : ti->client.not_tls) ||
+	    (from_server ? ti->server.bytes : ti->client.bytes) != n)
+		return true;
+	if (ss->d->tls_mode == DLG_TLS_IMPLICIT) {
+		if (!from_server)
+			return true;
+		/* The server answers a ClientHello in plaintext: it does not
+		 * speak TLS from the first byte.  Its side is read as SMTP
+		 * (its greeting, its complaint); the client's stays TLS. */
+		ss->d->tls_bytes_server -= n;
+		ss->d->tls_server_plaintext = true;
+		dialogue_anomaly(ss->d, ANOMALY_TLS_TO_PLAINTEXT_SERVER);
+		ss->server_tls = false;
+		ss->banner_seen = false;
+		return false;
+	}
+	if (from_server)
+		ss->d->tls_bytes_server -= n;
+	else
+		ss->d->tls_bytes_client -= n;
+	dialogue_anomaly(ss->d, ANOMALY_STARTTLS_PLAINTEXT);
+	tls_conn_free(ss->d->tls);
+	ss->d->tls = NULL;
+	ss->d->tls_plaintext = true;
+	ss->tls_lost = true; /* nothing more to read as TLS */
+	ss->server_tls = false;
+	if (ss->state == SMTP_STATE_TLS)
+		smtp_enter_state(ss, SMTP_STATE_COMMAND);
+	return false;
 }
 
 /* ---- client side ---- */
@@ -373,8 +524,9 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			hold_bytes(ss, p, n, ts);
 			return;
 		case SMTP_STATE_TLS:
-			ss->d->tls_bytes_client += n;
-			return;
+			if (tls_read(ss, false, p, n))
+				return;
+			break; /* plaintext after all: read on as SMTP */
 		case SMTP_STATE_BDAT:
 			take = n < ss->bdat_left ? n : (size_t)ss->bdat_left;
 			ss->bdat_left -= take;
@@ -1271,6 +1423,7 @@ wait_guess(struct smtp_session *ss)
 			return true;
 		}
 		ss->d->tls_started = true;
+		ss->d->tls_mode = DLG_TLS_STARTTLS;
 		ss->server_tls = true;
 		wait_resolve_code(ss, 220);
 		return true;
@@ -1364,11 +1517,16 @@ wait_resolve_code(struct smtp_session *ss, int code)
 		return;
 	if (code != 0 && next != SMTP_STATE_COMMAND && w->reply != NULL) {
 		/* The client did not wait for the go-ahead. */
-		if (next == SMTP_STATE_TLS && held->data[0] != 0x16)
+		if (next == SMTP_STATE_TLS && held->data[0] != 0x16) {
+			/* Commands injected behind STARTTLS (CVE-2011-0411):
+			 * sent in clear before the 220, so neither TLS nor
+			 * SMTP after it; counted with the TLS bytes. */
 			dialogue_anomaly(
 			    ss->d, ANOMALY_CLEARTEXT_AFTER_STARTTLS);
-		else
-			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+			ss->d->tls_bytes_client += held->len;
+			return;
+		}
+		dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
 	}
 	client_bytes(ss, (const char *)held->data, held->len, ss->hold_ts);
 }
@@ -1498,8 +1656,9 @@ server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 
 	while (n > 0) {
 		if (ss->server_tls) {
-			ss->d->tls_bytes_server += n;
-			return;
+			if (tls_read(ss, true, p, n))
+				return;
+			continue; /* plaintext after all */
 		}
 		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
 			return;
@@ -1852,6 +2011,7 @@ reply_not_captured(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	case 220: /* only STARTTLS is answered so after the greeting */
 		marker_drop(ss);
 		d->tls_started = true;
+		d->tls_mode = DLG_TLS_STARTTLS;
 		ss->server_tls = true;
 		tx_close(ss);
 		smtp_enter_state(ss, SMTP_STATE_TLS);
@@ -1885,6 +2045,7 @@ smtp_session_continue_tls(struct smtp_session *ss)
 	ss->banner_seen = true;
 	ss->d->tls_started = true;
 	ss->server_tls = true;
+	ss->tls_lost = true; /* inside records: not readable from here */
 	smtp_enter_state(ss, SMTP_STATE_TLS);
 }
 
@@ -1910,6 +2071,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 	switch (ss->state) {
 	case SMTP_STATE_TLS:
 		ss->d->tls_bytes_client += len;
+		ss->tls_lost = true;
 		return;
 	case SMTP_STATE_BDAT:
 		/* Chunks have a length: the hole is counted exactly. */
@@ -1989,6 +2151,7 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 
 	if (ss->server_tls) {
 		ss->d->tls_bytes_server += len;
+		ss->tls_lost = true;
 		return;
 	}
 	if (ss->state == SMTP_STATE_DATA && ss->body_hole &&
@@ -2119,6 +2282,8 @@ smtp_session_gap(
 
 	if (len == 0)
 		return;
+	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
+	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
 	/* The hole comes after whatever the client sent and is held. */
 	while (
 	    dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT &&
@@ -2345,6 +2510,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	case SMTP_CMD_STARTTLS:
 		if (r->code == 220) {
 			d->tls_started = true;
+			d->tls_mode = DLG_TLS_STARTTLS;
 			ss->server_tls = true;
 		}
 		break;
@@ -2379,6 +2545,8 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	struct smtp_reply *r;
 	unsigned flags;
 
+	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
+	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
 	gap_settle(ss);
 	/* Client side: what was held decides, or else the likely case. */
 	while (ss->state == SMTP_STATE_WAIT)
@@ -2414,6 +2582,8 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);
 
 	d = ss->d;
+	if (d->tls != NULL)
+		dialogue_charge(d, tls_conn_mem(d->tls));
 	ss->d = NULL;
 	smtp_session_free(ss);
 	return d;

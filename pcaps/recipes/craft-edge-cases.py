@@ -29,6 +29,13 @@ recorded fixtures, byte for byte and reproducibly:
   edge-time-after-2038.pcap       postfix-helo.pcap stamped 2^31 s later, in
                                   2094: seconds past 2^31 - 1 (the pcap field
                                   is unsigned)
+  edge-starttls-plaintext.pcap    what a capture behind a TLS-terminating
+                                  proxy holds: postfix-starttls.pcap's
+                                  second session up to the server's 220 to
+                                  STARTTLS, then postfix-ehlo-delivery.pcap's
+                                  dialogue from its EHLO on, in clear; the
+                                  segments' bytes as recorded, sequence
+                                  numbers and times made anew
 
 Run from anywhere: python3 pcaps/recipes/craft-edge-cases.py
 """
@@ -97,6 +104,71 @@ def as_pcapng(path, linktype=None, tsresol=None, tsoffset=None):
     return out
 
 
+def segments(path, server_port=25):
+    """The payloads of a fixture's TCP segments: [(conn, from_server,
+    bytes)], conn the client's port."""
+    _, recs = records(path)
+    out = []
+    for r in recs:
+        f = r[16:]
+        ip = f[14:]
+        hl = (ip[0] & 15) * 4
+        if ip[9] != 6:
+            continue
+        t = ip[hl:]
+        sp, dp = struct.unpack("!HH", t[:4])
+        pl = t[(t[12] >> 4) * 4:]
+        if pl and server_port in (sp, dp):
+            out.append((dp if sp == server_port else sp, sp == server_port,
+                        bytes(pl)))
+    return out
+
+
+def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000,
+                     64, 6, 0, src, dst)
+    return (b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00"
+            + ip + tcp)
+
+
+def dialogue_capture(steps, t0, cli=b"\x7f\0\0\x02", srv=b"\x7f\0\0\x01",
+                     cport=40000, sport=25):
+    """A pcap of one connection: handshake, each (from_server, bytes)
+    step acknowledged by the other side, FINs."""
+    hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1)
+    cs, ss, t, out = 1000, 900000, t0, []
+
+    def emit(from_server, flags, payload=b""):
+        nonlocal t
+        if from_server:
+            f = tcp_frame(srv, cli, sport, cport, ss, cs, flags, payload)
+        else:
+            f = tcp_frame(cli, srv, cport, sport, cs, ss, flags, payload)
+        out.append(struct.pack("<IIII", t // 1000000, t % 1000000, len(f),
+                               len(f)) + f)
+        t += 200
+    emit(False, 0x02)
+    cs += 1
+    emit(True, 0x12)
+    ss += 1
+    emit(False, 0x10)
+    for from_server, data in steps:
+        emit(from_server, 0x18, data)
+        if from_server:
+            ss += len(data)
+        else:
+            cs += len(data)
+        emit(not from_server, 0x10)
+    emit(False, 0x11)
+    cs += 1
+    emit(True, 0x11)
+    ss += 1
+    emit(False, 0x10)
+    return hdr + b"".join(out)
+
+
 def write(name, data):
     with open(os.path.join(PCAPS, name), "wb") as f:
         f.write(data)
@@ -143,6 +215,18 @@ def main():
     later = [struct.pack("<I", struct.unpack("<I", r[:4])[0] + 2 ** 31) +
              r[4:] for r in recs]
     write("edge-time-after-2038.pcap", hdr + b"".join(later))
+
+    tls = segments("postfix-starttls.pcap")
+    conn = [c for c, _, _ in tls][-1]
+    tls = [(fs, b) for c, fs, b in tls if c == conn]
+    upto = next(i for i, (fs, b) in enumerate(tls)
+                if fs and b.startswith(b"220 2.0.0"))
+    plain = [(fs, b) for _, fs, b in segments("postfix-ehlo-delivery.pcap")]
+    ehlo = next(i for i, (fs, b) in enumerate(plain)
+                if not fs and b.startswith(b"EHLO"))
+    write("edge-starttls-plaintext.pcap",
+          dialogue_capture(tls[:upto + 1] + plain[ehlo:],
+                           1764633600 * 1000000))
 
 
 if __name__ == "__main__":

@@ -206,6 +206,77 @@ test_starttls(void)
 	g_assert_cmpuint(d->tls_bytes_client, ==, 28);
 }
 
+/* A ClientHello's first bytes as a real client sends them: record
+ * header, handshake header, client_version 3.3, then the random (lengths
+ * without a NUL: the chunks are C strings). */
+#define HELLO                                                                  \
+	"\x16\x03\x01\x01\x40\x01\x01\x01\x3c\x03\x03"                         \
+	"0123456789abcdef0123456789abcdef"
+
+static void
+test_starttls_plaintext(void)
+{
+	const struct chunk t[] = { S("220 mx ESMTP\r\n"), C("EHLO c\r\n"),
+		S("250-mx\r\n250 STARTTLS\r\n"), C("STARTTLS\r\n"),
+		S("220 2.0.0 Ready to start TLS\r\n"), C("EHLO c\r\n"),
+		S("250 mx\r\n"), C("MAIL FROM:<a@example.org>\r\n"),
+		S("250 2.1.0 Ok\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_summary("after a 220 to STARTTLS, bytes that are no TLS record "
+		       "are SMTP again (a capture behind a TLS-terminating "
+		       "proxy)");
+	d = check_splits(t);
+	g_assert_true(d->tls_started);
+	g_assert_true(d->tls_plaintext);
+	g_assert_null(d->tls);
+	g_assert_cmpuint(d->tls_mode, ==, DLG_TLS_STARTTLS);
+	g_assert_cmpuint(d->anomalies[ANOMALY_STARTTLS_PLAINTEXT], ==, 1);
+	g_assert_cmpuint(d->helo_count, ==, 2);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_cmpint(tx_at(d, 0)->mail->reply->code, ==, 250);
+	g_assert_cmpuint(d->tls_bytes_client + d->tls_bytes_server, ==, 0);
+}
+
+static void
+test_implicit_tls(void)
+{
+	const struct chunk t[] = { C(HELLO), S("\x16\x03\x03\x01\x02zz"),
+		C("\x17\x03\x03\x01\x01q"), END };
+	const struct chunk plain[] = { C(HELLO), S("220 mx ESMTP\r\n"),
+		S("500 5.5.2 Error: bad syntax\r\n"), END };
+	const struct chunk notls[] = { C("\x16\x03\x01\x01\x40\x02xyz\r\n"),
+		S("220 mx ESMTP\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	g_autoptr(dialogue_t) p = NULL;
+	g_autoptr(dialogue_t) n = NULL;
+
+	g_test_summary("a ClientHello first is implicit TLS, however it is "
+		       "split; a server answering it in plaintext is read as "
+		       "SMTP; 0x16 that is no ClientHello stays a command");
+	d = check_splits(t);
+	g_assert_cmpuint(d->tls_mode, ==, DLG_TLS_IMPLICIT);
+	g_assert_true(d->tls_started);
+	g_assert_nonnull(d->tls);
+	g_assert_cmpuint(d->tls_bytes_client, ==, sizeof HELLO - 1 + 6);
+	g_assert_cmpuint(d->tls_bytes_server, ==, 7);
+	g_assert_null(d->banner);
+	g_assert_cmpuint(d->anomalies[ANOMALY_NO_BANNER], ==, 0);
+
+	p = check_splits(plain);
+	g_assert_cmpuint(p->tls_mode, ==, DLG_TLS_IMPLICIT);
+	g_assert_true(p->tls_server_plaintext);
+	g_assert_cmpuint(p->anomalies[ANOMALY_TLS_TO_PLAINTEXT_SERVER], ==, 1);
+	g_assert_nonnull(p->banner);
+	g_assert_cmpint(p->banner->reply->code, ==, 220);
+	g_assert_cmpuint(p->tls_bytes_server, ==, 0);
+
+	n = check_splits(notls);
+	g_assert_cmpuint(n->tls_mode, ==, DLG_TLS_NONE);
+	g_assert_false(n->tls_started);
+	g_assert_nonnull(n->banner);
+}
+
 static void
 test_auth(void)
 {
@@ -834,6 +905,9 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/pipelining", test_pipelining);
 	g_test_add_func("/smtp/session/bdat", test_bdat);
 	g_test_add_func("/smtp/session/starttls", test_starttls);
+	g_test_add_func(
+	    "/smtp/session/starttls-plaintext", test_starttls_plaintext);
+	g_test_add_func("/smtp/session/implicit-tls", test_implicit_tls);
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/auth-masking", test_auth_masking);
 	g_test_add_func("/smtp/session/cr-dot", test_cr_dot);
