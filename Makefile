@@ -102,7 +102,8 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check and on the pcapng reader; FUZZ_SECONDS bounds each run.  The seeds
+# check, on the pcapng reader and on the proxy preamble parser (whole and
+# byte by byte must agree); FUZZ_SECONDS bounds each run.  The seeds
 # are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
 # learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
 # crash, a sanitizer report, undefined behaviour, a leak, a timeout or
@@ -110,7 +111,7 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 # input in build/fuzz-NAME-*.
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN := 4096
-FUZZERS := smtp-session dns pcapng
+FUZZERS := smtp-session dns pcapng proxy
 fuzz:
 	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \
