@@ -244,16 +244,23 @@ line_of(const uint8_t *p, size_t len, bool *bare_lf)
 }
 
 static bool
-view_eq(struct span v, const char *s)
+span_eq(struct span v, const char *s)
 {
 	return v.len == strlen(s) && memcmp(v.p, s, v.len) == 0;
 }
 
 static bool
-view_caseeq(struct span v, const char *s)
+span_caseeq(struct span v, const char *s)
 {
 	return v.len == strlen(s) &&
 	       g_ascii_strncasecmp((const char *)v.p, s, v.len) == 0;
+}
+
+/* Is c one of set's characters?  (strchr() alone finds a NUL in any.) */
+static bool
+in_set(uint8_t c, const char *set)
+{
+	return c != '\0' && strchr(set, c) != NULL;
 }
 
 /* A reg-name (RFC 3986 §3.2.2: unreserved, sub-delims, pct-encoded). */
@@ -266,7 +273,7 @@ reg_name(struct span h)
 		return false;
 	for (i = 0; i < h.len; i++)
 		if (!g_ascii_isalnum(h.p[i]) &&
-		    strchr("-._~!$&'()*+,;=%", h.p[i]) == NULL)
+		    !in_set(h.p[i], "-._~!$&'()*+,;=%"))
 			return false;
 	return true;
 }
@@ -342,7 +349,7 @@ parse_request_line(struct span line, struct span *host, uint16_t *port,
 		    (struct span){ line.p + start, i - start };
 		count++;
 	}
-	if (count == 0 || !view_eq(tok[0], "CONNECT"))
+	if (count == 0 || !span_eq(tok[0], "CONNECT"))
 		return "not a CONNECT request";
 	if (count < 3 || !http_version(tok[2]))
 		return "malformed CONNECT request line";
@@ -810,7 +817,7 @@ scheme_of(struct span v, struct span *rest)
 
 	for (i = 0; i < v.len && v.p[i] != ' ' && v.p[i] != '\t'; i++)
 		if (!g_ascii_isalnum(v.p[i]) &&
-		    strchr("!#$%&'*+-.^_`|~", v.p[i]) == NULL)
+		    !in_set(v.p[i], "!#$%&'*+-.^_`|~"))
 			break;
 	*rest = trim((struct span){ v.p + i, v.len - i });
 	if (i == 0 || i > SCHEME_MAX ||
@@ -951,7 +958,7 @@ http_request_header(struct proxy_conn *pc, const uint8_t *p, size_t len)
 		client_done(pc);
 		return;
 	}
-	if (!pc->auth_seen && view_caseeq(name, "Proxy-Authorization")) {
+	if (!pc->auth_seen && span_caseeq(name, "Proxy-Authorization")) {
 		pc->auth_seen = true;
 		http_credentials(pc, value);
 	}
@@ -1049,16 +1056,16 @@ http_response_header(struct proxy_conn *pc, const uint8_t *p, size_t len)
 		http_response_end(pc);
 		return;
 	}
-	if (view_caseeq(name, "Content-Length")) {
+	if (span_caseeq(name, "Content-Length")) {
 		int64_t cl = content_length(value);
 
 		if (pc->content_length == -1 || pc->content_length == cl)
 			pc->content_length = cl;
 		else
 			pc->content_length = -2; /* two lengths: unusable */
-	} else if (view_caseeq(name, "Transfer-Encoding"))
+	} else if (span_caseeq(name, "Transfer-Encoding"))
 		pc->chunked = true;
-	else if (!pc->challenged && view_caseeq(name, "Proxy-Authenticate")) {
+	else if (!pc->challenged && span_caseeq(name, "Proxy-Authenticate")) {
 		pc->challenged = true;
 		set_str(&pc->info.challenge, scheme_of(value, &rest));
 	}

@@ -575,6 +575,7 @@ test_http_schemes(void)
 		{ "Basic w6lsw6h2ZTpzZWNyZXQ=", "Basic", "\xc3\xa9l\xc3\xa8ve",
 		    true, 6, false },
 		{ "B@sic x", NULL, NULL, true, 0, false },
+		{ "Ba\001sic x", NULL, NULL, true, 0, false },
 	};
 	guint i;
 
@@ -650,6 +651,8 @@ test_http_malformed(void)
 	FAILS(PROXY_HTTP, "CONNECT mx:65536 HTTP/1.1\r\n\r\n", "",
 	    "malformed CONNECT target");
 	FAILS(PROXY_HTTP, "CONNECT a b:25 HTTP/1.1\r\n\r\n", "",
+	    "malformed CONNECT target");
+	FAILS(PROXY_HTTP, "CONNECT mx\0evil:25 HTTP/1.1\r\n\r\n", "",
 	    "malformed CONNECT target");
 	FAILS(PROXY_HTTP, "CONNECT mx:25 HTTP/x\r\n\r\n", "",
 	    "malformed CONNECT request line");
