@@ -15,6 +15,10 @@ hand and every new fixture seeds the fuzzers:
                      retransmissions dropped, holes as gap chunks
   OUT/dns/           every DNS message on port 53 (UDP, and TCP without
                      its length prefix)
+  OUT/proxy/         each proxy preamble of PREAMBLES (fuzz-proxy.c's
+                     format: a kind byte, then chunks as above), alone
+                     and followed by every smtp-session seed, as if that
+                     connection had been tunnelled
 
 Usage: python3 tests/fuzz/seeds.py OUT [MAX]   (MAX: -max_len, 4096)
 """
@@ -163,6 +167,48 @@ def dns_seeds(path):
                 yield msg[2:2 + struct.unpack(">H", msg[:2])[0]]
 
 
+# Proxy preambles (proxy.h has the layouts): the kind byte of
+# fuzz-proxy.c (0 HTTP, 1 SOCKS4, 2 SOCKS5), then (side, bytes) in order.
+PREAMBLES = [
+    (0, [(0, b"CONNECT mx.example.org:25 HTTP/1.1\r\n"
+             b"Host: mx.example.org:25\r\n\r\n"),
+         (1, b"HTTP/1.1 200 Connection established\r\n\r\n")]),
+    (0, [(0, b"CONNECT [2001:db8::25]:25 HTTP/1.1\r\n\r\n"),
+         (1, b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+             b"Proxy-Authenticate: Basic realm=\"p\"\r\n"
+             b"Content-Length: 2\r\n\r\nno"),
+         (0, b"CONNECT [2001:db8::25]:25 HTTP/1.1\r\n"
+             b"Proxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n\r\n"),
+         (1, b"HTTP/1.1 200 OK\r\n\r\n")]),
+    (1, [(0, b"\x04\x01\x00\x19\xc0\x00\x02\x19fred\x00"),
+         (1, b"\x00\x5a\x00\x00\x00\x00\x00\x00")]),
+    (1, [(0, b"\x04\x01\x00\x19\x00\x00\x00\x01\x00mx.example.org\x00"),
+         (1, b"\x00\x5a\x00\x00\x00\x00\x00\x00")]),
+    (2, [(0, b"\x05\x01\x00"), (1, b"\x05\x00"),
+         (0, b"\x05\x01\x00\x03\x0emx.example.org\x00\x19"),
+         (1, b"\x05\x00\x00\x01\xc0\x00\x02\x01\x9c\x40")]),
+    (2, [(0, b"\x05\x02\x00\x02\x01\x05alice\x06s3cret"
+             b"\x05\x01\x00\x04" + b"\x20\x01\x0d\xb8" + b"\x00" * 11 +
+             b"\x25\x00\x19"),
+         (1, b"\x05\x02\x01\x00\x05\x00\x00\x01" + b"\x00" * 6)]),
+]
+
+
+def proxy_seeds(smtp, limit):
+    """Each preamble alone, then followed by every SMTP seed."""
+    for i, (kind, segs) in enumerate(PREAMBLES):
+        pre = bytearray([kind])
+        for side, data in segs:
+            for j in range(0, len(data), 126):
+                piece = data[j:j + 126]
+                pre += bytes([side << 7 | len(piece)]) + piece
+        yield "preamble-%d" % i, bytes(pre)
+        for name, s in smtp:
+            if s[:1] == b"\xff":  # mid-stream: no preamble before it
+                continue
+            yield "preamble-%d-%s" % (i, name), bytes(pre + s)[:limit]
+
+
 def block(order, btype, body):
     body += b"\0" * (-len(body) % 4)
     n = 12 + len(body)
@@ -225,7 +271,7 @@ def main():
     out = sys.argv[1]
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
     counts = {}
-    for d in ("pcapng", "smtp-session", "dns"):
+    for d in ("pcapng", "smtp-session", "dns", "proxy"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for f in os.listdir(os.path.join(out, d)):
             os.unlink(os.path.join(out, d, f))
@@ -237,6 +283,7 @@ def main():
             f.write(data[:limit])
         counts[d] = counts.get(d, 0) + 1
 
+    smtp = []
     variants = [("<", None, 0, "epb"), (">", None, 0, "epb"),
                 ("<", 9, 0, "epb"), (">", 0x94, 0, "epb"),
                 ("<", None, -1700000000, "epb"), ("<", None, 0, "spb"),
@@ -255,11 +302,14 @@ def main():
             continue
         for i, s in enumerate(smtp_seeds(path, limit)):
             put("smtp-session", "%s-%d" % (base, i), s)
+            smtp.append(("%s-%d" % (base, i), s))
         for i, s in enumerate(dns_seeds(path)):
             put("dns", "%s-%d" % (base, i), s)
+    for name, s in proxy_seeds(smtp, limit):
+        put("proxy", name, s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
-        for d in ("pcapng", "smtp-session", "dns"))))
+        for d in ("pcapng", "smtp-session", "dns", "proxy"))))
 
 
 if __name__ == "__main__":
