@@ -172,6 +172,7 @@ enum dlg_tls_mode {
 };
 
 struct tls_conn;
+struct proxy_conn;
 
 /* How a connection was found to be SMTP: its server port is one of
  * --ports, or its first bytes said so (detect.h). */
@@ -222,6 +223,9 @@ struct dialogue {
 	enum dlg_tls_mode tls_mode;
 	struct tls_conn *tls;	   /* its handshake, as read (tls.h); owned, or
 				    * NULL */
+	struct proxy_conn *proxy;  /* the proxy preamble before the SMTP
+				    * (proxy.h): the server is the proxy;
+				    * owned, or NULL */
 	bool tls_plaintext;	   /* after a 220 to STARTTLS, plaintext SMTP
 				    * went on (starttls-plaintext) */
 	bool tls_server_plaintext; /* implicit TLS answered in plaintext

@@ -64,7 +64,8 @@ enum relay_local {
 	X(AUTH_RELAY, "auth-relay")                                            \
 	X(AUTH_FAILED, "auth-failed")                                          \
 	X(CLEARTEXT_AUTH, "cleartext-auth")                                    \
-	X(EHLO_MISMATCH, "ehlo-mismatch")
+	X(EHLO_MISMATCH, "ehlo-mismatch")                                      \
+	X(OPEN_PROXY_MAIL, "open-proxy-mail")
 
 enum relay_finding_kind {
 #define RELAY_FINDING_ENUM(id, name) RELAY_FINDING_##id,

@@ -7,6 +7,7 @@
 
 #include "budget.h"
 #include "dialogue.h"
+#include "proxy.h"
 #include "tls.h"
 
 /* GLib's own blocks (GPtrArray headers) come from its slice allocator,
@@ -49,7 +50,7 @@ dialogue_speaks_smtp(const struct dialogue *d)
 	guint i;
 
 	if (d->picked_up || d->cut_from[0] != '\0' || d->banner != NULL ||
-	    d->tls_started || d->txs->len > 0 ||
+	    d->proxy != NULL || d->tls_started || d->txs->len > 0 ||
 	    d->bytes_client + d->bytes_server == 0)
 		return true;
 	for (i = 0; i < d->items->len; i++) {
@@ -102,6 +103,7 @@ dialogue_free(struct dialogue *d)
 	g_ptr_array_unref(d->txs);
 	g_ptr_array_unref(d->items);
 	tls_conn_free(d->tls);
+	proxy_conn_free(d->proxy);
 	if (d->auth != NULL) {
 		g_free(d->auth->mechanism);
 		g_free(d->auth->user);

@@ -192,7 +192,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
 		    "possible-open-relay,relay-denied,relay-trick,auth-relay,"
-		    "auth-failed,cleartext-auth,ehlo-mismatch)",
+		    "auth-failed,cleartext-auth,ehlo-mismatch,"
+		    "open-proxy-mail)",
 		    "KINDS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
@@ -300,7 +301,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 				    "(open-relay, possible-open-relay, "
 				    "relay-denied, relay-trick, auth-relay, "
 				    "auth-failed, cleartext-auth, "
-				    "ehlo-mismatch)",
+				    "ehlo-mismatch, open-proxy-mail)",
 				    v[i]);
 				return FALSE;
 			}

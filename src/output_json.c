@@ -9,6 +9,7 @@
 #include "address.h"
 #include "output.h"
 #include "output_json.h"
+#include "proxy.h"
 #include "relay.h"
 #include "tls.h"
 
@@ -34,6 +35,7 @@ output_json_add_str(JsonBuilder *b, const char *member, const char *s)
 
 /* A member holding a list of strings (wire bytes made valid UTF-8). */
 static void add_tls(JsonBuilder *b, const struct dialogue *d);
+static void add_proxy(JsonBuilder *b, const struct dialogue *d);
 
 static void
 add_strings(JsonBuilder *b, const char *member, const GPtrArray *v)
@@ -500,6 +502,7 @@ output_json_session(const struct dialogue *d)
 	add_helo(b, d);
 	add_int(b, "helo_count", d->helo_count);
 	add_tls(b, d);
+	add_proxy(b, d);
 	add_auth(b, d);
 	json_builder_set_member_name(b, "client_trust");
 	json_builder_begin_object(b);
@@ -788,6 +791,67 @@ add_tls(JsonBuilder *b, const struct dialogue *d)
 	    t->client.encrypted_alerts + t->server.encrypted_alerts);
 	output_json_add_bool(b, "completed", t->completed);
 	json_builder_end_object(b);
+	json_builder_end_object(b);
+}
+
+/* "proxy": the preamble before the tunnelled SMTP (docs/output-format.md),
+ * or null. */
+static void
+add_proxy(JsonBuilder *b, const struct dialogue *d)
+{
+	const struct proxy_info *p;
+	unsigned q;
+
+	json_builder_set_member_name(b, "proxy");
+	if (d->proxy == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	p = proxy_conn_info(d->proxy);
+	json_builder_begin_object(b);
+	output_json_add_str(b, "kind", proxy_kind_name(p->kind));
+	add_endpoint(b, "address", &d->server);
+	json_builder_set_member_name(b, "destination");
+	json_builder_begin_object(b);
+	output_json_add_str(b, "host", p->host);
+	if (p->port != 0)
+		add_int(b, "port", p->port);
+	else
+		output_json_add_str(b, "port", NULL);
+	json_builder_end_object(b);
+	output_json_add_str(b, "state", proxy_state_name(p->state));
+	output_json_add_str(b, "reason", p->reason);
+	json_builder_set_member_name(b, "reply");
+	if (p->reply_code >= 0) {
+		json_builder_begin_object(b);
+		add_int(b, "code", p->reply_code);
+		output_json_add_str(b, "text",
+		    p->reply_text != NULL
+			? p->reply_text
+			: proxy_reply_name(p->kind, p->reply_code));
+		json_builder_end_object(b);
+	} else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "auth");
+	json_builder_begin_object(b);
+	output_json_add_bool(b, "demanded", p->auth_demanded);
+	output_json_add_str(b, "scheme",
+	    p->auth_scheme != NULL ? p->auth_scheme
+	    : p->method >= 0	   ? proxy_method_name(p->method)
+				   : NULL);
+	output_json_add_str(b, "user", p->user);
+	output_json_add_bool(b, "password_sent", p->password_sent);
+	output_json_add_bool(b, "authenticated", p->authenticated);
+	json_builder_end_object(b);
+	output_json_add_bool(b, "open", proxy_conn_open_tunnel(d->proxy));
+	add_int(b, "attempts", p->attempts);
+	add_int(b, "client_early", (gint64)p->client_early);
+	json_builder_set_member_name(b, "quirks");
+	json_builder_begin_array(b);
+	for (q = 0; q < PROXY_QUIRK_COUNT; q++)
+		if (p->quirks & (1u << q))
+			json_builder_add_string_value(b, proxy_quirk_name(q));
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 }
 

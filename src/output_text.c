@@ -6,6 +6,7 @@
 
 #include "address.h"
 #include "output.h"
+#include "proxy.h"
 #include "tls.h"
 #include "relay.h"
 #include "relay_texts.h"
@@ -315,6 +316,56 @@ version_name(uint16_t v, char *buf, size_t n)
 		name = buf;
 	}
 	return name;
+}
+
+/* "  proxy: KIND at ADDR to HOST:PORT: STATE (REPLY); AUTH": the preamble
+ * before the tunnelled SMTP. */
+static void
+print_proxy(GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	const struct proxy_info *p;
+
+	if (d->proxy == NULL)
+		return;
+	p = proxy_conn_info(d->proxy);
+	g_string_append_printf(s, "  proxy: %s at ", proxy_kind_name(p->kind));
+	output_endpoint(s, &d->server);
+	g_string_append(s, " to ");
+	if (p->host != NULL)
+		output_escape(s, p->host, strlen(p->host));
+	else
+		g_string_append_c(s, '?');
+	if (p->port != 0)
+		g_string_append_printf(s, ":%u", p->port);
+	g_string_append_printf(s, ": %s", proxy_state_name(p->state));
+	if (p->reply_code >= 0) {
+		const char *t = p->reply_text != NULL
+				    ? p->reply_text
+				    : proxy_reply_name(p->kind, p->reply_code);
+
+		g_string_append_printf(s, " (%d", p->reply_code);
+		if (t != NULL) {
+			g_string_append_c(s, ' ');
+			output_escape(s, t, strlen(t));
+		}
+		g_string_append_c(s, ')');
+	}
+	if (p->reason != NULL)
+		g_string_append_printf(s, ": %s", p->reason);
+	if (p->authenticated) {
+		g_string_append(s, "; authenticated");
+		if (p->user != NULL) {
+			g_string_append(s, " as ");
+			output_escape(s, p->user, strlen(p->user));
+		}
+	} else if (p->credentials_sent)
+		g_string_append(s, "; credentials sent, not accepted");
+	else if (p->state == PROXY_STATE_ESTABLISHED) {
+		col(s, o, COL_YELLOW);
+		g_string_append(s, "; no proxy authentication: open to anyone");
+		col(s, o, COL_RESET);
+	}
+	g_string_append_c(s, '\n');
 }
 
 /* What a fatal alert most often means in a mail server's handshake
@@ -722,6 +773,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	    (int)((dur % G_USEC_PER_SEC) / 1000), d->bytes_client,
 	    d->bytes_server);
 	print_capture(s, o, d);
+	print_proxy(s, o, d);
 
 	/* Which recipient each RCPT item is, for its verdict. */
 	rcpts = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -22,6 +22,7 @@
 
 #include "address.h"
 #include "output.h"
+#include "proxy.h"
 #include "relay.h"
 #include "relay_texts.h"
 
@@ -1205,6 +1206,59 @@ add_auth_findings(GPtrArray *out, const struct dialogue *d)
 	}
 }
 
+static bool
+is_accepted(const struct dialogue *d, const struct dlg_rcpt *r)
+{
+	(void)d;
+	return r->item != NULL && r->item->reply != NULL &&
+	       smtp_reply_class(r->item->reply->code) == 2;
+}
+
+/* A proxy that opened a tunnel for a client that did not authenticate to
+ * it, and the mail server at the other end took recipients through it:
+ * spam through open proxies is what open relays became.  High when a
+ * message went through, medium when only recipients were accepted. */
+static void
+add_proxy_finding(GPtrArray *out, const struct dialogue *d)
+{
+	const struct proxy_info *p;
+	g_autoptr(GPtrArray) rc = NULL;
+	g_autofree char *list = NULL;
+	const struct dlg_rcpt *first;
+	struct relay_finding *f;
+	bool accepted, uncertain;
+
+	if (d->proxy == NULL || !proxy_conn_open_tunnel(d->proxy))
+		return;
+	rc = collect(d, is_accepted, &accepted, &uncertain, &first);
+	if (rc->len == 0)
+		return;
+	p = proxy_conn_info(d->proxy);
+	g_ptr_array_add(rc, NULL);
+	list = g_strjoinv(", ", (char **)rc->pdata);
+	g_ptr_array_remove_index(rc, rc->len - 1);
+	f = relay_finding_new(
+	    RELAY_FINDING_OPEN_PROXY_MAIL, accepted ? "high" : "medium");
+	f->confirmed = accepted;
+	f->uncertain = uncertain;
+	f->summary = g_strdup_printf(
+	    "the %s proxy %s:%u carried mail for %s, which did not "
+	    "authenticate to it, to %s:%u: %s%s",
+	    proxy_kind_name(p->kind), d->server.ip, d->server.port,
+	    d->client.ip, p->host != NULL ? p->host : "?", p->port,
+	    accepted ? "a message accepted for " : "recipients accepted: ",
+	    list);
+	f->remedy = g_strdup(
+	    "An open proxy lets anyone send mail from its address, and its "
+	    "address ends up on blocklists. Allow only your own clients "
+	    "(tinyproxy: Allow; Squid: http_access; Dante: client pass "
+	    "rules), require proxy authentication, and refuse CONNECT to "
+	    "mail ports (tinyproxy ConnectPort, Squid SSL_ports; for SOCKS, "
+	    "no route to port 25).");
+	g_ptr_array_extend_and_steal(f->rcpts, g_steal_pointer(&rc));
+	g_ptr_array_add(out, f);
+}
+
 static GPtrArray *
 relay_findings(const struct dialogue *d)
 {
@@ -1216,6 +1270,7 @@ relay_findings(const struct dialogue *d)
 	add_rcpt_finding(out, d, RELAY_FINDING_RELAY_TRICK, is_trick_refused);
 	add_rcpt_finding(out, d, RELAY_FINDING_AUTH_RELAY, is_auth_relay);
 	add_auth_findings(out, d);
+	add_proxy_finding(out, d);
 	return out;
 }
 

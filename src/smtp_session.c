@@ -29,6 +29,7 @@
 
 #include "budget.h"
 #include "log.h"
+#include "proxy.h"
 #include "smtp_session.h"
 #include "tls.h"
 
@@ -121,6 +122,12 @@ struct smtp_session {
 	 * there are enough to tell (tls_prefix_want()), whatever the split. */
 	uint8_t tls_prefix[2][11];
 	uint8_t tls_prefix_len[2];
+	/* The client's first bytes while they may be a proxy's preamble;
+	 * then the bytes of each side that were the preamble's. */
+	uint8_t proxy_prefix[512];
+	uint16_t proxy_prefix_len;
+	bool proxy_checked;
+	uint64_t pre_bytes[2];
 	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
 	size_t keep_max; /* keep message bodies up to this size; 0: never */
 	/* Capture loss and pickup. */
@@ -320,7 +327,8 @@ machine_recharge(struct smtp_session *ss)
 		   budget_bytes(ss->sl.cap) +
 		   (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
 		   ss->deferred_bytes + ss->secrets_bytes +
-		   (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0);
+		   (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0) +
+		   (ss->d->proxy != NULL ? proxy_conn_mem(ss->d->proxy) : 0);
 	guint waiting =
 	    g_queue_get_length(&ss->pending) + g_queue_get_length(&ss->orphans);
 
@@ -336,8 +344,9 @@ machine_recharge(struct smtp_session *ss)
 	budget_recharge(BUDGET_MACHINES, &ss->mem, n);
 }
 
-void
-smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
+/* SMTP bytes of the session (through a proxy: of its tunnel). */
+static void
+push_smtp(struct smtp_session *ss, enum smtp_dir dir, const char *data,
     size_t len, gint64 ts)
 {
 	if (len > 0 &&
@@ -380,6 +389,84 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 	machine_recharge(ss);
 }
 
+/* ---- proxies (proxy.h): the tunnel's SMTP is the session ---- */
+
+/* Bytes of a side: through the proxy's preamble first, if there is one;
+ * what it leaves is the tunnel's. */
+static void
+push_tunnel(struct smtp_session *ss, enum smtp_dir dir, const char *data,
+    size_t len, gint64 ts)
+{
+	if (ss->d->proxy != NULL && len > 0) {
+		size_t pre = proxy_conn_push(ss->d->proxy,
+		    dir == SMTP_DIR_SERVER, (const uint8_t *)data, len);
+
+		ss->pre_bytes[dir] += pre;
+		if (dir == SMTP_DIR_CLIENT)
+			ss->d->bytes_client += pre;
+		else
+			ss->d->bytes_server += pre;
+		data += pre;
+		len -= pre;
+		if (len == 0) {
+			machine_recharge(ss);
+			return;
+		}
+	}
+	push_smtp(ss, dir, data, len, ts);
+}
+
+/* The client's first bytes, held while they may be a proxy's preamble
+ * (proxy_sniff() says PROXY_MAYBE), then read as what they are. */
+static void
+proxy_prefix_decide(struct smtp_session *ss, gint64 ts)
+{
+	enum proxy_kind k;
+	size_t n = ss->proxy_prefix_len;
+
+	ss->proxy_checked = true;
+	if (n == 0)
+		return;
+	k = proxy_sniff(ss->proxy_prefix, n);
+	if (k == PROXY_HTTP || k == PROXY_SOCKS4 || k == PROXY_SOCKS5)
+		ss->d->proxy = proxy_conn_new(k);
+	ss->proxy_prefix_len = 0;
+	push_tunnel(ss, SMTP_DIR_CLIENT, (const char *)ss->proxy_prefix, n, ts);
+}
+
+void
+smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
+    size_t len, gint64 ts)
+{
+	if (!ss->proxy_checked && dir == SMTP_DIR_SERVER)
+		proxy_prefix_decide(ss, ts); /* the server spoke: no proxy */
+	if (!ss->proxy_checked && len > 0) {
+		size_t take;
+
+		if (ss->midstream || ss->d->bytes_server > 0 ||
+		    ss->d->bytes_client > 0 || ss->state != SMTP_STATE_COMMAND)
+			ss->proxy_checked = true;
+		else {
+			take =
+			    MIN(sizeof ss->proxy_prefix - ss->proxy_prefix_len,
+				len);
+			memcpy(ss->proxy_prefix + ss->proxy_prefix_len, data,
+			    take);
+			ss->proxy_prefix_len += (uint16_t)take;
+			data += take;
+			len -= take;
+			if (proxy_sniff(ss->proxy_prefix,
+				ss->proxy_prefix_len) == PROXY_MAYBE &&
+			    ss->proxy_prefix_len < sizeof ss->proxy_prefix) {
+				machine_recharge(ss);
+				return;
+			}
+			proxy_prefix_decide(ss, ts);
+		}
+	}
+	push_tunnel(ss, dir, data, len, ts);
+}
+
 /* ---- TLS (tls.h): described from its cleartext handshake ---- */
 
 /* A connection whose client begins with a ClientHello (or whose server
@@ -402,9 +489,11 @@ static bool
 tls_may_begin(const struct smtp_session *ss, enum smtp_dir dir)
 {
 	if (ss->banner_seen || ss->midstream || ss->server_tls ||
-	    ss->state != SMTP_STATE_COMMAND || ss->d->bytes_client > 0)
+	    ss->state != SMTP_STATE_COMMAND ||
+	    ss->d->bytes_client > ss->pre_bytes[SMTP_DIR_CLIENT])
 		return false;
-	return dir == SMTP_DIR_CLIENT || ss->d->bytes_server == 0;
+	return dir == SMTP_DIR_CLIENT ||
+	       ss->d->bytes_server == ss->pre_bytes[SMTP_DIR_SERVER];
 }
 
 /* How many first bytes tell: a ClientHello's record and handshake
@@ -2282,6 +2371,8 @@ smtp_session_gap(
 
 	if (len == 0)
 		return;
+	if (!ss->proxy_checked)
+		proxy_prefix_decide(ss, ts);
 	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
 	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
 	/* The hole comes after whatever the client sent and is held. */
@@ -2545,6 +2636,8 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	struct smtp_reply *r;
 	unsigned flags;
 
+	if (!ss->proxy_checked)
+		proxy_prefix_decide(ss, ts);
 	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
 	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
 	gap_settle(ss);
@@ -2584,6 +2677,10 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	d = ss->d;
 	if (d->tls != NULL)
 		dialogue_charge(d, tls_conn_mem(d->tls));
+	if (d->proxy != NULL) {
+		proxy_conn_end(d->proxy);
+		dialogue_charge(d, proxy_conn_mem(d->proxy));
+	}
 	ss->d = NULL;
 	smtp_session_free(ss);
 	return d;

@@ -23,6 +23,8 @@ Captures, and the secrets each one carries:
     AUTH case, with its secrets, the user name relayscope should show and
     whether a password was sent (OUTDIR/secrets.json), and what the
     extractor finds in it;
+  - pcaps/socks5-postfix.pcap also carries a SOCKS5 proxy password
+    (PROXY_SECRETS), never to be printed either;
   - tests/corpus/: what the extractor finds in each capture, and the
     "secrets" expected.json lists for it (those only as raw bytes, as the
     corpus' check.py looks for them).
@@ -500,6 +502,11 @@ def auth_problem(out, want):
     return "; ".join(bad) or None
 
 
+# Proxy credentials (SOCKS5 user/password, RFC 1929) are secrets too:
+# the recorded proxy fixtures' passwords, looked for in every form.
+PROXY_SECRETS = {"socks5-postfix.pcap": ["proxysecret1"]}
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "./relayscope"
     if os.sep in binary:
@@ -542,7 +549,8 @@ def main():
         for path in fixtures:
             sec = capture_secrets(path)
             found |= sec
-            jobs.append((path, path, sec, None, ()))
+            jobs.append((path, path, sec, None,
+                         PROXY_SECRETS.get(os.path.basename(path), ())))
         missing = [p for p in FIXTURE_PASSWORDS if p not in found]
         if missing:
             bad += 1

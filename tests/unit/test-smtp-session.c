@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "output.h"
+#include "proxy.h"
 #include "smtp_session.h"
 
 struct chunk {
@@ -275,6 +276,38 @@ test_implicit_tls(void)
 	g_assert_cmpuint(n->tls_mode, ==, DLG_TLS_NONE);
 	g_assert_false(n->tls_started);
 	g_assert_nonnull(n->banner);
+}
+
+static void
+test_proxy(void)
+{
+	const struct chunk t[] = {
+		C("CONNECT mx.example.org:25 HTTP/1.0\r\n\r\nEHLO c\r\n"),
+		S("HTTP/1.0 200 Connection established\r\n\r\n"),
+		S("220 mx.example.org ESMTP\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<a@example.net>\r\n"), S("250 2.1.0 Ok\r\n"),
+		C("RCPT TO:<b@example.org>\r\n"), S("250 2.1.5 Ok\r\n"), END
+	};
+	g_autoptr(dialogue_t) d = NULL;
+	const struct proxy_info *p;
+
+	g_test_summary("an HTTP CONNECT preamble is the proxy's: the session "
+		       "is the tunnelled SMTP, paired from its first line, "
+		       "also when the client did not wait for the 200");
+	d = check_splits(t);
+	g_assert_nonnull(d->proxy);
+	p = proxy_conn_info(d->proxy);
+	g_assert_cmpint(p->kind, ==, PROXY_HTTP);
+	g_assert_cmpint(p->state, ==, PROXY_STATE_ESTABLISHED);
+	g_assert_cmpstr(p->host, ==, "mx.example.org");
+	g_assert_cmpuint(p->port, ==, 25);
+	g_assert_true(proxy_conn_open_tunnel(d->proxy));
+	g_assert_nonnull(d->banner);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_nonnull(d->helo);
+	g_assert_cmpint(d->helo->reply->code, ==, 250);
+	g_assert_cmpuint(d->txs->len, ==, 1);
+	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
 }
 
 static void
@@ -908,6 +941,7 @@ main(int argc, char **argv)
 	g_test_add_func(
 	    "/smtp/session/starttls-plaintext", test_starttls_plaintext);
 	g_test_add_func("/smtp/session/implicit-tls", test_implicit_tls);
+	g_test_add_func("/smtp/session/proxy", test_proxy);
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/auth-masking", test_auth_masking);
 	g_test_add_func("/smtp/session/cr-dot", test_cr_dot);
