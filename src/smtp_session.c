@@ -477,8 +477,15 @@ tls_implicit(struct smtp_session *ss)
 {
 	ss->d->tls_mode = DLG_TLS_IMPLICIT;
 	ss->d->tls_started = true;
-	ss->server_tls = true;
-	ss->banner_seen = true; /* no greeting in clear */
+	if (ss->banner_seen || ss->d->bytes_server > 0) {
+		/* The server greeted in plaintext first, and the client
+		 * began TLS anyway: the server's side stays SMTP. */
+		ss->d->tls_server_plaintext = true;
+		dialogue_anomaly(ss->d, ANOMALY_TLS_TO_PLAINTEXT_SERVER);
+	} else {
+		ss->server_tls = true;
+		ss->banner_seen = true; /* no greeting in clear */
+	}
 	smtp_enter_state(ss, SMTP_STATE_TLS);
 }
 
@@ -488,12 +495,14 @@ tls_implicit(struct smtp_session *ss)
 static bool
 tls_may_begin(const struct smtp_session *ss, enum smtp_dir dir)
 {
-	if (ss->banner_seen || ss->midstream || ss->server_tls ||
-	    ss->state != SMTP_STATE_COMMAND ||
+	if (ss->midstream || ss->server_tls || ss->state != SMTP_STATE_COMMAND ||
 	    ss->d->bytes_client > ss->pre_bytes[SMTP_DIR_CLIENT])
 		return false;
+	/* A client's ClientHello also after a plaintext greeting: it
+	 * speaks TLS at once whatever the server said. */
 	return dir == SMTP_DIR_CLIENT ||
-	       ss->d->bytes_server == ss->pre_bytes[SMTP_DIR_SERVER];
+	       (!ss->banner_seen &&
+		   ss->d->bytes_server == ss->pre_bytes[SMTP_DIR_SERVER]);
 }
 
 /* How many first bytes tell: a ClientHello's record and handshake
