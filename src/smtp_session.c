@@ -495,7 +495,8 @@ tls_implicit(struct smtp_session *ss)
 static bool
 tls_may_begin(const struct smtp_session *ss, enum smtp_dir dir)
 {
-	if (ss->midstream || ss->server_tls || ss->state != SMTP_STATE_COMMAND ||
+	if (ss->midstream || ss->server_tls ||
+	    ss->state != SMTP_STATE_COMMAND ||
 	    ss->d->bytes_client > ss->pre_bytes[SMTP_DIR_CLIENT])
 		return false;
 	/* A client's ClientHello also after a plaintext greeting: it
@@ -922,9 +923,14 @@ tx_merge(struct smtp_session *ss, struct dlg_tx *from, struct dlg_tx *into)
 
 	g_ptr_array_extend_and_steal(into->rcpts, from->rcpts);
 	from->rcpts = g_ptr_array_new();
-	if (into->data == NULL) {
-		into->data = from->data;
-		from->data = NULL;
+	if (into->data == NULL ||
+	    (from->data != NULL && from->data == ss->data)) {
+		/* The message being read stays (it is freed with from
+		 * otherwise, and read on into freed memory). */
+		struct dlg_data *keep = from->data;
+
+		from->data = into->data;
+		into->data = keep;
 	}
 	into->gap |= from->gap;
 	for (i = d->items->len; i > 0; i--) {

@@ -310,6 +310,29 @@ test_proxy(void)
 	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
 }
 
+/* Found by fuzz-proxy (minimised): a refused MAIL merged the transaction
+ * whose message was being read into another, and freed that message. */
+static void
+test_merge_while_reading(void)
+{
+	const struct chunk t[] = { S("-SMTPUTF8\r\n250 CHUNKING\r\n"),
+		C("MAIL FROM:<first@exampleFSubDA\n"), C("DATA 2"),
+		C("1.0om>\r\n\x8e"
+		  "250 2.1.5 Ok\r\n50 2.1.net>\r\n\xb6"
+		  "554 \nLP\r\n"),
+		S("500 5.5.2 Error: command not recognized\r\n"),
+		C("MAIL FROM:<second@example.org>\r\n"), S("250 2.1.0om>\r\n"),
+		S("250 2.1.5 Ok\r\n"), C("DATA\r\n"),
+		S("354 End :<alice@MAILob@example.com>\r\n"),
+		S("250 2.1.5rg>\r\n"), S("250 2.1.net>\r\n"), S("554 \n"),
+		END };
+	g_autoptr(dialogue_t) d = NULL;
+
+	g_test_bug("fuzz-proxy: heap-use-after-free in body_scan");
+	d = check_splits(t);
+	g_assert_cmpuint(d->txs->len, >=, 1);
+}
+
 static void
 test_auth(void)
 {
@@ -942,6 +965,8 @@ main(int argc, char **argv)
 	    "/smtp/session/starttls-plaintext", test_starttls_plaintext);
 	g_test_add_func("/smtp/session/implicit-tls", test_implicit_tls);
 	g_test_add_func("/smtp/session/proxy", test_proxy);
+	g_test_add_func(
+	    "/smtp/session/merge-while-reading", test_merge_while_reading);
 	g_test_add_func("/smtp/session/auth", test_auth);
 	g_test_add_func("/smtp/session/auth-masking", test_auth_masking);
 	g_test_add_func("/smtp/session/cr-dot", test_cr_dot);
