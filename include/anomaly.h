@@ -9,7 +9,7 @@
 	X(LINE_TOO_LONG, "line-too-long")                                      \
 	X(NUL_IN_LINE, "nul-in-line")                                          \
 	X(UNTERMINATED_LINE, "unterminated-line")                              \
-	X(PREGREET, "pregreet")                                                \
+	X(EARLY_TALKER, "early-talker")                                        \
 	X(NO_BANNER, "no-banner")                                              \
 	X(INVALID_REPLY, "invalid-reply")                                      \
 	X(MULTILINE_CODE_MISMATCH, "multiline-code-mismatch")                  \

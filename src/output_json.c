@@ -352,6 +352,8 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 			output_json_add_bool(b, "uncertain", TRUE);
 		if (it->flags & DLG_F_NOT_CAPTURED)
 			output_json_add_bool(b, "not_captured", TRUE);
+		if (it->flags & DLG_F_EARLY)
+			output_json_add_bool(b, "before_greeting", TRUE);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

@@ -220,9 +220,11 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 			g_string_append(s, " [line cut]");
 		if (it->flags & DLG_F_UNTERMINATED)
 			g_string_append(s, " [no line end]");
-		if (rcpt != NULL && rcpt->judged)
-			print_verdict(s, o, rcpt);
 	}
+	if (it->flags & DLG_F_EARLY)
+		g_string_append(s, " [before the greeting]");
+	if (rcpt != NULL && rcpt->judged)
+		print_verdict(s, o, rcpt);
 	col(s, o, COL_RESET);
 	g_string_append_c(s, '\n');
 	if (it->cmd == SMTP_CMD_BDAT && it->line != NULL) {

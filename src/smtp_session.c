@@ -90,6 +90,8 @@ struct smtp_session {
 	struct dlg_item *wait_item; /* its reply decides the client mode */
 	GByteArray *hold;	    /* client bytes held while waiting */
 	gint64 hold_ts;
+	size_t hold_early;     /* of them, those sent before the greeting */
+	bool early_feed;       /* reading those: its commands are early talk */
 	struct dlg_tx *tx;     /* open transaction (NULL if frozen) */
 	bool tx_open;	       /* a transaction is open */
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
@@ -264,6 +266,58 @@ tx_touch(struct dlg_tx *tx)
 		tx->gap = true;
 }
 
+/* Is the greeting still to come, so that what the client sends now is
+ * early talk?  Not known in a session picked up mid-stream (the greeting
+ * may have gone before), nor without the server in the capture. */
+static bool
+greeting_awaited(const struct smtp_session *ss)
+{
+	return !ss->banner_seen && !ss->midstream && !ss->no_replies;
+}
+
+/* The oldest command waiting for a reply (not the marker), or NULL. */
+static struct dlg_item *
+oldest_waiting(const struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next)
+		if (l->data != &lost_marker)
+			return l->data;
+	return NULL;
+}
+
+/* A hole in the replies may have held the greeting: no waiting command
+ * is known to have been sent before it. */
+static void
+pending_unmark_early(struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		struct dlg_item *it = l->data;
+
+		if (it != &lost_marker)
+			it->flags &= ~(unsigned)DLG_F_EARLY;
+	}
+}
+
+/* The greeting came (or the session ended without one): the waiting
+ * commands still marked as sent before it were early talk (RFC 5321
+ * §3.1: the client waits for the greeting). */
+static void
+early_count(struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		const struct dlg_item *it = l->data;
+
+		if (it != &lost_marker && (it->flags & DLG_F_EARLY))
+			dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	}
+}
+
 void
 smtp_session_free(struct smtp_session *ss)
 {
@@ -349,6 +403,8 @@ hold_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 	if (ss->hold->len + n <= SMTP_HOLD_MAX) {
 		g_byte_array_append(ss->hold, (const guint8 *)p, (guint)n);
 		ss->hold_ts = ts;
+		if (ss->early_feed || greeting_awaited(ss))
+			ss->hold_early = ss->hold->len;
 		if (ss->wait_lost)
 			wait_guess(ss);
 		return;
@@ -605,6 +661,10 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 	}
 	if (is_sync_command(it->cmd))
 		ss->pending_sync++;
+	if (ss->early_feed)
+		dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	if (ss->early_feed || greeting_awaited(ss))
+		it->flags |= DLG_F_EARLY;
 	if (ss->marker && ss->marker_answered && pending_count(ss) == 0) {
 		/* The client sent this after a reply to what was lost came:
 		 * it waited for the replies, so none is still due. */
@@ -939,8 +999,6 @@ client_line(
 	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
 		return;
 	ss->client_spoke = true;
-	if (!ss->banner_seen && !ss->midstream && !ss->no_replies)
-		dialogue_anomaly(d, ANOMALY_PREGREET);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
 	smtp_cmd_parse(line, &c);
@@ -1323,6 +1381,8 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	g_autoptr(GByteArray) held = NULL;
 	const struct dlg_item *w = ss->wait_item;
 	enum smtp_state next = SMTP_STATE_COMMAND;
+	size_t early;
+	bool was;
 
 	if (w == NULL)
 		return;
@@ -1360,6 +1420,8 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	}
 	held = ss->hold;
 	ss->hold = NULL;
+	early = MIN(ss->hold_early, held != NULL ? held->len : 0);
+	ss->hold_early = 0;
 	if (held == NULL || held->len == 0)
 		return;
 	if (code != 0 && next != SMTP_STATE_COMMAND && w->reply != NULL) {
@@ -1370,7 +1432,15 @@ wait_resolve_code(struct smtp_session *ss, int code)
 		else
 			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
 	}
-	client_bytes(ss, (const char *)held->data, held->len, ss->hold_ts);
+	/* What the client sent before the greeting is early talk, whenever
+	 * it is read (after the greeting, once the reply that decides its
+	 * meaning came). */
+	was = ss->early_feed;
+	ss->early_feed = ss->banner_seen && early > 0;
+	client_bytes(ss, (const char *)held->data, early, ss->hold_ts);
+	ss->early_feed = was;
+	client_bytes(ss, (const char *)held->data + early, held->len - early,
+	    ss->hold_ts);
 }
 
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
@@ -2005,7 +2075,10 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	/* The answer to an AUTH exchange may have been in the hole. */
 	if (ss->auth_exch)
 		ss->auth_answered = true;
-	/* The greeting may have been in the hole. */
+	/* The greeting may have been in the hole: whether what the client
+	 * sent so far came before it is not known. */
+	if (!ss->banner_seen)
+		pending_unmark_early(ss);
 	ss->banner_seen = true;
 	/* Replies answer commands in order: the lost ones answered the
 	 * oldest waiting, those read right after the hole the newest.  Which
@@ -2238,7 +2311,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	}
 	if (!ss->banner_seen) {
 		/* The first reply is the greeting, even if the client spoke
-		 * first (it is then a pregreet). */
+		 * first (it is then early talk): replies come in order, so
+		 * the next ones answer its commands, oldest first. */
 		ss->banner_seen = true;
 		if (ss->midstream) {
 			/* Picked up at the start after all: nothing is
@@ -2248,11 +2322,15 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			ss->tx_unknown = false;
 			ss->resync[SMTP_DIR_CLIENT] = false;
 		}
+		early_count(ss);
 		it = dlg_item_new(
 		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
 		it->reply = r;
 		it->reply_ts = ts;
-		if (dialogue_keep(d, it))
+		/* Shown where it came: before the commands the client sent
+		 * without waiting for it, so that the replies that answer
+		 * them follow it. */
+		if (dialogue_keep_before(d, it, oldest_waiting(ss)))
 			d->banner = it;
 		else
 			dlg_item_free(it);
@@ -2412,6 +2490,8 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 		dialogue_anomaly(ss->d, ANOMALY_UNANSWERED_COMMANDS);
 	if (!ss->banner_seen && ss->d->bytes_server > 0 && !ss->midstream)
 		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);
+	if (greeting_awaited(ss))
+		early_count(ss); /* it never came */
 
 	d = ss->d;
 	ss->d = NULL;

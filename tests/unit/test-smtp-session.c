@@ -245,10 +245,11 @@ test_oddities(void)
 		C("NOOP\r\nQU"), END };
 	g_autoptr(dialogue_t) d = NULL;
 
-	g_test_summary("pregreet, bare LF, a lone dot after a bare LF (SMTP "
-		       "smuggling), junk and unsolicited replies, cut line");
+	g_test_summary(
+	    "early talker, bare LF, a lone dot after a bare LF (SMTP "
+	    "smuggling), junk and unsolicited replies, cut line");
 	d = check_splits(t);
-	g_assert_cmpuint(d->anomalies[ANOMALY_PREGREET], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
 	g_assert_cmpuint(d->anomalies[ANOMALY_BARE_LF], ==, 3);
 	g_assert_cmpuint(d->anomalies[ANOMALY_BARE_LF_DOT], ==, 1);
 	g_assert_cmpuint(d->anomalies[ANOMALY_INVALID_REPLY], ==, 1);
@@ -696,7 +697,7 @@ test_midstream(void)
 	g_assert_cmpint(tx_at(b, 0)->data->end->reply->code, ==, 250);
 	g_assert_cmpuint(b->anomalies[ANOMALY_RESYNC_SKIPPED], ==, 2);
 	g_assert_cmpuint(b->anomalies[ANOMALY_NO_BANNER], ==, 0);
-	g_assert_cmpuint(b->anomalies[ANOMALY_PREGREET], ==, 0);
+	g_assert_cmpuint(b->anomalies[ANOMALY_EARLY_TALKER], ==, 0);
 	g_assert_cmpuint(b->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
 }
 
@@ -763,6 +764,119 @@ test_limits(void)
 	g_assert_cmpuint(d->items->len, <=, DLG_MAX_ITEMS);
 	g_assert_cmpuint(d->rcpt_total, ==, 3 * DLG_MAX_ITEMS);
 	g_assert_cmpuint(d->anomalies[ANOMALY_RECORD_TRUNCATED], ==, 1);
+}
+
+/* The n-th command item (DLG_ITEM_COMMAND) of a verb. */
+static const struct dlg_item *
+command(const struct dialogue *d, enum smtp_cmd_id cmd, guint n)
+{
+	guint i;
+
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_COMMAND && it->cmd == cmd && n-- == 0)
+			return it;
+	}
+	g_assert_not_reached();
+	return NULL;
+}
+
+static void
+test_early_talker(void)
+{
+	/* A bot that does not wait for the greeting. */
+	const struct chunk bot[] = { C("EHLO bot.example.net\r\n"),
+		S("220 mx.example.com ESMTP\r\n"),
+		S("250-mx.example.com\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<a@example.net>\r\n"), S("250 2.1.0 Ok\r\n"),
+		C("QUIT\r\n"), S("221 2.0.0 Bye\r\n"), END };
+	/* postscreen's test (Postfix): the first line of a multi-line
+	 * greeting, a pause, the rest; a client that speaks in the pause
+	 * spoke before the greeting. */
+	const struct chunk pause[] = { S("220-mx.example.com ESMTP\r\n"),
+		C("HELO bot\r\n"), S("220 mx.example.com ESMTP\r\n"),
+		S("250 mx.example.com\r\n"), C("QUIT\r\n"),
+		S("221 2.0.0 Bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	g_autoptr(dialogue_t) p = NULL;
+	g_autofree char *j = NULL;
+
+	g_test_summary("a client that speaks before the greeting: the "
+		       "greeting is the first reply, the next ones answer its "
+		       "commands in order; the greeting is listed before them");
+	d = check_splits(bot);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_true(g_ptr_array_index(d->items, 0) == d->banner);
+	g_assert_cmpint(d->helo->reply->code, ==, 250);
+	g_assert_cmpuint(d->helo->reply->nlines, ==, 2);
+	g_assert_cmpuint(d->helo->flags & DLG_F_EARLY, !=, 0);
+	g_assert_cmpint(tx_at(d, 0)->mail->reply->code, ==, 250);
+	g_assert_cmpuint(tx_at(d, 0)->mail->flags & DLG_F_EARLY, ==, 0);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+	j = json(d);
+	g_assert_nonnull(strstr(j, "\"before_greeting\":true"));
+
+	p = check_splits(pause);
+	g_assert_cmpuint(p->banner->reply->nlines, ==, 2);
+	g_assert_true(g_ptr_array_index(p->items, 0) == p->banner);
+	g_assert_cmpint(p->helo->reply->code, ==, 250);
+	g_assert_cmpuint(p->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
+	g_assert_cmpint(command(p, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+}
+
+static void
+test_early_pipeline(void)
+{
+	/* The whole dialogue, message and all, before the greeting. */
+	const struct chunk t[] = { C("EHLO bot.example.net\r\n"
+				     "MAIL FROM:<a@example.net>\r\n"
+				     "RCPT TO:<b@example.com>\r\n"
+				     "DATA\r\n"
+				     "Subject: hi\r\n\r\nbody\r\n.\r\n"
+				     "QUIT\r\n"),
+		S("220 mx.example.com ESMTP\r\n"),
+		S("250-mx.example.com\r\n250 PIPELINING\r\n"),
+		S("250 2.1.0 Ok\r\n"), S("250 2.1.5 Ok\r\n"),
+		S("354 End data with <CR><LF>.<CR><LF>\r\n"),
+		S("250 2.0.0 Ok: queued as 4F2C81A0B3\r\n"),
+		S("221 2.0.0 Bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_tx *tx;
+	guint i;
+
+	g_test_summary("pre-greeting pipelining of a whole dialogue: every "
+		       "reply with its command, the message accepted, the "
+		       "greeting listed first");
+	d = check_splits(t);
+	g_assert_true(g_ptr_array_index(d->items, 0) == d->banner);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_cmpint(d->helo->reply->code, ==, 250);
+	tx = tx_at(d, 0);
+	g_assert_cmpstr(tx->mail->reply->enhanced, ==, "2.1.0");
+	g_assert_cmpstr(rcpt_reply(d, 0, 0)->enhanced, ==, "2.1.5");
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_true(tx->data->complete);
+	/* "Subject: hi\r\n" 13 + "\r\n" 2 + "body\r\n" 6 */
+	g_assert_cmpuint(tx->data->bytes, ==, 21);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_false(tx->gap);
+	/* Every command was sent before the greeting, also those read only
+	 * once the 354 came. */
+	for (i = 0; i < d->items->len; i++) {
+		const struct dlg_item *it = g_ptr_array_index(d->items, i);
+
+		if (it->kind == DLG_ITEM_COMMAND)
+			g_assert_cmpuint(it->flags & DLG_F_EARLY, !=, 0);
+	}
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 6);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
 }
 
 static void
@@ -851,6 +965,8 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/gap-body-end", test_gap_body_end);
 	g_test_add_func("/smtp/session/gap-pipelined", test_gap_pipelined);
 	g_test_add_func("/smtp/session/midstream", test_midstream);
+	g_test_add_func("/smtp/session/early-talker", test_early_talker);
+	g_test_add_func("/smtp/session/early-pipeline", test_early_pipeline);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
