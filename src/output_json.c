@@ -99,6 +99,8 @@ output_json_add_reply(
 	add_text(b, "text", r->text, r->text_len);
 	if (r->truncated)
 		output_json_add_bool(b, "truncated", TRUE);
+	if (r->unterminated)
+		output_json_add_bool(b, "unterminated", TRUE);
 	json_builder_end_object(b);
 }
 

@@ -71,6 +71,8 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 		    s, p, last ? (size_t)(end - p) : (size_t)(nl - p));
 		if (last && r->truncated)
 			g_string_append(s, " [reply cut]");
+		if (last && r->unterminated)
+			g_string_append(s, " [not terminated]");
 		if (last && (flags & DLG_F_UNCERTAIN))
 			g_string_append(s, " [pairing uncertain]");
 		col(s, o, COL_RESET);

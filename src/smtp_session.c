@@ -92,6 +92,7 @@ struct smtp_session {
 	gint64 hold_ts;
 	size_t hold_early;     /* of them, those sent before the greeting */
 	bool early_feed;       /* reading those: its commands are early talk */
+	bool held_feed;	       /* reading held bytes (sent before now) */
 	struct dlg_tx *tx;     /* open transaction (NULL if frozen) */
 	bool tx_open;	       /* a transaction is open */
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
@@ -146,6 +147,22 @@ struct smtp_session {
 	uint64_t hold_gap; /* a client hole before the held bytes */
 	bool body_resync;  /* a hole in a message, and no replies to tell
 			    * where it ended: read it by lines */
+	/* A server line or reply the server left without its end (see
+	 * cut_mark): a command came while a reply line was in progress
+	 * (cut_line) or after the last line of an open multi-line reply
+	 * (cut_reply); what the server sends next tells. */
+	bool cut_line, cut_reply;
+	char cut_peek[4]; /* the server's bytes after the command, so far */
+	size_t cut_peek_len;
+	guint cut_at;		   /* commands waiting before that command */
+	bool greeting_cut;	   /* the greeting is being ended at the cut */
+	bool last_reply_line;	   /* the last server line was a reply line */
+	bool ra_unterminated;	   /* the open reply has a line without end */
+	struct dlg_item *cut_item; /* the command sent then, if its being
+				    * pipelined depends on it */
+	unsigned cut_why;	   /* its PIPE_* bits */
+	gint64 sl_ts;		   /* when the partial server line last grew */
+	gint64 ra_ts;		   /* when the open reply's last line came */
 	/* Memory (budget.h): what the machine itself holds, as last
 	 * charged, and the parts counted as they change. */
 	size_t mem;
@@ -173,6 +190,14 @@ static void server_line(
     struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
 static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
+static void cut_mark(struct smtp_session *ss);
+static bool cut_peek(
+    struct smtp_session *ss, const char **p, size_t *n, gint64 ts);
+static void cut_decide(struct smtp_session *ss, bool cut, gint64 ts);
+static bool reply_cut_here(
+    struct smtp_session *ss, const struct smtp_reply_line *rl);
+static bool must_wait(enum smtp_cmd_id id);
+static bool reply_fits(enum smtp_cmd_id cmd, const struct smtp_reply *r);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
 static void gap_settle(struct smtp_session *ss);
 static bool is_auth_response(struct strview line);
@@ -287,17 +312,22 @@ oldest_waiting(const struct smtp_session *ss)
 	return NULL;
 }
 
-/* A hole in the replies may have held the greeting: no waiting command
- * is known to have been sent before it. */
+/* The waiting commands from the from-th on (the marker not counted) are
+ * not known to have been sent before the greeting: it ended before them
+ * (a cut, see cut_mark), or a hole in the replies may have held it. */
 static void
-pending_unmark_early(struct smtp_session *ss)
+pending_unmark_early(struct smtp_session *ss, guint from)
 {
 	GList *l;
 
 	for (l = ss->pending.head; l != NULL; l = l->next) {
 		struct dlg_item *it = l->data;
 
-		if (it != &lost_marker)
+		if (it == &lost_marker)
+			continue;
+		if (from > 0)
+			from--;
+		else
 			it->flags &= ~(unsigned)DLG_F_EARLY;
 	}
 }
@@ -634,18 +664,48 @@ is_sync_command(enum smtp_cmd_id id)
 }
 
 /* Queue an item for the next reply, flagging pipelining. */
+/* Why a command sent before the previous reply is an anomaly. */
+#define PIPE_NOT_ADVERTISED 0x1 /* pipelining-not-advertised */
+#define PIPE_AFTER_SYNC 0x2	/* pipelined-after-sync */
+
+static void
+pipelined_apply(struct smtp_session *ss, struct dlg_item *it, unsigned why)
+{
+	it->flags |= DLG_F_PIPELINED;
+	if (why & PIPE_NOT_ADVERTISED)
+		dialogue_anomaly(ss->d, ANOMALY_PIPELINING_NOT_ADVERTISED);
+	if (why & PIPE_AFTER_SYNC)
+		dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+}
+
+/* The reply in progress when ss->cut_item was sent ended there after all
+ * (cut: the server left out its end), or went on: then the command was
+ * sent before it came. */
+static void
+cut_settle(struct smtp_session *ss, bool cut)
+{
+	if (ss->cut_item != NULL && !cut)
+		pipelined_apply(ss, ss->cut_item, ss->cut_why);
+	ss->cut_item = NULL;
+}
+
 static void
 pending_push(struct smtp_session *ss, struct dlg_item *it)
 {
 	struct dlg_item *old;
+	unsigned why;
 
 	if (pending_count(ss) > 0 && !ss->no_replies) {
-		it->flags |= DLG_F_PIPELINED;
-		if (!ss->d->pipelining_offered)
-			dialogue_anomaly(
-			    ss->d, ANOMALY_PIPELINING_NOT_ADVERTISED);
-		if (ss->pending_sync > 0)
-			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+		why = (ss->d->pipelining_offered ? 0 : PIPE_NOT_ADVERTISED) |
+		      (ss->pending_sync > 0 ? PIPE_AFTER_SYNC : 0);
+		if ((ss->cut_line || ss->cut_reply) && ss->cut_item == NULL &&
+		    pending_count(ss) == 1) {
+			/* Sent after a reply that may have lost its end: it
+			 * was pipelined only if it did not (cut_settle). */
+			ss->cut_item = it;
+			ss->cut_why = why;
+		} else
+			pipelined_apply(ss, it, why);
 	}
 	if (g_queue_get_length(&ss->pending) >= SMTP_PENDING_MAX) {
 		/* A client that never waits: forget the oldest. */
@@ -657,6 +717,8 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 			ss->pending_sync--;
 		if (old == ss->wait_item)
 			wait_resolve(ss, NULL);
+		if (old == ss->cut_item)
+			cut_settle(ss, false);
 		pending_free(old);
 	}
 	if (is_sync_command(it->cmd))
@@ -999,6 +1061,7 @@ client_line(
 	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
 		return;
 	ss->client_spoke = true;
+	cut_mark(ss);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
 	smtp_cmd_parse(line, &c);
@@ -1382,7 +1445,7 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	const struct dlg_item *w = ss->wait_item;
 	enum smtp_state next = SMTP_STATE_COMMAND;
 	size_t early;
-	bool was;
+	bool was, was_held;
 
 	if (w == NULL)
 		return;
@@ -1436,11 +1499,14 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	 * it is read (after the greeting, once the reply that decides its
 	 * meaning came). */
 	was = ss->early_feed;
+	was_held = ss->held_feed;
+	ss->held_feed = true;
 	ss->early_feed = ss->banner_seen && early > 0;
 	client_bytes(ss, (const char *)held->data, early, ss->hold_ts);
 	ss->early_feed = was;
 	client_bytes(ss, (const char *)held->data + early, held->len - early,
 	    ss->hold_ts);
+	ss->held_feed = was_held;
 }
 
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
@@ -1571,10 +1637,161 @@ server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			ss->d->tls_bytes_server += n;
 			return;
 		}
-		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
+		if (ss->cut_line && !cut_peek(ss, &p, &n, ts))
 			return;
+		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
+			break;
 		server_line(ss, line, flags, ts);
 	}
+	if (linebuf_in_line(&ss->sl))
+		ss->sl_ts = ts;
+}
+
+/* Does what follows a command begin a reply line ("NNN ", "NNN-",
+ * "NNN" and its line end)?  1 yes, 0 no, -1 not known yet; at the end of
+ * the capture, what there is decides. */
+static int
+cut_verdict(const char *b, size_t len, bool at_end)
+{
+	size_t i;
+
+	if (len >= 1 && (b[0] < '2' || b[0] > '5'))
+		return 0;
+	for (i = 1; i < len && i < 3; i++)
+		if (!g_ascii_isdigit(b[i]))
+			return 0;
+	if (len >= 4)
+		return b[3] == ' ' || b[3] == '-' || b[3] == '\r' ||
+		       b[3] == '\n';
+	if (at_end)
+		return len == 3;
+	return -1;
+}
+
+/* A command came from the client: when a reply line is in progress, or a
+ * multi-line reply is open, the server may have left out its line end or
+ * its final line, which a test crafted so (suricata-verify
+ * detect-email-received, smtp-bug-6053) and a broken server do.  The
+ * evidence comes next: a new reply right after the command (cut_peek,
+ * reply_cut_here).  Bytes held for a reply were sent before it, and are
+ * no evidence now. */
+static void
+cut_mark(struct smtp_session *ss)
+{
+	struct smtp_reply_line rl;
+
+	if (ss->cut_line || ss->cut_reply || ss->server_tls || ss->held_feed)
+		return;
+	if (linebuf_pending(&ss->sl) > 0)
+		ss->cut_line =
+		    smtp_reply_line_parse(linebuf_partial(&ss->sl), &rl);
+	else if (linebuf_in_line(&ss->sl))
+		ss->cut_line = ss->last_reply_line; /* skipping a cut one */
+	else
+		ss->cut_reply = smtp_reply_asm_open(&ss->ra);
+	if (ss->cut_line || ss->cut_reply)
+		ss->cut_at = pending_count(ss);
+}
+
+/* The server's bytes after such a command, taken (up to 4) until they
+ * tell whether a reply line begins there.  Returns false when all of
+ * them were taken and they do not tell yet. */
+static bool
+cut_peek(struct smtp_session *ss, const char **p, size_t *n, gint64 ts)
+{
+	int v;
+
+	for (;;) {
+		v = cut_verdict(ss->cut_peek, ss->cut_peek_len, false);
+		if (v >= 0 || *n == 0)
+			break;
+		ss->cut_peek[ss->cut_peek_len++] = **p;
+		(*p)++;
+		(*n)--;
+	}
+	if (v < 0)
+		return false;
+	cut_decide(ss, v == 1, ts);
+	return true;
+}
+
+/* A reply line began right after the command (cut), or not: end the line
+ * in progress there if so (it lacked its line end: unterminated-line),
+ * then read what was taken to tell. */
+static void
+cut_decide(struct smtp_session *ss, bool cut, gint64 ts)
+{
+	char got[sizeof ss->cut_peek];
+	size_t k = ss->cut_peek_len;
+	struct strview line;
+	unsigned flags;
+
+	memcpy(got, ss->cut_peek, k);
+	ss->cut_peek_len = 0;
+	ss->cut_line = false;
+	if (cut) {
+		ss->greeting_cut = !ss->banner_seen;
+		if (linebuf_break(&ss->sl, &line, &flags))
+			server_line(ss, line, flags, ss->sl_ts);
+		else
+			dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		ss->greeting_cut = false;
+		/* The command came after that line: if it left a reply
+		 * open, the same question for the reply. */
+		if (smtp_reply_asm_open(&ss->ra))
+			ss->cut_reply = true;
+		else
+			cut_settle(ss, true);
+	} else
+		cut_settle(ss, false);
+	server_bytes(ss, got, k, ts);
+}
+
+/* Must the client wait for this command's reply before it sends more
+ * (RFC 2920 §3.1; what follows DATA, STARTTLS and AUTH depends on it)? */
+static bool
+must_wait(enum smtp_cmd_id id)
+{
+	return is_sync_command(id) || id == SMTP_CMD_DATA ||
+	       id == SMTP_CMD_STARTTLS || id == SMTP_CMD_AUTH ||
+	       id == SMTP_CMD_AUTH_RESPONSE;
+}
+
+/* A multi-line reply is open, the client sent a command after its last
+ * line, and now this line came: does a new reply begin here, the open
+ * one's final line having been left out?  Yes when the code differs (RFC
+ * 5321 §4.2.1: the lines of one reply share it), or when the open reply
+ * answers a command the client had to wait for (the greeting, EHLO,
+ * DATA, ...), so that it went on as if that reply had ended, and the line
+ * can answer the command it sent next.  (A greeting whose last line a
+ * pause kept back, as Postfix's postscreen does, goes on: "220" answers
+ * no command the client sent.) */
+static bool
+reply_cut_here(struct smtp_session *ss, const struct smtp_reply_line *rl)
+{
+	struct smtp_reply probe = { 0 };
+	const struct dlg_item *answered;
+	GList *l = ss->pending.head;
+
+	if (rl->code != ss->ra.code)
+		return true;
+	if (ss->deferring)
+		return false;
+	if (ss->banner_seen) {
+		if (l == NULL || l->data == &lost_marker)
+			return false;
+		answered = l->data;
+		if (!must_wait(answered->cmd))
+			return false;
+		l = l->next;
+	}
+	while (l != NULL && l->data == &lost_marker)
+		l = l->next;
+	if (l == NULL)
+		return false;
+	probe.code = rl->code;
+	smtp_reply_find_enhanced(rl->text.p, rl->text.len, probe.enhanced);
+	return reply_fits(((const struct dlg_item *)l->data)->cmd, &probe);
 }
 
 static void
@@ -1584,7 +1801,14 @@ server_line(
 	struct smtp_reply_line rl;
 	struct smtp_reply *r;
 	struct dlg_item *it;
+	bool cut = ss->cut_reply;
 
+	ss->cut_reply = false;
+	ss->last_reply_line = smtp_reply_line_parse(line, &rl);
+	if (cut && !ss->last_reply_line) {
+		cut = false; /* no new reply: the open one goes on */
+		cut_settle(ss, false);
+	}
 	line_anomalies(ss->d, flags);
 	if (ss->resync[SMTP_DIR_SERVER]) {
 		/* After a gap: the first line that is a reply starts one. */
@@ -1605,9 +1829,29 @@ server_line(
 			dlg_item_free(it);
 		return;
 	}
+	if (cut) {
+		cut = smtp_reply_asm_open(&ss->ra) && reply_cut_here(ss, &rl);
+		cut_settle(ss, cut);
+	}
+	if (cut) {
+		/* The open reply ended before this line. */
+		r = smtp_reply_asm_finish(&ss->ra);
+		r->unterminated = true;
+		ss->ra_unterminated = false;
+		dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		ss->greeting_cut = !ss->banner_seen;
+		server_reply(ss, r, ss->ra_ts);
+		ss->greeting_cut = false;
+	}
+	if (flags & LINE_UNTERMINATED)
+		ss->ra_unterminated = true;
+	ss->ra_ts = ts;
 	r = smtp_reply_asm_push(&ss->ra, &rl);
-	if (r != NULL)
+	if (r != NULL) {
+		r->unterminated = ss->ra_unterminated;
+		ss->ra_unterminated = false;
 		server_reply(ss, r, ts);
+	}
 }
 
 static bool
@@ -2078,8 +2322,11 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	/* The greeting may have been in the hole: whether what the client
 	 * sent so far came before it is not known. */
 	if (!ss->banner_seen)
-		pending_unmark_early(ss);
+		pending_unmark_early(ss, 0);
 	ss->banner_seen = true;
+	cut_settle(ss, false);
+	ss->cut_line = ss->cut_reply = false;
+	ss->cut_peek_len = 0;
 	/* Replies answer commands in order: the lost ones answered the
 	 * oldest waiting, those read right after the hole the newest.  Which
 	 * are which is settled once those are read (gap_settle). */
@@ -2322,6 +2569,11 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			ss->tx_unknown = false;
 			ss->resync[SMTP_DIR_CLIENT] = false;
 		}
+		if (ss->greeting_cut) {
+			/* It ended where a command came after it: that
+			 * command, and those after it, did not come early. */
+			pending_unmark_early(ss, ss->cut_at);
+		}
 		early_count(ss);
 		it = dlg_item_new(
 		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
@@ -2476,14 +2728,21 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	if (ss->state == SMTP_STATE_BDAT)
 		dialogue_anomaly(ss->d, ANOMALY_BDAT_INCOMPLETE);
 
-	/* Server side: a last line without line end, an open reply. */
+	/* Server side: a line that may have lost its end at a command (what
+	 * was taken after it decides), a last line without line end, an
+	 * open reply. */
+	if (ss->cut_line)
+		cut_decide(ss,
+		    cut_verdict(ss->cut_peek, ss->cut_peek_len, true) == 1, ts);
 	if (!ss->server_tls && linebuf_flush(&ss->sl, &line, &flags))
 		server_line(ss, line, flags, ts);
 	r = smtp_reply_asm_finish(&ss->ra);
 	if (r != NULL) {
 		dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		r->unterminated = true;
 		server_reply(ss, r, ts);
 	}
+	cut_settle(ss, false); /* no reply came after the command */
 	if (ss->d->auth != NULL && ss->d->auth->result == DLG_AUTH_UNKNOWN)
 		dialogue_anomaly(ss->d, ANOMALY_AUTH_INCOMPLETE);
 	if (pending_count(ss) > 0 && !ss->no_replies)

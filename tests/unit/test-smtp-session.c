@@ -880,6 +880,111 @@ test_early_pipeline(void)
 }
 
 static void
+test_greeting_unterminated(void)
+{
+	/* suricata-verify detect-email-received: the greeting has no line
+	 * end, the EHLO reply no final line; the client waits for each
+	 * reply all the same. */
+	const struct chunk t[] = { S("220 mx.example.com ESMTP AAAAAAAAA"),
+		C("EHLO client\r\n"), S("250-mx.example.com\r\n"),
+		C("MAIL FROM:<a@example.net>\r\n"), S("250 ok\r\n"),
+		C("RCPT TO:<b@example.com>\r\n"), S("250 ok\r\n"),
+		C("DATA\r\n"), S("354 go ahead\r\n"),
+		C("Received: from a by b; Thu, 10 Apr 2025 12:00:00 -0000\r\n"),
+		C("Subject: x\r\n\r\nhello\r\n.\r\n"),
+		S("250 ok: queued as 12345\r\n"), C("QUIT\r\n"),
+		S("221 mx.example.com\r\n"), END };
+	/* An early talker inside a greeting split in two: what follows the
+	 * command is no reply line, so the line goes on. */
+	const struct chunk split[] = { S("220 mx.example.com"),
+		C("EHLO bot\r\n"), S(" ESMTP\r\n"), S("250 mx\r\n"),
+		C("QUIT\r\n"), S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	g_autoptr(dialogue_t) e = NULL;
+	const struct dlg_tx *tx;
+
+	g_test_bug("suricata-verify detect-email-received: every reply one "
+		   "command early, the message read as commands");
+	g_test_summary("a greeting without its line end and a reply without "
+		       "its final line end where the next reply begins, right "
+		       "after a command: the client did not talk early");
+	d = check_splits(t);
+	g_assert_cmpstr(
+	    d->banner->reply->text, ==, "mx.example.com ESMTP AAAAAAAAA");
+	g_assert_true(d->banner->reply->unterminated);
+	g_assert_cmpint(d->banner->reply_ts, ==, 1000000);
+	g_assert_true(g_ptr_array_index(d->items, 0) == d->banner);
+	g_assert_cmpstr(d->helo->reply->text, ==, "mx.example.com");
+	g_assert_true(d->helo->reply->unterminated);
+	g_assert_cmpint(d->helo->reply_ts, ==, 1002000);
+	tx = tx_at(d, 0);
+	g_assert_cmpint(tx->mail->reply->code, ==, 250);
+	g_assert_cmpuint(tx->mail->flags & DLG_F_PIPELINED, ==, 0);
+	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_true(tx->data->complete);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNTERMINATED_LINE], ==, 2);
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(
+	    d->anomalies[ANOMALY_PIPELINING_NOT_ADVERTISED], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_MULTILINE_CODE_MISMATCH], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+
+	e = check_splits(split);
+	g_assert_cmpstr(e->banner->reply->text, ==, "mx.example.com ESMTP");
+	g_assert_false(e->banner->reply->unterminated);
+	g_assert_cmpint(e->helo->reply->code, ==, 250);
+	g_assert_cmpuint(e->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
+	g_assert_cmpuint(e->anomalies[ANOMALY_UNTERMINATED_LINE], ==, 0);
+}
+
+static void
+test_greeting_too_long(void)
+{
+	/* suricata-verify smtp-bug-6053: a 5 KB greeting without line end
+	 * (cut at 4096, the rest skipped to the next LF), then the EHLO
+	 * reply "250-" alone, AUTH LOGIN. */
+	g_autofree char *greeting =
+	    g_strdup_printf("220 mx.example.com ESMTP %0*d", 5000, 0);
+	const struct chunk t[] = { S(greeting), C("EHLO client\r\n"),
+		S("250-mx.example.com\r\n"), C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"),
+		S("334 UGFzc3dvcmQ6\r\n"), C("c2VjcmV0cGFzcw==\r\n"),
+		S("235 ok, go ahead (#2.0.0)\r\n"),
+		C("MAIL FROM:<bob@example.net>\r\n"), S("250 ok\r\n"),
+		C("QUIT\r\n"), S("221 mx.example.com\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	const struct dlg_item *auth;
+
+	g_test_bug("suricata-verify smtp-bug-6053: every reply one command "
+		   "early");
+	g_test_summary(
+	    "a greeting cut for length whose rest runs into the "
+	    "next reply: the skipping stops where that reply begins");
+	d = check_splits(t);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_cmpstr(d->helo->reply->text, ==, "mx.example.com");
+	g_assert_true(d->helo->reply->unterminated);
+	auth = command(d, SMTP_CMD_AUTH, 0);
+	g_assert_cmpstr(auth->reply->text, ==, "VXNlcm5hbWU6");
+	g_assert_cmpstr(command(d, SMTP_CMD_AUTH_RESPONSE, 0)->reply->text, ==,
+	    "UGFzc3dvcmQ6");
+	g_assert_cmpint(
+	    command(d, SMTP_CMD_AUTH_RESPONSE, 1)->reply->code, ==, 235);
+	g_assert_cmpstr(d->auth->user, ==, "bob");
+	g_assert_cmpint(d->auth->result, ==, DLG_AUTH_SUCCESS);
+	g_assert_cmpint(tx_at(d, 0)->mail->reply->code, ==, 250);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(d->anomalies[ANOMALY_LINE_TOO_LONG], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNTERMINATED_LINE], ==, 2);
+	g_assert_cmpuint(d->anomalies[ANOMALY_PIPELINED_AFTER_SYNC], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+}
+
+static void
 test_random(void)
 {
 	static const char *const client[] = { "EHLO x\r\n",
@@ -967,6 +1072,10 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/session/midstream", test_midstream);
 	g_test_add_func("/smtp/session/early-talker", test_early_talker);
 	g_test_add_func("/smtp/session/early-pipeline", test_early_pipeline);
+	g_test_add_func(
+	    "/smtp/session/greeting-unterminated", test_greeting_unterminated);
+	g_test_add_func(
+	    "/smtp/session/greeting-too-long", test_greeting_too_long);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
