@@ -39,7 +39,8 @@
 	X(RESYNC_SKIPPED, "resync-skipped")                                    \
 	X(OVERLAP_CONFLICT, "overlap-conflict")                                \
 	X(CR_DOT, "cr-dot")                                                    \
-	X(MEMORY_SHED, "memory-shed")
+	X(MEMORY_SHED, "memory-shed")                                          \
+	X(REPLY_OUT_OF_STEP, "reply-out-of-step")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOMALY_##id,

@@ -219,6 +219,8 @@ static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void cr_dot_scan(struct smtp_session *ss, const char *p, size_t n);
 static void tx_close(struct smtp_session *ss);
+static void skip_out_of_step(
+    struct smtp_session *ss, const struct smtp_reply *r);
 static void auth_credentials(
     struct smtp_session *ss, struct strview b64, bool initial);
 
@@ -1956,6 +1958,30 @@ last_tx(struct smtp_session *ss)
 	return g_ptr_array_index(ss->d->txs, ss->d->txs->len - 1);
 }
 
+/* The replies of the waiting commands before l will not come: take
+ * them out of the queue, with these flags. */
+static void
+pending_skip_to(struct smtp_session *ss, const GList *l, unsigned flags)
+{
+	struct dlg_item *it;
+
+	while (ss->pending.head != l) {
+		it = g_queue_pop_head(&ss->pending);
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		it->flags |= flags;
+		tx_touch(it->tx);
+		if (it == ss->wait_item)
+			wait_resolve_code(ss, 0);
+		if (!it->retained)
+			dlg_item_free(it);
+	}
+}
+
 /* While pairing is uncertain: a reply that cannot answer the oldest
  * waiting command but can answer a later one shows that the replies of
  * those before it were lost. */
@@ -1972,21 +1998,41 @@ skip_unfit(struct smtp_session *ss, const struct smtp_reply *r)
 	}
 	if (l == NULL || l == ss->pending.head)
 		return;
-	while (ss->pending.head != l) {
-		it = g_queue_pop_head(&ss->pending);
-		if (it == &lost_marker) {
-			ss->marker = false;
+	pending_skip_to(ss, l, DLG_F_REPLY_LOST | DLG_F_UNCERTAIN);
+}
+
+/* Otherwise: a reply whose code says which command it answers (354
+ * DATA, 334 and 235 AUTH, 220 STARTTLS, 221 QUIT, ...: RFC 5321 §4.3.2;
+ * a plain 250 says nothing), which the oldest waiting command cannot take
+ * but a later one can, shows the replies out of step: those of the
+ * commands before that one ran into other lines (a line end the server
+ * left out with no command between to show it, a line cut for length
+ * whose skipped rest held them) or never came.  They go without a reply,
+ * marked uncertain, and this one answers its own command: a 354 opens
+ * DATA's message rather than the message being read as commands.  A
+ * command of unknown verb may take any reply: nothing is skipped past
+ * one. */
+static void
+skip_out_of_step(struct smtp_session *ss, const struct smtp_reply *r)
+{
+	const struct dlg_item *it;
+	int cls = smtp_reply_class(r->code);
+	GList *l;
+
+	if ((cls != 2 && cls != 3) || (r->code >= 250 && r->code <= 252))
+		return;
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		it = l->data;
+		if (it == &lost_marker)
 			continue;
-		}
-		if (is_sync_command(it->cmd))
-			ss->pending_sync--;
-		it->flags |= DLG_F_REPLY_LOST | DLG_F_UNCERTAIN;
-		tx_touch(it->tx);
-		if (it == ss->wait_item)
-			wait_resolve_code(ss, 0);
-		if (!it->retained)
-			dlg_item_free(it);
+		if (it->cmd == SMTP_CMD_UNKNOWN || reply_fits(it->cmd, r))
+			break;
 	}
+	if (l == NULL || l == ss->pending.head ||
+	    ((const struct dlg_item *)l->data)->cmd == SMTP_CMD_UNKNOWN)
+		return;
+	dialogue_anomaly(ss->d, ANOMALY_REPLY_OUT_OF_STEP);
+	pending_skip_to(ss, l, DLG_F_UNCERTAIN);
 }
 
 /* Mark every command awaiting a reply as uncertainly paired. */
@@ -2610,6 +2656,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		return;
 	if (ss->pair_uncertain)
 		skip_unfit(ss, r);
+	else
+		skip_out_of_step(ss, r);
 	it = g_queue_peek_head(&ss->pending);
 	if (ss->pair_uncertain && it != NULL && it == ss->wait_item &&
 	    !reply_fits(it->cmd, r) && ss->hold != NULL && ss->hold->len > 0) {

@@ -985,6 +985,58 @@ test_greeting_too_long(void)
 }
 
 static void
+test_reply_out_of_step(void)
+{
+	/* The client talks first, so no command shows where the 5 KB
+	 * greeting without line end ended: the EHLO reply that follows it
+	 * is skipped with the rest of the cut line.  AUTH's 334 shows the
+	 * replies out of step. */
+	g_autofree char *greeting =
+	    g_strdup_printf("220 mx.example.com ESMTP %0*d", 5000, 0);
+	const struct chunk t[] = { C("EHLO client\r\n"), S(greeting),
+		S("250-mx.example.com\r\n"), C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"),
+		S("334 UGFzc3dvcmQ6\r\n"), C("c2VjcmV0cGFzcw==\r\n"),
+		S("235 ok, go ahead (#2.0.0)\r\n"),
+		C("MAIL FROM:<bob@example.net>\r\n"), S("250 ok\r\n"),
+		C("RCPT TO:<carol@example.com>\r\n"), S("250 ok\r\n"),
+		C("DATA\r\n"), S("354 go ahead\r\n"),
+		C("Subject: x\r\n\r\nhi\r\n.\r\n"), S("250 ok\r\n"),
+		C("QUIT\r\n"), S("221 mx.example.com\r\n"), END };
+	/* A plain 250 says nothing about which command it answers. */
+	const struct chunk plain[] = { S("220 mx\r\n"),
+		C("EHLO c\r\nMAIL FROM:<a@x>\r\n"), S("250 ok\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	g_autoptr(dialogue_t) e = NULL;
+	const struct dlg_tx *tx;
+
+	g_test_summary("a reply whose code names its command (334, 354, "
+		       "...) that the oldest waiting one cannot take: the "
+		       "replies before it are missing, not shifted");
+	d = check_splits(t);
+	g_assert_null(d->helo->reply);
+	g_assert_cmpuint(d->helo->flags & DLG_F_UNCERTAIN, !=, 0);
+	g_assert_cmpstr(
+	    command(d, SMTP_CMD_AUTH, 0)->reply->text, ==, "VXNlcm5hbWU6");
+	g_assert_cmpint(d->auth->result, ==, DLG_AUTH_SUCCESS);
+	g_assert_cmpstr(d->auth->user, ==, "bob");
+	tx = tx_at(d, 0);
+	g_assert_cmpint(tx->mail->reply->code, ==, 250);
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_true(tx->data->complete);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_OUT_OF_STEP], ==, 1);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
+
+	e = check_splits(plain);
+	g_assert_cmpint(e->helo->reply->code, ==, 250);
+	g_assert_null(tx_at(e, 0)->mail->reply);
+	g_assert_cmpuint(e->anomalies[ANOMALY_REPLY_OUT_OF_STEP], ==, 0);
+}
+
+static void
 test_random(void)
 {
 	static const char *const client[] = { "EHLO x\r\n",
@@ -1076,6 +1128,8 @@ main(int argc, char **argv)
 	    "/smtp/session/greeting-unterminated", test_greeting_unterminated);
 	g_test_add_func(
 	    "/smtp/session/greeting-too-long", test_greeting_too_long);
+	g_test_add_func(
+	    "/smtp/session/reply-out-of-step", test_reply_out_of_step);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
