@@ -144,6 +144,10 @@ struct smtp_session {
 	GQueue orphans;
 	GPtrArray *deferred; /* struct deferred_reply * */
 	bool deferring;
+	/* Picked up inside an early talker's burst, the greeting seen: the
+	 * replies are deferred the same way until one names the newest
+	 * waiting command (pickup_greeting). */
+	bool pickup;
 	uint64_t hold_gap; /* a client hole before the held bytes */
 	bool body_resync;  /* a hole in a message, and no replies to tell
 			    * where it ended: read it by lines */
@@ -219,8 +223,15 @@ static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void cr_dot_scan(struct smtp_session *ss, const char *p, size_t n);
 static void tx_close(struct smtp_session *ss);
+static void replies_settle(struct smtp_session *ss, bool anchored);
+static bool names_newest(
+    const struct smtp_session *ss, const struct smtp_reply *r);
+static bool pickup_greeting(const struct smtp_session *ss);
+static void pickup_start(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
 static void skip_out_of_step(
     struct smtp_session *ss, const struct smtp_reply *r);
+static bool reply_names_command(const struct smtp_reply *r);
 static void auth_credentials(
     struct smtp_session *ss, struct strview b64, bool initial);
 
@@ -414,7 +425,10 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
     size_t len, gint64 ts)
 {
 	if (dir == SMTP_DIR_CLIENT) {
-		gap_settle(ss);
+		/* The client sent more: it had the replies it waited for;
+		 * not so an early talker. */
+		if (!ss->pickup)
+			gap_settle(ss);
 		ss->d->bytes_client += len;
 		ss->body_hole = false;
 		client_bytes(ss, data, len, ts);
@@ -2016,10 +2030,9 @@ static void
 skip_out_of_step(struct smtp_session *ss, const struct smtp_reply *r)
 {
 	const struct dlg_item *it;
-	int cls = smtp_reply_class(r->code);
 	GList *l;
 
-	if ((cls != 2 && cls != 3) || (r->code >= 250 && r->code <= 252))
+	if (!reply_names_command(r))
 		return;
 	for (l = ss->pending.head; l != NULL; l = l->next) {
 		it = l->data;
@@ -2390,6 +2403,87 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	ss->server_gap = true;
 }
 
+/* Does a reply's code say which command it answers (RFC 5321 §4.3.2:
+ * 354 DATA, 334 and 235 AUTH, 220 STARTTLS, 221 QUIT, 211 and 214 HELP,
+ * 253 ETRN)?  A plain 250 (or 251, 252) or a refusal does not. */
+static bool
+reply_names_command(const struct smtp_reply *r)
+{
+	int cls = smtp_reply_class(r->code);
+
+	return (cls == 2 || cls == 3) && (r->code < 250 || r->code > 252);
+}
+
+/* Does the reply name the newest command waiting (reply_names_command)? */
+static bool
+names_newest(const struct smtp_session *ss, const struct smtp_reply *r)
+{
+	GList *l;
+
+	for (l = ss->pending.tail; l != NULL; l = l->prev)
+		if (l->data != &lost_marker)
+			return reply_names_command(r) &&
+			       reply_fits(
+				   ((const struct dlg_item *)l->data)->cmd, r);
+	return false;
+}
+
+/* Picked up mid-stream, the client's commands waiting, and now a 220 as
+ * the first reply: the greeting of an early talker whose burst the
+ * capture started inside, or STARTTLS's go-ahead?  The greeting, unless
+ * a STARTTLS is among those waiting: commands in clear after a STARTTLS
+ * lost before the pickup would be an injection, and a client that waits
+ * for 220 to start TLS sends nothing before it. */
+static bool
+pickup_greeting(const struct smtp_session *ss)
+{
+	GList *l;
+	bool any = false;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		const struct dlg_item *it = l->data;
+
+		if (it == &lost_marker)
+			continue;
+		if (it->cmd == SMTP_CMD_STARTTLS)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* The greeting of a session picked up inside an early talker's burst:
+ * the commands waiting, and the bytes held, were sent before it.  The
+ * replies that follow answer first the commands sent before the pickup:
+ * how many is not known until a reply names the newest command waiting
+ * (a 354 its DATA, ...), so they are deferred, as after a hole in the
+ * replies, and counted back from that one (replies_settle). */
+static void
+pickup_start(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dlg_item *it;
+	GList *l;
+
+	ss->banner_seen = true;
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		it = l->data;
+		if (it == &lost_marker)
+			continue;
+		it->flags |= DLG_F_EARLY;
+		dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	}
+	if (ss->hold != NULL)
+		ss->hold_early = ss->hold->len;
+	it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->reply = r;
+	it->reply_ts = ts;
+	if (dialogue_keep_before(ss->d, it, oldest_waiting(ss)))
+		ss->d->banner = it;
+	else
+		dlg_item_free(it);
+	ss->deferring = ss->pickup = true;
+}
+
 /* The replies read right after a hole in the replies answer the newest
  * of the commands that were waiting, the replies of the oldest were in the
  * hole.  Matched from the end, a reply and a command pair when the reply
@@ -2398,16 +2492,40 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 static void
 gap_settle(struct smtp_session *ss)
 {
+	replies_settle(ss, false);
+}
+
+/* The same after the greeting of a session picked up inside an early
+ * talker's burst (pickup_greeting): the replies read since answer first
+ * the commands sent before the pickup, then those seen, in order; every
+ * command waiting is matched from the end, from the reply that names the
+ * newest one (anchored: the pairs are then exact) or the last one read.
+ * Replies before the first pair answer commands not captured. */
+static void
+replies_settle(struct smtp_session *ss, bool anchored)
+{
 	g_autoptr(GPtrArray) dr = NULL;
 	g_autofree bool *paired = NULL;
 	struct dlg_item *it;
-	guint k, n, m = 0, i, last = 0;
+	guint k, n, m = 0, i, last = 0, first = 0;
 	gint oi, ri;
-	bool waited = false;
+	bool waited = false, pickup = ss->pickup;
+	bool exact = pickup && anchored;
 
 	if (!ss->deferring)
 		return;
 	ss->deferring = false;
+	ss->pickup = false;
+	while (pickup && !g_queue_is_empty(&ss->pending)) {
+		it = g_queue_pop_head(&ss->pending);
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		g_queue_push_tail(&ss->orphans, it);
+	}
 	k = g_queue_get_length(&ss->orphans);
 	n = ss->deferred->len;
 	paired = g_new0(bool, n + 1);
@@ -2422,12 +2540,15 @@ gap_settle(struct smtp_session *ss)
 			paired[ri] = true;
 			if (m++ == 0)
 				last = (guint)ri;
+			first = (guint)ri;
 			oi--;
 		}
 	}
 	for (i = 0; i < k - m; i++) {
+		/* Their replies were in the hole, or (picked up) not found
+		 * where they should be. */
 		it = g_queue_pop_head(&ss->orphans);
-		it->flags |= DLG_F_REPLY_LOST;
+		it->flags |= pickup ? DLG_F_UNCERTAIN : DLG_F_REPLY_LOST;
 		tx_touch(it->tx);
 		if (it == ss->wait_item) {
 			waited = true;
@@ -2440,13 +2561,15 @@ gap_settle(struct smtp_session *ss)
 			dlg_item_free(it);
 	}
 	while ((it = g_queue_pop_tail(&ss->orphans)) != NULL) {
-		it->flags |= DLG_F_UNCERTAIN;
-		tx_touch(it->tx);
+		if (!exact) {
+			it->flags |= DLG_F_UNCERTAIN;
+			tx_touch(it->tx);
+		}
 		if (is_sync_command(it->cmd))
 			ss->pending_sync++;
 		g_queue_push_head(&ss->pending, it);
 	}
-	if (n > 0)
+	if (n > 0 && !exact)
 		ss->pair_uncertain = true;
 	dr = ss->deferred;
 	ss->deferred = g_ptr_array_new();
@@ -2455,8 +2578,11 @@ gap_settle(struct smtp_session *ss)
 		struct deferred_reply *x = g_ptr_array_index(dr, i);
 
 		/* Unpaired before the last paired one: its own item; after
-		 * it, read as any reply (it may end a message, say). */
-		if (!paired[i] && (m > 0 && i < last)) {
+		 * it, read as any reply (it may end a message, say).  Picked
+		 * up, those before the first answer what was not captured. */
+		if (!paired[i] && pickup && (m == 0 || i < first))
+			reply_alone(ss, x->r, x->ts, DLG_F_NOT_CAPTURED);
+		else if (!paired[i] && (m > 0 && i < last)) {
 			reply_alone(ss, x->r, x->ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));
 		} else
@@ -2473,7 +2599,8 @@ gap_settle(struct smtp_session *ss)
 void
 smtp_session_gap_settle(struct smtp_session *ss)
 {
-	gap_settle(ss);
+	if (!ss->pickup) /* no hole: nothing the packet layer knows */
+		gap_settle(ss);
 	machine_recharge(ss);
 }
 
@@ -2485,6 +2612,8 @@ smtp_session_gap(
 
 	if (len == 0)
 		return;
+	if (dir == SMTP_DIR_CLIENT && ss->pickup)
+		gap_settle(ss);
 	/* The hole comes after whatever the client sent and is held. */
 	while (
 	    dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT &&
@@ -2589,6 +2718,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		    budget_grown(MAX(r->text_len, 64) + 1) + sizeof(gpointer);
 		if (ss->deferred->len >= SMTP_PENDING_MAX)
 			gap_settle(ss);
+		else if (ss->pickup && names_newest(ss, r))
+			replies_settle(ss, true);
 		return;
 	}
 
@@ -2597,6 +2728,11 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	if (r->enhanced_mismatch)
 		dialogue_anomaly(d, ANOMALY_ENHANCED_CODE_MISMATCH);
 
+	if (!ss->banner_seen && ss->midstream && r->code == 220 &&
+	    ss->client_spoke && !ss->deferring && pickup_greeting(ss)) {
+		pickup_start(ss, r, ts);
+		return;
+	}
 	if (!ss->banner_seen && ss->midstream &&
 	    (r->code != 220 || ss->client_spoke)) {
 		/* Picked up after the greeting. */

@@ -1037,6 +1037,75 @@ test_reply_out_of_step(void)
 }
 
 static void
+test_pickup_in_burst(void)
+{
+	/* A bot's whole dialogue before the greeting; the capture starts
+	 * inside it, in MAIL FROM. */
+	const struct chunk t[] = { C("OM:<a@example.net>\r\n"
+				     "RCPT TO:<b@example.com>\r\n"
+				     "DATA\r\n"
+				     "Subject: hi\r\n\r\nbody\r\n.\r\n"
+				     "QUIT\r\n"),
+		S("220 mx.example.com ESMTP\r\n"),
+		S("250-mx.example.com\r\n250 PIPELINING\r\n"), S("250 ok\r\n"),
+		S("250 ok\r\n"), S("354 go ahead\r\n"), S("250 ok: queued\r\n"),
+		S("221 bye\r\n"), END };
+	/* The same bot, lock-step after the greeting: the replies to what
+	 * was not captured come first, then RCPT's; DATA follows them. */
+	const struct chunk wait[] = { C("OM:<a@example.net>\r\n"
+					"RCPT TO:<b@example.com>\r\n"),
+		S("220 mx.example.com ESMTP\r\n"),
+		S("250-mx.example.com\r\n250 PIPELINING\r\n"), S("250 ok\r\n"),
+		S("250 ok\r\n"), C("DATA\r\n"), S("354 go ahead\r\n"),
+		C("Subject: hi\r\n\r\nbody\r\n.\r\n"), S("250 ok: queued\r\n"),
+		C("QUIT\r\n"), S("221 bye\r\n"), END };
+	g_autoptr(dialogue_t) d = NULL;
+	g_autoptr(dialogue_t) e = NULL;
+	const struct dlg_tx *tx;
+
+	g_test_summary("picked up inside an early talker's burst: the 220 is "
+		       "its greeting, not STARTTLS's; the replies are counted "
+		       "back from the one that names its command (354)");
+	midstream = TRUE;
+	d = check_splits(t);
+	e = check_splits(wait);
+	midstream = FALSE;
+	g_assert_true(d->picked_up);
+	g_assert_nonnull(d->banner);
+	g_assert_cmpint(d->banner->reply->code, ==, 220);
+	g_assert_true(g_ptr_array_index(d->items, 0) == d->banner);
+	g_assert_false(d->tls_started);
+	g_assert_cmpuint(unsolicited(d, 0)->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	g_assert_cmpint(unsolicited(d, 0)->reply->code, ==, 250);
+	g_assert_cmpuint(unsolicited(d, 0)->reply->nlines, ==, 2);
+	g_assert_cmpuint(unsolicited(d, 1)->flags & DLG_F_NOT_CAPTURED, !=, 0);
+	tx = tx_at(d, 0);
+	g_assert_true(tx->gap);
+	g_assert_null(tx->mail);
+	g_assert_cmpint(rcpt_reply(d, 0, 0)->code, ==, 250);
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_true(tx->data->complete);
+	g_assert_cmpuint(tx->data->bytes, ==, 21);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	g_assert_cmpint(command(d, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(d->anomalies[ANOMALY_EARLY_TALKER], ==, 4);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_UNANSWERED_COMMANDS], ==, 0);
+	g_assert_cmpuint(d->anomalies[ANOMALY_REPLY_WITHOUT_COMMAND], ==, 0);
+
+	g_assert_nonnull(e->banner);
+	g_assert_false(e->tls_started);
+	tx = tx_at(e, 0);
+	g_assert_cmpint(rcpt_reply(e, 0, 0)->code, ==, 250);
+	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
+	g_assert_true(tx->data->complete);
+	g_assert_cmpint(tx->data->end->reply->code, ==, 250);
+	g_assert_cmpint(command(e, SMTP_CMD_QUIT, 0)->reply->code, ==, 221);
+	g_assert_cmpuint(e->anomalies[ANOMALY_EARLY_TALKER], ==, 1);
+	g_assert_cmpuint(e->anomalies[ANOMALY_UNKNOWN_COMMAND], ==, 0);
+}
+
+static void
 test_random(void)
 {
 	static const char *const client[] = { "EHLO x\r\n",
@@ -1130,6 +1199,7 @@ main(int argc, char **argv)
 	    "/smtp/session/greeting-too-long", test_greeting_too_long);
 	g_test_add_func(
 	    "/smtp/session/reply-out-of-step", test_reply_out_of_step);
+	g_test_add_func("/smtp/session/pickup-in-burst", test_pickup_in_burst);
 	g_test_add_func("/smtp/session/random", test_random);
 	return g_test_run();
 }
