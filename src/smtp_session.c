@@ -1902,10 +1902,11 @@ ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
 	}
 }
 
-/* A reply that answers no waiting command: an item of its own. */
+/* A reply that answers no waiting command: an item of its own, listed
+ * before the kept item before (or last: NULL). */
 static void
-reply_alone(
-    struct smtp_session *ss, struct smtp_reply *r, gint64 ts, unsigned flags)
+reply_alone_before(struct smtp_session *ss, struct smtp_reply *r, gint64 ts,
+    unsigned flags, const struct dlg_item *before)
 {
 	struct dlg_item *it;
 
@@ -1914,8 +1915,15 @@ reply_alone(
 	it->reply = r;
 	it->reply_ts = ts;
 	/* (charged with the item) */
-	if (!dialogue_keep(ss->d, it))
+	if (!dialogue_keep_before(ss->d, it, before))
 		dlg_item_free(it);
+}
+
+static void
+reply_alone(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts, unsigned flags)
+{
+	reply_alone_before(ss, r, ts, flags, NULL);
 }
 
 /* ---- capture gaps and mid-stream pickup ---- */
@@ -2580,8 +2588,12 @@ replies_settle(struct smtp_session *ss, bool anchored)
 		/* Unpaired before the last paired one: its own item; after
 		 * it, read as any reply (it may end a message, say).  Picked
 		 * up, those before the first answer what was not captured. */
-		if (!paired[i] && pickup && (m == 0 || i < first))
-			reply_alone(ss, x->r, x->ts, DLG_F_NOT_CAPTURED);
+		if (!paired[i] && pickup && (m == 0 || i < first)) {
+			/* Listed before the commands seen, which they came
+			 * before. */
+			reply_alone_before(ss, x->r, x->ts, DLG_F_NOT_CAPTURED,
+			    oldest_waiting(ss));
+		}
 		else if (!paired[i] && (m > 0 && i < last)) {
 			reply_alone(ss, x->r, x->ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));

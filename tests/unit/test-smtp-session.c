@@ -1095,6 +1095,13 @@ test_pickup_in_burst(void)
 
 	g_assert_nonnull(e->banner);
 	g_assert_false(e->tls_started);
+	/* In the order they came: the greeting, the replies to what was
+	 * not captured, then RCPT, which the client sent before them all. */
+	g_assert_true(g_ptr_array_index(e->items, 0) == e->banner);
+	g_assert_true(g_ptr_array_index(e->items, 1) == unsolicited(e, 0));
+	g_assert_true(g_ptr_array_index(e->items, 2) == unsolicited(e, 1));
+	g_assert_true(
+	    g_ptr_array_index(e->items, 3) == command(e, SMTP_CMD_RCPT, 0));
 	tx = tx_at(e, 0);
 	g_assert_cmpint(rcpt_reply(e, 0, 0)->code, ==, 250);
 	g_assert_cmpint(tx->data->item->reply->code, ==, 354);
