@@ -2593,8 +2593,7 @@ replies_settle(struct smtp_session *ss, bool anchored)
 			 * before. */
 			reply_alone_before(ss, x->r, x->ts, DLG_F_NOT_CAPTURED,
 			    oldest_waiting(ss));
-		}
-		else if (!paired[i] && (m > 0 && i < last)) {
+		} else if (!paired[i] && (m > 0 && i < last)) {
 			reply_alone(ss, x->r, x->ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));
 		} else
