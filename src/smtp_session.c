@@ -22,7 +22,15 @@
  * waiting: their replies are marked lost.  After either, lines are
  * dropped until one is recognisable.  A session picked up mid-stream
  * starts with the marker and in that state; a 220 before any command
- * shows it was picked up at the start after all.
+ * shows it was picked up at the start after all, and a 220 after commands
+ * that none of them can take is the greeting of an early talker whose
+ * burst the capture started inside (pickup_greeting).
+ *
+ * Clients that do not wait: the first reply is the greeting, whenever the
+ * client spoke; commands sent before it are early talk.  A line end or
+ * final reply line the server left out is found where a new reply begins
+ * right after a command (cut_mark); failing that, a reply whose code
+ * names a later command shows the replies out of step (skip_out_of_step).
  */
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
