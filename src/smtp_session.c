@@ -333,6 +333,23 @@ oldest_waiting(const struct smtp_session *ss)
 	return NULL;
 }
 
+/* The greeting, kept where it came: before the commands the client sent
+ * without waiting for it, so that the replies that answer them follow
+ * it. */
+static void
+greeting_keep(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dlg_item *it;
+
+	it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->reply = r;
+	it->reply_ts = ts;
+	if (dialogue_keep_before(ss->d, it, oldest_waiting(ss)))
+		ss->d->banner = it;
+	else
+		dlg_item_free(it);
+}
+
 /* The waiting commands from the from-th on (the marker not counted) are
  * not known to have been sent before the greeting: it ended before them
  * (a cut, see cut_mark), or a hole in the replies may have held it. */
@@ -687,7 +704,6 @@ is_sync_command(enum smtp_cmd_id id)
 	}
 }
 
-/* Queue an item for the next reply, flagging pipelining. */
 /* Why a command sent before the previous reply is an anomaly. */
 #define PIPE_NOT_ADVERTISED 0x1 /* pipelining-not-advertised */
 #define PIPE_AFTER_SYNC 0x2	/* pipelined-after-sync */
@@ -713,6 +729,7 @@ cut_settle(struct smtp_session *ss, bool cut)
 	ss->cut_item = NULL;
 }
 
+/* Queue an item for the next reply, flagging pipelining. */
 static void
 pending_push(struct smtp_session *ss, struct dlg_item *it)
 {
@@ -2390,6 +2407,7 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	}
 	linebuf_clear(&ss->sl);
 	smtp_reply_asm_clear(&ss->ra);
+	ss->ra_unterminated = false;
 	ss->resync[SMTP_DIR_SERVER] = true;
 	/* The answer to an AUTH exchange may have been in the hole. */
 	if (ss->auth_exch)
@@ -2490,13 +2508,7 @@ pickup_start(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	}
 	if (ss->hold != NULL)
 		ss->hold_early = ss->hold->len;
-	it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
-	it->reply = r;
-	it->reply_ts = ts;
-	if (dialogue_keep_before(ss->d, it, oldest_waiting(ss)))
-		ss->d->banner = it;
-	else
-		dlg_item_free(it);
+	greeting_keep(ss, r, ts);
 	ss->deferring = ss->pickup = true;
 }
 
@@ -2776,17 +2788,7 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			pending_unmark_early(ss, ss->cut_at);
 		}
 		early_count(ss);
-		it = dlg_item_new(
-		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
-		it->reply = r;
-		it->reply_ts = ts;
-		/* Shown where it came: before the commands the client sent
-		 * without waiting for it, so that the replies that answer
-		 * them follow it. */
-		if (dialogue_keep_before(d, it, oldest_waiting(ss)))
-			d->banner = it;
-		else
-			dlg_item_free(it);
+		greeting_keep(ss, r, ts);
 		return;
 	}
 	if (pending_count(ss) == 0 && ss->state == SMTP_STATE_DATA &&
