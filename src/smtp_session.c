@@ -100,7 +100,6 @@ struct smtp_session {
 	gint64 hold_ts;
 	size_t hold_early;     /* of them, those sent before the greeting */
 	bool early_feed;       /* reading those: its commands are early talk */
-	bool held_feed;	       /* reading held bytes (sent before now) */
 	struct dlg_tx *tx;     /* open transaction (NULL if frozen) */
 	bool tx_open;	       /* a transaction is open */
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
@@ -454,6 +453,8 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 		 * not so an early talker. */
 		if (!ss->pickup)
 			gap_settle(ss);
+		if (memchr(data, '\n', len) != NULL)
+			cut_mark(ss);
 		ss->d->bytes_client += len;
 		ss->body_hole = false;
 		client_bytes(ss, data, len, ts);
@@ -1102,7 +1103,6 @@ client_line(
 	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
 		return;
 	ss->client_spoke = true;
-	cut_mark(ss);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
 	smtp_cmd_parse(line, &c);
@@ -1486,7 +1486,7 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	const struct dlg_item *w = ss->wait_item;
 	enum smtp_state next = SMTP_STATE_COMMAND;
 	size_t early;
-	bool was, was_held;
+	bool was;
 
 	if (w == NULL)
 		return;
@@ -1540,14 +1540,11 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	 * it is read (after the greeting, once the reply that decides its
 	 * meaning came). */
 	was = ss->early_feed;
-	was_held = ss->held_feed;
-	ss->held_feed = true;
 	ss->early_feed = ss->banner_seen && early > 0;
 	client_bytes(ss, (const char *)held->data, early, ss->hold_ts);
 	ss->early_feed = was;
 	client_bytes(ss, (const char *)held->data + early, held->len - early,
 	    ss->hold_ts);
-	ss->held_feed = was_held;
 }
 
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
@@ -1678,8 +1675,13 @@ server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			ss->d->tls_bytes_server += n;
 			return;
 		}
-		if (ss->cut_line && !cut_peek(ss, &p, &n, ts))
-			return;
+		if (ss->cut_line) {
+			/* Read what the bytes that tell were, then go on as
+			 * that left things (in TLS after a STARTTLS, say). */
+			if (!cut_peek(ss, &p, &n, ts))
+				return;
+			continue;
+		}
 		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
 			break;
 		server_line(ss, line, flags, ts);
@@ -1709,19 +1711,20 @@ cut_verdict(const char *b, size_t len, bool at_end)
 	return -1;
 }
 
-/* A command came from the client: when a reply line is in progress, or a
- * multi-line reply is open, the server may have left out its line end or
- * its final line, which a test crafted so (suricata-verify
- * detect-email-received, smtp-bug-6053) and a broken server do.  The
- * evidence comes next: a new reply right after the command (cut_peek,
- * reply_cut_here).  Bytes held for a reply were sent before it, and are
- * no evidence now. */
+/* A line of the client's came (an LF, whatever it ends: a command, a
+ * line of a message): when a reply line is in progress, or a multi-line
+ * reply is open, the server may have left out its line end or its final
+ * line, which a test crafted so (suricata-verify detect-email-received,
+ * smtp-bug-6053) and a broken server do.  The evidence comes next: a new
+ * reply right after it (cut_peek, reply_cut_here).  Marked as the bytes
+ * arrive, not as their lines are read (bytes held for a reply are read
+ * later), so that no split of either direction changes the outcome. */
 static void
 cut_mark(struct smtp_session *ss)
 {
 	struct smtp_reply_line rl;
 
-	if (ss->cut_line || ss->cut_reply || ss->server_tls || ss->held_feed)
+	if (ss->cut_line || ss->cut_reply || ss->server_tls)
 		return;
 	if (linebuf_pending(&ss->sl) > 0)
 		ss->cut_line =
