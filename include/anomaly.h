@@ -9,7 +9,7 @@
 	X(LINE_TOO_LONG, "line-too-long")                                      \
 	X(NUL_IN_LINE, "nul-in-line")                                          \
 	X(UNTERMINATED_LINE, "unterminated-line")                              \
-	X(PREGREET, "pregreet")                                                \
+	X(EARLY_TALKER, "early-talker")                                        \
 	X(NO_BANNER, "no-banner")                                              \
 	X(INVALID_REPLY, "invalid-reply")                                      \
 	X(MULTILINE_CODE_MISMATCH, "multiline-code-mismatch")                  \
@@ -41,7 +41,8 @@
 	X(CR_DOT, "cr-dot")                                                    \
 	X(MEMORY_SHED, "memory-shed")                                          \
 	X(STARTTLS_PLAINTEXT, "starttls-plaintext")                            \
-	X(TLS_TO_PLAINTEXT_SERVER, "tls-to-plaintext-server")
+	X(TLS_TO_PLAINTEXT_SERVER, "tls-to-plaintext-server")                  \
+	X(REPLY_OUT_OF_STEP, "reply-out-of-step")
 
 enum anomaly {
 #define ANOMALY_ENUM(id, name) ANOMALY_##id,

@@ -57,9 +57,10 @@ enum dlg_item_kind {
 #define DLG_F_REPLY_LOST 0x20 /* its reply fell into a capture gap */
 #define DLG_F_UNCERTAIN 0x40  /* paired across a gap: may be another's */
 #define DLG_F_NOT_CAPTURED                                                     \
-	0x80 /* UNSOLICITED: the command it answers, or                        \
-	      * END-OF-DATA: the body before the dot, was                      \
-	      * not captured */
+	0x80		  /* UNSOLICITED: the command it answers, or           \
+			   * END-OF-DATA: the body before the dot, was         \
+			   * not captured */
+#define DLG_F_EARLY 0x100 /* sent before the greeting (early-talker) */
 
 /* Directions, as the SMTP machine names them (smtp_session.h). */
 #define DLG_DIR_CLIENT 0
@@ -260,6 +261,11 @@ void dlg_item_free(struct dlg_item *it);
 /* Hand an item to the dialogue's list.  Returns false (and leaves the item
  * with the caller) when the limits are reached; the dialogue is then frozen. */
 bool dialogue_keep(struct dialogue *d, struct dlg_item *it);
+/* The same, placed in the list before the kept item before (at the end
+ * when before is NULL or not kept): a reply that came before commands
+ * the client had already sent, shown in the order it was sent. */
+bool dialogue_keep_before(
+    struct dialogue *d, struct dlg_item *it, const struct dlg_item *before);
 /* Attach the reply to an item (which owns it from now on) and charge it
  * if the item is kept. */
 void dialogue_reply(

@@ -45,5 +45,15 @@ bool linebuf_next(struct linebuf *lb, const char **data, size_t *len,
 bool linebuf_flush(struct linebuf *lb, struct strview *line, unsigned *flags);
 /* Bytes currently held as a partial line. */
 size_t linebuf_pending(const struct linebuf *lb);
+/* The partial line held so far (a view into the buffer, valid until the
+ * next call); empty when none. */
+struct strview linebuf_partial(const struct linebuf *lb);
+/* Is a line in progress: a partial one held, or the rest of a cut one
+ * being skipped? */
+bool linebuf_in_line(const struct linebuf *lb);
+/* The line in progress ends here although no line end came (the peer
+ * left it out): hand out what is held, as linebuf_flush() does, and stop
+ * skipping the rest of a cut line.  Returns false when nothing is held. */
+bool linebuf_break(struct linebuf *lb, struct strview *line, unsigned *flags);
 
 #endif

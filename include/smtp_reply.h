@@ -26,6 +26,8 @@ struct smtp_reply {
 	bool truncated;		/* text cut at SMTP_REPLY_TEXT_MAX */
 	bool code_mismatch;	/* a line carried another code */
 	bool enhanced_mismatch; /* enhanced class differs from the code */
+	bool unterminated;	/* its last line had no line end, or its final
+				 * line never came (set by the SMTP machine) */
 };
 
 /* One reply line, parsed. */

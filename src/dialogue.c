@@ -181,9 +181,17 @@ array_growth(guint len)
 bool
 dialogue_keep(struct dialogue *d, struct dlg_item *it)
 {
+	return dialogue_keep_before(d, it, NULL);
+}
+
+bool
+dialogue_keep_before(
+    struct dialogue *d, struct dlg_item *it, const struct dlg_item *before)
+{
 	size_t cost = budget_bytes(sizeof *it) +
 		      (it->line != NULL ? budget_bytes(it->line_len + 1) : 0) +
 		      reply_cost(it->reply) + array_growth(d->items->len);
+	guint at;
 
 	if (!d->frozen &&
 	    (d->items->len >= DLG_MAX_ITEMS || d->mem + cost > DLG_MAX_BYTES)) {
@@ -196,7 +204,10 @@ dialogue_keep(struct dialogue *d, struct dlg_item *it)
 	}
 	dialogue_charge(d, cost);
 	it->retained = true;
-	g_ptr_array_add(d->items, it);
+	if (before != NULL && g_ptr_array_find(d->items, before, &at))
+		g_ptr_array_insert(d->items, (gint)at, it);
+	else
+		g_ptr_array_add(d->items, it);
 	return true;
 }
 

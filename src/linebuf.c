@@ -52,6 +52,27 @@ linebuf_pending(const struct linebuf *lb)
 	return lb->len;
 }
 
+struct strview
+linebuf_partial(const struct linebuf *lb)
+{
+	struct strview v = { lb->buf, lb->len };
+
+	return v;
+}
+
+bool
+linebuf_in_line(const struct linebuf *lb)
+{
+	return lb->len > 0 || lb->discarding;
+}
+
+bool
+linebuf_break(struct linebuf *lb, struct strview *line, unsigned *flags)
+{
+	lb->discarding = false;
+	return linebuf_flush(lb, line, flags);
+}
+
 static unsigned
 linebuf_scan_flags(const char *p, size_t len)
 {

@@ -104,6 +104,8 @@ output_json_add_reply(
 	add_text(b, "text", r->text, r->text_len);
 	if (r->truncated)
 		output_json_add_bool(b, "truncated", TRUE);
+	if (r->unterminated)
+		output_json_add_bool(b, "unterminated", TRUE);
 	json_builder_end_object(b);
 }
 
@@ -357,6 +359,8 @@ add_commands(JsonBuilder *b, const struct dialogue *d)
 			output_json_add_bool(b, "uncertain", TRUE);
 		if (it->flags & DLG_F_NOT_CAPTURED)
 			output_json_add_bool(b, "not_captured", TRUE);
+		if (it->flags & DLG_F_EARLY)
+			output_json_add_bool(b, "before_greeting", TRUE);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

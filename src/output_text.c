@@ -73,6 +73,8 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 		    s, p, last ? (size_t)(end - p) : (size_t)(nl - p));
 		if (last && r->truncated)
 			g_string_append(s, " [reply cut]");
+		if (last && r->unterminated)
+			g_string_append(s, " [not terminated]");
 		if (last && (flags & DLG_F_UNCERTAIN))
 			g_string_append(s, " [pairing uncertain]");
 		col(s, o, COL_RESET);
@@ -222,9 +224,11 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 			g_string_append(s, " [line cut]");
 		if (it->flags & DLG_F_UNTERMINATED)
 			g_string_append(s, " [no line end]");
-		if (rcpt != NULL && rcpt->judged)
-			print_verdict(s, o, rcpt);
 	}
+	if (it->flags & DLG_F_EARLY)
+		g_string_append(s, " [before the greeting]");
+	if (rcpt != NULL && rcpt->judged)
+		print_verdict(s, o, rcpt);
 	col(s, o, COL_RESET);
 	g_string_append_c(s, '\n');
 	if (it->cmd == SMTP_CMD_BDAT && it->line != NULL) {

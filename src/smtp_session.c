@@ -22,7 +22,15 @@
  * waiting: their replies are marked lost.  After either, lines are
  * dropped until one is recognisable.  A session picked up mid-stream
  * starts with the marker and in that state; a 220 before any command
- * shows it was picked up at the start after all.
+ * shows it was picked up at the start after all, and a 220 after commands
+ * that none of them can take is the greeting of an early talker whose
+ * burst the capture started inside (pickup_greeting).
+ *
+ * Clients that do not wait: the first reply is the greeting, whenever the
+ * client spoke; commands sent before it are early talk.  A line end or
+ * final reply line the server left out is found where a new reply begins
+ * right after a command (cut_mark); failing that, a reply whose code
+ * names a later command shows the replies out of step (skip_out_of_step).
  */
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
@@ -92,6 +100,8 @@ struct smtp_session {
 	struct dlg_item *wait_item; /* its reply decides the client mode */
 	GByteArray *hold;	    /* client bytes held while waiting */
 	gint64 hold_ts;
+	size_t hold_early;     /* of them, those sent before the greeting */
+	bool early_feed;       /* reading those: its commands are early talk */
 	struct dlg_tx *tx;     /* open transaction (NULL if frozen) */
 	bool tx_open;	       /* a transaction is open */
 	unsigned tx_rcpts;     /* RCPTs in the open transaction */
@@ -122,9 +132,13 @@ struct smtp_session {
 	 * there are enough to tell (tls_prefix_want()), whatever the split. */
 	uint8_t tls_prefix[2][11];
 	uint8_t tls_prefix_len[2];
+	/* Each side's first five TLS bytes: a record header, or not. */
+	uint8_t tls_head[2][5];
+	uint8_t tls_head_len[2];
+	bool tls_head_done[2];
 	/* The client's first bytes while they may be a proxy's preamble;
 	 * then the bytes of each side that were the preamble's. */
-	uint8_t proxy_prefix[512];
+	uint8_t *proxy_prefix; /* PROXY_PREFIX_MAX, while held */
 	uint16_t proxy_prefix_len;
 	bool proxy_checked;
 	uint64_t pre_bytes[2];
@@ -155,9 +169,29 @@ struct smtp_session {
 	GQueue orphans;
 	GPtrArray *deferred; /* struct deferred_reply * */
 	bool deferring;
+	/* Picked up inside an early talker's burst, the greeting seen: the
+	 * replies are deferred the same way until one names the newest
+	 * waiting command (pickup_greeting). */
+	bool pickup;
 	uint64_t hold_gap; /* a client hole before the held bytes */
 	bool body_resync;  /* a hole in a message, and no replies to tell
 			    * where it ended: read it by lines */
+	/* A server line or reply the server left without its end (see
+	 * cut_mark): a command came while a reply line was in progress
+	 * (cut_line) or after the last line of an open multi-line reply
+	 * (cut_reply); what the server sends next tells. */
+	bool cut_line, cut_reply;
+	char cut_peek[4]; /* the server's bytes after the command, so far */
+	size_t cut_peek_len;
+	guint cut_at;		   /* commands waiting before that command */
+	bool greeting_cut;	   /* the greeting is being ended at the cut */
+	bool last_reply_line;	   /* the last server line was a reply line */
+	bool ra_unterminated;	   /* the open reply has a line without end */
+	struct dlg_item *cut_item; /* the command sent then, if its being
+				    * pipelined depends on it */
+	unsigned cut_why;	   /* its PIPE_* bits */
+	gint64 sl_ts;		   /* when the partial server line last grew */
+	gint64 ra_ts;		   /* when the open reply's last line came */
 	/* Memory (budget.h): what the machine itself holds, as last
 	 * charged, and the parts counted as they change. */
 	size_t mem;
@@ -190,6 +224,14 @@ static void server_line(
     struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts);
 static void server_reply(
     struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
+static void cut_mark(struct smtp_session *ss);
+static bool cut_peek(
+    struct smtp_session *ss, const char **p, size_t *n, gint64 ts);
+static void cut_decide(struct smtp_session *ss, bool cut, gint64 ts);
+static bool reply_cut_here(
+    struct smtp_session *ss, const struct smtp_reply_line *rl);
+static bool must_wait(enum smtp_cmd_id id);
+static bool reply_fits(enum smtp_cmd_id cmd, const struct smtp_reply *r);
 static void wait_resolve(struct smtp_session *ss, const struct dlg_item *it);
 static void gap_settle(struct smtp_session *ss);
 static bool is_auth_response(struct strview line);
@@ -211,6 +253,15 @@ static size_t body_scan(
     struct smtp_session *ss, const char *p, size_t n, gint64 ts);
 static void cr_dot_scan(struct smtp_session *ss, const char *p, size_t n);
 static void tx_close(struct smtp_session *ss);
+static void replies_settle(struct smtp_session *ss, bool anchored);
+static bool names_newest(
+    const struct smtp_session *ss, const struct smtp_reply *r);
+static bool pickup_greeting(const struct smtp_session *ss);
+static void pickup_start(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts);
+static void skip_out_of_step(
+    struct smtp_session *ss, const struct smtp_reply *r);
+static bool reply_names_command(const struct smtp_reply *r);
 static void auth_credentials(
     struct smtp_session *ss, struct strview b64, bool initial);
 
@@ -283,6 +334,80 @@ tx_touch(struct dlg_tx *tx)
 		tx->gap = true;
 }
 
+/* Is the greeting still to come, so that what the client sends now is
+ * early talk?  Not known in a session picked up mid-stream (the greeting
+ * may have gone before), nor without the server in the capture. */
+static bool
+greeting_awaited(const struct smtp_session *ss)
+{
+	return !ss->banner_seen && !ss->midstream && !ss->no_replies;
+}
+
+/* The oldest command waiting for a reply (not the marker), or NULL. */
+static struct dlg_item *
+oldest_waiting(const struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next)
+		if (l->data != &lost_marker)
+			return l->data;
+	return NULL;
+}
+
+/* The greeting, kept where it came: before the commands the client sent
+ * without waiting for it, so that the replies that answer them follow
+ * it. */
+static void
+greeting_keep(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dlg_item *it;
+
+	it = dlg_item_new(DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
+	it->reply = r;
+	it->reply_ts = ts;
+	if (dialogue_keep_before(ss->d, it, oldest_waiting(ss)))
+		ss->d->banner = it;
+	else
+		dlg_item_free(it);
+}
+
+/* The waiting commands from the from-th on (the marker not counted) are
+ * not known to have been sent before the greeting: it ended before them
+ * (a cut, see cut_mark), or a hole in the replies may have held it. */
+static void
+pending_unmark_early(struct smtp_session *ss, guint from)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		struct dlg_item *it = l->data;
+
+		if (it == &lost_marker)
+			continue;
+		if (from > 0)
+			from--;
+		else
+			it->flags &= ~(unsigned)DLG_F_EARLY;
+	}
+}
+
+/* The greeting came (or the session ended without one): the waiting
+ * commands still marked as sent before it were early talk (RFC 5321
+ * §3.1: the client waits for the greeting). */
+static void
+early_count(struct smtp_session *ss)
+{
+	GList *l;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		const struct dlg_item *it = l->data;
+
+		if (it != &lost_marker && (it->flags & DLG_F_EARLY))
+			dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	}
+}
+
 void
 smtp_session_free(struct smtp_session *ss)
 {
@@ -304,12 +429,16 @@ smtp_session_free(struct smtp_session *ss)
 		g_byte_array_unref(ss->hold);
 	g_free(ss->auth_mech);
 	g_free(ss->hs);
+	g_free(ss->proxy_prefix);
 	if (ss->secrets != NULL)
 		g_ptr_array_unref(ss->secrets);
 	budget_release(BUDGET_MACHINES, ss->mem);
 	dialogue_free(ss->d);
 	g_free(ss);
 }
+
+/* Client bytes held while they may begin a proxy's preamble, at most. */
+#define PROXY_PREFIX_MAX 512u
 
 /* GLib blocks from its slice allocator, as allocated: a GList link, the
  * head of a GByteArray or GString. */
@@ -323,12 +452,14 @@ smtp_session_free(struct smtp_session *ss)
 static void
 machine_recharge(struct smtp_session *ss)
 {
-	size_t n = budget_bytes(sizeof *ss) + budget_bytes(ss->cl.cap) +
-		   budget_bytes(ss->sl.cap) +
-		   (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
-		   ss->deferred_bytes + ss->secrets_bytes +
-		   (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0) +
-		   (ss->d->proxy != NULL ? proxy_conn_mem(ss->d->proxy) : 0);
+	size_t n =
+	    budget_bytes(sizeof *ss) + budget_bytes(ss->cl.cap) +
+	    budget_bytes(ss->sl.cap) +
+	    (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
+	    ss->deferred_bytes + ss->secrets_bytes +
+	    (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0) +
+	    (ss->d->proxy != NULL ? proxy_conn_mem(ss->d->proxy) : 0) +
+	    (ss->proxy_prefix != NULL ? budget_bytes(PROXY_PREFIX_MAX) : 0);
 	guint waiting =
 	    g_queue_get_length(&ss->pending) + g_queue_get_length(&ss->orphans);
 
@@ -378,7 +509,12 @@ push_smtp(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 		}
 	}
 	if (dir == SMTP_DIR_CLIENT) {
-		gap_settle(ss);
+		/* The client sent more: it had the replies it waited for;
+		 * not so an early talker. */
+		if (!ss->pickup)
+			gap_settle(ss);
+		if (memchr(data, '\n', len) != NULL)
+			cut_mark(ss);
 		ss->d->bytes_client += len;
 		ss->body_hole = false;
 		client_bytes(ss, data, len, ts);
@@ -432,6 +568,8 @@ proxy_prefix_decide(struct smtp_session *ss, gint64 ts)
 		ss->d->proxy = proxy_conn_new(k);
 	ss->proxy_prefix_len = 0;
 	push_tunnel(ss, SMTP_DIR_CLIENT, (const char *)ss->proxy_prefix, n, ts);
+	g_free(ss->proxy_prefix);
+	ss->proxy_prefix = NULL;
 }
 
 void
@@ -443,13 +581,25 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 	if (!ss->proxy_checked && len > 0) {
 		size_t take;
 
+		enum proxy_kind k;
+
 		if (ss->midstream || ss->d->bytes_server > 0 ||
 		    ss->d->bytes_client > 0 || ss->state != SMTP_STATE_COMMAND)
 			ss->proxy_checked = true;
-		else {
+		else if (ss->proxy_prefix == NULL &&
+			 (k = proxy_sniff((const uint8_t *)data, len)) !=
+			     PROXY_MAYBE) {
+			/* Decided by the first bytes at once (the common
+			 * case: nothing is held). */
+			ss->proxy_checked = true;
+			if (k == PROXY_HTTP || k == PROXY_SOCKS4 ||
+			    k == PROXY_SOCKS5)
+				ss->d->proxy = proxy_conn_new(k);
+		} else {
+			if (ss->proxy_prefix == NULL)
+				ss->proxy_prefix = g_malloc(PROXY_PREFIX_MAX);
 			take =
-			    MIN(sizeof ss->proxy_prefix - ss->proxy_prefix_len,
-				len);
+			    MIN(PROXY_PREFIX_MAX - ss->proxy_prefix_len, len);
 			memcpy(ss->proxy_prefix + ss->proxy_prefix_len, data,
 			    take);
 			ss->proxy_prefix_len += (uint16_t)take;
@@ -457,7 +607,7 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 			len -= take;
 			if (proxy_sniff(ss->proxy_prefix,
 				ss->proxy_prefix_len) == PROXY_MAYBE &&
-			    ss->proxy_prefix_len < sizeof ss->proxy_prefix) {
+			    ss->proxy_prefix_len < PROXY_PREFIX_MAX) {
 				machine_recharge(ss);
 				return;
 			}
@@ -543,41 +693,33 @@ tls_prefix_decide(struct smtp_session *ss, enum smtp_dir dir, gint64 ts)
  * a 220 to STARTTLS (a capture behind a TLS-terminating proxy, or one
  * already decrypted): both sides are read as SMTP again, from these
  * bytes on, and the record says starttls-plaintext. */
+/* A TLS record header (RFC 8446 §5.1): content type 20-23, version 3.x
+ * (x at most 4), a length a record may have. */
 static bool
-tls_read(struct smtp_session *ss, bool from_server, const char *p, size_t n)
+tls_record_header(const uint8_t *h)
 {
-	const struct tls_info *ti;
+	size_t len = (size_t)h[3] << 8 | h[4];
 
-	if (from_server)
-		ss->d->tls_bytes_server += n;
-	else
-		ss->d->tls_bytes_client += n;
-	if (ss->tls_lost)
-		return true;
-	if (ss->d->tls == NULL)
-		ss->d->tls = tls_conn_new();
-	tls_conn_push(ss->d->tls, from_server, (const uint8_t *)p, n);
-	ti = tls_conn_info(ss->d->tls);
-	if (!(from_server ? ti->server.not_tls : ti->client.not_tls) ||
-	    (from_server ? ti->server.bytes : ti->client.bytes) != n)
-		return true;
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 && len > 0 &&
+	       len <= 16384 + 2048;
+}
+
+/* The bytes of a side that were taken for TLS and are not: after a 220
+ * to STARTTLS (a capture behind a TLS-terminating proxy, or one already
+ * decrypted), both sides are SMTP again and the record says
+ * starttls-plaintext; a server answering a ClientHello in plaintext is
+ * read as SMTP on its side (tls-to-plaintext-server). */
+static void
+tls_not_tls(struct smtp_session *ss, bool from_server)
+{
 	if (ss->d->tls_mode == DLG_TLS_IMPLICIT) {
-		if (!from_server)
-			return true;
-		/* The server answers a ClientHello in plaintext: it does not
-		 * speak TLS from the first byte.  Its side is read as SMTP
-		 * (its greeting, its complaint); the client's stays TLS. */
-		ss->d->tls_bytes_server -= n;
 		ss->d->tls_server_plaintext = true;
 		dialogue_anomaly(ss->d, ANOMALY_TLS_TO_PLAINTEXT_SERVER);
 		ss->server_tls = false;
 		ss->banner_seen = false;
-		return false;
+		return;
 	}
-	if (from_server)
-		ss->d->tls_bytes_server -= n;
-	else
-		ss->d->tls_bytes_client -= n;
+	(void)from_server;
 	dialogue_anomaly(ss->d, ANOMALY_STARTTLS_PLAINTEXT);
 	tls_conn_free(ss->d->tls);
 	ss->d->tls = NULL;
@@ -586,7 +728,78 @@ tls_read(struct smtp_session *ss, bool from_server, const char *p, size_t n)
 	ss->server_tls = false;
 	if (ss->state == SMTP_STATE_TLS)
 		smtp_enter_state(ss, SMTP_STATE_COMMAND);
-	return false;
+}
+
+/* TLS bytes of one side.  A side's first five bytes decide, whatever
+ * the split: a TLS record header, or SMTP after all (tls_not_tls(); the
+ * five are then read as SMTP here and false returned, with *used the
+ * bytes of p taken: the caller reads the rest as SMTP). */
+static bool
+tls_read(struct smtp_session *ss, bool from_server, const char *p, size_t n,
+    gint64 ts, size_t *used)
+{
+	int dir = from_server ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
+	uint64_t *count =
+	    from_server ? &ss->d->tls_bytes_server : &ss->d->tls_bytes_client;
+	uint8_t head[5];
+
+	*used = n;
+	if (ss->tls_lost) {
+		*count += n;
+		return true;
+	}
+	if (ss->d->tls == NULL)
+		ss->d->tls = tls_conn_new();
+	if (!ss->tls_head_done[dir]) {
+		size_t take = MIN(sizeof head - ss->tls_head_len[dir], n);
+
+		memcpy(ss->tls_head[dir] + ss->tls_head_len[dir], p, take);
+		ss->tls_head_len[dir] = (uint8_t)(ss->tls_head_len[dir] + take);
+		if (ss->tls_head_len[dir] < sizeof head)
+			return true;
+		ss->tls_head_done[dir] = true;
+		memcpy(head, ss->tls_head[dir], sizeof head);
+		ss->tls_head_len[dir] = 0;
+		if (!tls_record_header(head) &&
+		    (ss->d->tls_mode != DLG_TLS_IMPLICIT || from_server)) {
+			*used = take;
+			tls_not_tls(ss, from_server);
+			if (from_server)
+				server_bytes(
+				    ss, (const char *)head, sizeof head, ts);
+			else
+				client_bytes(
+				    ss, (const char *)head, sizeof head, ts);
+			return false;
+		}
+		*count += sizeof head;
+		tls_conn_push(ss->d->tls, from_server, head, sizeof head);
+		p += take;
+		n -= take;
+		if (n == 0)
+			return true;
+	}
+	*count += n;
+	tls_conn_push(ss->d->tls, from_server, (const uint8_t *)p, n);
+	return true;
+}
+
+/* A hole, or the end: the first bytes of a side held to tell TLS from
+ * SMTP are counted as TLS (nothing more will tell). */
+static void
+tls_head_settle(struct smtp_session *ss)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ss->tls_head_len[i] == 0)
+			continue;
+		if (i == SMTP_DIR_SERVER)
+			ss->d->tls_bytes_server += ss->tls_head_len[i];
+		else
+			ss->d->tls_bytes_client += ss->tls_head_len[i];
+		ss->tls_head_len[i] = 0;
+	}
 }
 
 /* ---- client side ---- */
@@ -599,6 +812,8 @@ hold_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 	if (ss->hold->len + n <= SMTP_HOLD_MAX) {
 		g_byte_array_append(ss->hold, (const guint8 *)p, (guint)n);
 		ss->hold_ts = ts;
+		if (ss->early_feed || greeting_awaited(ss))
+			ss->hold_early = ss->hold->len;
 		if (ss->wait_lost)
 			wait_guess(ss);
 		return;
@@ -622,10 +837,15 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 		case SMTP_STATE_WAIT:
 			hold_bytes(ss, p, n, ts);
 			return;
-		case SMTP_STATE_TLS:
-			if (tls_read(ss, false, p, n))
+		case SMTP_STATE_TLS: {
+			size_t used;
+
+			if (tls_read(ss, false, p, n, ts, &used))
 				return;
-			break; /* plaintext after all: read on as SMTP */
+			p += used; /* plaintext after all: read on as SMTP */
+			n -= used;
+			break;
+		}
 		case SMTP_STATE_BDAT:
 			take = n < ss->bdat_left ? n : (size_t)ss->bdat_left;
 			ss->bdat_left -= take;
@@ -828,19 +1048,49 @@ is_sync_command(enum smtp_cmd_id id)
 	}
 }
 
+/* Why a command sent before the previous reply is an anomaly. */
+#define PIPE_NOT_ADVERTISED 0x1 /* pipelining-not-advertised */
+#define PIPE_AFTER_SYNC 0x2	/* pipelined-after-sync */
+
+static void
+pipelined_apply(struct smtp_session *ss, struct dlg_item *it, unsigned why)
+{
+	it->flags |= DLG_F_PIPELINED;
+	if (why & PIPE_NOT_ADVERTISED)
+		dialogue_anomaly(ss->d, ANOMALY_PIPELINING_NOT_ADVERTISED);
+	if (why & PIPE_AFTER_SYNC)
+		dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+}
+
+/* The reply in progress when ss->cut_item was sent ended there after all
+ * (cut: the server left out its end), or went on: then the command was
+ * sent before it came. */
+static void
+cut_settle(struct smtp_session *ss, bool cut)
+{
+	if (ss->cut_item != NULL && !cut)
+		pipelined_apply(ss, ss->cut_item, ss->cut_why);
+	ss->cut_item = NULL;
+}
+
 /* Queue an item for the next reply, flagging pipelining. */
 static void
 pending_push(struct smtp_session *ss, struct dlg_item *it)
 {
 	struct dlg_item *old;
+	unsigned why;
 
 	if (pending_count(ss) > 0 && !ss->no_replies) {
-		it->flags |= DLG_F_PIPELINED;
-		if (!ss->d->pipelining_offered)
-			dialogue_anomaly(
-			    ss->d, ANOMALY_PIPELINING_NOT_ADVERTISED);
-		if (ss->pending_sync > 0)
-			dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
+		why = (ss->d->pipelining_offered ? 0 : PIPE_NOT_ADVERTISED) |
+		      (ss->pending_sync > 0 ? PIPE_AFTER_SYNC : 0);
+		if ((ss->cut_line || ss->cut_reply) && ss->cut_item == NULL &&
+		    pending_count(ss) == 1) {
+			/* Sent after a reply that may have lost its end: it
+			 * was pipelined only if it did not (cut_settle). */
+			ss->cut_item = it;
+			ss->cut_why = why;
+		} else
+			pipelined_apply(ss, it, why);
 	}
 	if (g_queue_get_length(&ss->pending) >= SMTP_PENDING_MAX) {
 		/* A client that never waits: forget the oldest. */
@@ -852,10 +1102,16 @@ pending_push(struct smtp_session *ss, struct dlg_item *it)
 			ss->pending_sync--;
 		if (old == ss->wait_item)
 			wait_resolve(ss, NULL);
+		if (old == ss->cut_item)
+			cut_settle(ss, false);
 		pending_free(old);
 	}
 	if (is_sync_command(it->cmd))
 		ss->pending_sync++;
+	if (ss->early_feed)
+		dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	if (ss->early_feed || greeting_awaited(ss))
+		it->flags |= DLG_F_EARLY;
 	if (ss->marker && ss->marker_answered && pending_count(ss) == 0) {
 		/* The client sent this after a reply to what was lost came:
 		 * it waited for the replies, so none is still due. */
@@ -1195,8 +1451,6 @@ client_line(
 	if (ss->resync[SMTP_DIR_CLIENT] && !resync_client(ss, line, ts))
 		return;
 	ss->client_spoke = true;
-	if (!ss->banner_seen && !ss->midstream && !ss->no_replies)
-		dialogue_anomaly(d, ANOMALY_PREGREET);
 	if (ss->quit_seen)
 		dialogue_anomaly(d, ANOMALY_DATA_AFTER_QUIT);
 	smtp_cmd_parse(line, &c);
@@ -1580,6 +1834,8 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	g_autoptr(GByteArray) held = NULL;
 	const struct dlg_item *w = ss->wait_item;
 	enum smtp_state next = SMTP_STATE_COMMAND;
+	size_t early;
+	bool was;
 
 	if (w == NULL)
 		return;
@@ -1617,6 +1873,8 @@ wait_resolve_code(struct smtp_session *ss, int code)
 	}
 	held = ss->hold;
 	ss->hold = NULL;
+	early = MIN(ss->hold_early, held != NULL ? held->len : 0);
+	ss->hold_early = 0;
 	if (held == NULL || held->len == 0)
 		return;
 	if (code != 0 && next != SMTP_STATE_COMMAND && w->reply != NULL) {
@@ -1632,7 +1890,15 @@ wait_resolve_code(struct smtp_session *ss, int code)
 		}
 		dialogue_anomaly(ss->d, ANOMALY_PIPELINED_AFTER_SYNC);
 	}
-	client_bytes(ss, (const char *)held->data, held->len, ss->hold_ts);
+	/* What the client sent before the greeting is early talk, whenever
+	 * it is read (after the greeting, once the reply that decides its
+	 * meaning came). */
+	was = ss->early_feed;
+	ss->early_feed = ss->banner_seen && early > 0;
+	client_bytes(ss, (const char *)held->data, early, ss->hold_ts);
+	ss->early_feed = was;
+	client_bytes(ss, (const char *)held->data + early, held->len - early,
+	    ss->hold_ts);
 }
 
 /* ---- AUTH user names (RFC 4954; the secret is never kept) ---- */
@@ -1760,14 +2026,175 @@ server_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 
 	while (n > 0) {
 		if (ss->server_tls) {
-			if (tls_read(ss, true, p, n))
+			size_t used;
+
+			if (tls_read(ss, true, p, n, ts, &used))
 				return;
-			continue; /* plaintext after all */
+			p += used; /* plaintext after all */
+			n -= used;
+			continue;
+		}
+		if (ss->cut_line) {
+			/* Read what the bytes that tell were, then go on as
+			 * that left things (in TLS after a STARTTLS, say). */
+			if (!cut_peek(ss, &p, &n, ts))
+				return;
+			continue;
 		}
 		if (!linebuf_next(&ss->sl, &p, &n, &line, &flags))
-			return;
+			break;
 		server_line(ss, line, flags, ts);
 	}
+	if (linebuf_in_line(&ss->sl))
+		ss->sl_ts = ts;
+}
+
+/* Does what follows a command begin a reply line ("NNN ", "NNN-",
+ * "NNN" and its line end)?  1 yes, 0 no, -1 not known yet; at the end of
+ * the capture, what there is decides. */
+static int
+cut_verdict(const char *b, size_t len, bool at_end)
+{
+	size_t i;
+
+	if (len >= 1 && (b[0] < '2' || b[0] > '5'))
+		return 0;
+	for (i = 1; i < len && i < 3; i++)
+		if (!g_ascii_isdigit(b[i]))
+			return 0;
+	if (len >= 4)
+		return b[3] == ' ' || b[3] == '-' || b[3] == '\r' ||
+		       b[3] == '\n';
+	if (at_end)
+		return len == 3;
+	return -1;
+}
+
+/* A line of the client's came (an LF, whatever it ends: a command, a
+ * line of a message): when a reply line is in progress, or a multi-line
+ * reply is open, the server may have left out its line end or its final
+ * line, which a test crafted so (suricata-verify detect-email-received,
+ * smtp-bug-6053) and a broken server do.  The evidence comes next: a new
+ * reply right after it (cut_peek, reply_cut_here).  Marked as the bytes
+ * arrive, not as their lines are read (bytes held for a reply are read
+ * later), so that no split of either direction changes the outcome. */
+static void
+cut_mark(struct smtp_session *ss)
+{
+	struct smtp_reply_line rl;
+
+	if (ss->cut_line || ss->cut_reply || ss->server_tls)
+		return;
+	if (linebuf_pending(&ss->sl) > 0)
+		ss->cut_line =
+		    smtp_reply_line_parse(linebuf_partial(&ss->sl), &rl);
+	else if (linebuf_in_line(&ss->sl))
+		ss->cut_line = ss->last_reply_line; /* skipping a cut one */
+	else
+		ss->cut_reply = smtp_reply_asm_open(&ss->ra);
+	if (ss->cut_line || ss->cut_reply)
+		ss->cut_at = pending_count(ss);
+}
+
+/* The server's bytes after such a command, taken (up to 4) until they
+ * tell whether a reply line begins there.  Returns false when all of
+ * them were taken and they do not tell yet. */
+static bool
+cut_peek(struct smtp_session *ss, const char **p, size_t *n, gint64 ts)
+{
+	int v;
+
+	for (;;) {
+		v = cut_verdict(ss->cut_peek, ss->cut_peek_len, false);
+		if (v >= 0 || *n == 0)
+			break;
+		ss->cut_peek[ss->cut_peek_len++] = **p;
+		(*p)++;
+		(*n)--;
+	}
+	if (v < 0)
+		return false;
+	cut_decide(ss, v == 1, ts);
+	return true;
+}
+
+/* A reply line began right after the command (cut), or not: end the line
+ * in progress there if so (it lacked its line end: unterminated-line),
+ * then read what was taken to tell. */
+static void
+cut_decide(struct smtp_session *ss, bool cut, gint64 ts)
+{
+	char got[sizeof ss->cut_peek];
+	size_t k = ss->cut_peek_len;
+	struct strview line;
+	unsigned flags;
+
+	memcpy(got, ss->cut_peek, k);
+	ss->cut_peek_len = 0;
+	ss->cut_line = false;
+	if (cut) {
+		ss->greeting_cut = !ss->banner_seen;
+		if (linebuf_break(&ss->sl, &line, &flags))
+			server_line(ss, line, flags, ss->sl_ts);
+		else
+			dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		ss->greeting_cut = false;
+		/* The command came after that line: if it left a reply
+		 * open, the same question for the reply. */
+		if (smtp_reply_asm_open(&ss->ra))
+			ss->cut_reply = true;
+		else
+			cut_settle(ss, true);
+	} else
+		cut_settle(ss, false);
+	server_bytes(ss, got, k, ts);
+}
+
+/* Must the client wait for this command's reply before it sends more
+ * (RFC 2920 §3.1; what follows DATA, STARTTLS and AUTH depends on it)? */
+static bool
+must_wait(enum smtp_cmd_id id)
+{
+	return is_sync_command(id) || id == SMTP_CMD_DATA ||
+	       id == SMTP_CMD_STARTTLS || id == SMTP_CMD_AUTH ||
+	       id == SMTP_CMD_AUTH_RESPONSE;
+}
+
+/* A multi-line reply is open, the client sent a command after its last
+ * line, and now this line came: does a new reply begin here, the open
+ * one's final line having been left out?  Yes when the code differs (RFC
+ * 5321 §4.2.1: the lines of one reply share it), or when the open reply
+ * answers a command the client had to wait for (the greeting, EHLO,
+ * DATA, ...), so that it went on as if that reply had ended, and the line
+ * can answer the command it sent next.  (A greeting whose last line a
+ * pause kept back, as Postfix's postscreen does, goes on: "220" answers
+ * no command the client sent.) */
+static bool
+reply_cut_here(struct smtp_session *ss, const struct smtp_reply_line *rl)
+{
+	struct smtp_reply probe = { 0 };
+	const struct dlg_item *answered;
+	GList *l = ss->pending.head;
+
+	if (rl->code != ss->ra.code)
+		return true;
+	if (ss->deferring)
+		return false;
+	if (ss->banner_seen) {
+		if (l == NULL || l->data == &lost_marker)
+			return false;
+		answered = l->data;
+		if (!must_wait(answered->cmd))
+			return false;
+		l = l->next;
+	}
+	while (l != NULL && l->data == &lost_marker)
+		l = l->next;
+	if (l == NULL)
+		return false;
+	probe.code = rl->code;
+	smtp_reply_find_enhanced(rl->text.p, rl->text.len, probe.enhanced);
+	return reply_fits(((const struct dlg_item *)l->data)->cmd, &probe);
 }
 
 static void
@@ -1777,7 +2204,14 @@ server_line(
 	struct smtp_reply_line rl;
 	struct smtp_reply *r;
 	struct dlg_item *it;
+	bool cut = ss->cut_reply;
 
+	ss->cut_reply = false;
+	ss->last_reply_line = smtp_reply_line_parse(line, &rl);
+	if (cut && !ss->last_reply_line) {
+		cut = false; /* no new reply: the open one goes on */
+		cut_settle(ss, false);
+	}
 	line_anomalies(ss->d, flags);
 	if (ss->resync[SMTP_DIR_SERVER]) {
 		/* After a gap: the first line that is a reply starts one. */
@@ -1798,9 +2232,29 @@ server_line(
 			dlg_item_free(it);
 		return;
 	}
+	if (cut) {
+		cut = smtp_reply_asm_open(&ss->ra) && reply_cut_here(ss, &rl);
+		cut_settle(ss, cut);
+	}
+	if (cut) {
+		/* The open reply ended before this line. */
+		r = smtp_reply_asm_finish(&ss->ra);
+		r->unterminated = true;
+		ss->ra_unterminated = false;
+		dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		ss->greeting_cut = !ss->banner_seen;
+		server_reply(ss, r, ss->ra_ts);
+		ss->greeting_cut = false;
+	}
+	if (flags & LINE_UNTERMINATED)
+		ss->ra_unterminated = true;
+	ss->ra_ts = ts;
 	r = smtp_reply_asm_push(&ss->ra, &rl);
-	if (r != NULL)
+	if (r != NULL) {
+		r->unterminated = ss->ra_unterminated;
+		ss->ra_unterminated = false;
 		server_reply(ss, r, ts);
+	}
 }
 
 static bool
@@ -1835,10 +2289,11 @@ ehlo_extensions(struct dialogue *d, const struct smtp_reply *r)
 	}
 }
 
-/* A reply that answers no waiting command: an item of its own. */
+/* A reply that answers no waiting command: an item of its own, listed
+ * before the kept item before (or last: NULL). */
 static void
-reply_alone(
-    struct smtp_session *ss, struct smtp_reply *r, gint64 ts, unsigned flags)
+reply_alone_before(struct smtp_session *ss, struct smtp_reply *r, gint64 ts,
+    unsigned flags, const struct dlg_item *before)
 {
 	struct dlg_item *it;
 
@@ -1847,8 +2302,15 @@ reply_alone(
 	it->reply = r;
 	it->reply_ts = ts;
 	/* (charged with the item) */
-	if (!dialogue_keep(ss->d, it))
+	if (!dialogue_keep_before(ss->d, it, before))
 		dlg_item_free(it);
+}
+
+static void
+reply_alone(
+    struct smtp_session *ss, struct smtp_reply *r, gint64 ts, unsigned flags)
+{
+	reply_alone_before(ss, r, ts, flags, NULL);
 }
 
 /* ---- capture gaps and mid-stream pickup ---- */
@@ -1905,6 +2367,30 @@ last_tx(struct smtp_session *ss)
 	return g_ptr_array_index(ss->d->txs, ss->d->txs->len - 1);
 }
 
+/* The replies of the waiting commands before l will not come: take
+ * them out of the queue, with these flags. */
+static void
+pending_skip_to(struct smtp_session *ss, const GList *l, unsigned flags)
+{
+	struct dlg_item *it;
+
+	while (ss->pending.head != l) {
+		it = g_queue_pop_head(&ss->pending);
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		it->flags |= flags;
+		tx_touch(it->tx);
+		if (it == ss->wait_item)
+			wait_resolve_code(ss, 0);
+		if (!it->retained)
+			dlg_item_free(it);
+	}
+}
+
 /* While pairing is uncertain: a reply that cannot answer the oldest
  * waiting command but can answer a later one shows that the replies of
  * those before it were lost. */
@@ -1921,21 +2407,40 @@ skip_unfit(struct smtp_session *ss, const struct smtp_reply *r)
 	}
 	if (l == NULL || l == ss->pending.head)
 		return;
-	while (ss->pending.head != l) {
-		it = g_queue_pop_head(&ss->pending);
-		if (it == &lost_marker) {
-			ss->marker = false;
+	pending_skip_to(ss, l, DLG_F_REPLY_LOST | DLG_F_UNCERTAIN);
+}
+
+/* Otherwise: a reply whose code says which command it answers (354
+ * DATA, 334 and 235 AUTH, 220 STARTTLS, 221 QUIT, ...: RFC 5321 §4.3.2;
+ * a plain 250 says nothing), which the oldest waiting command cannot take
+ * but a later one can, shows the replies out of step: those of the
+ * commands before that one ran into other lines (a line end the server
+ * left out with no command between to show it, a line cut for length
+ * whose skipped rest held them) or never came.  They go without a reply,
+ * marked uncertain, and this one answers its own command: a 354 opens
+ * DATA's message rather than the message being read as commands.  A
+ * command of unknown verb may take any reply: nothing is skipped past
+ * one. */
+static void
+skip_out_of_step(struct smtp_session *ss, const struct smtp_reply *r)
+{
+	const struct dlg_item *it;
+	GList *l;
+
+	if (!reply_names_command(r))
+		return;
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		it = l->data;
+		if (it == &lost_marker)
 			continue;
-		}
-		if (is_sync_command(it->cmd))
-			ss->pending_sync--;
-		it->flags |= DLG_F_REPLY_LOST | DLG_F_UNCERTAIN;
-		tx_touch(it->tx);
-		if (it == ss->wait_item)
-			wait_resolve_code(ss, 0);
-		if (!it->retained)
-			dlg_item_free(it);
+		if (it->cmd == SMTP_CMD_UNKNOWN || reply_fits(it->cmd, r))
+			break;
 	}
+	if (l == NULL || l == ss->pending.head ||
+	    ((const struct dlg_item *)l->data)->cmd == SMTP_CMD_UNKNOWN)
+		return;
+	dialogue_anomaly(ss->d, ANOMALY_REPLY_OUT_OF_STEP);
+	pending_skip_to(ss, l, DLG_F_UNCERTAIN);
 }
 
 /* Mark every command awaiting a reply as uncertainly paired. */
@@ -2176,6 +2681,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 	case SMTP_STATE_TLS:
 		ss->d->tls_bytes_client += len;
 		ss->tls_lost = true;
+		tls_head_settle(ss);
 		return;
 	case SMTP_STATE_BDAT:
 		/* Chunks have a length: the hole is counted exactly. */
@@ -2256,6 +2762,7 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	if (ss->server_tls) {
 		ss->d->tls_bytes_server += len;
 		ss->tls_lost = true;
+		tls_head_settle(ss);
 		return;
 	}
 	if (ss->state == SMTP_STATE_DATA && ss->body_hole &&
@@ -2268,12 +2775,19 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	}
 	linebuf_clear(&ss->sl);
 	smtp_reply_asm_clear(&ss->ra);
+	ss->ra_unterminated = false;
 	ss->resync[SMTP_DIR_SERVER] = true;
 	/* The answer to an AUTH exchange may have been in the hole. */
 	if (ss->auth_exch)
 		ss->auth_answered = true;
-	/* The greeting may have been in the hole. */
+	/* The greeting may have been in the hole: whether what the client
+	 * sent so far came before it is not known. */
+	if (!ss->banner_seen)
+		pending_unmark_early(ss, 0);
 	ss->banner_seen = true;
+	cut_settle(ss, false);
+	ss->cut_line = ss->cut_reply = false;
+	ss->cut_peek_len = 0;
 	/* Replies answer commands in order: the lost ones answered the
 	 * oldest waiting, those read right after the hole the newest.  Which
 	 * are which is settled once those are read (gap_settle). */
@@ -2291,6 +2805,81 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 	ss->server_gap = true;
 }
 
+/* Does a reply's code say which command it answers (RFC 5321 §4.3.2:
+ * 354 DATA, 334 and 235 AUTH, 220 STARTTLS, 221 QUIT, 211 and 214 HELP,
+ * 253 ETRN)?  A plain 250 (or 251, 252) or a refusal does not. */
+static bool
+reply_names_command(const struct smtp_reply *r)
+{
+	int cls = smtp_reply_class(r->code);
+
+	return (cls == 2 || cls == 3) && (r->code < 250 || r->code > 252);
+}
+
+/* Does the reply name the newest command waiting (reply_names_command)? */
+static bool
+names_newest(const struct smtp_session *ss, const struct smtp_reply *r)
+{
+	GList *l;
+
+	for (l = ss->pending.tail; l != NULL; l = l->prev)
+		if (l->data != &lost_marker)
+			return reply_names_command(r) &&
+			       reply_fits(
+				   ((const struct dlg_item *)l->data)->cmd, r);
+	return false;
+}
+
+/* Picked up mid-stream, the client's commands waiting, and now a 220 as
+ * the first reply: the greeting of an early talker whose burst the
+ * capture started inside, or STARTTLS's go-ahead?  The greeting, unless
+ * a STARTTLS is among those waiting: commands in clear after a STARTTLS
+ * lost before the pickup would be an injection, and a client that waits
+ * for 220 to start TLS sends nothing before it. */
+static bool
+pickup_greeting(const struct smtp_session *ss)
+{
+	GList *l;
+	bool any = false;
+
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		const struct dlg_item *it = l->data;
+
+		if (it == &lost_marker)
+			continue;
+		if (it->cmd == SMTP_CMD_STARTTLS)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* The greeting of a session picked up inside an early talker's burst:
+ * the commands waiting, and the bytes held, were sent before it.  The
+ * replies that follow answer first the commands sent before the pickup:
+ * how many is not known until a reply names the newest command waiting
+ * (a 354 its DATA, ...), so they are deferred, as after a hole in the
+ * replies, and counted back from that one (replies_settle). */
+static void
+pickup_start(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
+{
+	struct dlg_item *it;
+	GList *l;
+
+	ss->banner_seen = true;
+	for (l = ss->pending.head; l != NULL; l = l->next) {
+		it = l->data;
+		if (it == &lost_marker)
+			continue;
+		it->flags |= DLG_F_EARLY;
+		dialogue_anomaly(ss->d, ANOMALY_EARLY_TALKER);
+	}
+	if (ss->hold != NULL)
+		ss->hold_early = ss->hold->len;
+	greeting_keep(ss, r, ts);
+	ss->deferring = ss->pickup = true;
+}
+
 /* The replies read right after a hole in the replies answer the newest
  * of the commands that were waiting, the replies of the oldest were in the
  * hole.  Matched from the end, a reply and a command pair when the reply
@@ -2299,16 +2888,40 @@ server_gap(struct smtp_session *ss, uint64_t len, gint64 ts)
 static void
 gap_settle(struct smtp_session *ss)
 {
+	replies_settle(ss, false);
+}
+
+/* The same after the greeting of a session picked up inside an early
+ * talker's burst (pickup_greeting): the replies read since answer first
+ * the commands sent before the pickup, then those seen, in order; every
+ * command waiting is matched from the end, from the reply that names the
+ * newest one (anchored: the pairs are then exact) or the last one read.
+ * Replies before the first pair answer commands not captured. */
+static void
+replies_settle(struct smtp_session *ss, bool anchored)
+{
 	g_autoptr(GPtrArray) dr = NULL;
 	g_autofree bool *paired = NULL;
 	struct dlg_item *it;
-	guint k, n, m = 0, i, last = 0;
+	guint k, n, m = 0, i, last = 0, first = 0;
 	gint oi, ri;
-	bool waited = false;
+	bool waited = false, pickup = ss->pickup;
+	bool exact = pickup && anchored;
 
 	if (!ss->deferring)
 		return;
 	ss->deferring = false;
+	ss->pickup = false;
+	while (pickup && !g_queue_is_empty(&ss->pending)) {
+		it = g_queue_pop_head(&ss->pending);
+		if (it == &lost_marker) {
+			ss->marker = false;
+			continue;
+		}
+		if (is_sync_command(it->cmd))
+			ss->pending_sync--;
+		g_queue_push_tail(&ss->orphans, it);
+	}
 	k = g_queue_get_length(&ss->orphans);
 	n = ss->deferred->len;
 	paired = g_new0(bool, n + 1);
@@ -2323,12 +2936,15 @@ gap_settle(struct smtp_session *ss)
 			paired[ri] = true;
 			if (m++ == 0)
 				last = (guint)ri;
+			first = (guint)ri;
 			oi--;
 		}
 	}
 	for (i = 0; i < k - m; i++) {
+		/* Their replies were in the hole, or (picked up) not found
+		 * where they should be. */
 		it = g_queue_pop_head(&ss->orphans);
-		it->flags |= DLG_F_REPLY_LOST;
+		it->flags |= pickup ? DLG_F_UNCERTAIN : DLG_F_REPLY_LOST;
 		tx_touch(it->tx);
 		if (it == ss->wait_item) {
 			waited = true;
@@ -2341,13 +2957,15 @@ gap_settle(struct smtp_session *ss)
 			dlg_item_free(it);
 	}
 	while ((it = g_queue_pop_tail(&ss->orphans)) != NULL) {
-		it->flags |= DLG_F_UNCERTAIN;
-		tx_touch(it->tx);
+		if (!exact) {
+			it->flags |= DLG_F_UNCERTAIN;
+			tx_touch(it->tx);
+		}
 		if (is_sync_command(it->cmd))
 			ss->pending_sync++;
 		g_queue_push_head(&ss->pending, it);
 	}
-	if (n > 0)
+	if (n > 0 && !exact)
 		ss->pair_uncertain = true;
 	dr = ss->deferred;
 	ss->deferred = g_ptr_array_new();
@@ -2356,8 +2974,14 @@ gap_settle(struct smtp_session *ss)
 		struct deferred_reply *x = g_ptr_array_index(dr, i);
 
 		/* Unpaired before the last paired one: its own item; after
-		 * it, read as any reply (it may end a message, say). */
-		if (!paired[i] && (m > 0 && i < last)) {
+		 * it, read as any reply (it may end a message, say).  Picked
+		 * up, those before the first answer what was not captured. */
+		if (!paired[i] && pickup && (m == 0 || i < first)) {
+			/* Listed before the commands seen, which they came
+			 * before. */
+			reply_alone_before(ss, x->r, x->ts, DLG_F_NOT_CAPTURED,
+			    oldest_waiting(ss));
+		} else if (!paired[i] && (m > 0 && i < last)) {
 			reply_alone(ss, x->r, x->ts, DLG_F_UNCERTAIN);
 			tx_touch(last_tx(ss));
 		} else
@@ -2374,7 +2998,8 @@ gap_settle(struct smtp_session *ss)
 void
 smtp_session_gap_settle(struct smtp_session *ss)
 {
-	gap_settle(ss);
+	if (!ss->pickup) /* no hole: nothing the packet layer knows */
+		gap_settle(ss);
 	machine_recharge(ss);
 }
 
@@ -2390,6 +3015,8 @@ smtp_session_gap(
 		proxy_prefix_decide(ss, ts);
 	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
 	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
+	if (dir == SMTP_DIR_CLIENT && ss->pickup)
+		gap_settle(ss);
 	/* The hole comes after whatever the client sent and is held. */
 	while (
 	    dir == SMTP_DIR_CLIENT && ss->state == SMTP_STATE_WAIT &&
@@ -2494,6 +3121,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		    budget_grown(MAX(r->text_len, 64) + 1) + sizeof(gpointer);
 		if (ss->deferred->len >= SMTP_PENDING_MAX)
 			gap_settle(ss);
+		else if (ss->pickup && names_newest(ss, r))
+			replies_settle(ss, true);
 		return;
 	}
 
@@ -2502,6 +3131,11 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	if (r->enhanced_mismatch)
 		dialogue_anomaly(d, ANOMALY_ENHANCED_CODE_MISMATCH);
 
+	if (!ss->banner_seen && ss->midstream && r->code == 220 &&
+	    ss->client_spoke && !ss->deferring && pickup_greeting(ss)) {
+		pickup_start(ss, r, ts);
+		return;
+	}
 	if (!ss->banner_seen && ss->midstream &&
 	    (r->code != 220 || ss->client_spoke)) {
 		/* Picked up after the greeting. */
@@ -2509,7 +3143,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 	}
 	if (!ss->banner_seen) {
 		/* The first reply is the greeting, even if the client spoke
-		 * first (it is then a pregreet). */
+		 * first (it is then early talk): replies come in order, so
+		 * the next ones answer its commands, oldest first. */
 		ss->banner_seen = true;
 		if (ss->midstream) {
 			/* Picked up at the start after all: nothing is
@@ -2519,14 +3154,13 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 			ss->tx_unknown = false;
 			ss->resync[SMTP_DIR_CLIENT] = false;
 		}
-		it = dlg_item_new(
-		    DLG_ITEM_BANNER, SMTP_CMD_UNKNOWN, NULL, 0, ts);
-		it->reply = r;
-		it->reply_ts = ts;
-		if (dialogue_keep(d, it))
-			d->banner = it;
-		else
-			dlg_item_free(it);
+		if (ss->greeting_cut) {
+			/* It ended where a command came after it: that
+			 * command, and those after it, did not come early. */
+			pending_unmark_early(ss, ss->cut_at);
+		}
+		early_count(ss);
+		greeting_keep(ss, r, ts);
 		return;
 	}
 	if (pending_count(ss) == 0 && ss->state == SMTP_STATE_DATA &&
@@ -2551,6 +3185,8 @@ server_reply(struct smtp_session *ss, struct smtp_reply *r, gint64 ts)
 		return;
 	if (ss->pair_uncertain)
 		skip_unfit(ss, r);
+	else
+		skip_out_of_step(ss, r);
 	it = g_queue_peek_head(&ss->pending);
 	if (ss->pair_uncertain && it != NULL && it == ss->wait_item &&
 	    !reply_fits(it->cmd, r) && ss->hold != NULL && ss->hold->len > 0) {
@@ -2674,21 +3310,31 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	if (ss->state == SMTP_STATE_BDAT)
 		dialogue_anomaly(ss->d, ANOMALY_BDAT_INCOMPLETE);
 
-	/* Server side: a last line without line end, an open reply. */
+	/* Server side: a line that may have lost its end at a command (what
+	 * was taken after it decides), a last line without line end, an
+	 * open reply. */
+	if (ss->cut_line)
+		cut_decide(ss,
+		    cut_verdict(ss->cut_peek, ss->cut_peek_len, true) == 1, ts);
 	if (!ss->server_tls && linebuf_flush(&ss->sl, &line, &flags))
 		server_line(ss, line, flags, ts);
 	r = smtp_reply_asm_finish(&ss->ra);
 	if (r != NULL) {
 		dialogue_anomaly(ss->d, ANOMALY_UNTERMINATED_LINE);
+		r->unterminated = true;
 		server_reply(ss, r, ts);
 	}
+	cut_settle(ss, false); /* no reply came after the command */
 	if (ss->d->auth != NULL && ss->d->auth->result == DLG_AUTH_UNKNOWN)
 		dialogue_anomaly(ss->d, ANOMALY_AUTH_INCOMPLETE);
 	if (pending_count(ss) > 0 && !ss->no_replies)
 		dialogue_anomaly(ss->d, ANOMALY_UNANSWERED_COMMANDS);
 	if (!ss->banner_seen && ss->d->bytes_server > 0 && !ss->midstream)
 		dialogue_anomaly(ss->d, ANOMALY_NO_BANNER);
+	if (greeting_awaited(ss))
+		early_count(ss); /* it never came */
 
+	tls_head_settle(ss);
 	d = ss->d;
 	if (d->tls != NULL)
 		dialogue_charge(d, tls_conn_mem(d->tls));

@@ -12,7 +12,9 @@ check, each as its own test case:
     misses below, whose count must be exactly the one listed;
   - no AUTH secret from expected.json (base64 or decoded) in any output,
     except the known leaks below, which must be exactly the ones listed;
-  - for two captures, the envelope RFC 5321 section 4.1.4 prescribes;
+  - for two captures, the envelope RFC 5321 section 4.1.4 prescribes, and
+    for two whose server left out line ends, each reply with its own
+    command (docs/output-format.md, "Lost line ends");
   - the run summary's per-server counts are the sums of the recipients'
     verdicts in the session records, and at most one possible-open-relay
     finding is raised per server.
@@ -43,8 +45,9 @@ RUNS = (("default", []),
 KNOWN_MISSES = {}
 
 # AUTH secrets relayscope prints now, per capture: none.  (smtp-bug-6053,
-# whose replies all pair one command early, printed its password until
-# AUTH data was masked from the client's own bytes.)
+# whose replies all paired one command early until the greeting's missing
+# line end was found, printed its password until AUTH data was masked
+# from the client's own bytes.)
 KNOWN_LEAKS = {}
 
 NESTED_MAIL = ("suricata-verify/tests/firewall/"
@@ -52,6 +55,11 @@ NESTED_MAIL = ("suricata-verify/tests/firewall/"
                "smtp-nested-mail.pcap")
 REJECTED_EHLO = ("suricata-verify/tests/"
                  "smtp-rejected-ehlo-preserves-envelope/input.pcap")
+# A greeting without its line end, an EHLO reply without its final line,
+# a client that waits for each reply (docs/output-format.md, "Lost line
+# ends").
+DETECT_RECEIVED = "suricata-verify/tests/detect-email-received/input.pcap"
+BUG_6053 = "suricata-verify/tests/smtp-bug-6053/input.pcap"
 
 
 def run(binary, args, path):
@@ -104,6 +112,44 @@ def describe(tx):
     return "mail_from %r rcpts %r data %s" % (
         tx.get("mail_from"), rcpt_list(tx),
         "none" if not d else "final %s" % final)
+
+
+def pairs(sess):
+    """(verb, reply code or None) of every command, in order"""
+    return [(c.get("verb"), (c.get("reply") or {}).get("code"))
+            for s in sess for c in s.get("commands") or []]
+
+
+def pairing_checks(rel, sess):
+    """[(name, problem or None)]: each reply with its own command"""
+    if rel == DETECT_RECEIVED:
+        # The capture's own order: each command, then its reply (tshark
+        # and Suricata's expected Received: headers agree: the message
+        # is a message).
+        want = [("EHLO", 250), ("MAIL", 250)] + [("RCPT", 250)] * 5 + [
+            ("DATA", 354), ("END-OF-DATA", 250), ("QUIT", 221)]
+    elif rel == BUG_6053:
+        want = [("EHLO", 250), ("AUTH", 334), ("AUTH-RESPONSE", 334),
+                ("AUTH-RESPONSE", 235), ("MAIL", 250), ("RCPT", 250),
+                ("QUIT", 221)]
+    else:
+        return []
+    got = pairs(sess)
+    p = None
+    if got != want:
+        p = "want %r, got %r" % (want, got)
+    banner = [(s.get("banner") or {}).get("code") for s in sess]
+    q = None
+    if banner != [220]:
+        q = "want the banner 220, got %r" % banner
+    odd = sorted({a for s in sess for a in s.get("anomalies") or []} &
+                 {"early-talker", "unknown-command", "reply-out-of-step",
+                  "unanswered-commands", "pipelined-after-sync"})
+    r = None
+    if odd:
+        r = "anomalies of a pairing gone wrong: %s" % ", ".join(odd)
+    return [("each reply with its command", p), ("the greeting", q),
+            ("no anomaly of lost pairing", r)]
 
 
 def envelope_checks(rel, sess):
@@ -280,6 +326,7 @@ def check(binary, rel, exp):
         results.append(("secrets", p))
 
     results += envelope_checks(rel, sess)
+    results += pairing_checks(rel, sess)
     results.append(("summary sums", summary_problem(outs["json"][0])))
     return results
 

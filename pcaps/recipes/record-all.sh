@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Re-record every fixture, then re-derive the edge cases.  As root:
+# Re-record every fixture, then re-derive the edge cases and re-write the
+# crafted ones (the same bytes every time).  As root:
 #   sh tests/deps.sh recipes && sh pcaps/recipes/record-all.sh
 # Re-recorded captures have new times and ports: regenerate the goldens
 # (sh tests/update-golden.sh) and review the diff.
@@ -12,3 +13,4 @@ for r in "$here"/postfix-*.sh "$here"/exim-*.sh \
 done
 python3 "$here/craft-edge-cases.py"
 sh "$here/cut-with-editcap.sh"
+python3 "$here/craft-early-talkers.py"

@@ -320,11 +320,13 @@ def cases():
     s.user, s.password_sent = None, False
     out.append(s)
 
-    s = Case("pregreet-long-greeting", "the client sends EHLO before the "
-             "greeting; the 220 line is 5 KB without its line end (as in "
-             "suricata-verify smtp-bug-6053) and runs into the EHLO "
-             "reply, so every reply pairs with the wrong command; then "
-             "AUTH LOGIN with user and password, 235, a message", port=25)
+    s = Case("early-talker-long-greeting", "the client sends EHLO before "
+             "the greeting; the 220 line is 5 KB without its line end and "
+             "runs into the EHLO reply, which the cut line's skipped rest "
+             "takes (no command between shows where the greeting ended, "
+             "as one does in suricata-verify smtp-bug-6053): only AUTH's "
+             "334 shows the replies out of step; then AUTH LOGIN with "
+             "user and password, 235, a message", port=25)
     u, p = b64("ivan@example.com"), b64("Pr3greet-l0ng-banner")
     s.c("EHLO client.example.org\r\n")
     s.s("220 mx.example.com ESMTP " + "A" * 5000)
