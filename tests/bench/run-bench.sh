@@ -12,6 +12,8 @@
 #           10x as many sessions open at once, all with content, under
 #           --max-memory BENCH_MEMORY (default 64M): the budget must hold
 #           peak RSS flat whatever the concurrency
+#           and with one session open for the whole file (every later
+#           record waits for it: the reorder buffer's bound)
 #   detection: the small capture with HTTP-like bulk downloads merged in
 #           until they are 90% of the bytes (tests/bench/gen-mixed.py),
 #           against the small capture alone (the same capture filtered to
@@ -35,6 +37,7 @@ g=$((n / 4))
     "$dir/lossy.pcap" "$dir/lossy.json" sessions=$g seed=11
 [ -s "$dir/conc1.pcap" ] || python3 tests/bench/gen-concurrent.py "$dir/conc1.pcap" "$conc" 80 400
 [ -s "$dir/conc10.pcap" ] || python3 tests/bench/gen-concurrent.py "$dir/conc10.pcap" $((conc * 10)) 80 400
+[ -s "$dir/long.pcap" ] || python3 tests/bench/gen-long-open.py "$dir/long.pcap" 20000 10 200
 [ -s "$dir/mixed.pcap" ] || python3 tests/bench/gen-mixed.py "$dir/small.pcap" "$dir/mixed.pcap" 0.9
 [ -s "$dir/clean.pcap" ] || python3 tests/gen/groundtruth.py gen \
     "$dir/clean.pcap" "$dir/clean.json" sessions=$g seed=11 loss=0 \
@@ -73,6 +76,9 @@ m1 = rss(["--format", "json", "--max-memory", mem, c1])
 m10 = rss(["--format", "json", "--max-memory", mem, c10])
 u10 = rss(["--format", "json", c10])
 print("concurrent sessions with content, --max-memory %s: peak RSS %d MB (10x open at once) vs %d MB (1x) = %.2fx; without the limit (1 GiB default) 10x takes %d MB" % (mem, m10 / 1024, m1 / 1024, m10 / m1, u10 / 1024))
+lo = d + "/long.pcap"
+r_long = rss(["--format", "json", lo])
+print("one session open for the whole file (20,000 others behind it, %.0f MB): peak RSS %d MB = %.2fx the 1x sequential run (the reorder buffer holds 8 MiB)" % (os.path.getsize(lo) / 1e6, r_long / 1024, r_long / r_small))
 mixed = d + "/mixed.pcap"
 ms, mm = run(["--color", "never", small]), run(["--color", "never", mixed])
 mn = run(["--color", "never", "--no-detect", mixed])

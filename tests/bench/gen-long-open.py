@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Write a capture in which one SMTP session stays open for the whole file
+while SESSIONS others begin and end, each with RCPTS recipients of about
+LINE bytes: every record after the first waits for it to end, which is
+what the reorder buffer's bound (8 MiB, counted as allocated) is for.
+Hand-built like gen-concurrent.py (its frames and sessions).
+    usage: gen-long-open.py OUT [SESSIONS [RCPTS [LINE]]]"""
+import importlib.util
+import os
+import struct
+import sys
+
+spec = importlib.util.spec_from_file_location(
+    "gen_concurrent", os.path.join(os.path.dirname(__file__),
+                                   "gen-concurrent.py"))
+gc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gc)
+
+
+def main():
+    out = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    rcpts = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    line = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+    t = [1700000000 * 1000000]
+    with open(out, "wb") as w:
+        w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+
+        def put(f):
+            t[0] += 1000  # 1 ms: the file spans minutes, past the
+            # onward window, so finished records reach the reorder buffer
+            w.write(struct.pack("<IIII", t[0] // 1000000, t[0] % 1000000,
+                                len(f), len(f)))
+            w.write(f)
+
+        def start(x):
+            x.cseq -= 1
+            put(x.c(0x02))
+            x.sseq -= 1
+            put(x.s(0x12))
+            put(x.c(0x10))
+            put(x.s(0x18, b"220 mx.example.net ESMTP\r\n"))
+            put(x.c(0x18, b"EHLO client.example.org\r\n"))
+            put(x.s(0x18, b"250-mx.example.net\r\n250 PIPELINING\r\n"))
+
+        def end(x):
+            put(x.c(0x18, b"QUIT\r\n"))
+            put(x.s(0x18, b"221 2.0.0 Bye\r\n"))
+            put(x.c(0x11))
+            put(x.s(0x11))
+            put(x.c(0x10))
+
+        first = gc.Session(0)
+        start(first)
+        for k in range(1, n + 1):
+            x = gc.Session(k)
+            start(x)
+            put(x.c(0x18, b"MAIL FROM:<sender@example.org>\r\n"))
+            put(x.s(0x18, b"250 2.1.0 Ok\r\n"))
+            for r in range(rcpts):
+                user = ("u%d-%d-" % (k, r)).encode()
+                user += b"x" * max(1, line - len(user) - 30)
+                put(x.c(0x18, b"RCPT TO:<" + user + b"@mx.example.net>\r\n"))
+                put(x.s(0x18, b"250 2.1.5 Ok\r\n"))
+            end(x)
+        end(first)
+
+
+if __name__ == "__main__":
+    main()
