@@ -122,15 +122,38 @@ psl(void)
 	return ctx;
 }
 
+/* Names whose registrable domain is remembered, at most (the same few
+ * server and recipient domains come again and again; the cache is
+ * emptied when full, so hostile names cost at most this many entries of
+ * at most RELAY_PSL_NAME bytes). */
+#define RELAY_PSL_CACHE 1024
+#define RELAY_PSL_NAME 253
+
 /* The registrable domain of a name ("mx.example.co.uk" -> example.co.uk),
  * or the name itself when there is none (localhost).  Caller owns it. */
 static char *
 registrable(const char *name)
 {
-	const char *r =
-	    psl() != NULL ? psl_registrable_domain(psl(), name) : NULL;
+	static GHashTable *cache;
+	const char *r;
+	char *hit;
 
-	return g_strdup(r != NULL ? r : name);
+	if (strlen(name) <= RELAY_PSL_NAME) {
+		if (cache == NULL)
+			cache = g_hash_table_new_full(
+			    g_str_hash, g_str_equal, g_free, g_free);
+		if ((hit = g_hash_table_lookup(cache, name)) != NULL)
+			return g_strdup(hit);
+	}
+	r = psl() != NULL ? psl_registrable_domain(psl(), name) : NULL;
+	if (r == NULL)
+		r = name;
+	if (strlen(name) <= RELAY_PSL_NAME) {
+		if (g_hash_table_size(cache) >= RELAY_PSL_CACHE)
+			g_hash_table_remove_all(cache);
+		g_hash_table_insert(cache, g_strdup(name), g_strdup(r));
+	}
+	return g_strdup(r);
 }
 
 /* Do two registrable domains share their label under different public
