@@ -26,10 +26,21 @@ void
 output_escape(GString *out, const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i, run;
 	unsigned char c;
 
 	for (i = 0; i < len; i++) {
+		/* Printable bytes other than the backslash go out as a run:
+		 * one append, not one per byte. */
+		for (run = i; run < len && (unsigned char)p[run] >= 0x20 &&
+			      (unsigned char)p[run] < 0x7f && p[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			g_string_append_len(out, p + i, (gssize)(run - i));
+			i = run - 1;
+			continue;
+		}
 		c = (unsigned char)p[i];
 		if (c == '\\')
 			g_string_append(out, "\\\\");
