@@ -129,6 +129,10 @@ void run_stats_add_non_smtp(struct run_stats *s, const struct dialogue *d);
 /* The servers seen, sorted by address then port (borrowed pointers in a
  * new array; caller frees the array). */
 GPtrArray *run_stats_servers(const struct run_stats *s);
+/* The ports of a table of ports and counts (detected_ports,
+ * non_smtp_ports), ascending, as GUINT_TO_POINTER values in a new array
+ * the caller frees. */
+GPtrArray *run_stats_ports(GHashTable *h);
 
 /* Options of the writers. */
 struct output_opts {

@@ -316,6 +316,29 @@ server_cmp(gconstpointer a, gconstpointer b)
 	return c != 0 ? c : (int)x->server.port - (int)y->server.port;
 }
 
+static gint
+port_cmp(gconstpointer a, gconstpointer b)
+{
+	guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a);
+	guint y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+GPtrArray *
+run_stats_ports(GHashTable *h)
+{
+	GPtrArray *keys = g_ptr_array_sized_new(g_hash_table_size(h));
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, h);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, port_cmp);
+	return keys;
+}
+
 GPtrArray *
 run_stats_servers(const struct run_stats *s)
 {

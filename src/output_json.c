@@ -33,24 +33,31 @@ output_json_add_str(JsonBuilder *b, const char *member, const char *s)
 	add_text(b, member, s, strlen(s));
 }
 
-/* A member holding a list of strings (wire bytes made valid UTF-8). */
 static void add_tls(JsonBuilder *b, const struct dialogue *d);
 static void add_proxy(JsonBuilder *b, const struct dialogue *d);
 
+/* A member holding n strings (wire bytes made valid UTF-8). */
 static void
-add_strings(JsonBuilder *b, const char *member, const GPtrArray *v)
+add_cstr_array(JsonBuilder *b, const char *member, char *const *v, unsigned n)
 {
-	guint i;
+	unsigned i;
 
 	json_builder_set_member_name(b, member);
 	json_builder_begin_array(b);
-	for (i = 0; v != NULL && i < v->len; i++) {
-		const char *e = g_ptr_array_index(v, i);
-		g_autofree char *t = output_json_text(e, strlen(e));
+	for (i = 0; i < n; i++) {
+		g_autofree char *t = output_json_text(v[i], strlen(v[i]));
 
 		json_builder_add_string_value(b, t);
 	}
 	json_builder_end_array(b);
+}
+
+/* A member holding a list of strings (wire bytes made valid UTF-8). */
+static void
+add_strings(JsonBuilder *b, const char *member, const GPtrArray *v)
+{
+	add_cstr_array(b, member, v != NULL ? (char *const *)v->pdata : NULL,
+	    v != NULL ? v->len : 0);
 }
 
 static void
@@ -611,29 +618,13 @@ add_servers(JsonBuilder *b, const struct run_stats *s)
 	add_int(b, "servers_untracked_sessions", (gint64)s->servers_untracked);
 }
 
-/* What the memory budget made the run give up (docs/output-format.md). */
-static gint
-port_cmp(gconstpointer a, gconstpointer b)
-{
-	guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a);
-	guint y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
-
-	return x < y ? -1 : x > y;
-}
-
 /* Ports and counts, by port. */
 static void
 add_port_counts(JsonBuilder *b, const char *name, GHashTable *h)
 {
-	g_autoptr(GPtrArray) keys = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer k, v;
+	g_autoptr(GPtrArray) keys = run_stats_ports(h);
 	guint i;
 
-	g_hash_table_iter_init(&it, h);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		g_ptr_array_add(keys, k);
-	g_ptr_array_sort(keys, port_cmp);
 	json_builder_set_member_name(b, name);
 	json_builder_begin_object(b);
 	for (i = 0; i < keys->len; i++) {
@@ -659,21 +650,6 @@ add_detection(JsonBuilder *b, const struct run_stats *s)
 	add_int(b, "non_smtp_on_smtp_ports", (gint64)s->non_smtp);
 	add_port_counts(b, "non_smtp_ports", s->non_smtp_ports);
 	json_builder_end_object(b);
-}
-
-static void
-add_cstr_array(JsonBuilder *b, const char *member, char *const *v, unsigned n)
-{
-	unsigned i;
-
-	json_builder_set_member_name(b, member);
-	json_builder_begin_array(b);
-	for (i = 0; i < n; i++) {
-		g_autofree char *t = output_json_text(v[i], strlen(v[i]));
-
-		json_builder_add_string_value(b, t);
-	}
-	json_builder_end_array(b);
 }
 
 static void
@@ -859,6 +835,7 @@ add_proxy(JsonBuilder *b, const struct dialogue *d)
 	json_builder_end_object(b);
 }
 
+/* What the memory budget made the run give up (docs/output-format.md). */
 static void
 add_memory(JsonBuilder *b, const struct budget *m)
 {

@@ -273,28 +273,14 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		print_no_reply(s, o, it->flags);
 }
 
-static gint
-port_cmp(gconstpointer a, gconstpointer b)
-{
-	guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a);
-	guint y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
-
-	return x < y ? -1 : x > y;
-}
-
 /* " (port P: N, port Q: N)" for a table of ports and counts. */
 static void
 print_ports(GString *t, GHashTable *h)
 {
-	g_autoptr(GPtrArray) keys = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer k, v;
+	g_autoptr(GPtrArray) keys = run_stats_ports(h);
+	gpointer k;
 	guint i;
 
-	g_hash_table_iter_init(&it, h);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		g_ptr_array_add(keys, k);
-	g_ptr_array_sort(keys, port_cmp);
 	for (i = 0; i < keys->len; i++) {
 		k = g_ptr_array_index(keys, i);
 		g_string_append_printf(t, "%sport %u: %" G_GSIZE_FORMAT,
