@@ -43,7 +43,5 @@ bool detect_tunnel(const uint8_t *p, size_t n, bool from_server);
 uint16_t detect_proxy_port(const uint8_t *p, size_t n);
 /* Ports whose TLS is mail: implicit TLS (SMTPS, RFC 8314). */
 bool detect_tls_port(uint16_t port);
-/* The name of a look ("smtp", "greeting", ...), for -v. */
-const char *detect_look_name(enum detect_look l);
 
 #endif

@@ -301,12 +301,3 @@ detect_tls_port(uint16_t port)
 {
 	return port == 465;
 }
-
-const char *
-detect_look_name(enum detect_look l)
-{
-	static const char *const names[] = { "none", "other", "smtp",
-		"greeting", "command", "tls", "proxy" };
-
-	return (unsigned)l < G_N_ELEMENTS(names) ? names[l] : "?";
-}

@@ -2255,7 +2255,6 @@ struct det_entry {
 	enum detect_look look[2]; /* by enum smtp_dir */
 	uint8_t *first[2];	  /* DET_FIRST bytes each (charged) */
 	uint16_t flen[2];
-	uint16_t proxy_port;   /* what a proxy was asked for */
 	uint32_t isn;	       /* the client's, when its SYN came */
 	struct det_held *held; /* DET_HOLD of them (charged) */
 	unsigned nheld;
@@ -2329,12 +2328,15 @@ det_free(struct det_entry *e)
 	charged_free(e);
 }
 
+/* Forget a connection: out of the table and of its state's queue. */
 static void
 det_remove(struct det_entry *e)
 {
 	g_hash_table_remove(st.det, &e->key);
-	g_queue_unlink(
-	    e->state == DET_WAIT ? &st.det_wait : &st.det_smtp, &e->link);
+	g_queue_unlink(e->state == DET_WAIT   ? &st.det_wait
+		       : e->state == DET_SMTP ? &st.det_smtp
+					      : &st.det_not,
+	    &e->link);
 	det_free(e);
 }
 
@@ -2343,20 +2345,14 @@ det_remove(struct det_entry *e)
 static void
 det_reject(struct det_entry *e)
 {
-	struct det_entry *o;
-
 	g_queue_unlink(&st.det_wait, &e->link);
 	det_drop_held(e);
 	det_free_first(e);
 	e->state = DET_NOT;
 	g_queue_push_tail_link(&st.det_not, &e->link);
 	st.stats->detect_rejected++;
-	while (st.det_not.length > DET_NOT_MAX) {
-		o = st.det_not.head->data;
-		g_queue_unlink(&st.det_not, &o->link);
-		g_hash_table_remove(st.det, &o->key);
-		charged_free(o);
-	}
+	while (st.det_not.length > DET_NOT_MAX)
+		det_remove(st.det_not.head->data);
 }
 
 /* SMTP: the held packets go their way now, in the order they came (the
@@ -2440,9 +2436,6 @@ det_read(struct det_entry *e, const struct tcp_seg *sg)
 	if (e->look[SMTP_DIR_CLIENT] == DETECT_PROXY) {
 		/* Through a proxy: the tunnel's first bytes, wherever they
 		 * are in the segments that follow the preamble. */
-		if (side == SMTP_DIR_CLIENT && e->proxy_port == 0)
-			e->proxy_port =
-			    detect_proxy_port(sg->payload, sg->plen);
 		if (detect_tunnel(
 			sg->payload, sg->plen, side == SMTP_DIR_SERVER))
 			e->tunnel = true;
@@ -2462,12 +2455,9 @@ det_read(struct det_entry *e, const struct tcp_seg *sg)
 		: detect_client_first(e->first[side], e->flen[side]);
 	if (e->look[side] == DETECT_NONE && e->flen[side] == DET_FIRST)
 		e->look[side] = DETECT_NO;
-	if (e->look[side] == DETECT_PROXY) {
-		e->proxy_port =
-		    detect_proxy_port(e->first[side], e->flen[side]);
-		if (detect_tunnel(e->first[side], e->flen[side], false))
-			e->tunnel = true;
-	}
+	if (e->look[side] == DETECT_PROXY &&
+	    detect_tunnel(e->first[side], e->flen[side], false))
+		e->tunnel = true;
 }
 
 static bool
@@ -2486,6 +2476,17 @@ det_hold(struct det_entry *e, const uint8_t *pkt, size_t len, gint64 ts)
 	h->ts = ts;
 	st.det_bytes += len;
 	return true;
+}
+
+/* Picked up mid-stream, only the latest packets are worth keeping: when
+ * the entry is full, what it held goes. */
+static void
+det_hold_latest(struct det_entry *e, const uint8_t *pkt, size_t len, gint64 ts)
+{
+	if (!det_hold(e, pkt, len, ts)) {
+		det_drop_held(e);
+		(void)det_hold(e, pkt, len, ts);
+	}
 }
 
 /* Judge the oldest waiting connection on what it has. */
@@ -2537,18 +2538,12 @@ det_packet(const uint8_t *pkt, size_t len, const struct tcp_seg *sg, gint64 ts)
 		e = NULL;
 	}
 	if (e != NULL && e->state == DET_NOT) {
-		if (!syn) {
-			if (sg->flags & (TH_FIN | TH_RST)) {
-				/* Over: its entry is not needed. */
-				g_queue_unlink(&st.det_not, &e->link);
-				g_hash_table_remove(st.det, &e->key);
-				charged_free(e);
-			}
+		/* Its FIN or reset: over, the entry is not needed; its SYN: a
+		 * new connection on the tuple. */
+		if (syn || (sg->flags & (TH_FIN | TH_RST)))
+			det_remove(e);
+		if (!syn)
 			return false;
-		}
-		g_queue_unlink(&st.det_not, &e->link);
-		g_hash_table_remove(st.det, &e->key);
-		charged_free(e);
 		e = NULL;
 	}
 	if (e == NULL) {
@@ -2579,10 +2574,7 @@ det_packet(const uint8_t *pkt, size_t len, const struct tcp_seg *sg, gint64 ts)
 				sg->t.daddr, sg->t.saddr };
 
 			det_orient(e, from_server ? &r : &sg->t);
-			if (!det_hold(e, pkt, len, ts)) {
-				det_drop_held(e);
-				(void)det_hold(e, pkt, len, ts);
-			}
+			det_hold_latest(e, pkt, len, ts);
 			e->look[SMTP_DIR_CLIENT] = DETECT_SMTP;
 			det_accept(e);
 			return false;
@@ -2591,11 +2583,7 @@ det_packet(const uint8_t *pkt, size_t len, const struct tcp_seg *sg, gint64 ts)
 			det_reject(e);
 			return false;
 		}
-		if (!det_hold(e, pkt, len, ts)) {
-			/* Only the latest are worth keeping. */
-			det_drop_held(e);
-			(void)det_hold(e, pkt, len, ts);
-		}
+		det_hold_latest(e, pkt, len, ts);
 		if (e->ended)
 			det_reject(e);
 		return false;
@@ -2672,11 +2660,8 @@ det_finish(void)
 		det_settle(st.det_wait.head->data);
 	while ((e = g_queue_peek_head(&st.det_smtp)) != NULL)
 		det_remove(e);
-	while ((e = g_queue_peek_head(&st.det_not)) != NULL) {
-		g_queue_unlink(&st.det_not, &e->link);
-		g_hash_table_remove(st.det, &e->key);
-		charged_free(e);
-	}
+	while ((e = g_queue_peek_head(&st.det_not)) != NULL)
+		det_remove(e);
 }
 
 bool
@@ -3161,13 +3146,8 @@ shed_streams(size_t low)
 
 	/* What is remembered of connections that are not SMTP is the
 	 * cheapest to lose: their packets are read again. */
-	while (st.det_not.head != NULL && rs_budget.total > low) {
-		struct det_entry *e = st.det_not.head->data;
-
-		g_queue_unlink(&st.det_not, &e->link);
-		g_hash_table_remove(st.det, &e->key);
-		charged_free(e);
-	}
+	while (st.det_not.head != NULL && rs_budget.total > low)
+		det_remove(st.det_not.head->data);
 	g_hash_table_iter_init(&it, st.ctx);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		struct shed_candidate x = { v, 0 };
