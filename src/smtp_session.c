@@ -572,6 +572,17 @@ proxy_prefix_decide(struct smtp_session *ss, gint64 ts)
 	ss->proxy_prefix = NULL;
 }
 
+/* A hole, or the end: the first bytes held while they might begin a
+ * proxy's preamble or TLS are read as what they look like now. */
+static void
+prefixes_settle(struct smtp_session *ss, gint64 ts)
+{
+	if (!ss->proxy_checked)
+		proxy_prefix_decide(ss, ts);
+	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
+	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
+}
+
 void
 smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
     size_t len, gint64 ts)
@@ -580,7 +591,6 @@ smtp_session_push(struct smtp_session *ss, enum smtp_dir dir, const char *data,
 		proxy_prefix_decide(ss, ts); /* the server spoke: no proxy */
 	if (!ss->proxy_checked && len > 0) {
 		size_t take;
-
 		enum proxy_kind k;
 
 		if (ss->midstream || ss->d->bytes_server > 0 ||
@@ -710,7 +720,7 @@ tls_record_header(const uint8_t *h)
  * starttls-plaintext; a server answering a ClientHello in plaintext is
  * read as SMTP on its side (tls-to-plaintext-server). */
 static void
-tls_not_tls(struct smtp_session *ss, bool from_server)
+tls_not_tls(struct smtp_session *ss)
 {
 	if (ss->d->tls_mode == DLG_TLS_IMPLICIT) {
 		ss->d->tls_server_plaintext = true;
@@ -719,7 +729,6 @@ tls_not_tls(struct smtp_session *ss, bool from_server)
 		ss->banner_seen = false;
 		return;
 	}
-	(void)from_server;
 	dialogue_anomaly(ss->d, ANOMALY_STARTTLS_PLAINTEXT);
 	tls_conn_free(ss->d->tls);
 	ss->d->tls = NULL;
@@ -763,7 +772,7 @@ tls_read(struct smtp_session *ss, bool from_server, const char *p, size_t n,
 		if (!tls_record_header(head) &&
 		    (ss->d->tls_mode != DLG_TLS_IMPLICIT || from_server)) {
 			*used = take;
-			tls_not_tls(ss, from_server);
+			tls_not_tls(ss);
 			if (from_server)
 				server_bytes(
 				    ss, (const char *)head, sizeof head, ts);
@@ -3011,10 +3020,7 @@ smtp_session_gap(
 
 	if (len == 0)
 		return;
-	if (!ss->proxy_checked)
-		proxy_prefix_decide(ss, ts);
-	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
-	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
+	prefixes_settle(ss, ts);
 	if (dir == SMTP_DIR_CLIENT && ss->pickup)
 		gap_settle(ss);
 	/* The hole comes after whatever the client sent and is held. */
@@ -3287,10 +3293,7 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 	struct smtp_reply *r;
 	unsigned flags;
 
-	if (!ss->proxy_checked)
-		proxy_prefix_decide(ss, ts);
-	tls_prefix_decide(ss, SMTP_DIR_CLIENT, ts);
-	tls_prefix_decide(ss, SMTP_DIR_SERVER, ts);
+	prefixes_settle(ss, ts);
 	gap_settle(ss);
 	/* Client side: what was held decides, or else the likely case. */
 	while (ss->state == SMTP_STATE_WAIT)
