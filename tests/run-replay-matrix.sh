@@ -156,41 +156,27 @@ hasnt() { ! grep -q -- "$2" "$RS_WORK/$1"; }
 
 # Replay the fixture session, recorded; output in $RS_WORK/NAME.out/.err,
 # status in $rc, the recording's analysis in $RS_WORK/NAME.seen.  A
-# capture that failed (a marker not recorded, kernel drops three times)
-# is a FAIL of its own.  Arguments: NAME loopback|stranger PORT [ARGS...].
+# capture that failed (a marker not recorded, or kernel drops three
+# times: rs_recorded) is a FAIL of its own.  Arguments: NAME loopback|stranger PORT [ARGS...].
 replay() {
 	name=$1
 	from=$2
 	port=$3
 	shift 3
-	# Kernel drops (tcpdump starved on a loaded machine): run the
-	# exchange again, up to three times.
-	for try in 1 2 3; do
-		if ! rs_capture_start "$FILTER" 2>"$RS_WORK/$name.capture"; then
-			bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
-		fi
-		if [ "$from" = loopback ]; then
-			"$RS" replay "$FIX" --session "$FIX_ID" \
-			    --local-domains example.com \
-			    --target "127.0.0.1:$port" --source 127.0.0.1 "$@" \
-			    >"$RS_WORK/$name.out" 2>"$RS_WORK/$name.err"
-		else
-			rs_stranger "$RS" replay "$FIX" --session "$FIX_ID" \
-			    --local-domains example.com --target "$SRV:$port" \
-			    --source "$STRANGER" "$@" >"$RS_WORK/$name.out" \
-			    2>"$RS_WORK/$name.err"
-		fi
-		rc=$?
-		if rs_capture_stop >/dev/null 2>>"$RS_WORK/$name.capture"; then
-			break
-		fi
-		if [ $try = 3 ] ||
-		    ! grep -q 'tcpdump lost packets' "$RS_WORK/$name.capture"; then
-			bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
-			: >"$RS_WORK/$name.seen"
-			return
-		fi
-	done
+	if [ "$from" = loopback ]; then
+		set -- "$RS" replay "$FIX" --session "$FIX_ID" \
+		    --local-domains example.com --target "127.0.0.1:$port" \
+		    --source 127.0.0.1 "$@"
+	else
+		set -- rs_stranger "$RS" replay "$FIX" --session "$FIX_ID" \
+		    --local-domains example.com --target "$SRV:$port" \
+		    --source "$STRANGER" "$@"
+	fi
+	if ! rs_recorded "$name" "$FILTER" "$@"; then
+		bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
+		: >"$RS_WORK/$name.seen"
+		return
+	fi
 	"$RS" --color never -p "$PORTS" --local-domains example.com "$OUT" \
 	    >"$RS_WORK/$name.seen" 2>&1
 }

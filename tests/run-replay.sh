@@ -112,38 +112,23 @@ bad() {
 # Run a replay from the stranger (from 127.0.0.9 with FROM = loopback),
 # recorded by tcpdump; its output in $RS_WORK/NAME.out/.err, its status
 # in $rc, the analysis of the recording in $RS_WORK/NAME.seen.  A capture
-# that failed (a marker not recorded, kernel drops) is a FAIL of its own.
+# that failed (a marker not recorded, or kernel drops three times:
+# rs_recorded) is a FAIL of its own.
 replay() {	# NAME stranger|loopback ARGS...
 	name=$1
 	from=$2
 	shift 2
-	# A recording that lost packets (tcpdump is starved on a loaded
-	# machine) says nothing of the replay: the exchange is run again, up
-	# to three times, each against the same live server.
-	for try in 1 2 3; do
-		if ! rs_capture_start \
-		    'tcp port 25 or tcp port 587 or tcp port 2525' \
-		    2>"$RS_WORK/$name.capture"; then
-			bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
-		fi
-		if [ "$from" = loopback ]; then
-			"$RS" replay --source 127.0.0.9 "$@" \
-			    >"$RS_WORK/$name.out" 2>"$RS_WORK/$name.err"
-		else
-			rs_stranger "$RS" replay --source "$STRANGER" "$@" \
-			    >"$RS_WORK/$name.out" 2>"$RS_WORK/$name.err"
-		fi
-		rc=$?
-		if rs_capture_stop >/dev/null 2>>"$RS_WORK/$name.capture"; then
-			break
-		fi
-		if [ $try = 3 ] ||
-		    ! grep -q 'tcpdump lost packets' "$RS_WORK/$name.capture"; then
-			bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
-			: >"$RS_WORK/$name.seen"
-			return
-		fi
-	done
+	if [ "$from" = loopback ]; then
+		set -- "$RS" replay --source 127.0.0.9 "$@"
+	else
+		set -- rs_stranger "$RS" replay --source "$STRANGER" "$@"
+	fi
+	if ! rs_recorded "$name" \
+	    'tcp port 25 or tcp port 587 or tcp port 2525' "$@"; then
+		bad "$name-capture" "$(cat "$RS_WORK/$name.capture")"
+		: >"$RS_WORK/$name.seen"
+		return
+	fi
 	"$RS" --color never -p 25,587,2525 --local-domains example.com \
 	    "$OUT" >"$RS_WORK/$name.seen" 2>&1
 }

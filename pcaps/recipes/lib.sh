@@ -457,6 +457,30 @@ rs_capture_stop() {
 	echo "$0: wrote $OUT ($(stat -c %s "$OUT") bytes)"
 }
 
+# For the test suites: run a command while recording it (rs_capture_start
+# with FILTER), its standard output in $RS_WORK/NAME.out and standard
+# error in $RS_WORK/NAME.err, its status in $rc.  A recording that lost
+# packets (tcpdump starved on a loaded machine) says nothing of the
+# command: it is run again, up to three times.  Status 1, and why in
+# $RS_WORK/NAME.capture, when the recording failed for good.  Arguments:
+# NAME FILTER COMMAND...
+rs_recorded() {
+	_name=$1
+	_filter=$2
+	shift 2
+	for _try in 1 2 3; do
+		rs_capture_start "$_filter" 2>"$RS_WORK/$_name.capture" ||
+			return 1
+		"$@" >"$RS_WORK/$_name.out" 2>"$RS_WORK/$_name.err"
+		rc=$?
+		rs_capture_stop >/dev/null 2>>"$RS_WORK/$_name.capture" &&
+			return 0
+		[ $_try != 3 ] &&
+		    grep -q 'tcpdump lost packets' "$RS_WORK/$_name.capture" ||
+			return 1
+	done
+}
+
 # The common start of a Postfix recipe: loopback, DNS, a private Postfix
 # (arguments: main.cf settings, as for rs_postfix_config), tcpdump on the
 # SMTP ports.
