@@ -53,6 +53,25 @@ class Session:
         self.sseq = (self.sseq + len(data) + (flags & 3 and 1)) & 0xFFFFFFFF
         return f
 
+    def start(self, put):
+        """Handshake, greeting, EHLO and its reply."""
+        self.cseq -= 1
+        put(self.c(0x02))
+        self.sseq -= 1
+        put(self.s(0x12))
+        put(self.c(0x10))
+        put(self.s(0x18, b"220 mx.example.net ESMTP\r\n"))
+        put(self.c(0x18, b"EHLO client.example.org\r\n"))
+        put(self.s(0x18, b"250-mx.example.net\r\n250 PIPELINING\r\n"))
+
+    def end(self, put):
+        """QUIT, its reply, FINs."""
+        put(self.c(0x18, b"QUIT\r\n"))
+        put(self.s(0x18, b"221 2.0.0 Bye\r\n"))
+        put(self.c(0x11))
+        put(self.s(0x11))
+        put(self.c(0x10))
+
 
 def main():
     out, n = sys.argv[1], int(sys.argv[2])
@@ -70,14 +89,7 @@ def main():
 
         ss = [Session(k) for k in range(n)]
         for x in ss:
-            x.cseq -= 1
-            put(x.c(0x02))
-            x.sseq -= 1
-            put(x.s(0x12))
-            put(x.c(0x10))
-            put(x.s(0x18, b"220 mx.example.net ESMTP\r\n"))
-            put(x.c(0x18, b"EHLO client.example.org\r\n"))
-            put(x.s(0x18, b"250-mx.example.net\r\n250 PIPELINING\r\n"))
+            x.start(put)
             put(x.c(0x18, b"MAIL FROM:<sender@example.org>\r\n"))
             put(x.s(0x18, b"250 2.1.0 Ok\r\n"))
         for r in range(rounds):
@@ -87,11 +99,7 @@ def main():
                 put(x.c(0x18, b"RCPT TO:<" + user + b"@example.org>\r\n"))
                 put(x.s(0x18, b"250 2.1.5 Ok <" + user + b"@example.org>\r\n"))
         for x in ss:
-            put(x.c(0x18, b"QUIT\r\n"))
-            put(x.s(0x18, b"221 2.0.0 Bye\r\n"))
-            put(x.c(0x11))
-            put(x.s(0x11))
-            put(x.c(0x10))
+            x.end(put)
 
 
 if __name__ == "__main__":

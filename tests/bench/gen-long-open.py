@@ -34,28 +34,11 @@ def main():
                                 len(f), len(f)))
             w.write(f)
 
-        def start(x):
-            x.cseq -= 1
-            put(x.c(0x02))
-            x.sseq -= 1
-            put(x.s(0x12))
-            put(x.c(0x10))
-            put(x.s(0x18, b"220 mx.example.net ESMTP\r\n"))
-            put(x.c(0x18, b"EHLO client.example.org\r\n"))
-            put(x.s(0x18, b"250-mx.example.net\r\n250 PIPELINING\r\n"))
-
-        def end(x):
-            put(x.c(0x18, b"QUIT\r\n"))
-            put(x.s(0x18, b"221 2.0.0 Bye\r\n"))
-            put(x.c(0x11))
-            put(x.s(0x11))
-            put(x.c(0x10))
-
         first = gc.Session(0)
-        start(first)
+        first.start(put)
         for k in range(1, n + 1):
             x = gc.Session(k)
-            start(x)
+            x.start(put)
             put(x.c(0x18, b"MAIL FROM:<sender@example.org>\r\n"))
             put(x.s(0x18, b"250 2.1.0 Ok\r\n"))
             for r in range(rcpts):
@@ -63,8 +46,8 @@ def main():
                 user += b"x" * max(1, line - len(user) - 30)
                 put(x.c(0x18, b"RCPT TO:<" + user + b"@mx.example.net>\r\n"))
                 put(x.s(0x18, b"250 2.1.5 Ok\r\n"))
-            end(x)
-        end(first)
+            x.end(put)
+        first.end(put)
 
 
 if __name__ == "__main__":
