@@ -3278,6 +3278,17 @@ closing(int state)
 	       state == TCP_CLOSING;
 }
 
+/* The capture is over and the stream still open. */
+static void
+stream_tcp_exiting(struct tcp_stream *a, struct stream_ctx *c)
+{
+	/* Both FINs seen (perhaps behind a hole): it was closed. */
+	stream_end(a, c,
+	    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
+					   : DLG_END_CAPTURE_ENDED,
+	    c->last_ts);
+}
+
 static void
 stream_tcp_cb(struct tcp_stream *a, void **param)
 {
@@ -3337,11 +3348,7 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 			stream_end(a, c, DLG_END_EVICTED, c->last_ts);
 		break;
 	case NIDS_EXITING:
-		/* Both FINs seen (perhaps behind a hole): it was closed. */
-		stream_end(a, c,
-		    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
-						   : DLG_END_CAPTURE_ENDED,
-		    c->last_ts);
+		stream_tcp_exiting(a, c);
 		break;
 	default:
 		break;
@@ -3375,7 +3382,14 @@ stream_finish(void)
 	open = g_ptr_array_new();
 	g_hash_table_iter_init(&it, st.ctx);
 	while (g_hash_table_iter_next(&it, &k, &v))
-		g_ptr_array_add(open, k);
+		g_ptr_array_add(open, v);
+	/* In the order the sessions started: the table's order follows
+	 * addresses in memory, which differ from run to run, and a session
+	 * this ends is written in the order it ends. */
+	g_ptr_array_sort(open, ctx_by_seq);
+	/* (Their streams, looked up again: filling one may end another.) */
+	for (i = 0; i < open->len; i++)
+		open->pdata[i] = ((struct stream_ctx *)open->pdata[i])->a;
 	for (i = 0; i < open->len; i++) {
 		struct tcp_stream *a = g_ptr_array_index(open, i);
 		struct stream_ctx *c = g_hash_table_lookup(st.ctx, a);
@@ -3385,6 +3399,15 @@ stream_finish(void)
 		c = g_hash_table_lookup(st.ctx, a);
 		if (c != NULL)
 			fill_all(c, a, SMTP_DIR_SERVER);
+	}
+	/* End them here, in that order, as NIDS_EXITING would: nids_exit()
+	 * walks libnids' table, whose hash is seeded at random per run. */
+	for (i = 0; i < open->len; i++) {
+		struct tcp_stream *a = g_ptr_array_index(open, i);
+		struct stream_ctx *c = g_hash_table_lookup(st.ctx, a);
+
+		if (c != NULL && a->user == c)
+			stream_tcp_exiting(a, c);
 	}
 	nids_exit();
 	/* Whatever libnids did not hand back (freed silently) ends here, in

@@ -15,7 +15,9 @@
 #             is reported and the summary counts every end;
 #   heavy     15% loss and 10% reordering, the same otherwise: beyond
 #             what issue 6 asks, held to the same standard.
-# Prints "groundtruth: N passed, N failed" (one test per session).
+# Each is analysed twice: the two outputs must be the same bytes.
+# Prints "groundtruth: N passed, N failed" (one test per session, one per
+# repeated run).
 set -u
 cd "$(dirname "$0")/.."
 RS=${RELAYSCOPE:-./relayscope}
@@ -42,6 +44,16 @@ run() {	# NAME check|table GENERATOR-OPTIONS...
 		echo "FAIL groundtruth/$name: exit $rc: $(head -1 "$tmp/$name.err")"
 		fail=$((fail + 1))
 		return
+	fi
+	# The same input gives the same bytes, whatever the run (hash seeds,
+	# addresses in memory).
+	"$RS" --format json $rsopt "$tmp/$name.pcap" >"$tmp/$name.again" \
+	    2>/dev/null
+	if cmp -s "$tmp/$name.jsonl" "$tmp/$name.again"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL groundtruth/$name: a second run wrote other bytes"
+		fail=$((fail + 1))
 	fi
 	python3 tests/gen/groundtruth.py $mode "$tmp/$name.json" \
 	    "$tmp/$name.jsonl" >"$tmp/$name.check"
