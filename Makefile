@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 json-glib-1.0 libpcap libpsl libcares gnutls
+PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -27,7 +27,7 @@ BUILD    := build
 # Modules that never see pcap or libnids (unit-testable with byte strings).
 CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
-            src/output_text.c src/output_json.c src/relay_texts.c \
+            src/output_text.c src/output_json.c src/jsonw.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
             src/helo_check.c src/tls.c src/proxy.c
@@ -39,7 +39,7 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
-              relay-texts address relay dns helo-check budget tls proxy
+              relay-texts address relay dns helo-check budget tls proxy jsonw
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
@@ -101,8 +101,9 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check, on the pcapng reader and on the proxy preamble parser (whole and
-# byte by byte must agree); FUZZ_SECONDS bounds each run.  The seeds
+# check, on the pcapng reader, on the proxy preamble parser (whole and
+# byte by byte must agree) and on the JSON writer (read back by
+# json-glib); FUZZ_SECONDS bounds each run.  The seeds
 # are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
 # learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
 # crash, a sanitizer report, undefined behaviour, a leak, a timeout or
@@ -110,15 +111,20 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 # input in build/fuzz-NAME-*.
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN := 4096
-FUZZERS := smtp-session dns pcapng proxy
+# json-glib reads back what the JSON writer wrote (an oracle the program
+# itself does not link).
+FUZZ_PKG_CFLAGS = $(shell pkg-config --cflags json-glib-1.0)
+FUZZ_PKG_LIBS = $(shell pkg-config --libs json-glib-1.0)
+FUZZERS := smtp-session dns pcapng proxy jsonw
 fuzz:
 	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus-$$f && \
 	    clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	        -fno-sanitize-recover=all -Iinclude \
-	        $(PKG_CFLAGS) -o $(BUILD)/fuzz-$$f \
-	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) src/pcapng.c $(PKG_LIBS) && \
+	        $(PKG_CFLAGS) $(FUZZ_PKG_CFLAGS) -o $(BUILD)/fuzz-$$f \
+	        tests/fuzz/fuzz-$$f.c $(CORE_SRC) src/pcapng.c $(PKG_LIBS) \
+	        $(FUZZ_PKG_LIBS) && \
 	    $(BUILD)/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) \
 	        -max_len=$(FUZZ_MAX_LEN) -timeout=30 -print_final_stats=1 \
 	        -artifact_prefix=$(BUILD)/fuzz-$$f- \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output.h: turning dialogues and run statistics into text or JSON Lines.
  * Every byte taken from the wire passes through output_escape() or
- * output_json_text() before it is printed. */
+ * jw_escape() (jsonw.h) before it is printed. */
 #ifndef RS_OUTPUT_H
 #define RS_OUTPUT_H
 
@@ -143,9 +143,6 @@ struct output_opts {
 /* Append bytes for a terminal or a text file: printable ASCII as is,
  * '\\' doubled, CR, LF, TAB as \r \n \t, anything else as \xNN. */
 void output_escape(GString *out, const char *p, size_t len);
-/* A valid UTF-8 copy of wire bytes for JSON: NUL and invalid sequences
- * become U+FFFD.  Caller owns the result. */
-char *output_json_text(const char *p, size_t len);
 /* "ip:port", or "[ip]:port" for IPv6. */
 void output_endpoint(GString *out, const struct rs_endpoint *e);
 /* RFC 3339 UTC with microseconds ("2026-11-22T10:00:00.123456Z"). */

@@ -60,25 +60,6 @@ output_escape(GString *out, const char *p, size_t len)
 	}
 }
 
-char *
-output_json_text(const char *p, size_t len)
-{
-	GString *out = g_string_sized_new(len + 8);
-	const char *end = p + len, *bad;
-
-	while (p < end) {
-		if (g_utf8_validate(p, end - p, &bad)) {
-			g_string_append_len(out, p, end - p);
-			break;
-		}
-		g_string_append_len(out, p, bad - p);
-		/* A NUL, or the first byte of an invalid sequence. */
-		g_string_append(out, "\xef\xbf\xbd");
-		p = bad + 1;
-	}
-	return g_string_free(out, FALSE);
-}
-
 void
 output_time(GString *out, gint64 usec)
 {

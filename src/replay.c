@@ -31,7 +31,6 @@
 #include <netinet/in.h>
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "capture.h"
 #include "log.h"
@@ -2243,148 +2242,134 @@ result_text(const struct replay *r, const char *verdict)
 }
 
 static void
-json_common(JsonBuilder *b, const struct replay *r, const char *type)
+json_common(struct jsonw *b, const struct replay *r, const char *type)
 {
-	output_json_add_str(b, "type", type);
-	output_json_add_str(b, "session", r->cap->id);
-	output_json_add_str(b, "captured_client", r->cap->client.ip);
-	output_json_add_str(b, "target", r->target);
+	jw_str(b, "type", type);
+	jw_str(b, "session", r->cap->id);
+	jw_str(b, "captured_client", r->cap->client.ip);
+	jw_str(b, "target", r->target);
 }
 
 /* How many captured recipients are not sent, and the cap. */
 static void
-json_left_out(JsonBuilder *b, const struct replay *r)
+json_left_out(struct jsonw *b, const struct replay *r)
 {
-	json_builder_set_member_name(b, "rcpts_captured");
-	json_builder_add_int_value(b, (gint64)r->rcpts_captured);
-	json_builder_set_member_name(b, "rcpts_left_out");
-	json_builder_add_int_value(b, (gint64)r->rcpts_left_out);
-	json_builder_set_member_name(b, "max_rcpts");
-	json_builder_add_int_value(b, r->o.max_rcpts);
+	jw_int(b, "rcpts_captured", (gint64)r->rcpts_captured);
+	jw_int(b, "rcpts_left_out", (gint64)r->rcpts_left_out);
+	jw_int(b, "max_rcpts", r->o.max_rcpts);
 }
 
 static char *
 plan_json(const struct replay *r)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	struct jsonw w, *b = &w;
 	guint i;
 
-	json_builder_begin_object(b);
+	jw_init(b, g_string_sized_new(1024));
+	jw_object(b, NULL);
 	json_common(b, r, "replay-plan");
-	output_json_add_str(b, "helo", r->helo_name);
-	output_json_add_str(b, "mail_from", r->mail_from);
-	json_builder_set_member_name(b, "rcpts");
-	json_builder_begin_array(b);
+	jw_str(b, "helo", r->helo_name);
+	jw_str(b, "mail_from", r->mail_from);
+	jw_array(b, "rcpts");
 	for (i = 0; i < r->rcpts->len; i++)
-		json_builder_add_string_value(
-		    b, g_ptr_array_index(r->rcpts, i));
-	json_builder_end_array(b);
-	output_json_add_bool(
-	    b, "starttls", r->o.starttls || r->cap->tls_started);
-	output_json_add_bool(b, "send_data", r->o.send_data);
-	output_json_add_bool(b, "probe", r->o.probe);
-	output_json_add_str(b, "note",
+		jw_str(b, NULL, g_ptr_array_index(r->rcpts, i));
+	jw_end_array(b);
+	jw_bool(b, "starttls", r->o.starttls || r->cap->tls_started);
+	jw_bool(b, "send_data", r->o.send_data);
+	jw_bool(b, "probe", r->o.probe);
+	jw_str(b, "note",
 	    "the live test comes from this machine's address, not from the "
 	    "captured client; servers grant relaying per client address");
-	output_json_add_bool(b, "capture_partial", capture_partial(r->cap));
+	jw_bool(b, "capture_partial", capture_partial(r->cap));
 	json_left_out(b, r);
-	output_json_add_bool(b, "tls_verify", r->tls_check);
-	json_builder_set_member_name(b, "deadline");
-	json_builder_add_int_value(b, r->o.deadline);
-	json_builder_end_object(b);
-	return output_json_generate(b);
+	jw_bool(b, "tls_verify", r->tls_check);
+	jw_int(b, "deadline", r->o.deadline);
+	jw_end_object(b);
+	return output_json_finish(b);
 }
 
 static char *
 result_json(const struct replay *r, const char *verdict)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	struct jsonw w, *b = &w;
 	g_autoptr(GPtrArray) diff = differences(r);
 	guint i;
 
-	json_builder_begin_object(b);
+	jw_init(b, g_string_sized_new(1024));
+	jw_object(b, NULL);
 	json_common(b, r, "replay");
-	output_json_add_str(b, "peer", r->target_text);
-	output_json_add_str(b, "source_ip", r->local_ip);
-	output_json_add_str(b, "source_trust", r->source_trust);
-	output_json_add_bool(b, "tls", r->tls_started);
-	output_json_add_bool(b, "tls_verify", r->tls_check);
+	jw_str(b, "peer", r->target_text);
+	jw_str(b, "source_ip", r->local_ip);
+	jw_str(b, "source_trust", r->source_trust);
+	jw_bool(b, "tls", r->tls_started);
+	jw_bool(b, "tls_verify", r->tls_check);
 	if (r->tls_started) {
 		g_autofree char *why = cert_problems(r->tls_errors);
 
-		output_json_add_str(b, "tls_certificate_problems", why);
+		jw_str(b, "tls_certificate_problems", why);
 	}
 	output_json_add_reply(b, "banner_captured",
 	    r->cap->banner != NULL ? r->cap->banner->reply : NULL);
 	output_json_add_reply(b, "banner_live", r->banner);
-	json_builder_set_member_name(b, "steps");
-	json_builder_begin_array(b);
+	jw_array(b, "steps");
 	for (i = 0; i < r->steps->len; i++) {
 		const struct step *st = g_ptr_array_index(r->steps, i);
 
-		json_builder_begin_object(b);
-		output_json_add_str(b, "command", st->line);
-		output_json_add_str(
-		    b, "probe", st->probe != NULL ? st->probe->name : NULL);
+		jw_object(b, NULL);
+		jw_str(b, "command", st->line);
+		jw_str(b, "probe", st->probe != NULL ? st->probe->name : NULL);
 		output_json_add_reply(b, "captured", st->captured);
 		output_json_add_reply(b, "live", st->live);
-		json_builder_end_object(b);
+		jw_end_object(b);
 	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "rcpts");
-	json_builder_begin_array(b);
+	jw_end_array(b);
+	jw_array(b, "rcpts");
 	for (i = 0; i < r->rcpts->len; i++) {
 		const char *a = g_ptr_array_index(r->rcpts, i);
 		const struct dlg_rcpt *c = captured_rcpt(r->cap, a);
 		const struct dlg_rcpt *l = live_rcpt(r, a);
 
-		json_builder_begin_object(b);
-		output_json_add_str(b, "address", a);
-		output_json_add_str(
-		    b, "captured_verdict", c != NULL ? verdict_of(c) : NULL);
-		output_json_add_str(b, "live_verdict",
+		jw_object(b, NULL);
+		jw_str(b, "address", a);
+		jw_str(b, "captured_verdict", c != NULL ? verdict_of(c) : NULL);
+		jw_str(b, "live_verdict",
 		    l != NULL && l->item->reply != NULL ? verdict_of(l) : NULL);
-		output_json_add_bool(b, "same",
+		jw_bool(b, "same",
 		    c != NULL && l != NULL &&
 			strcmp(verdict_of(c), verdict_of(l)) == 0);
-		json_builder_end_object(b);
+		jw_end_object(b);
 	}
-	json_builder_end_array(b);
+	jw_end_array(b);
 	if (r->probe_results != NULL) {
-		json_builder_set_member_name(b, "probes");
-		json_builder_begin_array(b);
+		jw_array(b, "probes");
 		for (i = 0; i < r->probe_results->len; i++) {
 			const struct probe_result *pr =
 			    g_ptr_array_index(r->probe_results, i);
 
-			json_builder_begin_object(b);
-			output_json_add_str(b, "name", pr->p->name);
-			output_json_add_str(b, "mail_from", pr->from);
-			output_json_add_str(b, "rcpt", pr->to);
+			jw_object(b, NULL);
+			jw_str(b, "name", pr->p->name);
+			jw_str(b, "mail_from", pr->from);
+			jw_str(b, "rcpt", pr->to);
 			output_json_add_reply(b, "mail_reply", pr->mail);
 			output_json_add_reply(b, "reply", pr->rcpt);
-			output_json_add_bool(
-			    b, "accepted", pr->outcome == PROBE_ACCEPTED);
-			output_json_add_str(
-			    b, "outcome", probe_outcome_names[pr->outcome]);
-			output_json_add_str(b, "why", pr->why);
-			json_builder_end_object(b);
+			jw_bool(b, "accepted", pr->outcome == PROBE_ACCEPTED);
+			jw_str(b, "outcome", probe_outcome_names[pr->outcome]);
+			jw_str(b, "why", pr->why);
+			jw_end_object(b);
 		}
-		json_builder_end_array(b);
-		json_builder_set_member_name(b, "reconnects");
-		json_builder_add_int_value(b, r->reconnects);
+		jw_end_array(b);
+		jw_int(b, "reconnects", r->reconnects);
 	}
 	json_left_out(b, r);
-	output_json_add_bool(b, "data_sent", r->data_sent);
-	output_json_add_str(b, "error", r->failure);
-	output_json_add_str(b, "verdict", verdict);
-	json_builder_set_member_name(b, "differences");
-	json_builder_begin_array(b);
+	jw_bool(b, "data_sent", r->data_sent);
+	jw_str(b, "error", r->failure);
+	jw_str(b, "verdict", verdict);
+	jw_array(b, "differences");
 	for (i = 0; i < diff->len; i++)
-		json_builder_add_string_value(b, g_ptr_array_index(diff, i));
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	return output_json_generate(b);
+		jw_str(b, NULL, g_ptr_array_index(diff, i));
+	jw_end_array(b);
+	jw_end_object(b);
+	return output_json_finish(b);
 }
 
 /* ---- the command line ---- */

@@ -19,6 +19,8 @@ hand and every new fixture seeds the fuzzers:
                      format: a kind byte, then chunks as above), alone
                      and followed by every smtp-session seed, as if that
                      connection had been tunnelled
+  OUT/jsonw/         the smtp-session seeds again, as raw bytes for the
+                     JSON writer (fuzz-jsonw.c)
 
 Usage: python3 tests/fuzz/seeds.py OUT [MAX]   (MAX: -max_len, 4096)
 """
@@ -271,7 +273,7 @@ def main():
     out = sys.argv[1]
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
     counts = {}
-    for d in ("pcapng", "smtp-session", "dns", "proxy"):
+    for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for f in os.listdir(os.path.join(out, d)):
             os.unlink(os.path.join(out, d, f))
@@ -302,6 +304,7 @@ def main():
             continue
         for i, s in enumerate(smtp_seeds(path, limit)):
             put("smtp-session", "%s-%d" % (base, i), s)
+            put("jsonw", "%s-%d" % (base, i), s)
             smtp.append(("%s-%d" % (base, i), s))
         for i, s in enumerate(dns_seeds(path)):
             put("dns", "%s-%d" % (base, i), s)
@@ -309,7 +312,7 @@ def main():
         put("proxy", name, s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
-        for d in ("pcapng", "smtp-session", "dns", "proxy"))))
+        for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw"))))
 
 
 if __name__ == "__main__":
