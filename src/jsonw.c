@@ -22,6 +22,29 @@ cls(unsigned char c)
 	return C_SAFE;
 }
 
+/* g_string_append_len() without its call when the bytes fit (most do:
+ * records start sized for a typical one). */
+static inline void
+put(GString *s, const char *p, size_t n)
+{
+	if (G_LIKELY(s->len + n < s->allocated_len)) {
+		memcpy(s->str + s->len, p, n);
+		s->len += n;
+		s->str[s->len] = '\0';
+	} else
+		g_string_append_len(s, p, (gssize)n);
+}
+
+static inline void
+put_c(GString *s, char c)
+{
+	if (G_LIKELY(s->len + 1 < s->allocated_len)) {
+		s->str[s->len++] = c;
+		s->str[s->len] = '\0';
+	} else
+		g_string_append_c(s, c);
+}
+
 static void
 escape_one(GString *out, unsigned char c)
 {
@@ -30,34 +53,34 @@ escape_one(GString *out, unsigned char c)
 
 	switch (c) {
 	case '"':
-		g_string_append_len(out, "\\\"", 2);
+		put(out, "\\\"", 2);
 		return;
 	case '\\':
-		g_string_append_len(out, "\\\\", 2);
+		put(out, "\\\\", 2);
 		return;
 	case '\b':
-		g_string_append_len(out, "\\b", 2);
+		put(out, "\\b", 2);
 		return;
 	case '\t':
-		g_string_append_len(out, "\\t", 2);
+		put(out, "\\t", 2);
 		return;
 	case '\n':
-		g_string_append_len(out, "\\n", 2);
+		put(out, "\\n", 2);
 		return;
 	case '\f':
-		g_string_append_len(out, "\\f", 2);
+		put(out, "\\f", 2);
 		return;
 	case '\r':
-		g_string_append_len(out, "\\r", 2);
+		put(out, "\\r", 2);
 		return;
 	case 0:
 		/* NUL stands for itself nowhere: U+FFFD, as for bad UTF-8. */
-		g_string_append_len(out, "\xef\xbf\xbd", 3);
+		put(out, "\xef\xbf\xbd", 3);
 		return;
 	default:
 		u[4] = hex[c >> 4];
 		u[5] = hex[c & 0xf];
-		g_string_append_len(out, u, 6);
+		put(out, u, 6);
 		return;
 	}
 }
@@ -73,7 +96,7 @@ jw_escape(GString *out, const char *p, size_t len)
 		case C_SAFE:
 			for (j = i + 1; j < len && cls(s[j]) == C_SAFE; j++)
 				;
-			g_string_append_len(out, p + i, (gssize)(j - i));
+			put(out, p + i, j - i);
 			i = j;
 			break;
 		case C_ESC:
@@ -91,12 +114,11 @@ jw_escape(GString *out, const char *p, size_t len)
 			while (i < j) {
 				if (g_utf8_validate(
 					p + i, (gssize)(j - i), &bad)) {
-					g_string_append_len(
-					    out, p + i, (gssize)(j - i));
+					put(out, p + i, j - i);
 					break;
 				}
-				g_string_append_len(out, p + i, bad - (p + i));
-				g_string_append_len(out, "\xef\xbf\xbd", 3);
+				put(out, p + i, (size_t)(bad - (p + i)));
+				put(out, "\xef\xbf\xbd", 3);
 				i = (size_t)(bad - p) + 1;
 			}
 			i = j;
@@ -117,14 +139,24 @@ jw_init(struct jsonw *w, GString *out)
 void
 jw_key(struct jsonw *w, const char *key)
 {
+	size_t n, i;
+
 	if (w->more & 1)
-		g_string_append_c(w->out, ',');
+		put_c(w->out, ',');
 	w->more |= 1;
-	if (key != NULL) {
-		g_string_append_c(w->out, '"');
-		jw_escape(w->out, key, strlen(key));
-		g_string_append_len(w->out, "\":", 2);
-	}
+	if (key == NULL)
+		return;
+	/* Names are the program's own and need no escape; one that does
+	 * (none so far) goes the long way. */
+	n = strlen(key);
+	for (i = 0; i < n && cls((unsigned char)key[i]) == C_SAFE; i++)
+		;
+	put_c(w->out, '"');
+	if (i == n)
+		put(w->out, key, n);
+	else
+		jw_escape(w->out, key, n);
+	put(w->out, "\":", 2);
 }
 
 static void
@@ -133,7 +165,7 @@ open_container(struct jsonw *w, const char *key, char c)
 	g_assert(w->depth < JW_MAX_DEPTH);
 	if (w->depth > 0)
 		jw_key(w, key);
-	g_string_append_c(w->out, c);
+	put_c(w->out, c);
 	w->depth++;
 	w->more <<= 1;
 }
@@ -142,7 +174,7 @@ static void
 close_container(struct jsonw *w, char c)
 {
 	g_assert(w->depth > 0);
-	g_string_append_c(w->out, c);
+	put_c(w->out, c);
 	w->depth--;
 	w->more >>= 1;
 }
@@ -175,9 +207,9 @@ void
 jw_text(struct jsonw *w, const char *key, const char *p, size_t len)
 {
 	jw_key(w, key);
-	g_string_append_c(w->out, '"');
+	put_c(w->out, '"');
 	jw_escape(w->out, p, len);
-	g_string_append_c(w->out, '"');
+	put_c(w->out, '"');
 }
 
 void
@@ -203,7 +235,7 @@ jw_int(struct jsonw *w, const char *key, int64_t v)
 	if (v < 0)
 		*--q = '-';
 	jw_key(w, key);
-	g_string_append_len(w->out, q, e - q);
+	put(w->out, q, (size_t)(e - q));
 }
 
 void
@@ -211,14 +243,14 @@ jw_bool(struct jsonw *w, const char *key, bool v)
 {
 	jw_key(w, key);
 	if (v)
-		g_string_append_len(w->out, "true", 4);
+		put(w->out, "true", 4);
 	else
-		g_string_append_len(w->out, "false", 5);
+		put(w->out, "false", 5);
 }
 
 void
 jw_null(struct jsonw *w, const char *key)
 {
 	jw_key(w, key);
-	g_string_append_len(w->out, "null", 4);
+	put(w->out, "null", 4);
 }

@@ -63,9 +63,16 @@ output_escape(GString *out, const char *p, size_t len)
 void
 output_time(GString *out, gint64 usec)
 {
+	/* The date and time of the last second formatted: records and
+	 * their commands mostly share it (one process, one thread). */
+	static time_t last_t = -1;
+	static char last[48];
+	static size_t last_len;
+	char frac6[8];
 	struct tm tm;
 	time_t t;
 	gint64 frac;
+	int i;
 
 	t = (time_t)(usec / G_USEC_PER_SEC);
 	frac = usec % G_USEC_PER_SEC;
@@ -73,13 +80,25 @@ output_time(GString *out, gint64 usec)
 		frac += G_USEC_PER_SEC;
 		t--;
 	}
-	if (gmtime_r(&t, &tm) == NULL) {
-		g_string_append(out, "1970-01-01T00:00:00.000000Z");
-		return;
+	if (t != last_t || last_len == 0) {
+		if (gmtime_r(&t, &tm) == NULL) {
+			g_string_append(out, "1970-01-01T00:00:00.000000Z");
+			return;
+		}
+		last_len = (size_t)g_snprintf(last, sizeof last,
+		    "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		last_t = t;
 	}
-	g_string_append_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)frac);
+	frac6[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		frac6[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	frac6[7] = 'Z';
+	g_string_append_len(out, last, (gssize)last_len);
+	g_string_append_len(out, frac6, 8);
 }
 
 GPtrArray *

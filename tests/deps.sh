@@ -6,7 +6,8 @@
 #                               the live-capture and replay tests, dnsmasq
 #                               for the live-resolver test, tcpdump,
 #                               openssl and Cyrus SASL for the replay test,
-#                               Exim and OpenSMTPD for the replay matrix)
+#                               Exim and OpenSMTPD for the replay matrix,
+#                               json-glib for make fuzz's JSON oracle)
 #   sh tests/deps.sh recipes    also what the fixture recipes run
 #                               (swaks with its TLS modules, tcpdump,
 #                               tshark, dnsmasq, Cyrus SASL, Exim,
@@ -21,14 +22,13 @@
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
-libjson-glib-dev libpsl-dev publicsuffix libc-ares-dev libgnutls28-dev
-glib-networking"
+libpsl-dev publicsuffix libc-ares-dev libgnutls28-dev glib-networking"
 # What the unpacked exim4-daemon-light and opensmtpd link against.
 mta_libs="libdb5.3 libgnutls30 libgnutls-dane0 libidn2-0 libnsl2 libpcre2-8-0
 libcrypt1 libevent-2.1-7 libssl3 libpam0g zlib1g"
 case "${1:-}" in
 '') ;;
-test) pkgs="$pkgs python3 util-linux postfix iproute2 dnsmasq-base tcpdump
+test) pkgs="$pkgs libjson-glib-dev python3 util-linux postfix iproute2 dnsmasq-base tcpdump
 openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
 tshark dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl
