@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* jsonw.h: a streaming JSON writer that appends one record to a GString:
- * no node tree, no allocation of its own.  Every string, key or value,
- * passes through jw_escape(), the one place where bytes become JSON text
+ * no node tree, no allocation of its own.  Every string value passes
+ * through jw_escape(), the one place where bytes become JSON text
  * (RFC 8259 §7: valid UTF-8, '"' and '\\' escaped, every control character
- * escaped; NUL and invalid UTF-8 become U+FFFD).
+ * escaped; NUL and invalid UTF-8 become U+FFFD).  Member names are the
+ * program's own (field names, port numbers, names from its tables) and
+ * are written as they are: never pass one taken from the wire.
  *
  * The caller nests begin/end calls as the JSON nests; members of an
  * object take a key, elements of an array take NULL.  Nesting deeper

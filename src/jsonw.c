@@ -12,14 +12,24 @@
  * bytes that need an escape, and bytes of multi-byte UTF-8. */
 enum { C_SAFE, C_ESC, C_HIGH };
 
+static unsigned char cls_table[256];
+
 static inline int
 cls(unsigned char c)
 {
-	if (c >= 0x80)
-		return C_HIGH;
-	if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
-		return C_ESC;
-	return C_SAFE;
+	return cls_table[c];
+}
+
+static void
+cls_init(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++)
+		cls_table[c] = c >= 0x80 ? C_HIGH
+			       : c < 0x20 || c == '"' || c == '\\' || c == 0x7f
+				   ? C_ESC
+				   : C_SAFE;
 }
 
 /* g_string_append_len() without its call when the bytes fit (most do:
@@ -91,6 +101,9 @@ jw_escape(GString *out, const char *p, size_t len)
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0, j;
 
+	if (G_UNLIKELY(cls_table['"'] != C_ESC))
+		cls_init();
+
 	while (i < len) {
 		switch (cls(s[i])) {
 		case C_SAFE:
@@ -139,23 +152,14 @@ jw_init(struct jsonw *w, GString *out)
 void
 jw_key(struct jsonw *w, const char *key)
 {
-	size_t n, i;
-
 	if (w->more & 1)
 		put_c(w->out, ',');
 	w->more |= 1;
 	if (key == NULL)
 		return;
-	/* Names are the program's own and need no escape; one that does
-	 * (none so far) goes the long way. */
-	n = strlen(key);
-	for (i = 0; i < n && cls((unsigned char)key[i]) == C_SAFE; i++)
-		;
+	/* Names are the program's own (jsonw.h): copied as they are. */
 	put_c(w->out, '"');
-	if (i == n)
-		put(w->out, key, n);
-	else
-		jw_escape(w->out, key, n);
+	put(w->out, key, strlen(key));
 	put(w->out, "\":", 2);
 }
 

@@ -121,13 +121,13 @@ test_nesting(void)
 	jw_null(&w, "n");
 	jw_key(&w, "raw");
 	g_string_append(w.out, "\"2026\"");
-	jw_text(&w, "k\"", "a\0b", 3);
+	jw_text(&w, "k", "a\0b", 3);
 	jw_end_object(&w);
 	g_assert_cmpuint(w.depth, ==, 0);
 	s = g_string_free(w.out, FALSE);
 	g_assert_cmpstr(s, ==,
 	    "{\"a\":\"x\",\"e\":[],\"o\":{},\"l\":[1,{\"t\":true,\"f\":false},"
-	    "null],\"n\":null,\"raw\":\"2026\",\"k\\\"\":\"a\xef\xbf\xbd"
+	    "null],\"n\":null,\"raw\":\"2026\",\"k\":\"a\xef\xbf\xbd"
 	    "b\"}");
 }
 
