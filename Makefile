@@ -30,7 +30,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/output_text.c src/output_json.c src/jsonw.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
-            src/helo_check.c src/tls.c src/proxy.c
+            src/helo_check.c src/helo_report.c src/tls.c src/proxy.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c

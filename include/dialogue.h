@@ -11,7 +11,7 @@
 #include <glib.h>
 
 #include "anomaly.h"
-#include "helo_check.h"
+#include "helo_report.h"
 #include "smtp_cmd.h"
 #include "smtp_reply.h"
 
@@ -208,7 +208,7 @@ struct dialogue {
 	/* struct relay_finding * (relay.h), owned; NULL until
 	 * relay_annotate() */
 	GPtrArray *findings;
-	/* The EHLO identity check (helo_check.h); owned; NULL until
+	/* The EHLO identity check (helo_report.h); owned; NULL until
 	 * helo_check_annotate(), or when no HELO/EHLO was seen. */
 	struct helo_report *helo_check;
 	/* Whom the server may trust (relay_annotate()): NULL, "config",

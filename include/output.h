@@ -164,11 +164,5 @@ char *output_json_session(const struct dialogue *d);
 char *output_json_summary(const struct run_stats *s);
 /* The names of libnids warning kinds ("tcp-header"). */
 const char *output_nids_warn_name(enum rs_nids_warn w);
-/* The EHLO keywords of a reply to EHLO: every line after the first. */
-GPtrArray *output_ehlo_extensions(const struct smtp_reply *r);
-/* Does a reply to EHLO offer this keyword ("STARTTLS") and, if arg is not
- * NULL, list arg among its parameters ("AUTH" "PLAIN")? */
-bool output_ehlo_offers(
-    const struct smtp_reply *r, const char *kw, const char *arg);
 
 #endif

@@ -76,4 +76,13 @@ void smtp_reply_asm_clear(struct smtp_reply_asm *a);
  * "C.S.D" to out (size >= 16) and returns true if found. */
 bool smtp_reply_find_enhanced(const char *text, size_t len, char *out);
 
+/* The EHLO keyword lines of a positive reply to EHLO: every line after
+ * the first (new strings in a new array; empty for NULL or a refusal). */
+GPtrArray *smtp_reply_ehlo_extensions(const struct smtp_reply *r);
+/* Does a reply to EHLO offer keyword kw ("STARTTLS") and, if arg is not
+ * NULL, list arg among its parameters ("AUTH" "PLAIN")?  Words are split
+ * at spaces and '=', compared without case; nothing is allocated. */
+bool smtp_reply_ehlo_offers(
+    const struct smtp_reply *r, const char *kw, const char *arg);
+
 #endif

@@ -13,7 +13,6 @@
 #include <glib.h>
 
 #include "dialogue.h"
-#include "output.h"
 #include "helo_check.h"
 #include "relay.h"
 
@@ -21,50 +20,6 @@
 #define HELO_MAX_PTR 4
 /* Rounds of live lookups per check (name, CNAME target, PTR name...). */
 #define HELO_MAX_ROUNDS 4
-
-static const char *const syntax_names[] = {
-	[HELO_SYNTAX_FQDN] = "fqdn",
-	[HELO_SYNTAX_LITERAL] = "address-literal",
-	[HELO_SYNTAX_NOT_FQDN] = "not-fqdn",
-	[HELO_SYNTAX_LOCALHOST] = "localhost",
-	[HELO_SYNTAX_BARE_IP] = "bare-ip",
-	[HELO_SYNTAX_TRAILING_DOT] = "trailing-dot",
-	[HELO_SYNTAX_NON_ASCII] = "non-ascii",
-	[HELO_SYNTAX_EMPTY] = "empty",
-	[HELO_SYNTAX_INVALID] = "invalid",
-};
-
-const char *
-helo_syntax_describe(enum helo_syntax s)
-{
-	switch (s) {
-	case HELO_SYNTAX_FQDN:
-		return "a fully qualified domain name";
-	case HELO_SYNTAX_LITERAL:
-		return "an address literal";
-	case HELO_SYNTAX_NOT_FQDN:
-		return "a name without a domain";
-	case HELO_SYNTAX_LOCALHOST:
-		return "localhost, which names every machine";
-	case HELO_SYNTAX_BARE_IP:
-		return "an IP address without the brackets of a literal";
-	case HELO_SYNTAX_TRAILING_DOT:
-		return "a name with a trailing dot";
-	case HELO_SYNTAX_NON_ASCII:
-		return "a non-ASCII name, but SMTPUTF8 was not offered";
-	case HELO_SYNTAX_EMPTY:
-		return "empty";
-	default:
-		return "characters or labels a host name cannot have";
-	}
-}
-
-const char *
-helo_syntax_name(enum helo_syntax s)
-{
-	return (unsigned)s < G_N_ELEMENTS(syntax_names) ? syntax_names[s]
-							: "invalid";
-}
 
 /* Is name a dotted hostname (labels of letters, digits, hyphens; UTF-8
  * letters allowed when utf8)?  Counts the dots. */
@@ -169,24 +124,6 @@ helo_check_syntax(
 	out->syntax = dots == 0 ? HELO_SYNTAX_NOT_FQDN : HELO_SYNTAX_FQDN;
 }
 
-static const char *const result_names[] = {
-#define HELO_RESULT_NAME(id, name) [HELO_RESULT_##id] = name,
-	HELO_RESULT_LIST(HELO_RESULT_NAME)
-#undef HELO_RESULT_NAME
-};
-
-const char *
-helo_result_name(enum helo_result r)
-{
-	return (unsigned)r < HELO_RESULT_COUNT ? result_names[r] : "unknown";
-}
-
-const char *
-helo_tri_name(enum helo_tri t)
-{
-	return t == HELO_YES ? "yes" : t == HELO_NO ? "no" : "unknown";
-}
-
 enum helo_result
 helo_decide(
     enum helo_syntax syntax, bool literal_matches, enum helo_tri forward)
@@ -207,19 +144,6 @@ helo_decide(
 	default:
 		return HELO_RESULT_INVALID;
 	}
-}
-
-void
-helo_report_free(struct helo_report *r)
-{
-	if (r == NULL)
-		return;
-	g_free(r->name);
-	g_ptr_array_unref(r->addresses);
-	g_ptr_array_unref(r->ptr_names);
-	g_ptr_array_unref(r->evidence);
-	g_free(r->server_reply);
-	g_free(r);
 }
 
 static bool
@@ -405,7 +329,7 @@ helo_check_annotate(struct dialogue *d, const struct dns_view *v,
 	d->helo_check = NULL;
 	if (d->helo == NULL || !dlg_item_argument(d->helo, &arg, &len))
 		return;
-	utf8 = output_ehlo_offers(d->helo->reply, "SMTPUTF8", NULL);
+	utf8 = smtp_reply_ehlo_offers(d->helo->reply, "SMTPUTF8", NULL);
 	for (round = 0;; round++) {
 		g_autoptr(GPtrArray) missing =
 		    g_ptr_array_new_with_free_func(g_free);

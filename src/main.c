@@ -15,6 +15,7 @@
 #include "options.h"
 #include "output.h"
 #include "dns.h"
+#include "helo_check.h"
 #include "relay.h"
 #include "replay.h"
 #include "resolve.h"

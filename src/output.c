@@ -101,48 +101,6 @@ output_time(GString *out, gint64 usec)
 	g_string_append_len(out, frac6, 8);
 }
 
-GPtrArray *
-output_ehlo_extensions(const struct smtp_reply *r)
-{
-	GPtrArray *ext = g_ptr_array_new_with_free_func(g_free);
-	const char *p, *nl, *end;
-
-	if (r == NULL || smtp_reply_class(r->code) != 2)
-		return ext;
-	end = r->text + r->text_len;
-	nl = memchr(r->text, '\n', r->text_len);
-	while (nl != NULL) {
-		p = nl + 1;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		g_ptr_array_add(ext,
-		    g_strndup(
-			p, nl != NULL ? (size_t)(nl - p) : (size_t)(end - p)));
-	}
-	return ext;
-}
-
-bool
-output_ehlo_offers(const struct smtp_reply *r, const char *kw, const char *arg)
-{
-	g_autoptr(GPtrArray) ext = output_ehlo_extensions(r);
-	guint i;
-
-	for (i = 0; i < ext->len; i++) {
-		g_auto(GStrv) w = g_strsplit_set(
-		    g_strstrip((char *)g_ptr_array_index(ext, i)), " =", -1);
-		char **p;
-
-		if (w[0] == NULL || g_ascii_strcasecmp(w[0], kw) != 0)
-			continue;
-		if (arg == NULL)
-			return true;
-		for (p = w + 1; *p != NULL; p++)
-			if (g_ascii_strcasecmp(*p, arg) == 0)
-				return true;
-	}
-	return false;
-}
-
 void
 output_endpoint(GString *out, const struct rs_endpoint *e)
 {

@@ -119,7 +119,7 @@ add_helo(struct jsonw *b, const struct dialogue *d)
 	add_item_reply(b, "reply", d->helo);
 	/* HELO has no extensions; an EHLO reply lists them after line 1. */
 	if (d->helo->cmd != SMTP_CMD_HELO)
-		ext = output_ehlo_extensions(d->helo->reply);
+		ext = smtp_reply_ehlo_extensions(d->helo->reply);
 	add_strings(b, "extensions", ext);
 	jw_end_object(b);
 }

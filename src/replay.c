@@ -1348,7 +1348,7 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 		return;
 	}
 	ul = strlen(r->o.auth_user);
-	if (output_ehlo_offers(ehlo, "AUTH", "PLAIN")) {
+	if (smtp_reply_ehlo_offers(ehlo, "AUTH", "PLAIN")) {
 		raw = g_malloc0(ul + strlen(pw) + 3);
 		memcpy(raw + 1, r->o.auth_user, ul);
 		memcpy(raw + 2 + ul, pw, strlen(pw));
@@ -1360,7 +1360,7 @@ authenticate(struct replay *r, const struct smtp_reply *ehlo)
 		g_free(raw);
 		wipe(tok);
 		wipe(line);
-	} else if (output_ehlo_offers(ehlo, "AUTH", "LOGIN")) {
+	} else if (smtp_reply_ehlo_offers(ehlo, "AUTH", "LOGIN")) {
 		rep = exchange(
 		    r, "AUTH LOGIN", NULL, SMTP_CMD_AUTH, NULL, NULL, NULL);
 		if (rep != NULL && rep->code == 334) {
@@ -1718,7 +1718,7 @@ converse(struct replay *r)
 		return;
 	}
 	if (r->o.starttls || r->cap->tls_started) {
-		if (!output_ehlo_offers(ehlo, "STARTTLS", NULL)) {
+		if (!smtp_reply_ehlo_offers(ehlo, "STARTTLS", NULL)) {
 			fail(r, "the server does not offer STARTTLS%s",
 			    r->cap->tls_started ? " (the captured session "
 						  "used it)"

@@ -232,3 +232,73 @@ smtp_reply_find_enhanced(const char *text, size_t len, char *out)
 	}
 	return false;
 }
+
+GPtrArray *
+smtp_reply_ehlo_extensions(const struct smtp_reply *r)
+{
+	GPtrArray *ext = g_ptr_array_new_with_free_func(g_free);
+	const char *p, *nl, *end;
+
+	if (r == NULL || smtp_reply_class(r->code) != 2)
+		return ext;
+	end = r->text + r->text_len;
+	nl = memchr(r->text, '\n', r->text_len);
+	while (nl != NULL) {
+		p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		g_ptr_array_add(ext,
+		    g_strndup(
+			p, nl != NULL ? (size_t)(nl - p) : (size_t)(end - p)));
+	}
+	return ext;
+}
+
+/* Is [p, e) the word w, ignoring case? */
+static bool
+word_is(const char *p, const char *e, const char *w)
+{
+	size_t n = strlen(w);
+
+	return (size_t)(e - p) == n && g_ascii_strncasecmp(p, w, n) == 0;
+}
+
+static bool
+ehlo_sep(char c)
+{
+	return c == ' ' || c == '=';
+}
+
+bool
+smtp_reply_ehlo_offers(
+    const struct smtp_reply *r, const char *kw, const char *arg)
+{
+	const char *p, *nl, *end, *e, *w;
+	bool first;
+
+	if (r == NULL || smtp_reply_class(r->code) != 2)
+		return false;
+	end = r->text + r->text_len;
+	nl = memchr(r->text, '\n', r->text_len);
+	while (nl != NULL) {
+		p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		e = nl != NULL ? nl : end;
+		/* Surrounding white space is no part of a word. */
+		while (p < e && g_ascii_isspace(*p))
+			p++;
+		while (e > p && g_ascii_isspace(e[-1]))
+			e--;
+		for (first = true; p <= e; first = false) {
+			for (w = p; w < e && !ehlo_sep(*w); w++)
+				;
+			if (first && !word_is(p, w, kw))
+				break;
+			if (first && arg == NULL)
+				return true;
+			if (!first && word_is(p, w, arg))
+				return true;
+			p = w + 1;
+		}
+	}
+	return false;
+}

@@ -123,6 +123,34 @@ test_enhanced_later_line(void)
 	smtp_reply_free(r);
 }
 
+static void
+test_ehlo_offers(void)
+{
+	const char *lines[] = { "250-mx.example.org STARTTLS", "250-auth=login",
+		"250-AUTH PLAIN  CRAM-MD5 ", "250-SIZE=1000", "250- 8BITMIME",
+		"250 ", NULL };
+	const char *refused[] = { "550-x", "550 STARTTLS", NULL };
+	struct smtp_reply *r = assemble(lines), *no = assemble(refused);
+	g_autoptr(GPtrArray) ext = smtp_reply_ehlo_extensions(r);
+
+	g_test_summary("EHLO keywords: lines after the greeting line, words "
+		       "split at spaces and '=', no case, no refusals");
+	g_assert_cmpuint(ext->len, ==, 5);
+	g_assert_cmpstr(g_ptr_array_index(ext, 2), ==, "SIZE=1000");
+	g_assert_false(smtp_reply_ehlo_offers(r, "STARTTLS", NULL));
+	g_assert_true(smtp_reply_ehlo_offers(r, "auth", NULL));
+	g_assert_true(smtp_reply_ehlo_offers(r, "AUTH", "LOGIN"));
+	g_assert_true(smtp_reply_ehlo_offers(r, "AUTH", "cram-md5"));
+	g_assert_false(smtp_reply_ehlo_offers(r, "AUTH", "CRAM"));
+	g_assert_true(smtp_reply_ehlo_offers(r, "SIZE", "1000"));
+	g_assert_true(smtp_reply_ehlo_offers(r, "8bitmime", NULL));
+	g_assert_false(smtp_reply_ehlo_offers(r, "", "x"));
+	g_assert_false(smtp_reply_ehlo_offers(no, "STARTTLS", NULL));
+	g_assert_false(smtp_reply_ehlo_offers(NULL, "STARTTLS", NULL));
+	smtp_reply_free(r);
+	smtp_reply_free(no);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,5 +160,6 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/reply/enhanced", test_enhanced);
 	g_test_add_func(
 	    "/smtp/reply/enhanced-later-line", test_enhanced_later_line);
+	g_test_add_func("/smtp/reply/ehlo-offers", test_ehlo_offers);
 	return g_test_run();
 }
