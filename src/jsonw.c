@@ -6,6 +6,7 @@
  * 0x1f, which RFC 8259 forbids raw. */
 #include <string.h>
 
+#include "gstr.h"
 #include "jsonw.h"
 
 /* Byte classes for jw_escape(): printable ASCII that stands for itself,
@@ -32,29 +33,6 @@ cls_init(void)
 				   : C_SAFE;
 }
 
-/* g_string_append_len() without its call when the bytes fit (most do:
- * records start sized for a typical one). */
-static inline void
-put(GString *s, const char *p, size_t n)
-{
-	if (G_LIKELY(s->len + n < s->allocated_len)) {
-		memcpy(s->str + s->len, p, n);
-		s->len += n;
-		s->str[s->len] = '\0';
-	} else
-		g_string_append_len(s, p, (gssize)n);
-}
-
-static inline void
-put_c(GString *s, char c)
-{
-	if (G_LIKELY(s->len + 1 < s->allocated_len)) {
-		s->str[s->len++] = c;
-		s->str[s->len] = '\0';
-	} else
-		g_string_append_c(s, c);
-}
-
 static void
 escape_one(GString *out, unsigned char c)
 {
@@ -63,34 +41,34 @@ escape_one(GString *out, unsigned char c)
 
 	switch (c) {
 	case '"':
-		put(out, "\\\"", 2);
+		gs_put(out, "\\\"", 2);
 		return;
 	case '\\':
-		put(out, "\\\\", 2);
+		gs_put(out, "\\\\", 2);
 		return;
 	case '\b':
-		put(out, "\\b", 2);
+		gs_put(out, "\\b", 2);
 		return;
 	case '\t':
-		put(out, "\\t", 2);
+		gs_put(out, "\\t", 2);
 		return;
 	case '\n':
-		put(out, "\\n", 2);
+		gs_put(out, "\\n", 2);
 		return;
 	case '\f':
-		put(out, "\\f", 2);
+		gs_put(out, "\\f", 2);
 		return;
 	case '\r':
-		put(out, "\\r", 2);
+		gs_put(out, "\\r", 2);
 		return;
 	case 0:
 		/* NUL stands for itself nowhere: U+FFFD, as for bad UTF-8. */
-		put(out, "\xef\xbf\xbd", 3);
+		gs_put(out, "\xef\xbf\xbd", 3);
 		return;
 	default:
 		u[4] = hex[c >> 4];
 		u[5] = hex[c & 0xf];
-		put(out, u, 6);
+		gs_put(out, u, 6);
 		return;
 	}
 }
@@ -109,7 +87,7 @@ jw_escape(GString *out, const char *p, size_t len)
 		case C_SAFE:
 			for (j = i + 1; j < len && cls(s[j]) == C_SAFE; j++)
 				;
-			put(out, p + i, j - i);
+			gs_put(out, p + i, j - i);
 			i = j;
 			break;
 		case C_ESC:
@@ -127,11 +105,11 @@ jw_escape(GString *out, const char *p, size_t len)
 			while (i < j) {
 				if (g_utf8_validate(
 					p + i, (gssize)(j - i), &bad)) {
-					put(out, p + i, j - i);
+					gs_put(out, p + i, j - i);
 					break;
 				}
-				put(out, p + i, (size_t)(bad - (p + i)));
-				put(out, "\xef\xbf\xbd", 3);
+				gs_put(out, p + i, (size_t)(bad - (p + i)));
+				gs_put(out, "\xef\xbf\xbd", 3);
 				i = (size_t)(bad - p) + 1;
 			}
 			i = j;
@@ -153,14 +131,14 @@ void
 jw_key(struct jsonw *w, const char *key)
 {
 	if (w->more & 1)
-		put_c(w->out, ',');
+		gs_putc(w->out, ',');
 	w->more |= 1;
 	if (key == NULL)
 		return;
 	/* Names are the program's own (jsonw.h): copied as they are. */
-	put_c(w->out, '"');
-	put(w->out, key, strlen(key));
-	put(w->out, "\":", 2);
+	gs_putc(w->out, '"');
+	gs_put(w->out, key, strlen(key));
+	gs_put(w->out, "\":", 2);
 }
 
 static void
@@ -169,7 +147,7 @@ open_container(struct jsonw *w, const char *key, char c)
 	g_assert(w->depth < JW_MAX_DEPTH);
 	if (w->depth > 0)
 		jw_key(w, key);
-	put_c(w->out, c);
+	gs_putc(w->out, c);
 	w->depth++;
 	w->more <<= 1;
 }
@@ -178,7 +156,7 @@ static void
 close_container(struct jsonw *w, char c)
 {
 	g_assert(w->depth > 0);
-	put_c(w->out, c);
+	gs_putc(w->out, c);
 	w->depth--;
 	w->more >>= 1;
 }
@@ -211,9 +189,9 @@ void
 jw_text(struct jsonw *w, const char *key, const char *p, size_t len)
 {
 	jw_key(w, key);
-	put_c(w->out, '"');
+	gs_putc(w->out, '"');
 	jw_escape(w->out, p, len);
-	put_c(w->out, '"');
+	gs_putc(w->out, '"');
 }
 
 void
@@ -228,18 +206,8 @@ jw_str(struct jsonw *w, const char *key, const char *s)
 void
 jw_int(struct jsonw *w, const char *key, int64_t v)
 {
-	char buf[24], *e = buf + sizeof buf, *q = e;
-	/* Negate as unsigned: INT64_MIN has no positive counterpart. */
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do {
-		*--q = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--q = '-';
 	jw_key(w, key);
-	put(w->out, q, (size_t)(e - q));
+	gs_i64(w->out, v);
 }
 
 void
@@ -247,14 +215,14 @@ jw_bool(struct jsonw *w, const char *key, bool v)
 {
 	jw_key(w, key);
 	if (v)
-		put(w->out, "true", 4);
+		gs_put(w->out, "true", 4);
 	else
-		put(w->out, "false", 5);
+		gs_put(w->out, "false", 5);
 }
 
 void
 jw_null(struct jsonw *w, const char *key)
 {
 	jw_key(w, key);
-	put(w->out, "null", 4);
+	gs_put(w->out, "null", 4);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gstr.h"
 #include "output.h"
 #include "relay.h"
 
@@ -37,25 +38,25 @@ output_escape(GString *out, const char *p, size_t len)
 		     run++)
 			;
 		if (run > i) {
-			g_string_append_len(out, p + i, (gssize)(run - i));
+			gs_put(out, p + i, (gssize)(run - i));
 			i = run - 1;
 			continue;
 		}
 		c = (unsigned char)p[i];
 		if (c == '\\')
-			g_string_append(out, "\\\\");
+			gs_puts(out, "\\\\");
 		else if (c >= 0x20 && c < 0x7f)
-			g_string_append_c(out, (char)c);
+			gs_putc(out, (char)c);
 		else if (c == '\r')
-			g_string_append(out, "\\r");
+			gs_puts(out, "\\r");
 		else if (c == '\n')
-			g_string_append(out, "\\n");
+			gs_puts(out, "\\n");
 		else if (c == '\t')
-			g_string_append(out, "\\t");
+			gs_puts(out, "\\t");
 		else {
-			g_string_append(out, "\\x");
-			g_string_append_c(out, hex[c >> 4]);
-			g_string_append_c(out, hex[c & 0xf]);
+			gs_puts(out, "\\x");
+			gs_putc(out, hex[c >> 4]);
+			gs_putc(out, hex[c & 0xf]);
 		}
 	}
 }
@@ -82,7 +83,7 @@ output_time(GString *out, gint64 usec)
 	}
 	if (t != last_t || last_len == 0) {
 		if (gmtime_r(&t, &tm) == NULL) {
-			g_string_append(out, "1970-01-01T00:00:00.000000Z");
+			gs_puts(out, "1970-01-01T00:00:00.000000Z");
 			return;
 		}
 		last_len = (size_t)g_snprintf(last, sizeof last,
@@ -97,15 +98,20 @@ output_time(GString *out, gint64 usec)
 		frac /= 10;
 	}
 	frac6[7] = 'Z';
-	g_string_append_len(out, last, (gssize)last_len);
-	g_string_append_len(out, frac6, 8);
+	gs_put(out, last, (gssize)last_len);
+	gs_put(out, frac6, 8);
 }
 
 void
 output_endpoint(GString *out, const struct rs_endpoint *e)
 {
-	g_string_append_printf(out,
-	    strchr(e->ip, ':') != NULL ? "[%s]:%u" : "%s:%u", e->ip, e->port);
+	bool v6 = strchr(e->ip, ':') != NULL;
+
+	if (v6)
+		gs_putc(out, '[');
+	gs_puts(out, e->ip);
+	gs_put(out, v6 ? "]:" : ":", v6 ? 2 : 1);
+	gs_u64(out, e->port);
 }
 
 char *
@@ -199,7 +205,7 @@ server_stats_decide(const struct server_stats *v, const struct run_stats *s)
 		g_string_append_printf(c, " %s", q != NULL ? q : f);
 	}
 	if (s->files->len == 0)
-		g_string_append(c, " FILE");
+		gs_puts(c, " FILE");
 	g_string_append_printf(c, " --session %s --probe", v->unknown_session);
 	g_ptr_array_add(out, g_string_free(c, FALSE));
 	return out;

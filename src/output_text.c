@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "gstr.h"
 #include "output.h"
 #include "proxy.h"
 #include "tls.h"
@@ -25,7 +26,7 @@ static void
 col(GString *s, const struct output_opts *o, const char *c)
 {
 	if (o->color)
-		g_string_append(s, c);
+		gs_puts(s, c);
 }
 
 static const char *
@@ -71,7 +72,7 @@ rel_time(GString *s, const struct dialogue *d, gint64 ts)
 	b[--i] = '+';
 	b[--i] = ' ';
 	b[--i] = ' ';
-	g_string_append_len(s, b + i, (gssize)sizeof b - i);
+	gs_put(s, b + i, (gssize)sizeof b - i);
 }
 
 static void
@@ -92,21 +93,21 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 				(char)('0' + r->code / 10 % 10),
 				(char)('0' + r->code % 10) };
 
-			g_string_append_len(s, c, sizeof c);
-			g_string_append_c(s, last ? ' ' : '-');
+			gs_put(s, c, sizeof c);
+			gs_putc(s, last ? ' ' : '-');
 		} else
 			g_string_append_printf(
 			    s, "S: %03d%c", r->code, last ? ' ' : '-');
 		output_escape(
 		    s, p, last ? (size_t)(end - p) : (size_t)(nl - p));
 		if (last && r->truncated)
-			g_string_append(s, " [reply cut]");
+			gs_puts(s, " [reply cut]");
 		if (last && r->unterminated)
-			g_string_append(s, " [not terminated]");
+			gs_puts(s, " [not terminated]");
 		if (last && (flags & DLG_F_UNCERTAIN))
-			g_string_append(s, " [pairing uncertain]");
+			gs_puts(s, " [pairing uncertain]");
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 		p = last ? end : nl + 1;
 	} while (!last);
 }
@@ -114,13 +115,12 @@ print_reply(GString *s, const struct output_opts *o, const struct dialogue *d,
 static void
 print_no_reply(GString *s, const struct output_opts *o, unsigned flags)
 {
-	g_string_append(s, "          ");
+	gs_puts(s, "          ");
 	col(s, o, COL_DIM);
-	g_string_append(s, flags & DLG_F_REPLY_LOST
-			       ? "(reply lost in a capture gap)"
-			       : "(no reply)");
+	gs_puts(s, flags & DLG_F_REPLY_LOST ? "(reply lost in a capture gap)"
+					    : "(no reply)");
 	col(s, o, COL_RESET);
-	g_string_append_c(s, '\n');
+	gs_putc(s, '\n');
 }
 
 /* "local", "probably local", "not local", "": the locality in words. */
@@ -143,43 +143,43 @@ print_verdict(GString *s, const struct output_opts *o, const struct dlg_rcpt *r)
 	g_autofree char *tricks = NULL;
 
 	col(s, o, COL_BOLD);
-	g_string_append_printf(s, "  [%s: ", relay_verdict_name(r->verdict));
+	gs_puts(s, "  [");
+	gs_puts(s, relay_verdict_name(r->verdict));
+	gs_puts(s, ": ");
 	switch (r->verdict) {
 	case RELAY_VERDICT_RELAY_DENIED:
 	case RELAY_VERDICT_REJECTED_OTHER:
 	case RELAY_VERDICT_TEMPFAIL:
-		g_string_append(s, r->cause != NULL
-				       ? relay_texts_cause_phrase(r->cause)
-				       : "no cause named");
+		gs_puts(s, r->cause != NULL ? relay_texts_cause_phrase(r->cause)
+					    : "no cause named");
 		if (r->verdict == RELAY_VERDICT_RELAY_DENIED && r->local == 1) {
 			/* The server disagrees with strong evidence: say
 			 * which (a wrong --local-domains, a stale MX). */
-			g_string_append(s, ", although ");
+			gs_puts(s, ", although ");
 			output_escape(
 			    s, r->final_domain, strlen(r->final_domain));
-			g_string_append(s, " is local (");
+			gs_puts(s, " is local (");
 			output_escape(
 			    s, r->local_evidence, strlen(r->local_evidence));
-			g_string_append_c(s, ')');
+			gs_putc(s, ')');
 		}
 		break;
 	case RELAY_VERDICT_UNKNOWN:
-		g_string_append(s, r->item->reply == NULL
-				       ? "no reply seen"
-				       : "not a reply to RCPT");
+		gs_puts(s, r->item->reply == NULL ? "no reply seen"
+						  : "not a reply to RCPT");
 		break;
 	default:
 		if (r->final_domain != NULL)
 			output_escape(
 			    s, r->final_domain, strlen(r->final_domain));
 		else
-			g_string_append(s, "no domain");
-		g_string_append(s, local_phrase(r));
+			gs_puts(s, "no domain");
+		gs_puts(s, local_phrase(r));
 		if (r->local_evidence != NULL) {
-			g_string_append(s, " (");
+			gs_puts(s, " (");
 			output_escape(
 			    s, r->local_evidence, strlen(r->local_evidence));
-			g_string_append_c(s, ')');
+			gs_putc(s, ')');
 		}
 		break;
 	}
@@ -187,7 +187,7 @@ print_verdict(GString *s, const struct output_opts *o, const struct dlg_rcpt *r)
 		tricks = address_tricks_names(r->tricks, ", ");
 		g_string_append_printf(s, "; trick: %s", tricks);
 	}
-	g_string_append_c(s, ']');
+	gs_putc(s, ']');
 }
 
 static void
@@ -202,9 +202,9 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		if (it->flags & DLG_F_NOT_CAPTURED) {
 			rel_time(s, d, it->reply_ts);
 			col(s, o, COL_DIM);
-			g_string_append(s, "C: [command not captured]");
+			gs_puts(s, "C: [command not captured]");
 			col(s, o, COL_RESET);
-			g_string_append_c(s, '\n');
+			gs_putc(s, '\n');
 		}
 		print_reply(s, o, d, it->reply, it->reply_ts, it->flags);
 		return;
@@ -215,15 +215,15 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		    "%s [capture gap: %" G_GUINT64_FORMAT " bytes lost]",
 		    it->dir == DLG_DIR_CLIENT ? "C:" : "S:", it->bytes);
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 		return;
 	case DLG_ITEM_SERVER_JUNK:
 		rel_time(s, d, it->ts);
 		col(s, o, COL_RED);
-		g_string_append(s, "S? ");
+		gs_puts(s, "S? ");
 		output_escape(s, it->line, it->line_len);
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 		return;
 	case DLG_ITEM_COMMAND:
 		break;
@@ -246,26 +246,26 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 			? "; part lost in a capture gap"
 			: "");
 	else {
-		g_string_append(s, "C: ");
+		gs_puts(s, "C: ");
 		output_escape(s, it->line, it->line_len);
 		if (it->flags & DLG_F_TOO_LONG)
-			g_string_append(s, " [line cut]");
+			gs_puts(s, " [line cut]");
 		if (it->flags & DLG_F_UNTERMINATED)
-			g_string_append(s, " [no line end]");
+			gs_puts(s, " [no line end]");
 	}
 	if (it->flags & DLG_F_EARLY)
-		g_string_append(s, " [before the greeting]");
+		gs_puts(s, " [before the greeting]");
 	if (rcpt != NULL && rcpt->judged)
 		print_verdict(s, o, rcpt);
 	col(s, o, COL_RESET);
-	g_string_append_c(s, '\n');
+	gs_putc(s, '\n');
 	if (it->cmd == SMTP_CMD_BDAT && it->line != NULL) {
-		g_string_append(s, "          ");
+		gs_puts(s, "          ");
 		col(s, o, COL_BLUE);
 		g_string_append_printf(
 		    s, "C: [chunk: %" G_GUINT64_FORMAT " bytes]", it->bytes);
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 	if (it->reply != NULL)
 		print_reply(s, o, d, it->reply, it->reply_ts, it->flags);
@@ -288,7 +288,7 @@ print_ports(GString *t, GHashTable *h)
 		    GPOINTER_TO_SIZE(g_hash_table_lookup(h, k)));
 	}
 	if (keys->len > 0)
-		g_string_append_c(t, ')');
+		gs_putc(t, ')');
 }
 
 /* "  found by content: N sessions (port P: N, ...); N other TCP
@@ -314,7 +314,7 @@ print_detection(GString *t, const struct run_stats *s)
 		    " connection%s",
 		    s->non_smtp, s->non_smtp == 1 ? "" : "s");
 		print_ports(t, s->non_smtp_ports);
-		g_string_append(t, ", another protocol: not shown");
+		gs_puts(t, ", another protocol: not shown");
 	}
 }
 
@@ -348,11 +348,11 @@ print_proxy(GString *s, const struct output_opts *o, const struct dialogue *d)
 	p = proxy_conn_info(d->proxy);
 	g_string_append_printf(s, "  proxy: %s at ", proxy_kind_name(p->kind));
 	output_endpoint(s, &d->server);
-	g_string_append(s, " to ");
+	gs_puts(s, " to ");
 	if (p->host != NULL)
 		output_escape(s, p->host, strlen(p->host));
 	else
-		g_string_append_c(s, '?');
+		gs_putc(s, '?');
 	if (p->port != 0)
 		g_string_append_printf(s, ":%u", p->port);
 	g_string_append_printf(s, ": %s", proxy_state_name(p->state));
@@ -363,27 +363,27 @@ print_proxy(GString *s, const struct output_opts *o, const struct dialogue *d)
 
 		g_string_append_printf(s, " (%d", p->reply_code);
 		if (t != NULL) {
-			g_string_append_c(s, ' ');
+			gs_putc(s, ' ');
 			output_escape(s, t, strlen(t));
 		}
-		g_string_append_c(s, ')');
+		gs_putc(s, ')');
 	}
 	if (p->reason != NULL)
 		g_string_append_printf(s, ": %s", p->reason);
 	if (p->authenticated) {
-		g_string_append(s, "; authenticated");
+		gs_puts(s, "; authenticated");
 		if (p->user != NULL) {
-			g_string_append(s, " as ");
+			gs_puts(s, " as ");
 			output_escape(s, p->user, strlen(p->user));
 		}
 	} else if (p->credentials_sent)
-		g_string_append(s, "; credentials sent, not accepted");
+		gs_puts(s, "; credentials sent, not accepted");
 	else if (p->state == PROXY_STATE_ESTABLISHED) {
 		col(s, o, COL_YELLOW);
-		g_string_append(s, "; no proxy authentication: open to anyone");
+		gs_puts(s, "; no proxy authentication: open to anyone");
 		col(s, o, COL_RESET);
 	}
-	g_string_append_c(s, '\n');
+	gs_putc(s, '\n');
 }
 
 /* What a fatal alert most often means in a mail server's handshake
@@ -423,42 +423,40 @@ print_tls(GString *s, const struct output_opts *o, const struct dialogue *d)
 	unsigned i;
 
 	if (d->tls_plaintext)
-		g_string_append(s,
-		    "  tls: STARTTLS accepted, then plaintext SMTP "
-		    "(a TLS-terminating proxy in front, or a "
-		    "decrypted capture)\n");
+		gs_puts(s, "  tls: STARTTLS accepted, then plaintext SMTP "
+			   "(a TLS-terminating proxy in front, or a "
+			   "decrypted capture)\n");
 	if (d->tls_server_plaintext)
-		g_string_append(s, "  tls: the client began TLS at once "
-				   "(implicit TLS), the server answered in "
-				   "plaintext SMTP: it does not speak TLS from "
-				   "the first byte on this port (its clients "
-				   "should use STARTTLS, or the port is "
-				   "misconfigured)\n");
+		gs_puts(s, "  tls: the client began TLS at once "
+			   "(implicit TLS), the server answered in "
+			   "plaintext SMTP: it does not speak TLS from "
+			   "the first byte on this port (its clients "
+			   "should use STARTTLS, or the port is "
+			   "misconfigured)\n");
 	if (d->tls == NULL)
 		return;
 	t = tls_conn_info(d->tls);
-	g_string_append(s, "  tls: ");
-	g_string_append(s, d->tls_mode == DLG_TLS_IMPLICIT
-			       ? "implicit (TLS from the first byte)"
-			       : "STARTTLS");
+	gs_puts(s, "  tls: ");
+	gs_puts(s, d->tls_mode == DLG_TLS_IMPLICIT
+		       ? "implicit (TLS from the first byte)"
+		       : "STARTTLS");
 	if (t->server_hello)
 		g_string_append_printf(
 		    s, ", %s chosen", version_name(t->version, vb, sizeof vb));
 	if (t->n_ch_versions > 0) {
-		g_string_append(
-		    s, t->server_hello ? " (offered " : ", offered ");
+		gs_puts(s, t->server_hello ? " (offered " : ", offered ");
 		for (i = 0; i < t->n_ch_versions; i++)
 			g_string_append_printf(s, "%s%s", i > 0 ? " " : "",
 			    version_name(t->ch_versions[i], vb, sizeof vb));
 		if (t->server_hello)
-			g_string_append_c(s, ')');
+			gs_putc(s, ')');
 	}
 	if (t->sni != NULL) {
-		g_string_append(s, ", SNI ");
+		gs_puts(s, ", SNI ");
 		text_name(s, t->sni);
 	}
 	for (i = 0; i < t->n_alpn; i++) {
-		g_string_append(s, i == 0 ? ", ALPN " : " ");
+		gs_puts(s, i == 0 ? ", ALPN " : " ");
 		text_name(s, t->alpn[i]);
 	}
 	if (t->server_hello)
@@ -474,48 +472,47 @@ print_tls(GString *s, const struct output_opts *o, const struct dialogue *d)
 		    t->alerts[i].level == TLS_ALERT_FATAL ? "fatal"
 							  : "warning");
 		if (n != NULL)
-			g_string_append(s, n);
+			gs_puts(s, n);
 		else
 			g_string_append_printf(s, "%u", t->alerts[i].desc);
 		if (why != NULL && t->alerts[i].level == TLS_ALERT_FATAL)
 			g_string_append_printf(s, " (%s)", why);
 	}
 	if (t->completed)
-		g_string_append(s, ": handshake completed\n");
+		gs_puts(s, ": handshake completed\n");
 	else {
 		col(s, o, COL_YELLOW);
-		g_string_append(s, t->fatal_alert
-				       ? ": handshake failed"
-				       : ": handshake not seen to complete");
+		gs_puts(s, t->fatal_alert ? ": handshake failed"
+					  : ": handshake not seen to complete");
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 	if (t->certificate_encrypted)
-		g_string_append(s, "  tls certificate: encrypted (TLS 1.3), "
-				   "not in the capture\n");
+		gs_puts(s, "  tls certificate: encrypted (TLS 1.3), "
+			   "not in the capture\n");
 	for (i = 0; i < t->server.chain.len; i++) {
 		const struct tls_cert *c = &t->server.chain.certs[i];
 		unsigned j;
 
-		g_string_append(s, "  tls certificate: ");
+		gs_puts(s, "  tls certificate: ");
 		if (c->subject != NULL)
 			text_name(s, c->subject);
 		if (c->issuer != NULL) {
-			g_string_append(s, ", issued by ");
+			gs_puts(s, ", issued by ");
 			text_name(s, c->issuer);
 		}
 		for (j = 0; j < c->n_dns; j++) {
-			g_string_append(s, j == 0 ? ", DNS " : " ");
+			gs_puts(s, j == 0 ? ", DNS " : " ");
 			text_name(s, c->dns[j]);
 		}
 		for (j = 0; j < c->n_ip; j++) {
-			g_string_append(s, j == 0 ? ", IP " : " ");
+			gs_puts(s, j == 0 ? ", IP " : " ");
 			text_name(s, c->ip[j]);
 		}
 		if (c->not_before >= 0 && c->not_after >= 0) {
-			g_string_append(s, ", valid ");
+			gs_puts(s, ", valid ");
 			output_time(s, c->not_before * G_USEC_PER_SEC);
-			g_string_append(s, " to ");
+			gs_puts(s, " to ");
 			output_time(s, c->not_after * G_USEC_PER_SEC);
 		}
 		g_string_append_printf(s, ", SHA-256 %s%s\n", c->sha256,
@@ -532,11 +529,11 @@ print_capture(GString *s, const struct output_opts *o, const struct dialogue *d)
 	if (!d->picked_up && d->missing == DLG_MISSING_NONE &&
 	    d->gaps[0] + d->gaps[1] == 0)
 		return;
-	g_string_append(s, "  ");
+	gs_puts(s, "  ");
 	col(s, o, COL_YELLOW);
-	g_string_append(s, "capture: ");
+	gs_puts(s, "capture: ");
 	if (d->picked_up) {
-		g_string_append(s, "picked up mid-stream (no handshake)");
+		gs_puts(s, "picked up mid-stream (no handshake)");
 		sep = "; ";
 	}
 	if (d->gaps[0] + d->gaps[1] > 0) {
@@ -554,7 +551,7 @@ print_capture(GString *s, const struct output_opts *o, const struct dialogue *d)
 		    "%sone-sided: nothing from the %s was captured", sep,
 		    dialogue_missing_name(d->missing));
 	col(s, o, COL_RESET);
-	g_string_append_c(s, '\n');
+	gs_putc(s, '\n');
 }
 
 static void
@@ -568,9 +565,9 @@ print_anomalies(
 		if (d->anomalies[a] == 0)
 			continue;
 		if (!any) {
-			g_string_append(s, "  ");
+			gs_puts(s, "  ");
 			col(s, o, COL_MAGENTA);
-			g_string_append(s, "anomalies:");
+			gs_puts(s, "anomalies:");
 			any = true;
 		}
 		g_string_append_printf(s, " %s", anomaly_name(a));
@@ -579,7 +576,7 @@ print_anomalies(
 	}
 	if (any) {
 		col(s, o, COL_RESET);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 }
 
@@ -593,7 +590,7 @@ print_source(GString *s, const struct dialogue *d, const struct dns_fact *e)
 	g_string_append_printf(s, "  (%s", e->source);
 	if (e->ts != 0 && strcmp(e->source, "live") == 0) {
 		/* A lookup made now, not a packet of the capture. */
-		g_string_append_c(s, ' ');
+		gs_putc(s, ' ');
 		output_time(s, e->ts);
 	} else if (e->ts != 0) {
 		ms = (e->ts - d->ts_start) / 1000;
@@ -601,7 +598,7 @@ print_source(GString *s, const struct dialogue *d, const struct dns_fact *e)
 		g_string_append_printf(s, " %c%" G_GINT64_FORMAT ".%03d",
 		    ms < 0 ? '-' : '+', a / 1000, (int)(a % 1000));
 	}
-	g_string_append_c(s, ')');
+	gs_putc(s, ')');
 }
 
 static void
@@ -610,12 +607,12 @@ print_list(GString *s, const GPtrArray *v, const char *none)
 	guint i;
 
 	if (v->len == 0)
-		g_string_append(s, none);
+		gs_puts(s, none);
 	for (i = 0; i < v->len; i++) {
 		const char *x = g_ptr_array_index(v, i);
 
 		if (i > 0)
-			g_string_append(s, ", ");
+			gs_puts(s, ", ");
 		output_escape(s, x, strlen(x));
 	}
 }
@@ -629,31 +626,31 @@ print_helo_check(
 
 	if (r == NULL)
 		return;
-	g_string_append(s, "  helo: ");
+	gs_puts(s, "  helo: ");
 	output_escape(s, r->name, strlen(r->name));
 	g_string_append_printf(s, " from %s: ", r->client_ip);
 	col(s, o,
 	    r->result == HELO_RESULT_MATCH     ? COL_RESET
 	    : r->result == HELO_RESULT_UNKNOWN ? COL_RESET
 					       : COL_YELLOW);
-	g_string_append(s, helo_result_name(r->result));
+	gs_puts(s, helo_result_name(r->result));
 	col(s, o, COL_RESET);
 	if (r->result == HELO_RESULT_NOT_FQDN ||
 	    r->result == HELO_RESULT_INVALID)
 		g_string_append_printf(
 		    s, " (%s)", helo_syntax_describe(r->syntax.syntax));
 	if (r->syntax.syntax == HELO_SYNTAX_FQDN && r->evidence->len == 0)
-		g_string_append(s, " (no DNS evidence)");
-	g_string_append_c(s, '\n');
+		gs_puts(s, " (no DNS evidence)");
+	gs_putc(s, '\n');
 	if (r->syntax.syntax == HELO_SYNTAX_FQDN && r->evidence->len > 0) {
-		g_string_append(s, "    forward: ");
+		gs_puts(s, "    forward: ");
 		if (r->forward == HELO_UNKNOWN)
-			g_string_append(s, "unknown");
+			gs_puts(s, "unknown");
 		else
 			print_list(s, r->addresses, "no address");
-		g_string_append(s, "; reverse: ");
+		gs_puts(s, "; reverse: ");
 		if (r->name_is_ptr == HELO_UNKNOWN)
-			g_string_append(s, "unknown");
+			gs_puts(s, "unknown");
 		else
 			print_list(s, r->ptr_names, "no name");
 		g_string_append_printf(
@@ -665,18 +662,18 @@ print_helo_check(
 		g_string_append_printf(s, "    %s ", dns_type_name(e->type));
 		output_escape(s, e->name, strlen(e->name));
 		if (e->data != NULL) {
-			g_string_append(s, " = ");
+			gs_puts(s, " = ");
 			output_escape(s, e->data, strlen(e->data));
 		} else
 			g_string_append_printf(
 			    s, ": %s", dns_status_name(e->status));
 		print_source(s, d, e);
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 	if (r->server_rejected) {
-		g_string_append(s, "    server rejected: ");
+		gs_puts(s, "    server rejected: ");
 		output_escape(s, r->server_reply, strlen(r->server_reply));
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 }
 
@@ -705,7 +702,7 @@ print_links(GString *s, const struct dialogue *d)
 			   : ", ",
 		    (const char *)g_ptr_array_index(ids, i));
 	if (ids->len > 0)
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	for (i = 0; d->continues != NULL && i < d->continues->len; i++)
 		g_string_append_printf(s, "%s%s",
 		    i == 0 ? "  continues: "
@@ -713,11 +710,10 @@ print_links(GString *s, const struct dialogue *d)
 			   : ", ",
 		    (const char *)g_ptr_array_index(d->continues, i));
 	if (d->continues != NULL && d->continues->len > 0)
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	if (d->judged_early)
-		g_string_append(s,
-		    "  memory: judged before its --onward-window "
-		    "ended, to stay within --max-memory\n");
+		gs_puts(s, "  memory: judged before its --onward-window "
+			   "ended, to stay within --max-memory\n");
 	if (d->cut_to[0] != '\0')
 		g_string_append_printf(s,
 		    "  memory: cut at +%.3f s to stay within --max-memory; the "
@@ -741,7 +737,7 @@ print_findings(
 		const struct relay_finding *f =
 		    g_ptr_array_index(d->findings, i);
 
-		g_string_append(s, "  ");
+		gs_puts(s, "  ");
 		col(s, o,
 		    strcmp(f->severity, "high") == 0	 ? COL_RED
 		    : strcmp(f->severity, "medium") == 0 ? COL_YELLOW
@@ -752,11 +748,11 @@ print_findings(
 		    : f->confirmed			? ", confirmed"
 							: ", not confirmed");
 		col(s, o, COL_RESET);
-		g_string_append(s, ": ");
+		gs_puts(s, ": ");
 		output_escape(s, f->summary, strlen(f->summary));
-		g_string_append(s, "\n    remedy: ");
+		gs_puts(s, "\n    remedy: ");
 		output_escape(s, f->remedy, strlen(f->remedy));
-		g_string_append_c(s, '\n');
+		gs_putc(s, '\n');
 	}
 }
 
@@ -771,12 +767,15 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	guint i, j;
 
 	col(s, o, COL_BOLD);
-	g_string_append_printf(
-	    s, "session %" G_GUINT64_FORMAT " %s ", d->seq, d->id);
+	gs_puts(s, "session ");
+	gs_u64(s, d->seq);
+	gs_putc(s, ' ');
+	gs_puts(s, d->id);
+	gs_putc(s, ' ');
 	output_time(s, d->ts_start);
-	g_string_append_c(s, ' ');
+	gs_putc(s, ' ');
 	output_endpoint(s, &d->client);
-	g_string_append(s, " -> ");
+	gs_puts(s, " -> ");
 	output_endpoint(s, &d->server);
 	col(s, o, COL_RESET);
 	if (d->detected == DLG_DETECT_CONTENT)
@@ -784,12 +783,23 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 		    "\n  found by content: SMTP on port %u, not one of "
 		    "--ports",
 		    d->server.port);
-	g_string_append_printf(s,
-	    "\n  end: %s after %" G_GINT64_FORMAT ".%03d s, %" G_GUINT64_FORMAT
-	    " bytes from client, %" G_GUINT64_FORMAT " from server\n",
-	    dialogue_end_name(d->end), dur / G_USEC_PER_SEC,
-	    (int)((dur % G_USEC_PER_SEC) / 1000), d->bytes_client,
-	    d->bytes_server);
+	{
+		int ms = (int)((dur % G_USEC_PER_SEC) / 1000);
+		char f[5] = { '.', (char)('0' + ms / 100),
+			(char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
+			' ' };
+
+		gs_puts(s, "\n  end: ");
+		gs_puts(s, dialogue_end_name(d->end));
+		gs_puts(s, " after ");
+		gs_i64(s, dur / G_USEC_PER_SEC);
+		gs_put(s, f, sizeof f);
+		gs_puts(s, "s, ");
+		gs_u64(s, d->bytes_client);
+		gs_puts(s, " bytes from client, ");
+		gs_u64(s, d->bytes_server);
+		gs_puts(s, " from server\n");
+	}
 	print_capture(s, o, d);
 	print_proxy(s, o, d);
 
@@ -823,13 +833,13 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	print_tls(s, o, d);
 
 	if (d->auth != NULL) {
-		g_string_append(s, "  auth: ");
+		gs_puts(s, "  auth: ");
 		output_escape(
 		    s, d->auth->mechanism, strlen(d->auth->mechanism));
 		if (d->auth->user != NULL) {
-			g_string_append(s, " user \"");
+			gs_puts(s, " user \"");
 			output_escape(s, d->auth->user, strlen(d->auth->user));
-			g_string_append_c(s, '"');
+			gs_putc(s, '"');
 		}
 		g_string_append_printf(s, ": %s%s\n",
 		    d->auth->result == DLG_AUTH_SUCCESS	  ? "success"
@@ -837,18 +847,19 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 							  : "unknown",
 		    d->auth->password_sent ? "" : "; no password sent");
 	}
-	g_string_append_printf(
-	    s, "  transactions: %" G_GUINT64_FORMAT, d->tx_total);
+	gs_puts(s, "  transactions: ");
+	gs_u64(s, d->tx_total);
 	if (gap_txs > 0)
 		g_string_append_printf(
 		    s, " (%u touched by a capture gap)", gap_txs);
-	g_string_append_printf(
-	    s, ", recipients: %" G_GUINT64_FORMAT "\n", d->rcpt_total);
+	gs_puts(s, ", recipients: ");
+	gs_u64(s, d->rcpt_total);
+	gs_putc(s, '\n');
 	print_links(s, d);
 	print_helo_check(s, o, d);
 	print_findings(s, o, d);
 	print_anomalies(s, o, d);
-	g_string_append_c(s, '\n');
+	gs_putc(s, '\n');
 	return g_string_free(s, FALSE);
 }
 
@@ -867,7 +878,7 @@ append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
 		sep = ", ";
 	}
 	if (sep[0] == ',')
-		g_string_append_c(t, ')');
+		gs_putc(t, ')');
 }
 
 /* The per-server relay table of the summary. */
@@ -883,13 +894,13 @@ print_servers(GString *t, const struct run_stats *s)
 		return;
 	for (k = 0; k < RELAY_VERDICT_COUNT; k++)
 		names[k] = relay_verdict_name(k);
-	g_string_append(t, "\n  servers:");
+	gs_puts(t, "\n  servers:");
 	for (i = 0; i < v->len; i++) {
 		const struct server_stats *x = g_ptr_array_index(v, i);
 		g_autoptr(GPtrArray) doms = NULL;
 		g_autoptr(GPtrArray) cmds = NULL;
 
-		g_string_append(t, "\n    ");
+		gs_puts(t, "\n    ");
 		output_endpoint(t, &x->server);
 		g_string_append_printf(t,
 		    ": %" G_GUINT64_FORMAT " sessions, %" G_GUINT64_FORMAT
@@ -920,7 +931,7 @@ print_servers(GString *t, const struct run_stats *s)
 		for (j = 0; j < doms->len; j++) {
 			const char *dom = g_ptr_array_index(doms, j);
 
-			g_string_append(t, j > 0 ? ", " : "");
+			gs_puts(t, j > 0 ? ", " : "");
 			output_escape(t, dom, strlen(dom));
 			g_string_append_printf(t, " (%zu)",
 			    GPOINTER_TO_SIZE(
@@ -931,14 +942,13 @@ print_servers(GString *t, const struct run_stats *s)
 			    ", and %" G_GUINT64_FORMAT " in further domains",
 			    x->unknown_more);
 		cmds = server_stats_decide(x, s);
-		g_string_append(t, "\n      to decide: ");
+		gs_puts(t, "\n      to decide: ");
 		for (j = 0; j < cmds->len; j++) {
 			const char *c = g_ptr_array_index(cmds, j);
 
-			g_string_append(t, j == 0 ? ""
-					   : j + 1 == cmds->len
-					       ? "; or test it: "
-					       : "; or ");
+			gs_puts(t, j == 0		? ""
+				   : j + 1 == cmds->len ? "; or test it: "
+							: "; or ");
 			output_escape(t, c, strlen(c));
 		}
 	}
@@ -973,7 +983,7 @@ print_dns_summary(GString *t, const struct run_stats *s)
 	g_string_append_printf(t,
 	    ", %" G_GUINT64_FORMAT " from the map, live lookups ", s->dns_map);
 	if (!s->live)
-		g_string_append(t, "off");
+		gs_puts(t, "off");
 	else
 		g_string_append_printf(t,
 		    "%" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
@@ -982,7 +992,7 @@ print_dns_summary(GString *t, const struct run_stats *s)
 		    s->live_stats.queries, s->live_stats.answered,
 		    s->live_stats.timeouts, s->live_stats.failed);
 	if (s->live && s->live_stats.stopped)
-		g_string_append(t, ", stopped: no response");
+		gs_puts(t, ", stopped: no response");
 }
 
 /* "  memory: ..." when the budget made the run give something up. */
@@ -1016,22 +1026,22 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	int e;
 
 	col(t, o, COL_BOLD);
-	g_string_append(t, "summary");
+	gs_puts(t, "summary");
 	col(t, o, COL_RESET);
 	if (s->interrupted != NULL)
 		g_string_append_printf(t, " (%s by %s)",
 		    s->incomplete ? "run incomplete: stopped" : "stopped",
 		    s->interrupted);
 	else if (s->incomplete)
-		g_string_append(t, " (run incomplete)");
+		gs_puts(t, " (run incomplete)");
 	g_string_append_printf(t, "\n  files: %u", s->files->len);
 	for (i = 0; i < s->files->len; i++) {
 		const char *f = g_ptr_array_index(s->files, i);
 
-		g_string_append(t, i == 0 ? " (" : ", ");
+		gs_puts(t, i == 0 ? " (" : ", ");
 		output_escape(t, f, strlen(f));
 	}
-	g_string_append(t, s->files->len > 0 ? ")\n" : "\n");
+	gs_puts(t, s->files->len > 0 ? ")\n" : "\n");
 	g_string_append_printf(t,
 	    "  packets: %" G_GUINT64_FORMAT " read, %" G_GUINT64_FORMAT
 	    " IPv4, %" G_GUINT64_FORMAT " IPv6, %" G_GUINT64_FORMAT
@@ -1103,6 +1113,6 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    "\n  handshakes: %" G_GUINT64_FORMAT
 		    " half-open forgotten (table full)",
 		    s->handshakes_forgotten);
-	g_string_append_c(t, '\n');
+	gs_putc(t, '\n');
 	return g_string_free(t, FALSE);
 }
