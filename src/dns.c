@@ -13,6 +13,7 @@
 
 #include "budget.h"
 #include "dns.h"
+#include "gstr.h"
 
 /* Map files larger than this are refused (far more than DNS_MAX_RECORDS
  * lines). */
@@ -78,9 +79,17 @@ dns_store_free(struct dns_store *s)
 static char *
 lookup_key(const char *querier, uint16_t type, const char *name)
 {
-	g_autofree char *k = g_strdup_printf("%s|%u %s", querier, type, name);
+	GString *k = g_string_sized_new(strlen(querier) + strlen(name) + 8);
+	gsize i;
 
-	return g_ascii_strdown(k, -1);
+	gs_puts(k, querier);
+	gs_putc(k, '|');
+	gs_u64(k, type);
+	gs_putc(k, ' ');
+	gs_puts(k, name);
+	for (i = 0; i < k->len; i++)
+		k->str[i] = g_ascii_tolower(k->str[i]);
+	return g_string_free(k, FALSE);
 }
 
 /* Remember that querier was answered (type, name) at ts. */

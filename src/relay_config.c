@@ -403,12 +403,14 @@ relay_config_free(struct relay_config *c)
 const struct relay_policy *
 relay_config_policy(const struct relay_config *c, const struct dialogue *d)
 {
-	g_autofree char *k1 = NULL;
+	char k1[sizeof d->server.ip + 8];
 	const struct relay_policy *p;
 
 	if (c == NULL)
 		return NULL;
-	k1 = g_strdup_printf("%s|%u", d->server.ip, d->server.port);
+	if (g_hash_table_size(c->servers) == 0)
+		return c->global; /* (no [server ...] sections: the usual) */
+	g_snprintf(k1, sizeof k1, "%s|%u", d->server.ip, d->server.port);
 	p = g_hash_table_lookup(c->servers, k1);
 	if (p == NULL)
 		p = g_hash_table_lookup(c->servers, d->server.ip);
