@@ -46,7 +46,7 @@ struct rs_options {
 
 /* Defaults of the SMTP ports (RFC 5321 relay, RFC 6409 submission). */
 #define RS_DEFAULT_PORTS "25,587"
-#define RS_DEFAULT_MAX_STREAMS 65536
+#define RS_DEFAULT_MAX_STREAMS 131072
 #define RS_DEFAULT_DNS_TIMEOUT 2000
 /* How long after a session ends (capture time) the server's onward
  * delivery of what it accepted is looked for. */

@@ -275,6 +275,7 @@ static struct {
 				      * fragments that conflict */
 	uint8_t fragbuf[65536];	     /* a datagram put together */
 	struct tcp_stream *notify_a; /* a stream in its NIDS_DATA callback */
+	bool said_full;		     /* the table-full warning was given */
 	uint8_t buf[65536];	     /* writable copy for libnids */
 	uint8_t synth[64];	     /* a packet of our own */
 	size_t shed_floor; /* past the budget and shedding could not get
@@ -3357,8 +3358,22 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 		 * oldest stream was pushed out (§5.5). */
 		if (closing(a->client.state) && closing(a->server.state))
 			stream_end(a, c, DLG_END_TIMED_OUT, c->last_ts);
-		else
+		else {
+			if (!st.said_full) {
+				/* Said once: past here sessions come in
+				 * pieces, each piece picked up again. */
+				log_warnx("the stream table is full "
+					  "(--max-streams %d holds %d "
+					  "connections at once): the oldest "
+					  "session is ended as evicted and its "
+					  "rest read as a new one; a larger "
+					  "--max-streams keeps sessions whole",
+				    st.o.max_streams,
+				    st.o.max_streams / 4 * 3 + 1);
+				st.said_full = true;
+			}
 			stream_end(a, c, DLG_END_EVICTED, c->last_ts);
+		}
 		break;
 	case NIDS_EXITING:
 		stream_tcp_exiting(a, c);
