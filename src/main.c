@@ -123,6 +123,16 @@ writer_drain(struct writer *w, bool force)
 	writer_drain_to(w, force, UINT64_MAX);
 }
 
+/* The end of the run: every record still waiting, in order.  (A forced
+ * drain stops forcing once the buffer is back under half its bound, to
+ * keep the order of what can still wait; at the end nothing can.) */
+static void
+writer_finish(struct writer *w)
+{
+	while (g_tree_nnodes(w->waiting) > 0)
+		writer_drain(w, true);
+}
+
 /* At most one possible-open-relay finding per server and run: the
  * summary lists the rest. */
 static void
@@ -493,7 +503,7 @@ main(int argc, char **argv)
 	/* Whatever happened, every session seen so far is reported. */
 	stream_finish();
 	release_held(&w, 0, true);
-	writer_drain(&w, true);
+	writer_finish(&w);
 	/* A signal stops a live capture the normal way; files it stops were
 	 * not read to their end. */
 	if (stopped_by != 0) {
