@@ -110,6 +110,11 @@ struct stream_dir {
  * machine reads them, so that the copy the receiver took can still be
  * chosen (docs/internals/stream.md, "Overlapping copies"). */
 #define STREAM_KEEP 4096
+/* A ring starts this small and grows, a power of 2 at a time, to what is
+ * in flight; after a small delivery with little waiting it goes back to
+ * it: a connection between commands keeps 2 x 512 bytes, not 8 KiB
+ * (the last 512 bytes or more of each side still compared). */
+#define STREAM_KEEP_MIN 512
 /* Deliveries waiting to be read, per connection (both directions). */
 #define STREAM_PEND_MAX 32
 /* Bytes of each version a conflict's debug message shows. */
@@ -155,8 +160,9 @@ struct stream_keep {
 	uint8_t hdr[2][120];
 	uint8_t hdr_hl[2], hdr_len[2];
 	uint32_t hdr_seq[2], hdr_end[2];
-	uint8_t ring[2][STREAM_KEEP]; /* byte s at ring[dir][s % KEEP]
-				       * (last: not cleared) */
+	uint32_t cap[2];  /* ring sizes: 0 (none yet), STREAM_KEEP_MIN ..
+			   * STREAM_KEEP */
+	uint8_t *ring[2]; /* byte s at ring[dir][s % cap[dir]]; charged */
 };
 
 struct stream_ctx {
@@ -1214,7 +1220,7 @@ static void
 ring_put(
     struct stream_keep *k, int dir, uint32_t seq, const uint8_t *p, size_t n)
 {
-	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+	size_t at = seq & (k->cap[dir] - 1), first = k->cap[dir] - at;
 
 	if (first >= n) {
 		memcpy(k->ring[dir] + at, p, n);
@@ -1228,7 +1234,7 @@ static void
 ring_get(
     const struct stream_keep *k, int dir, uint32_t seq, uint8_t *p, size_t n)
 {
-	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+	size_t at = seq & (k->cap[dir] - 1), first = k->cap[dir] - at;
 
 	if (first > n)
 		first = n;
@@ -1240,7 +1246,7 @@ static bool
 ring_same(const struct stream_keep *k, int dir, uint32_t seq, const uint8_t *p,
     size_t n)
 {
-	size_t at = seq & (STREAM_KEEP - 1), first = STREAM_KEEP - at;
+	size_t at = seq & (k->cap[dir] - 1), first = k->cap[dir] - at;
 
 	if (first > n)
 		first = n;
@@ -1253,10 +1259,56 @@ keep_new(struct stream_ctx *c)
 {
 	struct stream_keep *k = charged_alloc(sizeof *k);
 
-	/* All but the rings, which are only read where written. */
-	memset(k, 0, offsetof(struct stream_keep, ring));
+	memset(k, 0, sizeof *k);
 	c->keep = k;
 	return k;
+}
+
+/* Make a direction's ring cap bytes (a power of 2 from STREAM_KEEP_MIN to
+ * STREAM_KEEP), its last bytes moved along: all of them when it grows,
+ * the last cap when it shrinks.  (Only read where written: not
+ * cleared.) */
+static void
+ring_resize(struct stream_keep *k, int dir, uint32_t cap)
+{
+	uint8_t *old = k->ring[dir], tmp[STREAM_KEEP];
+	uint32_t keep = k->len[dir] < cap ? k->len[dir] : cap;
+
+	if (old != NULL && keep > 0)
+		ring_get(k, dir, k->end[dir] - keep, tmp, keep);
+	k->ring[dir] = charged_alloc(cap);
+	k->cap[dir] = cap;
+	k->len[dir] = keep;
+	if (keep > 0)
+		ring_put(k, dir, k->end[dir] - keep, tmp, keep);
+	charged_free(old);
+}
+
+/* Room for want bytes (at most STREAM_KEEP) in a direction's ring. */
+static void
+ring_room(struct stream_keep *k, int dir, uint32_t want)
+{
+	uint32_t cap = k->cap[dir] != 0 ? k->cap[dir] : STREAM_KEEP_MIN;
+
+	while (cap < want && cap < STREAM_KEEP)
+		cap *= 2;
+	if (cap != k->cap[dir])
+		ring_resize(k, dir, cap);
+}
+
+static void
+keep_free(struct stream_keep *k)
+{
+	int i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		charged_free(k->alt[i]);
+		charged_free(k->ooo[i]);
+		charged_free(k->ring[i]);
+	}
+	charged_free(k);
 }
 
 /* Hand bytes of the ring to the SMTP machine. */
@@ -1269,8 +1321,8 @@ keep_read(struct stream_ctx *c, int dir, uint32_t from, uint32_t to, gint64 ts)
 	if (!seq_after(to, from))
 		return;
 	n = to - from;
-	at = from & (STREAM_KEEP - 1);
-	first = STREAM_KEEP - at < n ? STREAM_KEEP - at : n;
+	at = from & (k->cap[dir] - 1);
+	first = k->cap[dir] - at < n ? k->cap[dir] - at : n;
 	/* Of the other side, has anything been captured? */
 	smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
 	smtp_session_push(
@@ -1609,6 +1661,12 @@ keep_deliver(struct stream_ctx *c, int dir, const uint8_t *p, size_t n)
 	}
 	if (k == NULL)
 		k = keep_new(c);
+	if (k->cap[dir] > STREAM_KEEP_MIN && n <= STREAM_KEEP_MIN / 2 &&
+	    k->alt[dir] == NULL && k->ooo[dir] == NULL &&
+	    k->end[dir] - k->read[dir] <= STREAM_KEEP_MIN / 2)
+		/* Back to small after a run of large deliveries (a
+		 * message body): a small one, little waiting. */
+		ring_resize(k, dir, STREAM_KEEP_MIN);
 	if (!k->init[dir] || k->end[dir] != start) {
 		/* The first bytes, or the first after a hole: what waits
 		 * is read, and the ring starts again here. */
@@ -1627,10 +1685,11 @@ keep_deliver(struct stream_ctx *c, int dir, const uint8_t *p, size_t n)
 		smtp_session_side_unseen(c->ss, !dir, c->dir[!dir].pkts == 0);
 		smtp_session_push(c->ss, dir, (const char *)p, n, st.now);
 		keep = n < STREAM_KEEP ? n : STREAM_KEEP;
+		ring_room(k, dir, (uint32_t)keep);
 		ring_put(k, dir, end - (uint32_t)keep, p + n - keep, keep);
 		k->end[dir] = k->read[dir] = end;
-		k->len[dir] = k->len[dir] + keep > STREAM_KEEP
-				  ? STREAM_KEEP
+		k->len[dir] = k->len[dir] + keep > k->cap[dir]
+				  ? k->cap[dir]
 				  : k->len[dir] + (uint32_t)keep;
 		return;
 	}
@@ -1638,9 +1697,11 @@ keep_deliver(struct stream_ctx *c, int dir, const uint8_t *p, size_t n)
 	while (k->qn > 0 &&
 	       (end - k->read[dir] > STREAM_KEEP || k->qn == STREAM_PEND_MAX))
 		keep_read_first(c);
+	/* What waits stays whole (the bytes before it are read). */
+	ring_room(k, dir, end - k->read[dir]);
 	ring_put(k, dir, start, p, n);
 	k->end[dir] = end;
-	k->len[dir] = k->len[dir] + n > STREAM_KEEP ? STREAM_KEEP
+	k->len[dir] = k->len[dir] + n > k->cap[dir] ? k->cap[dir]
 						    : k->len[dir] + (uint32_t)n;
 	q = &k->q[(k->qh + k->qn++) % STREAM_PEND_MAX];
 	memset(q, 0, sizeof *q);
@@ -3013,13 +3074,7 @@ ctx_free(struct stream_ctx *c, struct dialogue *d)
 		if (c->dir[i].ahead != NULL)
 			g_array_unref(c->dir[i].ahead);
 	budget_release(BUDGET_REASSEMBLY, c->nids_mem);
-	if (c->keep != NULL) {
-		for (i = 0; i < 2; i++) {
-			charged_free(c->keep->alt[i]);
-			charged_free(c->keep->ooo[i]);
-		}
-		charged_free(c->keep);
-	}
+	keep_free(c->keep);
 	g_free(c);
 }
 
@@ -3080,7 +3135,7 @@ keep_trim(struct stream_ctx *c)
 	keep_flush(c);
 	if (c->keep != k)
 		return false;
-	charged_free(k);
+	keep_free(k);
 	c->keep = NULL;
 	return true;
 }
