@@ -236,16 +236,18 @@ print_item(GString *s, const struct output_opts *o, const struct dialogue *d,
 		    "%" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT
 		    " lines seen]",
 		    it->bytes, it->lines);
-	else if (it->cmd == SMTP_CMD_END_OF_DATA)
-		g_string_append_printf(s,
-		    "C: [message body: %" G_GUINT64_FORMAT
-		    " bytes, %" G_GUINT64_FORMAT " lines%s]",
-		    it->bytes, it->lines,
-		    it->tx != NULL && it->tx->data != NULL &&
-			    it->tx->data->bytes_lost > 0
-			? "; part lost in a capture gap"
-			: "");
-	else {
+	else if (it->cmd == SMTP_CMD_END_OF_DATA) {
+		/* (One per message: written without printf.) */
+		gs_puts(s, "C: [message body: ");
+		gs_u64(s, it->bytes);
+		gs_puts(s, " bytes, ");
+		gs_u64(s, it->lines);
+		gs_puts(s, " lines");
+		if (it->tx != NULL && it->tx->data != NULL &&
+		    it->tx->data->bytes_lost > 0)
+			gs_puts(s, "; part lost in a capture gap");
+		gs_putc(s, ']');
+	} else {
 		gs_puts(s, "C: ");
 		output_escape(s, it->line, it->line_len);
 		if (it->flags & DLG_F_TOO_LONG)
