@@ -255,11 +255,11 @@ def bench_file(label, path, conc, jobs=False, read=False):
     verify(label, path, [p for p in progs if p.name != "read"])
     alternate(progs)
     f = progs[0]
-    say("info %s floor: CPU %.3f s, wall %.3f s, peak RSS %.1f MB" %
+    say("info %s floor: CPU %.3f s, wall %.3f s, peak RSS %.1f MiB" %
         (label, f.median("cpu"), f.median("wall"), f.median("rss") / 1024))
     for p in progs[1:]:
         say("info %s %s: CPU %.3f s = %.2fx, wall %.3f s = %.2fx, "
-            "peak RSS %.1f MB = %.2fx the floor" %
+            "peak RSS %.1f MiB = %.2fx the floor" %
             (label, p.name, p.median("cpu"), p.median("cpu") / f.median("cpu"),
              p.median("wall"), p.median("wall") / f.median("wall"),
              p.median("rss") / 1024, p.median("rss") / f.median("rss")))
@@ -312,9 +312,12 @@ def info_loss():
     rl = lj.median("cpu") / lf.median("cpu")
     rc = cj.median("cpu") / cf.median("cpu")
     say("info loss: ground truth, %d sessions, %.0f MB: unimpaired JSON CPU "
-        "%.2fx its floor; 5%% loss, 5%% reordering, 20%% cut handshakes, "
-        "30%% IPv6: %.2fx its floor = %.2fx the unimpaired ratio" %
-        (GROUNDTRUTH, os.path.getsize(clean) / 1e6, rc, rl, rl / rc))
+        "%.3f s = %.2fx its floor; with 5%% loss, 5%% reordering, 20%% cut "
+        "handshakes: %.3f s = %.2fx the unimpaired, %.2fx its floor = %.2fx "
+        "the unimpaired ratio" %
+        (GROUNDTRUTH, os.path.getsize(clean) / 1e6, cj.median("cpu"), rc,
+         lj.median("cpu"), lj.median("cpu") / cj.median("cpu"), rl,
+         rl / rc))
 
 
 def machine():
@@ -333,11 +336,12 @@ def machine():
 
 def main():
     os.makedirs(DIR, exist_ok=True)
-    say("info relayscope bench %s, %s UTC, %s; medians of %d runs%s" %
+    say("info relayscope bench %s, %s UTC, %s, load %.1f; medians of %d "
+        "runs%s" %
         (subprocess.run(["git", "describe", "--always", "--dirty"],
                         capture_output=True, text=True).stdout.strip(),
          datetime.datetime.now(datetime.timezone.utc).strftime(
-             "%Y-%m-%d %H:%M"), machine(), REPS,
+             "%Y-%m-%d %H:%M"), machine(), os.getloadavg()[0], REPS,
          "; BENCH_QUICK: small captures, ratios not meaningful" if QUICK
          else ""))
     jobs = jobs_supported()
@@ -383,13 +387,16 @@ def main():
         target(5, "peak RSS %s, one session open throughout / none, "
                "%d sessions" % (fmt, SMALL[0]), rss / base, limit,
                ": +%.0f MiB, the reorder buffer's %d MiB and a quarter; "
-               "this run %+.1f MB" % (REORDER_KIB * 5 / 4 / 1024,
+               "this run %+.1f MiB" % (REORDER_KIB * 5 / 4 / 1024,
                                       REORDER_KIB // 1024,
                                       (rss - base) / 1024))
     if INFO:
         info_detection()
         info_loss()
-    say("info %d PASS, %d FAIL" % (results["PASS"], results["FAIL"]))
+    say("info %d PASS, %d FAIL; %s UTC, load %.1f" %
+        (results["PASS"], results["FAIL"],
+         datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M"),
+         os.getloadavg()[0]))
     if check_failed or (STRICT and results["FAIL"]):
         sys.exit(1)
 
