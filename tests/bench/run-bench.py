@@ -378,7 +378,8 @@ def main():
                (fmt, BIG[0], SMALL[0], BIG[1]),
                b[fmt].median("rss") / s[fmt].median("rss"), 1.10)
     # Not 1.2x the RSS without it: the reorder buffer may hold 8 MiB by
-    # design, more than a fifth of the ~40 MB base (mostly libnids' pool).
+    # design, more than a fifth of the 38 MiB base (24 of them the
+    # floor's too: libraries, libnids' table and pool).
     # Its bound, and a quarter more for what the allocator keeps beyond
     # the chunks the budget counts.
     for fmt in ("text", "json"):
