@@ -91,9 +91,12 @@ update-golden: relayscope
 demo: relayscope
 	./relayscope pcaps/postfix-open-relay-onward.pcap
 
-# Speed and memory, as ratios against a baseline of the same run.
+# Speed and memory against targets, as ratios against bare libnids
+# reassembly of the same file in the same run (docs/performance.md, "The
+# benchmark").  A report: exits 0 whatever the targets do, unless
+# BENCH_STRICT=1; BENCH_QUICK=1 for a smoke run, BENCH_REPS=N runs each.
 bench: relayscope $(BUILD)/nids-floor
-	@sh tests/bench/run-bench.sh
+	@python3 tests/bench/run-bench.py
 
 # The benchmark's floor: bare libnids reassembly of the same file.
 $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
