@@ -7,7 +7,7 @@
  * warnings counted, not sent to syslog), and reads the same file through
  * libpcap.  relayscope cannot be faster than this on the same file; make
  * bench reports its times and peak RSS as ratios to it.
- *   usage: nids-floor FILE [MAX_STREAMS]   (default 65536, relayscope's) */
+ *   usage: nids-floor FILE [MAX_STREAMS]   (default 131072, relayscope's) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +71,7 @@ main(int argc, char **argv)
 	}
 	nids_params.filename = argv[1];
 	nids_params.device = NULL;
-	nids_params.n_tcp_streams = argc == 3 ? atoi(argv[2]) : 65536;
+	nids_params.n_tcp_streams = argc == 3 ? atoi(argv[2]) : 131072;
 	nids_params.n_hosts = 1024;
 	nids_params.scan_num_hosts = 0;
 	nids_params.pcap_filter = NULL;

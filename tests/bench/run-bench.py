@@ -109,7 +109,7 @@ def sessions_capture(n, conc, long_open=False):
 def max_streams(conc):
     """libnids keeps at most 3/4 of its stream table open and drops the
     oldest past that: a table for the concurrency, both programs alike."""
-    n = 65536
+    n = 131072
     while n * 3 // 4 < conc * 21 // 20:
         n *= 2
     return n
@@ -236,7 +236,7 @@ def jobs_supported():
 
 def bench_file(label, path, conc, jobs=False, read=False):
     ms = str(max_streams(conc))
-    opt = [] if ms == "65536" else ["--max-streams", ms]
+    opt = [] if ms == "131072" else ["--max-streams", ms]
     progs = [Prog("floor", [FLOOR, path, ms]),
              Prog("text", [RS, "--color", "never"] + opt + [path]),
              Prog("json", [RS, "--format", "json"] + opt + [path])]
