@@ -30,7 +30,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/output_text.c src/output_json.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
-            src/helo_check.c src/tls.c src/proxy.c
+            src/helo_check.c src/tls.c src/proxy.c src/dlg_codec.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c
@@ -39,7 +39,8 @@ CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
-              relay-texts address relay dns helo-check budget tls proxy
+              relay-texts address relay dns helo-check budget tls proxy \
+              dlg-codec
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 
 .SECONDARY:
