@@ -33,7 +33,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/helo_check.c src/tls.c src/proxy.c src/dlg_codec.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
-            src/replay.c src/options.c src/main.c
+            src/replay.c src/options.c src/jobs.c src/main.c
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
@@ -102,8 +102,9 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check, on the pcapng reader and on the proxy preamble parser (whole and
-# byte by byte must agree); FUZZ_SECONDS bounds each run.  The seeds
+# check, on the pcapng reader, on the proxy preamble parser (whole and
+# byte by byte must agree) and on the dialogue codec of -j N (decoded,
+# a dialogue renders as it did); FUZZ_SECONDS bounds each run.  The seeds
 # are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
 # learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
 # crash, a sanitizer report, undefined behaviour, a leak, a timeout or
@@ -111,7 +112,7 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 # input in build/fuzz-NAME-*.
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN := 4096
-FUZZERS := smtp-session dns pcapng proxy
+FUZZERS := smtp-session dns pcapng proxy dlg-codec
 fuzz:
 	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \

@@ -21,6 +21,8 @@ struct capture_opts {
 			   * open, or NULL: relayscope if it exists, else
 			   * nobody */
 	bool no_drop;	  /* --no-drop: keep root and capabilities */
+	bool quiet;	  /* say nothing of the input itself (time going
+			   * back, link types): -j N's workers but one */
 };
 
 /* Read every file in order as one continuous capture (or capture live

@@ -61,7 +61,8 @@ dlg_codec_put_u64(GByteArray *out, uint64_t v)
 void
 dlg_codec_put_i64(GByteArray *out, int64_t v)
 {
-	dlg_codec_put_u64(out, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	/* Zigzag: small magnitudes of either sign take few bytes. */
+	dlg_codec_put_u64(out, ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0));
 }
 
 void
