@@ -271,7 +271,7 @@ def main():
     out = sys.argv[1]
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
     counts = {}
-    for d in ("pcapng", "smtp-session", "dns", "proxy"):
+    for d in ("pcapng", "smtp-session", "dns", "proxy", "dlg-codec"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for f in os.listdir(os.path.join(out, d)):
             os.unlink(os.path.join(out, d, f))
@@ -302,6 +302,7 @@ def main():
             continue
         for i, s in enumerate(smtp_seeds(path, limit)):
             put("smtp-session", "%s-%d" % (base, i), s)
+            put("dlg-codec", "%s-%d" % (base, i), b"\x01" + s)
             smtp.append(("%s-%d" % (base, i), s))
         for i, s in enumerate(dns_seeds(path)):
             put("dns", "%s-%d" % (base, i), s)
@@ -309,7 +310,7 @@ def main():
         put("proxy", name, s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
-        for d in ("pcapng", "smtp-session", "dns", "proxy"))))
+        for d in ("pcapng", "smtp-session", "dns", "proxy", "dlg-codec"))))
 
 
 if __name__ == "__main__":
