@@ -29,10 +29,20 @@
  * (each one far above what the model can hold: dialogue.h, tls.h). */
 #define COUNT_MAX (1u << 24)
 
+/* A pointer and its index + 1, sorted by pointer to be searched. */
+struct ref {
+	const void *p;
+	guint index;
+};
+
+/* The encoding is built in a buffer of its own, appended to the caller's
+ * at the end: a varint costs a few stores, not a call to GLib (-j N's
+ * workers encode every session). */
 struct enc {
-	GByteArray *out;
-	GHashTable *items; /* struct dlg_item * -> index + 1 */
-	GHashTable *txs;   /* struct dlg_tx * -> index + 1 */
+	uint8_t *p;
+	size_t len, cap;
+	struct ref *items, *txs; /* of the dialogue, sorted */
+	guint n_items, n_txs;
 };
 
 /* The reader's error sticks (one place, for a breakpoint). */
@@ -130,36 +140,101 @@ dlg_codec_get_bytes(struct dlg_reader *r, size_t *len)
 /* ---- encoding ---- */
 
 static void
+reserve(struct enc *e, size_t n)
+{
+	if (e->cap - e->len >= n)
+		return;
+	e->cap = MAX(e->cap * 2, e->len + n + 4096);
+	e->p = g_realloc(e->p, e->cap);
+}
+
+static void
 put_u(struct enc *e, uint64_t v)
 {
-	dlg_codec_put_u64(e->out, v);
+	uint8_t *q;
+
+	reserve(e, 10);
+	q = e->p + e->len;
+	while (v >= 0x80) {
+		*q++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*q++ = (uint8_t)v;
+	e->len = (size_t)(q - e->p);
 }
 
 static void
 put_i(struct enc *e, int64_t v)
 {
-	dlg_codec_put_i64(e->out, v);
+	put_u(e, ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0));
+}
+
+static void
+put_bytes(struct enc *e, const void *p, size_t len)
+{
+	if (p == NULL) {
+		put_u(e, 0);
+		return;
+	}
+	put_u(e, (uint64_t)len + 1);
+	reserve(e, len);
+	if (len > 0)
+		memcpy(e->p + e->len, p, len);
+	e->len += len;
 }
 
 static void
 put_str(struct enc *e, const char *s)
 {
-	dlg_codec_put_bytes(e->out, s, s != NULL ? strlen(s) : 0);
+	put_bytes(e, s, s != NULL ? strlen(s) : 0);
 }
 
 /* A fixed-size, NUL-terminated field. */
 static void
 put_fixed(struct enc *e, const char *s, size_t size)
 {
-	dlg_codec_put_bytes(e->out, s, strnlen(s, size - 1));
+	put_bytes(e, s, strnlen(s, size - 1));
+}
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* The index + 1 of p in refs, or NO_INDEX. */
+static guint
+ref_find(const struct ref *refs, guint n, const void *p)
+{
+	struct ref key = { p, 0 };
+	const struct ref *r;
+
+	if (p == NULL)
+		return NO_INDEX;
+	r = bsearch(&key, refs, n, sizeof *refs, ref_cmp);
+	return r != NULL ? r->index : NO_INDEX;
+}
+
+static struct ref *
+refs_of(const GPtrArray *a)
+{
+	struct ref *refs = g_new(struct ref, a->len + 1);
+	guint i;
+
+	for (i = 0; i < a->len; i++) {
+		refs[i].p = g_ptr_array_index((GPtrArray *)a, i);
+		refs[i].index = i + 1;
+	}
+	qsort(refs, a->len, sizeof *refs, ref_cmp);
+	return refs;
 }
 
 static void
 put_item_ref(struct enc *e, const struct dlg_item *it)
 {
-	put_u(e, it != NULL
-		     ? GPOINTER_TO_UINT(g_hash_table_lookup(e->items, it))
-		     : NO_INDEX);
+	put_u(e, ref_find(e->items, e->n_items, it));
 }
 
 static void
@@ -184,7 +259,7 @@ put_reply(struct enc *e, const struct smtp_reply *r)
 		return;
 	put_i(e, r->code);
 	put_fixed(e, r->enhanced, sizeof r->enhanced);
-	dlg_codec_put_bytes(e->out, r->text, r->text_len);
+	put_bytes(e, r->text, r->text_len);
 	put_u(e, r->nlines);
 	put_u(e, r->truncated);
 	put_u(e, r->code_mismatch);
@@ -221,16 +296,14 @@ put_item(struct enc *e, const struct dlg_item *it)
 	put_u(e, it->cmd);
 	put_u(e, it->flags);
 	put_i(e, it->ts);
-	dlg_codec_put_bytes(e->out, it->line, it->line_len);
+	put_bytes(e, it->line, it->line_len);
 	put_reply(e, it->reply);
 	put_i(e, it->reply_ts);
 	put_u(e, it->bytes);
 	put_u(e, it->lines);
 	put_u(e, it->retained);
 	put_u(e, it->dir);
-	put_u(e, it->tx != NULL
-		     ? GPOINTER_TO_UINT(g_hash_table_lookup(e->txs, it->tx))
-		     : NO_INDEX);
+	put_u(e, ref_find(e->txs, e->n_txs, it->tx));
 }
 
 static void
@@ -266,7 +339,7 @@ put_data(struct enc *e, const struct dlg_data *dd)
 	put_u(e, dd->lines);
 	put_u(e, dd->chunks);
 	put_u(e, dd->complete);
-	dlg_codec_put_bytes(e->out, dd->body != NULL ? dd->body->data : NULL,
+	put_bytes(e, dd->body != NULL ? dd->body->data : NULL,
 	    dd->body != NULL ? dd->body->len : 0);
 	put_u(e, dd->body_dropped);
 	put_u(e, dd->bytes_lost);
@@ -446,16 +519,17 @@ dlg_codec_encode(GByteArray *out, const struct dialogue *d)
 {
 	struct enc e;
 	guint i;
+	/* (one buffer for every call: -j N's workers encode each session) */
+	static uint8_t *buf;
+	static size_t cap;
 
-	e.out = out;
-	e.items = g_hash_table_new(NULL, NULL);
-	e.txs = g_hash_table_new(NULL, NULL);
-	for (i = 0; i < d->items->len; i++)
-		g_hash_table_insert(e.items, g_ptr_array_index(d->items, i),
-		    GUINT_TO_POINTER(i + 1));
-	for (i = 0; i < d->txs->len; i++)
-		g_hash_table_insert(e.txs, g_ptr_array_index(d->txs, i),
-		    GUINT_TO_POINTER(i + 1));
+	e.p = buf;
+	e.cap = cap;
+	e.len = 0;
+	e.items = refs_of(d->items);
+	e.n_items = d->items->len;
+	e.txs = refs_of(d->txs);
+	e.n_txs = d->txs->len;
 
 	put_u(&e, d->seq);
 	put_fixed(&e, d->id, sizeof d->id);
@@ -522,8 +596,11 @@ dlg_codec_encode(GByteArray *out, const struct dialogue *d)
 	put_fixed(&e, d->cut_from, sizeof d->cut_from);
 	put_i(&e, d->cut_ts);
 	put_u(&e, d->judged_early);
-	g_hash_table_destroy(e.items);
-	g_hash_table_destroy(e.txs);
+	g_free(e.items);
+	g_free(e.txs);
+	g_byte_array_append(out, e.p, (guint)e.len);
+	buf = e.p;
+	cap = e.cap;
 }
 
 /* ---- decoding ---- */

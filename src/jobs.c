@@ -41,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -512,6 +514,7 @@ struct merge {
 	uint64_t seq;	 /* the last seq given */
 	GPtrArray *last; /* struct dialogue *: those ended at the end */
 	char *failure;	 /* a worker's abnormal end, or a bad record */
+	uint64_t count[REC_FINISH + 1], bytes[REC_FINISH + 1]; /* (-v) */
 };
 
 static void
@@ -557,6 +560,10 @@ parse_records(struct merge *m, struct worker *w, unsigned i)
 		if (r.r.err) {
 			fail(m, g_strdup_printf("worker %u: a bad record", i));
 			continue;
+		}
+		if ((unsigned)r.type <= REC_FINISH) {
+			m->count[r.type]++;
+			m->bytes[r.type] += len;
 		}
 		if (r.type == REC_PROGRESS) {
 			w->progress = r.pkt;
@@ -1032,6 +1039,15 @@ merge_all(struct merge *m)
 	merge_some(m);
 }
 
+/* User and system time, for -v: with free cores the run takes about the
+ * longest of them. */
+static double
+cpu_seconds(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+}
+
 void
 jobs_stop(void)
 {
@@ -1121,9 +1137,14 @@ jobs_run(const struct jobs_opts *o, const struct jobs_sink *sink,
 		if (w->fd >= 0)
 			close(w->fd);
 		if (w->pid > 0) {
-			while (
-			    waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+			struct rusage ru;
+
+			memset(&ru, 0, sizeof ru);
+			while (wait4(w->pid, &status, 0, &ru) < 0 &&
+			       errno == EINTR)
 				;
+			log_debug("-j %u: worker %u: %.2f s of CPU", o->n, i,
+			    cpu_seconds(&ru));
 			if (m.failure == NULL &&
 			    (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 				!w->finished))
@@ -1139,6 +1160,22 @@ jobs_run(const struct jobs_opts *o, const struct jobs_sink *sink,
 		}
 	}
 	jobs_count = 0;
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			log_debug("-j %u: this process: %.2f s of CPU", o->n,
+			    cpu_seconds(&ru));
+	}
+	log_debug("-j %u: records read: %" G_GUINT64_FORMAT
+		  " progress, %" G_GUINT64_FORMAT " ticks, %" G_GUINT64_FORMAT
+		  " DNS, %" G_GUINT64_FORMAT " starts, %" G_GUINT64_FORMAT
+		  " ends (%" G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT
+		  " open-session updates (%" G_GUINT64_FORMAT " bytes)",
+	    o->n, m.count[REC_PROGRESS], m.count[REC_TICK], m.count[REC_DNS],
+	    m.count[REC_START], m.count[REC_END], m.bytes[REC_END],
+	    m.count[REC_BANNER] + m.count[REC_TX] + m.count[REC_RCPT],
+	    m.bytes[REC_BANNER] + m.bytes[REC_TX] + m.bytes[REC_RCPT]);
 	if (m.failure != NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "-j %u: %s",
 		    o->n, m.failure);
