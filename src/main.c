@@ -362,7 +362,7 @@ on_dns(
 	dns_store_add_message(w->dns, msg, len, ts, querier);
 }
 
-/* How many processes read the input: -j, or one per core; one for
+/* How many processes read the input: -j, or one per core but one; one for
  * standard input and anything else that is not a regular file (a pipe
  * cannot be read twice; a file that cannot be opened fails in one
  * process as it would) and for an interface (each packet is seen
@@ -382,8 +382,11 @@ jobs_count_for(const struct rs_options *o)
 			return 1;
 	if (o->jobs != 0)
 		return MIN(o->jobs, JOBS_MAX);
+	/* The parent judges and writes every record, as much work as a
+	 * worker's (docs/performance.md, "-j N"): it gets a core of its
+	 * own, and below three cores one process is faster. */
 	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : (unsigned)MIN(n, JOBS_MAX);
+	return n < 3 ? 1 : (unsigned)MIN(n - 1, JOBS_MAX);
 }
 
 static const char *

@@ -191,10 +191,10 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "suffixes K, M, G)",
 		    "BYTES" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-		    "Read the input with N processes, each reassembling a "
-		    "share of the connections; the output is the same "
-		    "(default: one per core for files; 1 for standard input "
-		    "and an interface)",
+		    "Read the input with N worker processes, each "
+		    "reassembling a share of the connections; the output is "
+		    "the same (default: one per core but one, 1 below three "
+		    "cores; 1 for standard input, pipes and an interface)",
 		    "N" },
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"

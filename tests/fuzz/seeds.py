@@ -19,6 +19,9 @@ hand and every new fixture seeds the fuzzers:
                      format: a kind byte, then chunks as above), alone
                      and followed by every smtp-session seed, as if that
                      connection had been tunnelled
+  OUT/dlg-codec/     every smtp-session seed behind a byte of 1
+                     (fuzz-dlg-codec.c: a session to encode, judged,
+                     and decode)
 
 Usage: python3 tests/fuzz/seeds.py OUT [MAX]   (MAX: -max_len, 4096)
 """
