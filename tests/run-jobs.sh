@@ -3,7 +3,8 @@
 # -j N gives what one process gives (issue 14): every golden test's
 # command (tests/TESTLIST) and the ground-truth generator's captures
 # (tests/gen/groundtruth.py: loss, reordering, retransmissions, cut
-# handshakes, IPv6, VLANs, tunnels, reused tuples),
+# handshakes, IPv6, VLANs, tunnels, reused tuples), and a capture whose
+# onward evidence is in sessions still open (tests/gen/onward-open.py),
 # in text and JSON, run with -j 1 and with -j 4: standard output and the
 # exit status must be the same, byte for byte.  What is not promised
 # (shedding under --max-memory, tables that fill up, as the ground-truth
@@ -59,5 +60,16 @@ gen clean sessions=150 seed=7 loss=0 reorder=0 retrans=0 cut=0 onesided=0
 gen issue-6 sessions=300 seed=1
 gen reuse sessions=200 seed=3 reuse=0.15
 gen heavy sessions=150 seed=2 loss=0.15 reorder=0.10
+# Onward evidence from sessions still open (no golden capture has it):
+# a worker's open sessions as the parent sees them.  -j 1 must find it.
+python3 tests/gen/onward-open.py "$tmp/onward-open.pcap" 8
+same onward-open --format json "$tmp/onward-open.pcap"
+if [ "$("$BIN" -j 1 --format json "$tmp/onward-open.pcap" |
+    grep -c '"verdict":"relay-accepted-open"')" = 8 ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL jobs/onward-open: -j 1 did not find the 8 onward deliveries"
+	fail=$((fail + 1))
+fi
 echo "jobs: $pass passed, $fail failed"
 [ "$fail" = 0 ]
