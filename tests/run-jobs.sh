@@ -71,5 +71,24 @@ else
 	echo "FAIL jobs/onward-open: -j 1 did not find the 8 onward deliveries"
 	fail=$((fail + 1))
 fi
+# A signal to the parent stops the workers, and what they read is
+# reported: the issue-6 capture 100 times over as one input (its time
+# going back each time: warnings, not errors), SIGINT soon after the
+# start.  Exit 130, a summary that says so, no worker left.
+set -- $(for i in $(seq 100); do echo "$tmp/issue-6.pcap"; done)
+"$BIN" -j 2 --format json "$@" >"$tmp/sig.json" 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+if [ "$rc" = 130 ] && tail -1 "$tmp/sig.json" |
+    grep -q '"type":"summary","complete":false,"interrupted":"SIGINT"' &&
+    ! pgrep -P $pid >/dev/null; then
+	pass=$((pass + 1))
+else
+	echo "FAIL jobs/sigint: exit $rc, $(tail -c 120 "$tmp/sig.json")"
+	fail=$((fail + 1))
+fi
 echo "jobs: $pass passed, $fail failed"
 [ "$fail" = 0 ]
