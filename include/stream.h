@@ -52,6 +52,9 @@ struct stream_opts {
 	/* With the same arg, or NULL: the packet just read reached d's
 	 * session (borrowed; it may have changed). */
 	void (*touched)(const struct dialogue *d, void *arg);
+	/* With the same arg, or NULL: a packet of the input is about to be
+	 * read (every one, unlike tick: a worker says how far it got). */
+	void (*packet)(void *arg);
 };
 
 /* Where in the input a callback is called from, for merging what

@@ -199,9 +199,10 @@ rec_here(enum rec_type t)
 	return rec_begin(t, &pos);
 }
 
-/* Every packet before the one being read is done. */
+/* Every packet before the one being read is done: said every
+ * JOBS_FLUSH_PACKETS packets, with what was held back. */
 static void
-wk_progress(bool flush)
+wk_progress(void)
 {
 	struct stream_pos pos;
 	struct stream_pos at = { 0 };
@@ -209,7 +210,7 @@ wk_progress(bool flush)
 	stream_position(&pos);
 	if (pos.pkt == 0 || pos.pkt == STREAM_POS_END)
 		return;
-	if (!flush && pos.pkt - 1 < wk.progress + JOBS_FLUSH_PACKETS)
+	if (pos.pkt - 1 < wk.progress + JOBS_FLUSH_PACKETS)
 		return;
 	at.pkt = pos.pkt - 1;
 	rec_end(rec_begin(REC_PROGRESS, &at));
@@ -280,7 +281,15 @@ wk_tick(gint64 ts, void *arg)
 		put_i(ts);
 		rec_end(at);
 	}
-	wk_progress(false);
+}
+
+/* Every packet, so that a worker with nothing to say, in a capture
+ * whose clock does not move, still says how far it got. */
+static void
+wk_packet(void *arg)
+{
+	(void)arg;
+	wk_progress();
 }
 
 static void
@@ -461,6 +470,7 @@ worker_main(const struct jobs_opts *o, unsigned index, int fd)
 	so.pressure = wk_pressure;
 	so.dns_message = wk_dns;
 	so.touched = wk_touched;
+	so.packet = wk_packet;
 	if (!stream_init(&so, &stats, wk_emit, NULL, &error))
 		ok = FALSE;
 	else {

@@ -2767,6 +2767,8 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 	st.pos.pkt++;
 	st.pos.phase = STREAM_PHASE_CLOCK;
 	st.pos.key = 0;
+	if (st.o.packet != NULL)
+		st.o.packet(st.arg);
 	return feed_ipv4(pkt, len, ts);
 }
 
@@ -2905,6 +2907,8 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 	st.pos.pkt++;
 	st.pos.phase = STREAM_PHASE_CLOCK;
 	st.pos.key = 0;
+	if (st.o.packet != NULL)
+		st.o.packet(st.arg);
 	return feed_ipv6(pkt, len, ts);
 }
 
