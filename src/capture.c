@@ -850,6 +850,20 @@ capture_files(const struct capture_opts *o, const struct capture_user *u,
 }
 
 gboolean
+capture_drop_privileges(const struct capture_opts *o, GError **error)
+{
+	struct capture_user u;
+	gboolean ok;
+
+	capture_quiet = o->quiet;
+	if (!capture_user_find(o, &u, error))
+		return FALSE;
+	ok = capture_drop(o, &u, error);
+	g_free(u.name);
+	return ok;
+}
+
+gboolean
 capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
 	struct capture_user u;

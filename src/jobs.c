@@ -1123,8 +1123,15 @@ jobs_run(const struct jobs_opts *o, const struct jobs_sink *sink,
 		jobs_count = (sig_atomic_t)(i + 1);
 	}
 	if (m.failure == NULL) {
+		struct capture_opts co = *o->capture;
+
 		if (jobs_stopping)
 			jobs_stop(); /* a signal came while they started */
+		/* This process reads no input: it gives up its privileges
+		 * now, as the workers do once theirs is open.  Should that
+		 * fail, they fail the same way and say so. */
+		co.quiet = true;
+		(void)capture_drop_privileges(&co, NULL);
 		merge_all(&m);
 	}
 	if (m.failure != NULL) {
