@@ -3,7 +3,8 @@
 # -j N gives what one process gives (issue 14): every golden test's
 # command (tests/TESTLIST) and the ground-truth generator's captures
 # (tests/gen/groundtruth.py: loss, reordering, retransmissions, cut
-# handshakes, IPv6, VLANs, tunnels, reused tuples), and a capture whose
+# handshakes, IPv6, VLANs, tunnels, reused tuples), the evasion and
+# encapsulation captures (tests/gen/evasion.py, encap.py), and a capture whose
 # onward evidence is in sessions still open (tests/gen/onward-open.py),
 # in text and JSON, run with -j 1 and with -j 4: standard output and the
 # exit status must be the same, byte for byte.  What is not promised
@@ -60,6 +61,25 @@ gen clean sessions=150 seed=7 loss=0 reorder=0 retrans=0 cut=0 onesided=0
 gen issue-6 sessions=300 seed=1
 gen reuse sessions=200 seed=3 reuse=0.15
 gen heavy sessions=150 seed=2 loss=0.15 reorder=0.10
+# The evasion captures (overlapping TCP copies and IPv4 fragments that
+# differ, decoys by checksum and TTL) and every encapsulation.
+if python3 tests/gen/evasion.py gen "$tmp/ev" >/dev/null; then
+	while read -r name opts; do
+		# shellcheck disable=SC2086 # opts are words
+		same "evasion-$name" --format json $opts "$tmp/ev/$name.pcap"
+	done <"$tmp/ev/cases"
+else
+	fail=$((fail + 1))
+fi
+for fixture in postfix-relay-denied-554 postfix-ipv6; do
+	mkdir -p "$tmp/encap"
+	python3 tests/gen/encap.py "pcaps/$fixture.pcap" "$tmp/encap" ||
+	    { fail=$((fail + 1)); continue; }
+	for p in "$tmp"/encap/*.pcap; do
+		same "encap-$fixture-$(basename "$p" .pcap)" --color never "$p"
+	done
+	rm -rf "$tmp/encap"
+done
 # Onward evidence from sessions still open (no golden capture has it):
 # a worker's open sessions as the parent sees them.  -j 1 must find it.
 python3 tests/gen/onward-open.py "$tmp/onward-open.pcap" 8
