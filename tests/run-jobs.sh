@@ -4,7 +4,8 @@
 # command (tests/TESTLIST) and the ground-truth generator's captures
 # (tests/gen/groundtruth.py: loss, reordering, retransmissions, cut
 # handshakes, IPv6, VLANs, tunnels, reused tuples), the evasion and
-# encapsulation captures (tests/gen/evasion.py, encap.py), and a capture whose
+# encapsulation captures (tests/gen/evasion.py, encap.py), 60 corrupted
+# recordings (tests/mutate-captures.py), and a capture whose
 # onward evidence is in sessions still open (tests/gen/onward-open.py),
 # in text and JSON, run with -j 1 and with -j 4: standard output and the
 # exit status must be the same, byte for byte.  What is not promised
@@ -80,6 +81,24 @@ for fixture in postfix-relay-denied-554 postfix-ipv6; do
 	done
 	rm -rf "$tmp/encap"
 done
+# Corrupted recordings (tests/mutate-captures.py's, seeds 1-60): a
+# wrapper runs both and fails unless they agree.
+case $BIN in /*) abs=$BIN ;; *) abs=$PWD/$BIN ;; esac
+cat >"$tmp/both" <<EOF
+#!/bin/sh
+"$abs" -j 1 "\$@" >"$tmp/m1.out" 2>/dev/null; r1=\$?
+"$abs" -j 4 "\$@" >"$tmp/m4.out" 2>/dev/null; r4=\$?
+[ "\$r1" = "\$r4" ] && cmp -s "$tmp/m1.out" "$tmp/m4.out" || exit 99
+exit \$r1
+EOF
+chmod +x "$tmp/both"
+line=$(python3 tests/mutate-captures.py "$tmp/both" 1 61 | tail -1)
+p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+[ -n "$p" ] || { p=0; f=1; }
+[ "$f" = 0 ] || echo "FAIL jobs/mutations: $line"
+pass=$((pass + p))
+fail=$((fail + f))
 # Onward evidence from sessions still open (no golden capture has it):
 # a worker's open sessions as the parent sees them.  -j 1 must find it.
 python3 tests/gen/onward-open.py "$tmp/onward-open.pcap" 8
