@@ -525,6 +525,7 @@ struct merge {
 	GPtrArray *last; /* struct dialogue *: those ended at the end */
 	char *failure;	 /* a worker's abnormal end, or a bad record */
 	uint64_t count[REC_FINISH + 1], bytes[REC_FINISH + 1]; /* (-v) */
+	bool counted; /* the capture's statistics were taken */
 };
 
 static void
@@ -813,23 +814,26 @@ apply_stats(struct merge *m, unsigned i, struct rec *r)
 	struct run_stats *s = m->stats;
 	struct dlg_reader *x = &r->r;
 	uint64_t n, k, first[10];
+	bool take = !m->counted;
 	guint j;
 
 	/* What every worker counts alike (the capture, and the packet
-	 * layer before the shards part) is taken from the first; what each
-	 * counts of its own shard is added up. */
+	 * layer before the shards part) is taken from the first that
+	 * reports (worker 0 unless it died); what each counts of its own
+	 * shard is added up. */
+	m->counted = true;
 	n = dlg_codec_get_u64(x);
 	for (k = 0; k < n && !x->err; k++) {
 		char *f = get_str(x);
 
-		if (i == 0)
+		if (take)
 			g_ptr_array_add(s->files, f != NULL ? f : g_strdup(""));
 		else
 			g_free(f);
 	}
 	for (j = 0; j < G_N_ELEMENTS(first); j++)
 		first[j] = dlg_codec_get_u64(x);
-	if (i == 0) {
+	if (take) {
 		s->frames += first[0];
 		s->ipv4 += first[1];
 		s->ipv6 += first[2];
