@@ -8,7 +8,10 @@
 # recordings (tests/mutate-captures.py), and a capture whose
 # onward evidence is in sessions still open (tests/gen/onward-open.py),
 # in text and JSON, run with -j 1 and with -j 4: standard output and the
-# exit status must be the same, byte for byte.  What is not promised
+# exit status must be the same, byte for byte.  Every record -j 4 writes
+# is of a dialogue its worker encoded and the parent decoded
+# (dlg_codec.h), so this is also the codec's test on every golden
+# capture: a decoded dialogue renders as the original.  What is not promised
 # (shedding under --max-memory, tables that fill up, as the ground-truth
 # "table" capture's --max-streams 16 does: docs/architecture.md,
 # "Parallel runs") is not compared: the lines that pass --max-memory are
