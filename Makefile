@@ -30,18 +30,24 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/output_text.c src/output_json.c src/relay_texts.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
-            src/helo_check.c src/tls.c src/proxy.c src/dlg_codec.c
+            src/helo_check.c src/tls.c src/proxy.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
-            src/replay.c src/options.c src/jobs.c src/main.c
+            src/replay.c src/options.c src/main.c
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
+# -j N: the dialogue codec (no pcap, no libnids), the workers.
+CORE_SRC += src/dlg_codec.c
+CORE_OBJ += $(BUILD)/dlg_codec.o
+NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
-              relay-texts address relay dns helo-check budget tls proxy \
-              dlg-codec
+              relay-texts address relay dns helo-check budget tls proxy
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
+# -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
+# workers and their merge.
+UNIT_BIN   += $(BUILD)/test-dlg-codec
 
 .SECONDARY:
 .PHONY: all check check-unit check-golden check-errors demo clean lint fuzz bench \
@@ -102,9 +108,8 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check, on the pcapng reader, on the proxy preamble parser (whole and
-# byte by byte must agree) and on the dialogue codec of -j N (decoded,
-# a dialogue renders as it did); FUZZ_SECONDS bounds each run.  The seeds
+# check, on the pcapng reader and on the proxy preamble parser (whole and
+# byte by byte must agree); FUZZ_SECONDS bounds each run.  The seeds
 # are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
 # learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
 # crash, a sanitizer report, undefined behaviour, a leak, a timeout or
@@ -112,7 +117,7 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 # input in build/fuzz-NAME-*.
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN := 4096
-FUZZERS := smtp-session dns pcapng proxy dlg-codec
+FUZZERS := smtp-session dns pcapng proxy
 fuzz:
 	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \
@@ -126,6 +131,9 @@ fuzz:
 	        -artifact_prefix=$(BUILD)/fuzz-$$f- \
 	        $(BUILD)/fuzz-corpus-$$f $(BUILD)/fuzz-seeds/$$f || exit 1; \
 	done
+# And the dialogue codec of -j N, which the parent runs on what its
+# workers write: decoded, a dialogue encodes and renders as it did.
+FUZZERS += dlg-codec
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c

@@ -35,9 +35,10 @@ if [ -z "$only" ]; then
 	for suite in tests/run-golden.sh tests/run-errors.sh tests/run-live.sh \
 	    tests/run-dns.sh tests/run-replay.sh tests/run-encap.sh \
 	    tests/run-groundtruth.sh tests/run-evasion.sh tests/run-memory.sh \
-	    tests/run-replay-matrix.sh tests/run-jobs.sh \
+	    tests/run-replay-matrix.sh \
 	    "tests/run-corpus.py ./relayscope" \
 	    "tests/run-secrets.py ./relayscope" \
+	    tests/run-jobs.sh \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do
 		case "$suite" in
 		*.py*) out=$(python3 $suite 2>&1) ;;
