@@ -11,12 +11,12 @@
 
 #include "budget.h"
 #include "capture.h"
+#include "jobs.h"
 #include "log.h"
 #include "onward.h"
 #include "options.h"
 #include "output.h"
 #include "dns.h"
-#include "jobs.h"
 #include "relay.h"
 #include "replay.h"
 #include "resolve.h"

@@ -19,9 +19,6 @@ hand and every new fixture seeds the fuzzers:
                      format: a kind byte, then chunks as above), alone
                      and followed by every smtp-session seed, as if that
                      connection had been tunnelled
-  OUT/dlg-codec/     every smtp-session seed behind a byte of 1
-                     (fuzz-dlg-codec.c: a session to encode, judged,
-                     and decode)
 
 Usage: python3 tests/fuzz/seeds.py OUT [MAX]   (MAX: -max_len, 4096)
 """
@@ -274,7 +271,7 @@ def main():
     out = sys.argv[1]
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
     counts = {}
-    for d in ("pcapng", "smtp-session", "dns", "proxy", "dlg-codec"):
+    for d in ("pcapng", "smtp-session", "dns", "proxy"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for f in os.listdir(os.path.join(out, d)):
             os.unlink(os.path.join(out, d, f))
@@ -305,15 +302,22 @@ def main():
             continue
         for i, s in enumerate(smtp_seeds(path, limit)):
             put("smtp-session", "%s-%d" % (base, i), s)
-            put("dlg-codec", "%s-%d" % (base, i), b"\x01" + s)
             smtp.append(("%s-%d" % (base, i), s))
         for i, s in enumerate(dns_seeds(path)):
             put("dns", "%s-%d" % (base, i), s)
     for name, s in proxy_seeds(smtp, limit):
         put("proxy", name, s)
+    # fuzz-dlg-codec.c: each smtp-session seed behind a byte of 1 (a
+    # session to encode, judged, and decode).
+    d = os.path.join(out, "dlg-codec")
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    for name, s in smtp:
+        put("dlg-codec", name, b"\x01" + s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
-        for d in ("pcapng", "smtp-session", "dns", "proxy", "dlg-codec"))))
+        for d in ("pcapng", "smtp-session", "dns", "proxy"))))
 
 
 if __name__ == "__main__":
