@@ -37,10 +37,17 @@ NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)
+# -j N: the dialogue codec (no pcap, no libnids), the workers.
+CORE_SRC += src/dlg_codec.c
+CORE_OBJ += $(BUILD)/dlg_codec.o
+NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
               relay-texts address relay dns helo-check budget tls proxy jsonw
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
+# -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
+# workers and their merge.
+UNIT_BIN   += $(BUILD)/test-dlg-codec
 
 .SECONDARY:
 .PHONY: all check check-unit check-golden check-errors demo clean lint fuzz bench \
@@ -133,6 +140,9 @@ fuzz:
 	        -artifact_prefix=$(BUILD)/fuzz-$$f- \
 	        $(BUILD)/fuzz-corpus-$$f $(BUILD)/fuzz-seeds/$$f || exit 1; \
 	done
+# And the dialogue codec of -j N, which the parent runs on what its
+# workers write: decoded, a dialogue encodes and renders as it did.
+FUZZERS += dlg-codec
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c

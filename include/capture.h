@@ -21,6 +21,8 @@ struct capture_opts {
 			   * open, or NULL: relayscope if it exists, else
 			   * nobody */
 	bool no_drop;	  /* --no-drop: keep root and capabilities */
+	bool quiet;	  /* say nothing of the input itself (time going
+			   * back, link types): -j N's workers but one */
 };
 
 /* Read every file in order as one continuous capture (or capture live
@@ -32,6 +34,11 @@ struct capture_opts {
  * dropped); what was read before stays analysed. */
 gboolean capture_run(
     const struct capture_opts *o, struct run_stats *stats, GError **error);
+/* Become o->user and drop every capability, as capture_run() does once
+ * the input is open, for a process that reads no input itself: the
+ * parent of -j N once its workers have started (jobs.h).  FALSE with
+ * *error set as capture_run() sets it. */
+gboolean capture_drop_privileges(const struct capture_opts *o, GError **error);
 /* Ask a running capture to stop (async-signal-safe). */
 void capture_stop(void);
 

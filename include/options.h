@@ -41,6 +41,9 @@ struct rs_options {
 				 * interface, or NULL: the default */
 	bool no_drop;		/* --no-drop: keep the privileges */
 	uint64_t max_memory;	/* --max-memory, bytes */
+	unsigned jobs;		/* -j: processes reading the input; 0: as
+				 * many as cores for files, 1 for standard
+				 * input or an interface */
 	int verbosity;
 };
 

@@ -212,6 +212,10 @@ enum proxy_kind proxy_sniff(const uint8_t *p, size_t n);
 struct proxy_conn *proxy_conn_new(enum proxy_kind kind);
 /* Free a connection, wiping what it holds (accepts NULL). */
 void proxy_conn_free(struct proxy_conn *pc);
+/* A finished preamble that holds *info (whose strings it takes over):
+ * what a decoded dialogue carries (dlg_codec.h); caller owns it.  NULL
+ * for a kind that is no proxy. */
+struct proxy_conn *proxy_conn_adopt(const struct proxy_info *info);
 /* Feed n bytes of one direction (from_server: proxy to client).  Returns
  * how many of them, from the start, belong to the preamble; the rest is
  * tunnelled data, for the tunnelled protocol's parser.  Hostile input is

@@ -38,7 +38,48 @@ struct stream_opts {
 	 * cuts the largest open sessions in two if the total is still above
 	 * the low-water mark (docs/architecture.md, "Memory"). */
 	void (*pressure)(void *arg);
+	/* -j N (docs/architecture.md, "Parallel runs"): this process
+	 * reassembles only the TCP connections (and IPv4 fragments) whose
+	 * address pair hashes to shard, of shards; it still reads every
+	 * packet, so its clock and libnids' timeouts move as with one
+	 * process.  DNS answers over UDP are read by shard 0 alone.  shards
+	 * 0 or 1: everything, as without -j. */
+	unsigned shard, shards;
+	/* With the same arg, or NULL: a DNS message (answers for querier)
+	 * is handed to the caller instead of going to dns. */
+	void (*dns_message)(const uint8_t *msg, size_t len, gint64 ts,
+	    const char *querier, void *arg);
+	/* With the same arg, or NULL: the packet just read reached d's
+	 * session (borrowed; it may have changed). */
+	void (*touched)(const struct dialogue *d, void *arg);
+	/* With the same arg, or NULL: a packet of the input is about to be
+	 * read (every one, unlike tick: a worker says how far it got). */
+	void (*packet)(void *arg);
 };
+
+/* Where in the input a callback is called from, for merging what
+ * several processes report in the order one process would (jobs.c):
+ * the packet (1, 2, ... of the whole input; STREAM_POS_END after it),
+ * the step of its reading, and for the steps several processes share,
+ * a key that orders them. */
+enum stream_phase {
+	STREAM_PHASE_CLOCK,	/* before the packet: the budget, the tick */
+	STREAM_PHASE_BEFORE,	/* the packet layer, before libnids */
+	STREAM_PHASE_TIMEOUTS,	/* libnids' closing timeouts (key: the
+				 * session's last packet time) */
+	STREAM_PHASE_NIDS,	/* libnids, and the packet layer after it */
+	STREAM_PHASE_END_START, /* the end: connections the detection lets
+				 * in (key: the packet that opened them) */
+	STREAM_PHASE_END,	/* the end: the rest */
+};
+#define STREAM_POS_END UINT64_MAX
+struct stream_pos {
+	uint64_t pkt;
+	enum stream_phase phase;
+	uint64_t key;
+};
+/* The position now. */
+void stream_position(struct stream_pos *p);
 
 /* Set up libnids on a dead DLT_RAW handle (it never opens anything
  * itself).  Statistics are added to *stats. */
@@ -55,7 +96,9 @@ bool stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts);
  * records; DNS answers go to the DNS store.  Fragments are counted, not
  * reassembled.  Returns false if nothing was handed on. */
 bool stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts);
-/* End of input: every open session ends ("capture-ended") and is emitted. */
+/* End of input: every open session ends ("capture-ended") and is
+ * emitted, all of them in the order they started (never in libnids'
+ * table order, which depends on which connections a process holds). */
 void stream_finish(void);
 
 #endif

@@ -150,6 +150,10 @@ bool tls_sniff_client_hello(const uint8_t *p, size_t n);
 struct tls_conn *tls_conn_new(void);
 /* Free a connection and all it holds (accepts NULL). */
 void tls_conn_free(struct tls_conn *c);
+/* A finished connection that holds *info (whose strings and certificates
+ * it takes over): what a decoded dialogue carries (dlg_codec.h); caller
+ * owns it.  Pushing more bytes to it is not meant. */
+struct tls_conn *tls_conn_adopt(const struct tls_info *info);
 /* The next n bytes one direction sent, from its first byte on (a stream
  * picked up inside a record, or an SSLv2-format hello, is not TLS here).
  * A direction found not TLS or malformed is no longer read (its bytes are

@@ -66,6 +66,8 @@
 static volatile sig_atomic_t capture_stopping;
 static pcap_t *volatile capture_live;
 static uint64_t capture_max; /* live: stop after this many frames */
+/* What the input itself gives rise to is not said (capture_opts.quiet). */
+static bool capture_quiet;
 
 /* The clock handed to the stream layer, for the file being read. */
 static struct {
@@ -112,8 +114,10 @@ capture_clock_time(gint64 ts, uint64_t n)
 
 	if (ts < PCAPNG_TS_MIN || ts > PCAPNG_TS_MAX) {
 		if (!capture_clock.warned_range)
-			log_warnx("%s: timestamps out of range, clamped",
-			    capture_clock.name);
+			if (!capture_quiet)
+				log_warnx(
+				    "%s: timestamps out of range, clamped",
+				    capture_clock.name);
 		capture_clock.warned_range = true;
 		ts = ts < PCAPNG_TS_MIN ? PCAPNG_TS_MIN : PCAPNG_TS_MAX;
 	}
@@ -124,12 +128,14 @@ capture_clock_time(gint64 ts, uint64_t n)
 	back = capture_clock.latest - ts;
 	if (back > CAPTURE_BACK_QUIET && !capture_clock.warned_back) {
 		capture_clock.warned_back = true;
-		log_warnx("%s: time goes back %" G_GINT64_FORMAT ".%06d s at "
-			  "packet %" G_GUINT64_FORMAT
-			  "; such packets are given the latest time before "
-			  "them",
-		    capture_clock.name, back / G_USEC_PER_SEC,
-		    (int)(back % G_USEC_PER_SEC), n);
+		if (!capture_quiet)
+			log_warnx(
+			    "%s: time goes back %" G_GINT64_FORMAT ".%06d s at "
+			    "packet %" G_GUINT64_FORMAT
+			    "; such packets are given the latest time before "
+			    "them",
+			    capture_clock.name, back / G_USEC_PER_SEC,
+			    (int)(back % G_USEC_PER_SEC), n);
 	}
 	return capture_clock.latest;
 }
@@ -320,9 +326,12 @@ pcapng_tell_unsupported(const char *name, GArray *pending)
 	for (i = 0; i < pending->len; i++) {
 		u = &g_array_index(pending, struct pcapng_unsupported, i);
 		dname = pcap_datalink_val_to_name(u->dlt);
-		log_warnx("%s: interface %u has unsupported link type %s (%d): "
-			  "its packets are not analysed",
-		    name, u->ifid, dname != NULL ? dname : "unknown", u->dlt);
+		if (!capture_quiet)
+			log_warnx("%s: interface %u has unsupported link type "
+				  "%s (%d): "
+				  "its packets are not analysed",
+			    name, u->ifid, dname != NULL ? dname : "unknown",
+			    u->dlt);
 	}
 	g_array_set_size(pending, 0);
 }
@@ -372,9 +381,11 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 					 GUINT_TO_POINTER(pk.ifid + 1))) {
 			g_hash_table_add(
 			    clamped, GUINT_TO_POINTER(pk.ifid + 1));
-			log_warnx("%s: interface %u: timestamps out of range, "
-				  "clamped",
-			    name, pk.ifid);
+			if (!capture_quiet)
+				log_warnx("%s: interface %u: timestamps out of "
+					  "range, "
+					  "clamped",
+				    name, pk.ifid);
 		}
 		if (!packet_linktype_supported(pk.dlt)) {
 			/* Said once per link type, as soon as another
@@ -642,7 +653,8 @@ capture_drop(
 		return TRUE;
 	if (root && u->uid == 0) {
 		/* -Z root: asked to stay so. */
-		log_debug("keeping privileges: -Z %s is root", u->name);
+		if (!capture_quiet)
+			log_debug("keeping privileges: -Z %s is root", u->name);
 		return TRUE;
 	}
 	if (root && (setgroups(1, &u->gid) != 0 ||
@@ -678,6 +690,8 @@ capture_drop(
 		    "cannot drop capabilities: some remain");
 		return FALSE;
 	}
+	if (capture_quiet)
+		return TRUE;
 	if (root)
 		log_debug("dropped privileges to %s (uid %u, gid %u)", u->name,
 		    (unsigned)u->uid, (unsigned)u->gid);
@@ -836,11 +850,26 @@ capture_files(const struct capture_opts *o, const struct capture_user *u,
 }
 
 gboolean
+capture_drop_privileges(const struct capture_opts *o, GError **error)
+{
+	struct capture_user u;
+	gboolean ok;
+
+	capture_quiet = o->quiet;
+	if (!capture_user_find(o, &u, error))
+		return FALSE;
+	ok = capture_drop(o, &u, error);
+	g_free(u.name);
+	return ok;
+}
+
+gboolean
 capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 {
 	struct capture_user u;
 	gboolean ok;
 
+	capture_quiet = o->quiet;
 	if (!capture_user_find(o, &u, error))
 		return FALSE;
 	if (o->iface != NULL)

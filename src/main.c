@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "budget.h"
 #include "capture.h"
+#include "jobs.h"
 #include "log.h"
 #include "onward.h"
 #include "options.h"
@@ -46,6 +48,8 @@ struct writer {
 	struct run_stats *stats;
 	struct relay_env env;	   /* policy, DNS, live lookups, onward */
 	struct dns_view view;	   /* capture, then map, then live */
+	struct dns_store *dns;	   /* the capture's (-j N: workers' answers
+				    * go in here) */
 	struct resolver *resolver; /* --resolve, or NULL */
 	struct onward *onward;	   /* sessions carrying others' mail */
 	GQueue held_first;	   /* struct dialogue *, by end time: they
@@ -355,6 +359,45 @@ on_signal(int sig)
 {
 	stopped_by = sig;
 	capture_stop();
+	jobs_stop();
+}
+
+/* A DNS message a worker read (-j N): to the capture's store, at its
+ * place in the input. */
+static void
+on_dns(
+    const uint8_t *msg, size_t len, gint64 ts, const char *querier, void *arg)
+{
+	struct writer *w = arg;
+
+	dns_store_add_message(w->dns, msg, len, ts, querier);
+}
+
+/* How many processes read the input: -j, or one per core but one; one for
+ * standard input and anything else that is not a regular file (a pipe
+ * cannot be read twice; a file that cannot be opened fails in one
+ * process as it would) and for an interface (each packet is seen
+ * once). */
+static unsigned
+jobs_count_for(const struct rs_options *o)
+{
+	struct stat sb;
+	long n;
+	guint i;
+
+	if (o->iface != NULL)
+		return 1;
+	for (i = 0; o->files[i] != NULL; i++)
+		if (strcmp(o->files[i], "-") == 0 ||
+		    stat(o->files[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 1;
+	if (o->jobs != 0)
+		return MIN(o->jobs, JOBS_MAX);
+	/* The parent judges and writes every record, as much work as a
+	 * worker's (docs/performance.md, "-j N"): it gets a core of its
+	 * own, and below three cores one process is faster. */
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 3 ? 1 : (unsigned)MIN(n - 1, JOBS_MAX);
 }
 
 static const char *
@@ -400,6 +443,10 @@ main(int argc, char **argv)
 	struct relay_config *policy = NULL;
 	struct dns_store *dns = NULL, *map = NULL, *live = NULL;
 	int rc = 2;
+	unsigned njobs;
+	struct budget shed;
+	struct jobs_opts jo;
+	struct jobs_sink sink;
 
 	if (argc > 1 && strcmp(argv[1], "replay") == 0) {
 		log_init(1);
@@ -415,7 +462,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init(o.verbosity);
-	budget_init(o.max_memory);
+	njobs = jobs_count_for(&o);
+	/* With workers, this process keeps half the budget and the workers
+	 * share the other half (docs/architecture.md, "Parallel runs"). */
+	budget_init(njobs > 1 ? o.max_memory / 2 : o.max_memory);
 	if (!relay_config_load(
 		o.config, o.local_domains, o.trusted_nets, &policy, &error)) {
 		log_warnx("%s", error->message);
@@ -426,6 +476,7 @@ main(int argc, char **argv)
 	dns = dns_store_new();
 	run_stats_init(&stats);
 	memset(&w, 0, sizeof w);
+	w.dns = dns;
 	w.view.store[w.view.n] = dns;
 	w.view.source[w.view.n++] = "capture";
 	if (o.dns_map != NULL) {
@@ -477,7 +528,7 @@ main(int argc, char **argv)
 	so.start = on_start;
 	so.tick = on_tick;
 	so.pressure = on_pressure;
-	if (!stream_init(&so, &stats, emit_session, &w, &error)) {
+	if (njobs == 1 && !stream_init(&so, &stats, emit_session, &w, &error)) {
 		log_warnx("%s", error->message);
 		goto out;
 	}
@@ -498,10 +549,27 @@ main(int argc, char **argv)
 	co.promisc = o.promisc;
 	co.user = o.user;
 	co.no_drop = o.no_drop;
-	ok = capture_run(&co, &stats, &error);
-
-	/* Whatever happened, every session seen so far is reported. */
-	stream_finish();
+	memset(&shed, 0, sizeof shed);
+	if (njobs == 1) {
+		ok = capture_run(&co, &stats, &error);
+		/* Whatever happened, every session seen so far is
+		 * reported. */
+		stream_finish();
+	} else {
+		memset(&jo, 0, sizeof jo);
+		jo.n = njobs;
+		jo.capture = &co;
+		jo.stream = &so;
+		jo.worker_budget = o.max_memory / 2 / njobs;
+		jo.verbosity = o.verbosity;
+		memset(&sink, 0, sizeof sink);
+		sink.start = on_start;
+		sink.emit = emit_session;
+		sink.tick = on_tick;
+		sink.dns_message = on_dns;
+		sink.arg = &w;
+		ok = jobs_run(&jo, &sink, &stats, &shed, &error);
+	}
 	release_held(&w, 0, true);
 	writer_finish(&w);
 	/* A signal stops a live capture the normal way; files it stops were
@@ -530,6 +598,14 @@ main(int argc, char **argv)
 			    stats.live_stats.failed);
 	}
 	stats.memory = rs_budget;
+	if (njobs > 1) {
+		/* The limit given, and what every process shed. */
+		stats.memory.limit = o.max_memory;
+		stats.memory.reliefs += shed.reliefs;
+		stats.memory.buffers_freed += shed.buffers_freed;
+		stats.memory.sessions_cut += shed.sessions_cut;
+		stats.memory.bytes_shed += shed.bytes_shed;
+	}
 	log_debug("memory: peak %zu bytes of %zu (dialogues %zu, machines "
 		  "%zu, reassembly %zu, reorder %zu, dns %zu, onward %zu)",
 	    rs_budget.peak, rs_budget.limit,

@@ -111,6 +111,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
 	gint onward_window = RS_DEFAULT_ONWARD_WINDOW;
 	g_autofree char *max_memory = NULL;
+	gint jobs = -1;
 	gboolean resolve = FALSE;
 	int i;
 	const GOptionEntry entries[] = {
@@ -189,6 +190,12 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "Memory budget for what the run keeps (default 1G; "
 		    "suffixes K, M, G)",
 		    "BYTES" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+		    "Read the input with N worker processes, each "
+		    "reassembling a share of the connections; the output is "
+		    "the same (default: one per core but one, 1 below three "
+		    "cores; 1 for standard input, pipes and an interface)",
+		    "N" },
 		{ "fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
 		    "possible-open-relay,relay-denied,relay-trick,auth-relay,"
@@ -271,6 +278,12 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	if (max_memory != NULL &&
 	    !options_parse_size(max_memory, &o->max_memory, error))
 		return FALSE;
+	if ((jobs < 1 && jobs != -1) || jobs > 64) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--jobs: must be between 1 and 64");
+		return FALSE;
+	}
+	o->jobs = jobs == -1 ? 0 : (unsigned)jobs;
 	if (o->user != NULL && o->no_drop) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "-Z and --no-drop: give one or the other");

@@ -1383,6 +1383,17 @@ proxy_conn_free(struct proxy_conn *pc)
 	g_free(pc);
 }
 
+struct proxy_conn *
+proxy_conn_adopt(const struct proxy_info *info)
+{
+	struct proxy_conn *pc = proxy_conn_new(info->kind);
+
+	if (pc == NULL)
+		return NULL;
+	pc->info = *info;
+	return pc;
+}
+
 size_t
 proxy_conn_push(
     struct proxy_conn *pc, bool from_server, const uint8_t *p, size_t n)

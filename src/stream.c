@@ -293,6 +293,12 @@ static struct {
 	size_t det_bytes;  /* packets held by those waiting */
 	struct det_entry *det_replay; /* one whose packets are let go */
 	GHashTable *det_servers;      /* addresses of SMTP servers seen */
+	struct stream_pos pos;	      /* where callbacks are called from */
+	unsigned depth;		      /* packets being read (one inside
+				       * another: fragments, held ones) */
+	bool finishing;		      /* in stream_finish() */
+	GPtrArray *ended;	      /* then: dialogues, to emit in start
+				       * order */
 } st;
 
 static void stream_tcp_cb(struct tcp_stream *a, void **param);
@@ -308,6 +314,8 @@ static void fill_all(struct stream_ctx *c, struct tcp_stream *a, int dir);
 static bool far_apart(uint32_t x, uint32_t y);
 static bool flush_holes(struct stream_ctx *c, struct tcp_stream *a);
 static void forget_ahead(struct stream_ctx *c);
+static bool feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts);
+static bool feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts);
 static void stream_end(
     struct tcp_stream *a, struct stream_ctx *c, enum dlg_end why, gint64 ts);
 static void ctx_free(struct stream_ctx *c, struct dialogue *d);
@@ -2022,6 +2030,8 @@ tcp_after(const struct tcp_seg *sg)
 	if (sg->flags & TH_FIN)
 		c->dir[dir].fin = true;
 	ahead_prune(&c->dir[dir], dir_expected(a, dir));
+	if (st.o.touched != NULL)
+		st.o.touched(smtp_session_dialogue(c->ss), st.arg);
 }
 
 /* The capture's clock: callers see it move forward only. */
@@ -2202,7 +2212,7 @@ frag_done(struct frag *f, gint64 ts)
 	}
 	st.frag_conflict = f->conflicts > 0;
 	frag_free(f, false);
-	(void)stream_feed_ipv4(b, len, ts);
+	(void)feed_ipv4(b, len, ts);
 	st.frag_conflict = false;
 }
 
@@ -2321,7 +2331,8 @@ struct det_entry {
 	struct det_held *held; /* DET_HOLD of them (charged) */
 	unsigned nheld;
 	unsigned payloads;
-	GList link; /* in st.det_wait or st.det_smtp, oldest first */
+	uint64_t pkt; /* the packet that made it (stream_pos) */
+	GList link;   /* in st.det_wait or st.det_smtp, oldest first */
 };
 
 static void
@@ -2441,7 +2452,7 @@ det_accept(struct det_entry *e)
 	st.det_replay = e;
 	for (i = 0; i < n; i++) {
 		st.det_bytes -= held[i].len;
-		(void)stream_feed_ipv4(held[i].pkt, held[i].len, held[i].ts);
+		(void)feed_ipv4(held[i].pkt, held[i].len, held[i].ts);
 		charged_free(held[i].pkt);
 	}
 	st.det_replay = NULL;
@@ -2572,6 +2583,7 @@ det_new(const struct tuple4 *key)
 	e = charged_alloc(sizeof *e);
 	memset(e, 0, sizeof *e);
 	e->key = *key;
+	e->pkt = st.pos.pkt;
 	e->link.data = e;
 	e->state = DET_WAIT;
 	g_hash_table_insert(st.det, &e->key, e);
@@ -2718,16 +2730,125 @@ det_finish(void)
 {
 	struct det_entry *e;
 
-	while (st.det_wait.head != NULL)
+	st.pos.phase = STREAM_PHASE_END_START;
+	while (st.det_wait.head != NULL) {
+		st.pos.key = ((struct det_entry *)st.det_wait.head->data)->pkt;
 		det_settle(st.det_wait.head->data);
+	}
+	st.pos.phase = STREAM_PHASE_END;
+	st.pos.key = 0;
 	while ((e = g_queue_peek_head(&st.det_smtp)) != NULL)
 		det_remove(e);
 	while ((e = g_queue_peek_head(&st.det_not)) != NULL)
 		det_remove(e);
 }
 
+/* A DNS message to the store, or to the caller (-j N). */
+static void
+dns_message(const uint8_t *msg, size_t len, gint64 ts, const char *querier)
+{
+	if (st.o.dns_message != NULL)
+		st.o.dns_message(msg, len, ts, querier, st.arg);
+	else
+		dns_store_add_message(st.o.dns, msg, len, ts, querier);
+}
+
+void
+stream_position(struct stream_pos *p)
+{
+	*p = st.pos;
+}
+
+/* The step of the packet being read, for the one read from the input
+ * (not one inside it), and not at the end. */
+static void
+set_phase(enum stream_phase ph)
+{
+	if (st.depth == 1 && !st.finishing)
+		st.pos.phase = ph;
+}
+
+/* Which of the shards reassembles the connections between two addresses
+ * (network order): the same whichever is the source.  The pair, not the
+ * ports, so that every fragment of a datagram goes where its first one
+ * goes, and all connections between two hosts share a process. */
+static unsigned
+shard_of(uint32_t a, uint32_t b, unsigned shards)
+{
+	uint64_t lo = MIN(a, b), hi = MAX(a, b);
+	uint64_t x = (lo << 32 | hi) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+
+	return (unsigned)((x >> 32) % shards);
+}
+
+/* libnids ends the streams whose closing timed out when it is given a
+ * packet (nids_pcap_handler() calls tcp_check_timeouts() first; both
+ * are exported, though not in nids.h).  With -j N a process is not
+ * given the other shards' packets, so it asks at the same packets, and
+ * just before libnids would: the endings happen at the same places in
+ * the input as with one process. */
+void tcp_check_timeouts(struct timeval *now);
+
+static void
+nids_timeouts(gint64 ts)
+{
+	struct timeval tv;
+
+	if (st.o.shards <= 1 || st.finishing || nids_tcp_timeouts == NULL)
+		return;
+	st.pos.phase = STREAM_PHASE_TIMEOUTS;
+	tv.tv_sec = (time_t)(ts / G_USEC_PER_SEC);
+	tv.tv_usec = (suseconds_t)(ts % G_USEC_PER_SEC);
+	tcp_check_timeouts(&tv);
+	st.pos.phase = STREAM_PHASE_NIDS;
+}
+
+/* A TCP packet of another shard: only the clock it carries matters
+ * here.  One process would give it to libnids if it is on an SMTP or
+ * DNS port (those found by content, which this process cannot judge,
+ * are left out). */
+static void
+other_shard(const uint8_t *pkt, size_t len, size_t hl, uint16_t frag, gint64 ts)
+{
+	uint16_t sport, dport;
+
+	if (frag != 0 || len < hl + 4)
+		return;
+	sport = (uint16_t)(pkt[hl] << 8 | pkt[hl + 1]);
+	dport = (uint16_t)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+	if (!st.o.ports[sport] && !st.o.ports[dport] &&
+	    (st.o.dns == NULL || (sport != 53 && dport != 53)))
+		return;
+	st.now = ts;
+	nids_timeouts(ts);
+}
+
 bool
 stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	st.pos.pkt++;
+	st.pos.phase = STREAM_PHASE_CLOCK;
+	st.pos.key = 0;
+	if (st.o.packet != NULL)
+		st.o.packet(st.arg);
+	return feed_ipv4(pkt, len, ts);
+}
+
+static bool feed_ipv4_in(const uint8_t *pkt, size_t len, gint64 ts);
+
+static bool
+feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	bool r;
+
+	st.depth++;
+	r = feed_ipv4_in(pkt, len, ts);
+	st.depth--;
+	return r;
+}
+
+static bool
+feed_ipv4_in(const uint8_t *pkt, size_t len, gint64 ts)
 {
 	size_t hl, iplen;
 	uint16_t sport, dport, frag;
@@ -2737,6 +2858,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 
 	stream_pressure();
 	clock_tick(ts);
+	set_phase(STREAM_PHASE_BEFORE);
 
 	if (len < 20 || (pkt[0] >> 4) != 4 ||
 	    (hl = (size_t)(pkt[0] & 0xf) * 4) < 20 || len < hl) {
@@ -2762,13 +2884,19 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		 * it goes to the one who asked. */
 		char q[INET_ADDRSTRLEN];
 
+		if (st.o.shards > 1 && st.o.shard != 0)
+			return false; /* shard 0 reads them */
 		inet_ntop(AF_INET, pkt + 16, q, sizeof q);
-		dns_store_add_message(
-		    st.o.dns, pkt + hl + 8, len - hl - 8, ts, q);
+		dns_message(pkt + hl + 8, len - hl - 8, ts, q);
 		return false;
 	}
 	if (pkt[9] != IPPROTO_TCP)
 		return false;
+	if (st.o.shards > 1 && shard_of(be32(pkt + 12), be32(pkt + 16),
+				   st.o.shards) != st.o.shard) {
+		other_shard(pkt, len, hl, frag, ts);
+		return false;
+	}
 	if (frag != 0)
 		return stream_frag(pkt, len, hl, ts);
 	/* Only SMTP ports reach libnids. */
@@ -2806,6 +2934,7 @@ stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
 		syn_pass(&sg); /* DNS over TCP */
 	if (!hs || !syn_gate(&sg, kind, len)) {
 		st.seg = smtp ? &sg : NULL;
+		nids_timeouts(ts);
 		stream_feed(st.buf, len);
 		st.seg = NULL;
 	}
@@ -2836,6 +2965,17 @@ v6_map(const uint8_t *a)
 
 bool
 stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	st.pos.pkt++;
+	st.pos.phase = STREAM_PHASE_CLOCK;
+	st.pos.key = 0;
+	if (st.o.packet != NULL)
+		st.o.packet(st.arg);
+	return feed_ipv6(pkt, len, ts);
+}
+
+static bool
+feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 {
 	uint8_t *b = st.v6buf;
 	size_t o = 40, plen, tl;
@@ -2890,9 +3030,10 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 	    (pkt[o] << 8 | pkt[o + 1]) == 53) {
 		char q[INET6_ADDRSTRLEN];
 
+		if (st.o.shards > 1 && st.o.shard != 0)
+			return false; /* shard 0 reads them */
 		inet_ntop(AF_INET6, pkt + 24, q, sizeof q);
-		dns_store_add_message(
-		    st.o.dns, pkt + o + 8, len - o - 8, ts, q);
+		dns_message(pkt + o + 8, len - o - 8, ts, q);
 		return false;
 	}
 	if (nh != IPPROTO_TCP)
@@ -2918,7 +3059,7 @@ stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 	b[10] = (uint8_t)(ck >> 8);
 	b[11] = (uint8_t)ck;
 	memcpy(b + 20, pkt + o, tl);
-	return stream_feed_ipv4(b, tl + 20, ts);
+	return feed_ipv4(b, tl + 20, ts);
 }
 
 static void
@@ -2950,6 +3091,18 @@ endpoint(struct rs_endpoint *e, uint32_t addr, uint16_t port)
 		*q = '\0';
 	}
 	e->port = port;
+}
+
+/* A finished session to the caller; at the end of input, kept to be
+ * handed on in start order (libnids ends what it holds in the order of
+ * its hash table). */
+static void
+emit(struct dialogue *d)
+{
+	if (st.ended != NULL)
+		g_ptr_array_add(st.ended, d);
+	else
+		st.emit(d, st.arg);
 }
 
 static void
@@ -3042,7 +3195,7 @@ stream_end(
 	d->end = why;
 	d->ts_end = ts;
 	ctx_free(c, d);
-	st.emit(d, st.arg);
+	emit(d);
 }
 
 /* Forget what was held beyond holes (the stream it was in is gone). */
@@ -3196,7 +3349,7 @@ cut_session(struct stream_ctx *c)
 	if (st.o.start != NULL)
 		st.o.start(nd, st.arg);
 	rs_budget.sessions_cut++;
-	st.emit(d, st.arg);
+	emit(d);
 	if (rs_budget.total < before)
 		rs_budget.bytes_shed += before - rs_budget.total;
 }
@@ -3319,8 +3472,7 @@ dns_tcp_data(GByteArray *b, struct half_stream *h, const char *querier)
 		mlen = (size_t)(b->data[0] << 8 | b->data[1]);
 		if (b->len < 2 + mlen)
 			break;
-		dns_store_add_message(
-		    st.o.dns, b->data + 2, mlen, st.now, querier);
+		dns_message(b->data + 2, mlen, st.now, querier);
 		g_byte_array_remove_range(b, 0, (guint)(2 + mlen));
 	}
 	if (b->len > DNS_TCP_MAX)
@@ -3439,6 +3591,15 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 }
 
 static gint
+dlg_by_seq(gconstpointer a, gconstpointer b)
+{
+	const struct dialogue *x = *(struct dialogue *const *)a;
+	const struct dialogue *y = *(struct dialogue *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static gint
 ctx_by_seq(gconstpointer a, gconstpointer b)
 {
 	const struct stream_ctx *x = *(struct stream_ctx *const *)a;
@@ -3458,6 +3619,10 @@ stream_finish(void)
 	gpointer k, v;
 	guint i;
 
+	st.pos.pkt = STREAM_POS_END;
+	st.pos.key = 0;
+	st.finishing = true;
+	st.ended = g_ptr_array_new();
 	/* What waits to be recognised is judged now. */
 	det_finish();
 	/* The capture is over: no hole will be filled now, so let libnids
@@ -3513,8 +3678,15 @@ stream_finish(void)
 		d->end = DLG_END_CAPTURE_ENDED;
 		d->ts_end = c->last_ts;
 		ctx_free(c, d);
-		st.emit(d, st.arg);
+		emit(d);
 	}
+	/* Every session that ended here, in the order they started. */
+	g_ptr_array_sort(st.ended, dlg_by_seq);
+	for (i = 0; i < st.ended->len; i++)
+		st.emit(g_ptr_array_index(st.ended, i), st.arg);
+	g_ptr_array_unref(st.ended);
+	st.ended = NULL;
+	st.finishing = false;
 	/* Handshakes never completed: libnids would have said nothing of
 	 * them either (a stream without listeners ends silently). */
 	while (st.syn_order.head != NULL)

@@ -243,6 +243,16 @@ tls_conn_new(void)
 	return c;
 }
 
+struct tls_conn *
+tls_conn_adopt(const struct tls_info *info)
+{
+	struct tls_conn *c = tls_conn_new();
+
+	c->info = *info;
+	c->dir[0].stopped = c->dir[1].stopped = true;
+	return c;
+}
+
 static void
 side_clear(struct tls_side *s)
 {

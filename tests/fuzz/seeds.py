@@ -310,6 +310,14 @@ def main():
             put("dns", "%s-%d" % (base, i), s)
     for name, s in proxy_seeds(smtp, limit):
         put("proxy", name, s)
+    # fuzz-dlg-codec.c: each smtp-session seed behind a byte of 1 (a
+    # session to encode, judged, and decode).
+    d = os.path.join(out, "dlg-codec")
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    for name, s in smtp:
+        put("dlg-codec", name, b"\x01" + s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
         for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw"))))
