@@ -79,7 +79,7 @@ $(BUILD):
 
 # The whole suite: unit tests (GTest, TAP), golden tests, bad-input tests.
 # tests/run-all.sh sums them into one final "N passed, N failed" line.
-check: relayscope $(UNIT_BIN)
+check: relayscope $(UNIT_BIN) $(BUILD)/nids-floor
 	@sh tests/run-all.sh $(UNIT_BIN)
 
 check-unit: $(UNIT_BIN)
