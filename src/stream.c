@@ -2823,14 +2823,22 @@ other_shard(const uint8_t *pkt, size_t len, size_t hl, uint16_t frag, gint64 ts)
 	nids_timeouts(ts);
 }
 
-bool
-stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
+/* A packet from the input: the position moves on, and the caller is
+ * told (-j N's workers report their progress there). */
+static void
+pos_next_packet(void)
 {
 	st.pos.pkt++;
 	st.pos.phase = STREAM_PHASE_CLOCK;
 	st.pos.key = 0;
 	if (st.o.packet != NULL)
 		st.o.packet(st.arg);
+}
+
+bool
+stream_feed_ipv4(const uint8_t *pkt, size_t len, gint64 ts)
+{
+	pos_next_packet();
 	return feed_ipv4(pkt, len, ts);
 }
 
@@ -2966,11 +2974,7 @@ v6_map(const uint8_t *a)
 bool
 stream_feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 {
-	st.pos.pkt++;
-	st.pos.phase = STREAM_PHASE_CLOCK;
-	st.pos.key = 0;
-	if (st.o.packet != NULL)
-		st.o.packet(st.arg);
+	pos_next_packet();
 	return feed_ipv6(pkt, len, ts);
 }
 
@@ -3499,17 +3503,6 @@ closing(int state)
 	       state == TCP_CLOSING;
 }
 
-/* The capture is over and the stream still open. */
-static void
-stream_tcp_exiting(struct tcp_stream *a, struct stream_ctx *c)
-{
-	/* Both FINs seen (perhaps behind a hole): it was closed. */
-	stream_end(a, c,
-	    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
-					   : DLG_END_CAPTURE_ENDED,
-	    c->last_ts);
-}
-
 static void
 stream_tcp_cb(struct tcp_stream *a, void **param)
 {
@@ -3583,20 +3576,15 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 		}
 		break;
 	case NIDS_EXITING:
-		stream_tcp_exiting(a, c);
+		/* Both FINs seen (perhaps behind a hole): it was closed. */
+		stream_end(a, c,
+		    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
+						   : DLG_END_CAPTURE_ENDED,
+		    c->last_ts);
 		break;
 	default:
 		break;
 	}
-}
-
-static gint
-dlg_by_seq(gconstpointer a, gconstpointer b)
-{
-	const struct dialogue *x = *(struct dialogue *const *)a;
-	const struct dialogue *y = *(struct dialogue *const *)b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static gint
@@ -3632,8 +3620,8 @@ stream_finish(void)
 	while (g_hash_table_iter_next(&it, &k, &v))
 		g_ptr_array_add(open, v);
 	/* In the order the sessions started: the table's order follows
-	 * addresses in memory, which differ from run to run, and a session
-	 * this ends is written in the order it ends. */
+	 * addresses in memory, which differ from run to run (what ends here
+	 * is handed on in start order anyway: st.ended). */
 	g_ptr_array_sort(open, ctx_by_seq);
 	/* (Their streams, looked up again: filling one may end another.) */
 	for (i = 0; i < open->len; i++)
@@ -3647,15 +3635,6 @@ stream_finish(void)
 		c = g_hash_table_lookup(st.ctx, a);
 		if (c != NULL)
 			fill_all(c, a, SMTP_DIR_SERVER);
-	}
-	/* End them here, in that order, as NIDS_EXITING would: nids_exit()
-	 * walks libnids' table, whose hash is seeded at random per run. */
-	for (i = 0; i < open->len; i++) {
-		struct tcp_stream *a = g_ptr_array_index(open, i);
-		struct stream_ctx *c = g_hash_table_lookup(st.ctx, a);
-
-		if (c != NULL && a->user == c)
-			stream_tcp_exiting(a, c);
 	}
 	nids_exit();
 	/* Whatever libnids did not hand back (freed silently) ends here, in
@@ -3681,7 +3660,7 @@ stream_finish(void)
 		emit(d);
 	}
 	/* Every session that ended here, in the order they started. */
-	g_ptr_array_sort(st.ended, dlg_by_seq);
+	g_ptr_array_sort(st.ended, dialogue_by_seq);
 	for (i = 0; i < st.ended->len; i++)
 		st.emit(g_ptr_array_index(st.ended, i), st.arg);
 	g_ptr_array_unref(st.ended);
