@@ -298,6 +298,9 @@ const char *dialogue_missing_name(enum dlg_missing m);
 GPtrArray *dialogue_onward_ids(const struct dialogue *d);
 /* Transactions marked as touched by a capture gap. */
 unsigned dialogue_gap_txs(const struct dialogue *d);
+/* Order of two elements of an array of struct dialogue * by seq (session
+ * start), for g_ptr_array_sort(). */
+gint dialogue_by_seq(gconstpointer a, gconstpointer b);
 /* Did the connection speak SMTP at all?  False only for one whose start
  * was captured, that carried bytes, and in which nothing was a greeting,
  * a reply, a known command or TLS (HTTP or OpenVPN on an SMTP port): it

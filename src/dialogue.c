@@ -65,6 +65,15 @@ dialogue_speaks_smtp(const struct dialogue *d)
 	return false;
 }
 
+gint
+dialogue_by_seq(gconstpointer a, gconstpointer b)
+{
+	const struct dialogue *x = *(struct dialogue *const *)a;
+	const struct dialogue *y = *(struct dialogue *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 unsigned
 dialogue_gap_txs(const struct dialogue *d)
 {

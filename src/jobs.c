@@ -860,15 +860,6 @@ apply_stats(struct merge *m, unsigned i, struct rec *r)
 		fail(m, g_strdup_printf("worker %u: bad statistics", i));
 }
 
-static gint
-by_seq(gconstpointer a, gconstpointer b)
-{
-	const struct dialogue *x = *(struct dialogue *const *)a;
-	const struct dialogue *y = *(struct dialogue *const *)b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* One record, in merged order. */
 static void
 apply(struct merge *m, unsigned i, struct rec *r)
@@ -1147,7 +1138,7 @@ jobs_run(const struct jobs_opts *o, const struct jobs_sink *sink,
 				kill(m.w[i].pid, SIGKILL);
 	}
 	/* What ended at the end of the input, in start order. */
-	g_ptr_array_sort(m.last, by_seq);
+	g_ptr_array_sort(m.last, dialogue_by_seq);
 	for (i = 0; i < m.last->len; i++)
 		sink->emit(g_ptr_array_index(m.last, i), sink->arg);
 	g_ptr_array_set_size(m.last, 0);
@@ -1240,7 +1231,7 @@ jobs_run(const struct jobs_opts *o, const struct jobs_sink *sink,
 			g_byte_array_unref(w->in);
 		g_free(w->error);
 	}
-	g_ptr_array_sort(m.last, by_seq);
+	g_ptr_array_sort(m.last, dialogue_by_seq);
 	for (i = 0; i < m.last->len; i++)
 		sink->emit(g_ptr_array_index(m.last, i), sink->arg);
 	g_ptr_array_unref(m.last);
