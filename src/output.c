@@ -38,7 +38,7 @@ output_escape(GString *out, const char *p, size_t len)
 		     run++)
 			;
 		if (run > i) {
-			gs_put(out, p + i, (gssize)(run - i));
+			gs_put(out, p + i, run - i);
 			i = run - 1;
 			continue;
 		}
@@ -98,7 +98,7 @@ output_time(GString *out, gint64 usec)
 		frac /= 10;
 	}
 	frac6[7] = 'Z';
-	gs_put(out, last, (gssize)last_len);
+	gs_put(out, last, last_len);
 	gs_put(out, frac6, 8);
 }
 

@@ -72,7 +72,7 @@ rel_time(GString *s, const struct dialogue *d, gint64 ts)
 	b[--i] = '+';
 	b[--i] = ' ';
 	b[--i] = ' ';
-	gs_put(s, b + i, (gssize)sizeof b - i);
+	gs_put(s, b + i, sizeof b - (size_t)i);
 }
 
 static void
