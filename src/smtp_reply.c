@@ -233,23 +233,45 @@ smtp_reply_find_enhanced(const char *text, size_t len, char *out)
 	return false;
 }
 
+/* The keyword lines of a positive reply to EHLO, every line after the
+ * first, one per ehlo_next() call. */
+struct ehlo_lines {
+	const char *nl, *end; /* the line end before the next line */
+};
+
+static void
+ehlo_lines_init(struct ehlo_lines *it, const struct smtp_reply *r)
+{
+	it->nl = NULL;
+	it->end = NULL;
+	if (r == NULL || smtp_reply_class(r->code) != 2)
+		return;
+	it->end = r->text + r->text_len;
+	it->nl = memchr(r->text, '\n', r->text_len);
+}
+
+/* The next line as [*p, *e); false when there is none. */
+static bool
+ehlo_next(struct ehlo_lines *it, const char **p, const char **e)
+{
+	if (it->nl == NULL)
+		return false;
+	*p = it->nl + 1;
+	it->nl = memchr(*p, '\n', (size_t)(it->end - *p));
+	*e = it->nl != NULL ? it->nl : it->end;
+	return true;
+}
+
 GPtrArray *
 smtp_reply_ehlo_extensions(const struct smtp_reply *r)
 {
 	GPtrArray *ext = g_ptr_array_new_with_free_func(g_free);
-	const char *p, *nl, *end;
+	struct ehlo_lines it;
+	const char *p, *e;
 
-	if (r == NULL || smtp_reply_class(r->code) != 2)
-		return ext;
-	end = r->text + r->text_len;
-	nl = memchr(r->text, '\n', r->text_len);
-	while (nl != NULL) {
-		p = nl + 1;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		g_ptr_array_add(ext,
-		    g_strndup(
-			p, nl != NULL ? (size_t)(nl - p) : (size_t)(end - p)));
-	}
+	ehlo_lines_init(&it, r);
+	while (ehlo_next(&it, &p, &e))
+		g_ptr_array_add(ext, g_strndup(p, (size_t)(e - p)));
 	return ext;
 }
 
@@ -272,17 +294,12 @@ bool
 smtp_reply_ehlo_offers(
     const struct smtp_reply *r, const char *kw, const char *arg)
 {
-	const char *p, *nl, *end, *e, *w;
+	struct ehlo_lines it;
+	const char *p, *e, *w;
 	bool first;
 
-	if (r == NULL || smtp_reply_class(r->code) != 2)
-		return false;
-	end = r->text + r->text_len;
-	nl = memchr(r->text, '\n', r->text_len);
-	while (nl != NULL) {
-		p = nl + 1;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		e = nl != NULL ? nl : end;
+	ehlo_lines_init(&it, r);
+	while (ehlo_next(&it, &p, &e)) {
 		/* Surrounding white space is no part of a word. */
 		while (p < e && g_ascii_isspace(*p))
 			p++;
