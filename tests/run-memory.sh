@@ -153,32 +153,7 @@ PY
 # behind them: records are forced out of order, then the eight end when
 # the capture does.  Two runs write the same bytes (libnids' table, which
 # the end walks, is seeded at random per run; the end goes by start).
-python3 - "$tmp/open8.pcap" <<'PY'
-import importlib.util, struct, sys
-spec = importlib.util.spec_from_file_location("gc", "tests/bench/gen-concurrent.py")
-gc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(gc)
-t = [1700000000 * 1000000]
-with open(sys.argv[1], "wb") as w:
-    w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    def put(f):
-        t[0] += 1000
-        w.write(struct.pack("<IIII", t[0] // 1000000, t[0] % 1000000,
-                            len(f), len(f)))
-        w.write(f)
-    for k in range(8):
-        gc.Session(k).start(put)
-    for k in range(8, 1508):
-        x = gc.Session(k)
-        x.start(put)
-        put(x.c(0x18, b"MAIL FROM:<sender@example.org>\r\n"))
-        put(x.s(0x18, b"250 2.1.0 Ok\r\n"))
-        for r in range(10):
-            u = ("u%d-%d-" % (k, r)).encode() + b"x" * 400
-            put(x.c(0x18, b"RCPT TO:<" + u + b"@mx.example.net>\r\n"))
-            put(x.s(0x18, b"250 2.1.5 Ok\r\n"))
-        x.end(put)
-PY
+python3 tests/bench/gen-long-open.py "$tmp/open8.pcap" 1500 10 430 8 open
 ./relayscope --format json "$tmp/open8.pcap" >"$tmp/o1.json" 2>/dev/null
 ./relayscope --format json "$tmp/open8.pcap" >"$tmp/o2.json" 2>/dev/null
 if cmp -s "$tmp/o1.json" "$tmp/o2.json" &&

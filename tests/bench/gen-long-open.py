@@ -4,8 +4,11 @@
 while SESSIONS others begin and end, each with RCPTS recipients of about
 LINE bytes: every record after the first waits for it to end, which is
 what the reorder buffer's bound (8 MiB, counted as allocated) is for.
+OPEN sessions (default 1) are opened first; with "open" as the last
+argument they are never closed (the capture ends them), else they end
+after all the others.
 Hand-built like gen-concurrent.py (its frames and sessions).
-    usage: gen-long-open.py OUT [SESSIONS [RCPTS [LINE]]]"""
+    usage: gen-long-open.py OUT [SESSIONS [RCPTS [LINE [OPEN [open]]]]]"""
 import importlib.util
 import os
 import struct
@@ -23,6 +26,8 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     rcpts = int(sys.argv[3]) if len(sys.argv) > 3 else 10
     line = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+    n_open = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    unended = len(sys.argv) > 6 and sys.argv[6] == "open"
     t = [1700000000 * 1000000]
     with open(out, "wb") as w:
         w.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
@@ -34,9 +39,10 @@ def main():
                                 len(f), len(f)))
             w.write(f)
 
-        first = gc.Session(0)
-        first.start(put)
-        for k in range(1, n + 1):
+        first = [gc.Session(k) for k in range(n_open)]
+        for x in first:
+            x.start(put)
+        for k in range(n_open, n + n_open):
             x = gc.Session(k)
             x.start(put)
             put(x.c(0x18, b"MAIL FROM:<sender@example.org>\r\n"))
@@ -47,7 +53,9 @@ def main():
                 put(x.c(0x18, b"RCPT TO:<" + user + b"@mx.example.net>\r\n"))
                 put(x.s(0x18, b"250 2.1.5 Ok\r\n"))
             x.end(put)
-        first.end(put)
+        if not unended:
+            for x in first:
+                x.end(put)
 
 
 if __name__ == "__main__":
