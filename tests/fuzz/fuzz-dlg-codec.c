@@ -3,7 +3,7 @@
  * parent of -j N runs on what its workers write.  A first byte of 0: the
  * rest is given to the decoder as it is; whatever decodes must encode
  * and decode again to the same bytes.  Any other first byte: the rest is
- * an SMTP session in fuzz-smtp-session.c's chunk format; its dialogue,
+ * an SMTP session in the chunk format of fuzz-chunks.h; its dialogue,
  * judged, must come back from the codec rendering the same text and
  * JSON.  make fuzz builds and runs it. */
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dlg_codec.h"
+#include "fuzz-chunks.h"
 #include "helo_check.h"
 #include "output.h"
 #include "relay.h"
@@ -22,30 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct dialogue *
 session(const uint8_t *data, size_t size)
 {
-	struct smtp_session *ss = smtp_session_new();
-	struct dialogue *d;
-	size_t i = 0, n;
+	struct dialogue *d = fuzz_chunks_play(data, size);
 
-	while (i < size) {
-		enum smtp_dir dir =
-		    (data[i] & 0x80) ? SMTP_DIR_SERVER : SMTP_DIR_CLIENT;
-
-		n = data[i] & 0x7f;
-		i++;
-		if (n == 0 && i < size) {
-			smtp_session_gap(ss, dir, 1 + data[i] * 7u, (gint64)i);
-			i++;
-			continue;
-		}
-		if (n > size - i)
-			n = size - i;
-		smtp_session_push(
-		    ss, dir, (const char *)data + i, n, (gint64)i);
-		i += n;
-	}
-	d = smtp_session_finish(ss, (gint64)size);
-	g_strlcpy(d->client.ip, "192.0.2.1", sizeof d->client.ip);
-	g_strlcpy(d->server.ip, "192.0.2.25", sizeof d->server.ip);
 	dialogue_set_id(d);
 	return d;
 }

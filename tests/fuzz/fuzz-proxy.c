@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-proxy.c: libFuzzer harness for the proxy preamble parser.  The first
  * byte chooses the kind (HTTP, SOCKS4, SOCKS5); the rest is chunks in
- * fuzz-smtp-session.c's format (a control byte: bit 7 server side, bits
+ * the format of fuzz-chunks.h (a control byte: bit 7 server side, bits
  * 0-6 length; a length of 0 skips the next byte).  The chunks are played
  * whole, with the tunnelled bytes handed to an SMTP machine as the
  * integration will, then byte by byte: any difference in what the parser

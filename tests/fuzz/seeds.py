@@ -10,7 +10,7 @@ hand and every new fixture seeds the fuzzers:
                      obsolete Packet Blocks), cut at a block boundary to
                      fit MAX bytes: whole files, as capture.c reads them
   OUT/smtp-session/  every TCP connection to port 25 or 587, in the
-                     harness's chunk format (fuzz-smtp-session.c): the
+                     harness's chunk format (fuzz-chunks.h): the
                      payloads in capture order, each side's
                      retransmissions dropped, holes as gap chunks
   OUT/dns/           every DNS message on port 53 (UDP, and TCP without
