@@ -18,6 +18,8 @@ Steps (one argument each):
   "RST"        end the connection with a reset (SO_LINGER 0, then close)
   "CLOSE"      end the connection with a FIN (an orderly close)
 Without RST or CLOSE the connection is closed (FIN) after the last step.
+With --greeting-wait N the client waits N seconds for the greeting and
+goes on with the steps without one (it is an error if one comes).
 Every line sent and received is printed ("C: ", "S: ").
 """
 import argparse
@@ -72,10 +74,22 @@ def main():
     ap.add_argument("--server", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--source", default="127.0.0.2")
+    ap.add_argument("--greeting-wait", type=float, default=None)
     ap.add_argument("steps", nargs="+")
     a = ap.parse_args()
     c = Client(a.server, a.port, a.source)
-    c.read_reply()  # greeting
+    if a.greeting_wait is None:
+        c.read_reply()  # greeting
+    else:
+        end = time.monotonic() + a.greeting_wait
+        while time.monotonic() < end:
+            if not c.fill(end - time.monotonic()):
+                raise SystemExit("server closed the connection")
+            if c.buf:
+                print("S: " + c.buf.decode("latin-1").rstrip())
+                raise SystemExit("a greeting came within %g s"
+                                 % a.greeting_wait)
+        print("(no greeting after %g s)" % a.greeting_wait)
     for step in a.steps:
         sys.stdout.flush()
         if step.startswith("PART:"):
