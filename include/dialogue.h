@@ -174,6 +174,7 @@ enum dlg_tls_mode {
 
 struct tls_conn;
 struct proxy_conn;
+struct diagnosis;
 
 /* How a connection was found to be SMTP: its server port is one of
  * --ports, or its first bytes said so (detect.h). */
@@ -186,6 +187,9 @@ struct dialogue {
 	uint64_t seq;		 /* 1, 2, ... in order of session start */
 	char id[17];		 /* stable id: hash of start time and tuple */
 	gint64 ts_start, ts_end; /* usec since the epoch, from the capture */
+	/* When each side (DLG_DIR_*) sent its first FIN, or 0: who closed
+	 * first, and a half-closed connection that the capture ended. */
+	gint64 fin_ts[2];
 	struct rs_endpoint client, server;
 	enum dlg_end end;
 	/* Capture quality (stream.c fills picked_up and missing; the SMTP
@@ -211,6 +215,9 @@ struct dialogue {
 	/* The EHLO identity check (helo_report.h); owned; NULL until
 	 * helo_check_annotate(), or when no HELO/EHLO was seen. */
 	struct helo_report *helo_check;
+	/* What became of the mail, and why (diagnosis.h); owned; NULL until
+	 * judged. */
+	struct diagnosis *diagnosis;
 	/* Whom the server may trust (relay_annotate()): NULL, "config",
 	 * "inferred:loopback" or "inferred:same-host"; static. */
 	const char *client_trust;

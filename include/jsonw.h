@@ -43,6 +43,9 @@ void jw_text(struct jsonw *w, const char *key, const char *p, size_t len);
 void jw_int(struct jsonw *w, const char *key, int64_t v);
 void jw_bool(struct jsonw *w, const char *key, bool v);
 void jw_null(struct jsonw *w, const char *key);
+/* A duration given in microseconds as milliseconds with three decimals
+ * ("12.345"); null when negative (not known). */
+void jw_ms(struct jsonw *w, const char *key, int64_t usec);
 /* The separator and key of a member whose value the caller appends to
  * w->out itself (it must be one valid JSON value). */
 void jw_key(struct jsonw *w, const char *key);

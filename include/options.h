@@ -36,6 +36,7 @@ struct rs_options {
 	char *dns_server;     /* --dns-server, or NULL: the system's */
 	unsigned dns_timeout; /* --dns-timeout, ms per try */
 	unsigned fail_on;     /* --fail-on: bits 1 << enum relay_finding_kind */
+	unsigned fail_on_diag;	/* --fail-on: bits 1 << enum diag_fail_kind */
 	unsigned onward_window; /* --onward-window, seconds */
 	char *user;		/* -Z: drop to this user after opening the
 				 * interface, or NULL: the default */

@@ -12,6 +12,7 @@
 
 #include "budget.h"
 #include "dialogue.h"
+#include "diagnosis.h"
 #include "relay.h"
 #include "resolve.h"
 
@@ -36,9 +37,40 @@ enum rs_nids_warn {
  * only. */
 #define RUN_MAX_SERVERS 4096
 #define RUN_MAX_REFUSED 64
+/* Kinds of failure (outcome, cause, blocklist) counted apart per server
+ * and run; past them a failure is counted under its outcome and cause
+ * alone ("list" empty).  A list name longer than this is cut. */
+#define RUN_MAX_FAILURE_KINDS 64
+#define RUN_FAILURE_LIST_MAX 64
 #define RUN_MAX_UNKNOWN 32
 
 struct run_stats;
+
+/* What became of the mail (diagnosis.h), summed: every transaction, and
+ * every session without one, is one result. */
+struct diag_totals {
+	uint64_t txs[DIAG_OUTCOME_COUNT];      /* transactions by outcome */
+	uint64_t sessions[DIAG_OUTCOME_COUNT]; /* sessions by outcome */
+	uint64_t no_tx[DIAG_OUTCOME_COUNT];    /* sessions without a
+						* transaction, by outcome */
+	GHashTable *failures; /* "outcome\tcause\tlist" -> count */
+};
+
+/* One kind of failure and how often. */
+struct diag_failure {
+	const char *outcome, *cause; /* static */
+	const char *list;	     /* borrowed; "" if none */
+	uint64_t count;
+};
+
+void diag_totals_init(struct diag_totals *t);
+void diag_totals_clear(struct diag_totals *t);
+/* Add a diagnosed dialogue. */
+void diag_totals_add(struct diag_totals *t, const struct dialogue *d);
+/* The failures, most frequent first, then by outcome, cause and list
+ * (struct diag_failure * in a new array the caller frees with
+ * g_ptr_array_unref; valid while t is). */
+GPtrArray *diag_totals_failures(const struct diag_totals *t);
 
 /* Relay activity of one server (ip:port) over the run.  Every count is a
  * sum of per-recipient verdicts, so they agree with the records. */
@@ -56,6 +88,7 @@ struct server_stats {
 	uint64_t unknown_rcpts;
 	uint64_t unknown_more; /* of them, in domains not listed */
 	char unknown_session[17];
+	struct diag_totals diag; /* what became of its mail */
 };
 
 /* Relay attempts (recipients judged not local, accepted or refused as
@@ -118,7 +151,8 @@ struct run_stats {
 	uint64_t dns_map;		  /* facts from --dns-map */
 	bool live;			  /* --resolve was given */
 	struct resolver_stats live_stats;
-	struct budget memory; /* the memory budget at the end of the run */
+	struct budget memory;	 /* the memory budget at the end of the run */
+	struct diag_totals diag; /* what became of the mail */
 };
 
 /* Set up and free the parts of run_stats that allocate. */

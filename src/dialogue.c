@@ -7,6 +7,7 @@
 
 #include "budget.h"
 #include "dialogue.h"
+#include "diagnosis.h"
 #include "gstr.h"
 #include "proxy.h"
 #include "tls.h"
@@ -108,6 +109,7 @@ dialogue_free(struct dialogue *d)
 	if (d->findings != NULL)
 		g_ptr_array_unref(d->findings);
 	helo_report_free(d->helo_check);
+	diagnosis_free(d->diagnosis);
 	if (d->continues != NULL)
 		g_ptr_array_unref(d->continues);
 	g_ptr_array_unref(d->txs);

@@ -535,6 +535,8 @@ dlg_codec_encode(GByteArray *out, const struct dialogue *d)
 	put_fixed(&e, d->id, sizeof d->id);
 	put_i(&e, d->ts_start);
 	put_i(&e, d->ts_end);
+	put_i(&e, d->fin_ts[0]);
+	put_i(&e, d->fin_ts[1]);
 	put_fixed(&e, d->client.ip, sizeof d->client.ip);
 	put_u(&e, d->client.port);
 	put_fixed(&e, d->server.ip, sizeof d->server.ip);
@@ -1102,6 +1104,8 @@ dlg_codec_decode(const uint8_t *p, size_t n, GError **error)
 	get_fixed(&x, d->id, sizeof d->id);
 	d->ts_start = get_i(&x);
 	d->ts_end = get_i(&x);
+	d->fin_ts[0] = get_i(&x);
+	d->fin_ts[1] = get_i(&x);
 	get_fixed(&x, d->client.ip, sizeof d->client.ip);
 	d->client.port = (uint16_t)get_max(&x, G_MAXUINT16);
 	get_fixed(&x, d->server.ip, sizeof d->server.ip);

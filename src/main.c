@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "capture.h"
+#include "diagnosis.h"
 #include "jobs.h"
 #include "log.h"
 #include "onward.h"
@@ -58,11 +59,12 @@ struct writer {
 	GQueue held;		   /* ... or, their server being a known
 				    * client, the whole window */
 	size_t held_bytes;
-	GHashTable *flagged; /* "ip|port": servers with a possible-open-relay
-			      * finding */
-	unsigned fail_on;    /* finding kinds that make the exit status 1 */
-	bool failed;	     /* one of them occurred */
-	GTree *waiting;	     /* seq -> rendered record */
+	GHashTable *flagged;   /* "ip|port": servers with a possible-open-relay
+				* finding */
+	unsigned fail_on;      /* finding kinds that make the exit status 1 */
+	unsigned fail_on_diag; /* diagnosis kinds that do (diagnosis.h) */
+	bool failed;	       /* one of them occurred */
+	GTree *waiting;	       /* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
@@ -179,6 +181,8 @@ finish_session(struct writer *w, struct dialogue *d)
 		d->continues = onward_continues(w->onward, d);
 		helo_check_annotate(d, &w->view,
 		    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
+		diagnosis_free(d->diagnosis);
+		d->diagnosis = diagnosis_new(d);
 		for (i = 0; i < d->findings->len; i++) {
 			const struct relay_finding *f =
 			    g_ptr_array_index(d->findings, i);
@@ -186,6 +190,8 @@ finish_session(struct writer *w, struct dialogue *d)
 			if (w->fail_on & (1u << f->kind))
 				w->failed = true;
 		}
+		if (w->fail_on_diag & diagnosis_fail_bits(d->diagnosis))
+			w->failed = true;
 		run_stats_add(w->stats, d);
 		rec = output_session(&w->oo, d);
 	}
@@ -515,6 +521,7 @@ main(int argc, char **argv)
 	w.flagged =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w.fail_on = o.fail_on;
+	w.fail_on_diag = o.fail_on_diag;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diagnosis.h"
 #include "options.h"
 #include "relay.h"
 
@@ -145,7 +146,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "loopback and offloaded captures carry bad ones)",
 		    NULL },
 		{ "max-streams", 0, 0, G_OPTION_ARG_INT, &max_streams,
-		    "Size of the TCP stream table (default 65536)", "N" },
+		    "Size of the TCP stream table (default 131072)", "N" },
 		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
 		    "Relay policy per server: local domains and trusted "
 		    "networks (docs/verdicts.md)",
@@ -200,7 +201,9 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "Exit 1 when a finding of these kinds occurs (open-relay,"
 		    "possible-open-relay,relay-denied,relay-trick,auth-relay,"
 		    "auth-failed,cleartext-auth,ehlo-mismatch,"
-		    "open-proxy-mail)",
+		    "open-proxy-mail), or mail was deferred, rejected, failed "
+		    "on TLS or met a slow server (deferred,rejected,"
+		    "tls-failure,slow-server)",
 		    "KINDS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
@@ -307,6 +310,10 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		for (i = 0; v[i] != NULL; i++) {
 			int k = relay_finding_lookup(g_strstrip(v[i]));
 
+			if (k < 0 && diag_fail_lookup(v[i]) >= 0) {
+				o->fail_on_diag |= 1u << diag_fail_lookup(v[i]);
+				continue;
+			}
 			if (k < 0) {
 				g_set_error(error, G_OPTION_ERROR,
 				    G_OPTION_ERROR_BAD_VALUE,
@@ -314,7 +321,9 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 				    "(open-relay, possible-open-relay, "
 				    "relay-denied, relay-trick, auth-relay, "
 				    "auth-failed, cleartext-auth, "
-				    "ehlo-mismatch, open-proxy-mail)",
+				    "ehlo-mismatch, open-proxy-mail, "
+				    "deferred, rejected, tls-failure, "
+				    "slow-server)",
 				    v[i]);
 				return FALSE;
 			}

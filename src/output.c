@@ -137,6 +137,7 @@ server_stats_free(gpointer p)
 
 	g_ptr_array_unref(v->refused);
 	g_hash_table_destroy(v->unknown);
+	diag_totals_clear(&v->diag);
 	g_free(v);
 }
 
@@ -234,6 +235,135 @@ unknown_add(
 }
 
 void
+diag_totals_init(struct diag_totals *t)
+{
+	memset(t, 0, sizeof *t);
+	t->failures =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+diag_totals_clear(struct diag_totals *t)
+{
+	if (t->failures != NULL)
+		g_hash_table_destroy(t->failures);
+	memset(t, 0, sizeof *t);
+}
+
+static void
+failure_add(struct diag_totals *t, const struct diag_verdict *v)
+{
+	g_autofree char *key = NULL;
+	uint64_t *n;
+
+	if (v->outcome == DIAG_OUTCOME_DELIVERED || v->cause == NULL)
+		return;
+	key = g_strdup_printf("%s\t%s\t%.*s", diag_outcome_name(v->outcome),
+	    v->cause, RUN_FAILURE_LIST_MAX, v->list != NULL ? v->list : "");
+	/* (A list name holds no blank: causes_details() ends it there.) */
+	n = g_hash_table_lookup(t->failures, key);
+	if (n == NULL &&
+	    g_hash_table_size(t->failures) >= RUN_MAX_FAILURE_KINDS) {
+		g_free(key);
+		key = g_strdup_printf(
+		    "%s\t%s\t", diag_outcome_name(v->outcome), v->cause);
+		n = g_hash_table_lookup(t->failures, key);
+	}
+	if (n == NULL) {
+		n = g_new0(uint64_t, 1);
+		g_hash_table_insert(t->failures, g_steal_pointer(&key), n);
+	}
+	(*n)++;
+}
+
+void
+diag_totals_add(struct diag_totals *t, const struct dialogue *d)
+{
+	const struct diagnosis *g = d->diagnosis;
+	unsigned i;
+
+	if (g == NULL)
+		return;
+	t->sessions[g->session.outcome]++;
+	if (g->n_txs == 0) {
+		t->no_tx[g->session.outcome]++;
+		failure_add(t, &g->session);
+	}
+	for (i = 0; i < g->n_txs; i++) {
+		t->txs[g->txs[i].v.outcome]++;
+		failure_add(t, &g->txs[i].v);
+	}
+}
+
+static gint
+failure_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct diag_failure *x = *(struct diag_failure *const *)a;
+	const struct diag_failure *y = *(struct diag_failure *const *)b;
+	int c;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if ((c = strcmp(x->outcome, y->outcome)) != 0)
+		return c;
+	if ((c = strcmp(x->cause, y->cause)) != 0)
+		return c;
+	return strcmp(x->list, y->list);
+}
+
+/* The static name equal to the first n bytes of p among names, or NULL. */
+static const char *
+static_name(const char *p, size_t n, const char *(*name)(int), int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(name(i)) == n && strncmp(name(i), p, n) == 0)
+			return name(i);
+	return NULL;
+}
+
+static const char *
+outcome_name_i(int i)
+{
+	return diag_outcome_name((enum diag_outcome)i);
+}
+
+GPtrArray *
+diag_totals_failures(const struct diag_totals *t)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, t->failures);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const char *key = k;
+		const char *t1 = strchr(key, '\t');
+		const char *t2 = t1 != NULL ? strchr(t1 + 1, '\t') : NULL;
+		const struct cause_info *c;
+		struct diag_failure *f;
+		g_autofree char *cause = NULL;
+
+		if (t2 == NULL)
+			continue;
+		cause = g_strndup(t1 + 1, (gsize)(t2 - t1 - 1));
+		c = cause_info(cause);
+		f = g_new0(struct diag_failure, 1);
+		f->outcome = static_name(key, (size_t)(t1 - key),
+		    outcome_name_i, DIAG_OUTCOME_COUNT);
+		f->cause = c != NULL ? c->name : "?";
+		f->list = t2 + 1;
+		f->count = *(const uint64_t *)v;
+		if (f->outcome == NULL)
+			f->outcome = "?";
+		g_ptr_array_add(a, f);
+	}
+	g_ptr_array_sort(a, failure_cmp);
+	return a;
+}
+
+void
 run_stats_init(struct run_stats *s)
 {
 	memset(s, 0, sizeof *s);
@@ -242,6 +372,7 @@ run_stats_init(struct run_stats *s)
 	    g_str_hash, g_str_equal, g_free, server_stats_free);
 	s->detected_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->non_smtp_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+	diag_totals_init(&s->diag);
 }
 
 static void
@@ -267,6 +398,7 @@ run_stats_clear(struct run_stats *s)
 	g_hash_table_destroy(s->servers);
 	g_hash_table_destroy(s->detected_ports);
 	g_hash_table_destroy(s->non_smtp_ports);
+	diag_totals_clear(&s->diag);
 	memset(s, 0, sizeof *s);
 }
 
@@ -343,9 +475,11 @@ server_add(struct run_stats *s, const struct dialogue *d)
 		v->refused = g_ptr_array_new_with_free_func(g_free);
 		v->unknown = g_hash_table_new_full(
 		    g_str_hash, g_str_equal, g_free, NULL);
+		diag_totals_init(&v->diag);
 		g_hash_table_insert(s->servers, g_steal_pointer(&key), v);
 	}
 	v->sessions++;
+	diag_totals_add(&v->diag, d);
 	for (i = 0; i < d->txs->len; i++) {
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 
@@ -393,6 +527,7 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 	guint i, j;
 
 	server_add(s, d);
+	diag_totals_add(&s->diag, d);
 	s->sessions++;
 	s->ends[d->end]++;
 	if (d->picked_up)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "diagnosis.h"
 #include "jsonw.h"
 #include "output.h"
 #include "output_json.h"
@@ -225,9 +226,99 @@ add_verdict(struct jsonw *b, const struct dlg_rcpt *r)
 	jw_end_array(b);
 }
 
+/* A verdict: {"outcome", "stage", "cause", "cause_source", "phrase",
+ * "explanation", "remedy": {"client", "server"}, "command", "reply",
+ * "retry_after", "waited_ms", "blocklist", "url", "note"}. */
+static void
+add_diag_verdict(struct jsonw *b, const char *key, const struct diag_verdict *v)
+{
+	const struct cause_info *c = cause_info(v->cause);
+	const struct dlg_item *it = v->item;
+
+	jw_object(b, key);
+	jw_str(b, "outcome", diag_outcome_name(v->outcome));
+	jw_str(b, "stage",
+	    v->outcome == DIAG_OUTCOME_DELIVERED
+		? diag_stage_name(DIAG_STAGE_END_OF_DATA)
+		: diag_stage_name(v->stage));
+	jw_str(b, "cause", v->cause);
+	jw_str(b, "cause_source", v->cause_source);
+	jw_str(b, "phrase", c != NULL ? c->phrase : NULL);
+	jw_str(b, "explanation", c != NULL ? c->explanation : NULL);
+	if (c != NULL) {
+		jw_object(b, "remedy");
+		jw_str(b, "client", c->remedy_client);
+		jw_str(b, "server", c->remedy_server);
+		jw_end_object(b);
+	} else
+		jw_null(b, "remedy");
+	if (it != NULL && it->kind == DLG_ITEM_COMMAND)
+		jw_str(b, "command", smtp_cmd_name(it->cmd));
+	else if (it != NULL && it->kind == DLG_ITEM_BANNER)
+		jw_str(b, "command", NULL);
+	else
+		jw_str(b, "command", NULL);
+	output_json_add_reply(b, "reply", it != NULL ? it->reply : NULL);
+	if (v->retry_after >= 0)
+		jw_int(b, "retry_after", v->retry_after);
+	else
+		jw_null(b, "retry_after");
+	jw_ms(b, "waited_ms", v->waited);
+	if (v->list != NULL || v->address != NULL) {
+		jw_object(b, "blocklist");
+		jw_str(b, "list", v->list);
+		jw_str(b, "address", v->address);
+		jw_end_object(b);
+	} else
+		jw_null(b, "blocklist");
+	jw_str(b, "url", v->url);
+	jw_str(b, "note", v->note);
+	jw_end_object(b);
+}
+
+/* The session's "diagnosis" and "timing". */
+static void
+add_diagnosis(struct jsonw *b, const struct dialogue *d)
+{
+	const struct diagnosis *g = d->diagnosis;
+	unsigned i;
+
+	if (g == NULL) {
+		jw_null(b, "diagnosis");
+		jw_null(b, "timing");
+		return;
+	}
+	add_diag_verdict(b, "diagnosis", &g->session);
+	jw_object(b, "timing");
+	jw_ms(b, "greeting_ms", g->greeting);
+	jw_int(b, "replies", g->replies);
+	jw_ms(b, "median_reply_ms", g->median);
+	jw_ms(b, "slowest_reply_ms", g->slowest);
+	jw_str(b, "slowest_command",
+	    g->slowest_item != NULL ? smtp_cmd_name(g->slowest_item->cmd)
+				    : NULL);
+	jw_array(b, "flags");
+	for (i = 0; i < g->n_flags; i++) {
+		const struct diag_flag *f = &g->flags[i];
+
+		jw_object(b, NULL);
+		jw_str(b, "kind", diag_flag_name(f->kind));
+		jw_str(b, "command",
+		    f->item != NULL && f->item->kind == DLG_ITEM_COMMAND
+			? smtp_cmd_name(f->item->cmd)
+			: NULL);
+		jw_ms(b, "ms", f->usec);
+		jw_str(b, "text", f->text);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+	jw_end_object(b);
+}
+
 static void
 add_transactions(struct jsonw *b, const struct dialogue *d)
 {
+	const struct diagnosis *g = d->diagnosis;
 	guint i, j;
 
 	jw_array(b, "transactions");
@@ -249,11 +340,21 @@ add_transactions(struct jsonw *b, const struct dialogue *d)
 			add_params(b, "params", r->params);
 			if (r->judged)
 				add_verdict(b, r);
+			if (g != NULL && i < g->n_txs &&
+			    j < g->txs[i].n_rcpts) {
+				jw_str(b, "outcome",
+				    diag_outcome_name(
+					g->txs[i].rcpts[j].outcome));
+				jw_str(b, "outcome_cause",
+				    g->txs[i].rcpts[j].cause);
+			}
 			jw_end_object(b);
 		}
 		jw_end_array(b);
 		add_data(b, tx->data);
 		jw_bool(b, "gap", tx->gap);
+		if (g != NULL && i < g->n_txs)
+			add_diag_verdict(b, "diagnosis", &g->txs[i].v);
 		jw_end_object(b);
 	}
 	jw_end_array(b);
@@ -303,6 +404,8 @@ add_commands(struct jsonw *b, const struct dialogue *d)
 			jw_int(b, "bytes", (gint64)it->bytes);
 		if (it->kind != DLG_ITEM_SERVER_JUNK)
 			output_json_add_reply(b, "reply", it->reply);
+		if (it->kind == DLG_ITEM_COMMAND)
+			jw_ms(b, "response_ms", diagnosis_reply_time(it));
 		jw_bool(b, "pipelined", (it->flags & DLG_F_PIPELINED) != 0);
 		/* Present only when true (capture loss, pickup). */
 		if (it->flags & DLG_F_REPLY_LOST)
@@ -472,9 +575,49 @@ output_json_session(const struct dialogue *d)
 	jw_end_object(b);
 	add_helo_check(b, d->helo_check);
 	add_findings(b, d);
+	add_diagnosis(b, d);
 	jw_bool(b, "truncated", d->frozen);
 	jw_end_object(b);
 	return output_json_finish(b);
+}
+
+/* "outcomes": {"transactions": {outcome: n}, "sessions": {...},
+ * "sessions_without_transaction": {...}, "failures": [{"outcome",
+ * "cause", "list", "count"}]}: every outcome named, 0 or not. */
+static void
+add_outcome_counts(struct jsonw *b, const char *key, const uint64_t *v)
+{
+	int k;
+
+	jw_object(b, key);
+	for (k = 0; k < DIAG_OUTCOME_COUNT; k++)
+		jw_int(b, diag_outcome_name(k), (gint64)v[k]);
+	jw_end_object(b);
+}
+
+static void
+add_diag_totals(struct jsonw *b, const struct diag_totals *x)
+{
+	g_autoptr(GPtrArray) f = diag_totals_failures(x);
+	guint i;
+
+	jw_object(b, "outcomes");
+	add_outcome_counts(b, "transactions", x->txs);
+	add_outcome_counts(b, "sessions", x->sessions);
+	add_outcome_counts(b, "sessions_without_transaction", x->no_tx);
+	jw_array(b, "failures");
+	for (i = 0; i < f->len; i++) {
+		const struct diag_failure *e = g_ptr_array_index(f, i);
+
+		jw_object(b, NULL);
+		jw_str(b, "outcome", e->outcome);
+		jw_str(b, "cause", e->cause);
+		jw_str(b, "list", e->list[0] != '\0' ? e->list : NULL);
+		jw_int(b, "count", (gint64)e->count);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+	jw_end_object(b);
 }
 
 static void
@@ -510,6 +653,7 @@ add_servers(struct jsonw *b, const struct run_stats *s)
 		    (gint64)x->verdicts[RELAY_VERDICT_RELAY_DENIED]);
 		add_strings(b, "clients_refused", x->refused);
 		jw_int(b, "clients_refused_more", (gint64)x->refused_more);
+		add_diag_totals(b, &x->diag);
 		jw_int(b, "unknown_rcpts", (gint64)x->unknown_rcpts);
 		jw_array(b, "unknown_domains");
 		for (j = 0; j < doms->len; j++) {
@@ -798,6 +942,7 @@ output_json_summary(const struct run_stats *s)
 	jw_int(b, "5xx", (gint64)s->rcpt_class[5]);
 	jw_int(b, "no_reply", (gint64)s->rcpt_class[0]);
 	jw_end_object(b);
+	add_diag_totals(b, &s->diag);
 	add_servers(b, s);
 	add_dns_summary(b, s);
 	add_memory(b, &s->memory);

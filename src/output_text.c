@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "diagnosis.h"
 #include "gstr.h"
 #include "output.h"
 #include "proxy.h"
@@ -758,6 +759,166 @@ print_findings(
 	}
 }
 
+/* "3.004 s" */
+static void
+text_seconds(GString *s, int64_t usec)
+{
+	int ms = (int)(usec % G_USEC_PER_SEC / 1000);
+	char f[4] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+		(char)('0' + ms % 10) };
+
+	gs_i64(s, usec / G_USEC_PER_SEC);
+	gs_put(s, f, sizeof f);
+	gs_puts(s, " s");
+}
+
+/* A reply's first line, as the transcript shows it, with "..." when
+ * more lines follow. */
+static void
+reply_first_line(GString *s, const struct smtp_reply *r)
+{
+	const char *nl = memchr(r->text, '\n', r->text_len);
+
+	gs_u64(s, (uint64_t)r->code);
+	gs_putc(s, ' ');
+	output_escape(
+	    s, r->text, nl != NULL ? (size_t)(nl - r->text) : r->text_len);
+	if (nl != NULL)
+		gs_puts(s, " ...");
+}
+
+/* "deferred at RCPT (greylisting, retry after 300 s): 450 4.2.0 ..." */
+static void
+print_verdict_line(GString *s, const struct output_opts *o,
+    const struct diag_verdict *v, const struct diag_tx *t)
+{
+	bool ok = v->outcome == DIAG_OUTCOME_DELIVERED;
+	const char *name = diag_outcome_name(v->outcome);
+
+	col(s, o,
+	    ok ? COL_GREEN
+	    : v->outcome == DIAG_OUTCOME_UNKNOWN ||
+		    v->outcome == DIAG_OUTCOME_ABANDONED
+		? COL_YELLOW
+		: COL_RED);
+	gs_puts(s, v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED
+		       ? "partly delivered"
+		       : name);
+	col(s, o, COL_RESET);
+	if (t != NULL && v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED)
+		g_string_append_printf(s, " (%u of %u recipients refused)",
+		    t->deferred + t->rejected, t->n_rcpts);
+	if (!ok) {
+		gs_puts(s, v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED
+			       ? ", refused at "
+			       : " at ");
+		gs_puts(s, diag_stage_label(v->stage));
+	}
+	if (v->cause != NULL) {
+		gs_puts(s, " (");
+		gs_puts(s, v->cause);
+		if (v->retry_after >= 0) {
+			gs_puts(s, ", retry after ");
+			gs_i64(s, v->retry_after);
+			gs_puts(s, " s");
+		}
+		if (v->list != NULL) {
+			gs_puts(s, ", list ");
+			output_escape(s, v->list, strlen(v->list));
+		}
+		if (v->address != NULL) {
+			gs_puts(s, ", listed address ");
+			output_escape(s, v->address, strlen(v->address));
+		}
+		if (v->waited >= 0) {
+			gs_puts(s, ", the client waited ");
+			text_seconds(s, v->waited);
+		}
+		if (v->note != NULL) {
+			gs_puts(s, "; ");
+			output_escape(s, v->note, strlen(v->note));
+		}
+		gs_putc(s, ')');
+	}
+	/* The reply that decided it: a refusal, or the acceptance. */
+	if (v->item != NULL && v->item->reply != NULL &&
+	    (ok || smtp_reply_class(v->item->reply->code) >= 4) &&
+	    (v->cause == NULL || strcmp(v->cause, "client-quit") != 0)) {
+		gs_puts(s, ": ");
+		reply_first_line(s, v->item->reply);
+	}
+	gs_putc(s, '\n');
+}
+
+/* "  diagnosis: ...", why and what to do, the transactions when there are
+ * several, and the timing and closing notes. */
+static void
+print_diagnosis(
+    GString *s, const struct output_opts *o, const struct dialogue *d)
+{
+	const struct diagnosis *g = d->diagnosis;
+	const struct cause_info *c;
+	unsigned i;
+
+	if (g == NULL)
+		return;
+	gs_puts(s, "  diagnosis: ");
+	if (g->n_txs > 1 && g->from_tx >= 0) {
+		/* "partly delivered (3 of 4 transactions); transaction 2:
+		 * rejected at RCPT (...)" */
+		if (g->session.outcome == DIAG_OUTCOME_PARTLY_DELIVERED) {
+			col(s, o, COL_YELLOW);
+			gs_puts(s, "partly delivered");
+			col(s, o, COL_RESET);
+			g_string_append_printf(s,
+			    " (%u of %u transactions delivered); ",
+			    g->delivered_txs, g->n_txs);
+		}
+		g_string_append_printf(s, "transaction %d: ", g->from_tx + 1);
+		print_verdict_line(
+		    s, o, &g->txs[g->from_tx].v, &g->txs[g->from_tx]);
+	} else
+		print_verdict_line(
+		    s, o, &g->session, g->n_txs == 1 ? &g->txs[0] : NULL);
+	c = cause_info(g->session.cause);
+	if (c != NULL && strcmp(c->name, "client-quit") != 0) {
+		gs_puts(s, "    why: ");
+		gs_puts(s, c->explanation);
+		if (g->session.url != NULL) {
+			gs_puts(s, " The reply points to ");
+			output_escape(
+			    s, g->session.url, strlen(g->session.url));
+			gs_putc(s, '.');
+		}
+		gs_puts(s, "\n    remedy (client side): ");
+		gs_puts(s, c->remedy_client);
+		gs_puts(s, "\n    remedy (server side): ");
+		gs_puts(s, c->remedy_server);
+		gs_putc(s, '\n');
+	}
+	for (i = 0; g->n_txs > 1 && i < g->n_txs; i++) {
+		gs_puts(s, "  transaction ");
+		gs_u64(s, i + 1);
+		gs_puts(s, ": ");
+		print_verdict_line(s, o, &g->txs[i].v, &g->txs[i]);
+	}
+	for (i = 0; i < g->n_flags; i++) {
+		const struct diag_flag *f = &g->flags[i];
+		bool slow = f->kind == DIAG_FLAG_SLOW_GREETING ||
+			    f->kind == DIAG_FLAG_SLOW_REPLY ||
+			    f->kind == DIAG_FLAG_NO_REPLY ||
+			    f->kind == DIAG_FLAG_NO_GREETING;
+
+		gs_puts(s, slow ? "  timing: " : "  note: ");
+		if (slow)
+			col(s, o, COL_YELLOW);
+		gs_puts(s, f->text);
+		if (slow)
+			col(s, o, COL_RESET);
+		gs_putc(s, '\n');
+	}
+}
+
 char *
 output_text_session(const struct output_opts *o, const struct dialogue *d)
 {
@@ -857,6 +1018,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	gs_puts(s, ", recipients: ");
 	gs_u64(s, d->rcpt_total);
 	gs_putc(s, '\n');
+	print_diagnosis(s, o, d);
 	print_links(s, d);
 	print_helo_check(s, o, d);
 	print_findings(s, o, d);
@@ -881,6 +1043,50 @@ append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
 	}
 	if (sep[0] == ',')
 		gs_putc(t, ')');
+}
+
+/* "{ind}outcomes: ..." and "{ind}failures: 2 deferred by greylisting,
+ * 1 rejected by blocklist dnsbl.test": the sums of diagnosis.h's
+ * verdicts; nothing when no session was diagnosed. */
+static void
+print_diag_totals(GString *t, const char *ind, const struct diag_totals *x)
+{
+	const char *names[DIAG_OUTCOME_COUNT];
+	g_autoptr(GPtrArray) f = NULL;
+	uint64_t txs = 0, no_tx = 0;
+	guint i;
+	int k;
+
+	for (k = 0; k < DIAG_OUTCOME_COUNT; k++) {
+		names[k] = diag_outcome_name(k);
+		txs += x->txs[k];
+		no_tx += x->no_tx[k];
+	}
+	if (txs + no_tx == 0)
+		return;
+	g_string_append_printf(
+	    t, "\n%soutcomes: %" G_GUINT64_FORMAT " transactions", ind, txs);
+	append_counts(t, x->txs, names, DIAG_OUTCOME_COUNT);
+	g_string_append_printf(
+	    t, ", %" G_GUINT64_FORMAT " sessions without one", no_tx);
+	append_counts(t, x->no_tx, names, DIAG_OUTCOME_COUNT);
+	f = diag_totals_failures(x);
+	for (i = 0; i < f->len; i++) {
+		const struct diag_failure *e = g_ptr_array_index(f, i);
+
+		if (i == 0) {
+			gs_putc(t, '\n');
+			gs_puts(t, ind);
+			gs_puts(t, "failures: ");
+		} else
+			gs_puts(t, ", ");
+		g_string_append_printf(t, "%" G_GUINT64_FORMAT " %s by %s",
+		    e->count, e->outcome, e->cause);
+		if (e->list[0] != '\0') {
+			gs_putc(t, ' ');
+			output_escape(t, e->list, strlen(e->list));
+		}
+	}
 }
 
 /* The per-server relay table of the summary. */
@@ -923,6 +1129,7 @@ print_servers(GString *t, const struct run_stats *s)
 		if (x->refused_more > 0)
 			g_string_append_printf(t,
 			    " and %" G_GUINT64_FORMAT " more", x->refused_more);
+		print_diag_totals(t, "      ", &x->diag);
 		if (x->unknown_rcpts == 0)
 			continue;
 		doms = server_stats_unknown(x);
@@ -1093,6 +1300,9 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 	    ", no reply %" G_GUINT64_FORMAT ")\n",
 	    s->transactions, s->rcpts, s->rcpt_class[2], s->rcpt_class[4],
 	    s->rcpt_class[5], s->rcpt_class[0]);
+	g_string_truncate(t, t->len - 1);
+	print_diag_totals(t, "  ", &s->diag);
+	gs_putc(t, '\n');
 	for (e = 0; e < RS_NIDS_WARN_COUNT; e++)
 		warn += s->nids_warn[e];
 	g_string_append_printf(

@@ -102,6 +102,7 @@ struct stream_dir {
 	uint32_t acked;	     /* the most the receiver acknowledged */
 	bool acked_set;
 	bool fin;
+	gint64 fin_ts; /* when its first FIN was seen, or 0 */
 };
 
 /* Bytes of each direction kept once libnids has delivered them (a power
@@ -168,7 +169,8 @@ struct stream_keep {
 struct stream_ctx {
 	struct smtp_session *ss;
 	struct stream_keep *keep; /* NULL until libnids delivers */
-	gint64 last_ts;		  /* last packet time of this session */
+	gint64 last_ts;		  /* last delivery of this session */
+	gint64 last_pkt;	  /* its last packet of any kind */
 	struct stream_dir dir[2]; /* by enum smtp_dir */
 	struct tcp_stream *a;	  /* libnids' stream */
 	struct tuple4 t;	  /* its tuple, client -> server: the key of
@@ -2027,8 +2029,12 @@ tcp_after(const struct tcp_seg *sg)
 		    smtp_session_dialogue(c->ss), ANOMALY_OVERLAP_CONFLICT);
 		st.frag_conflict = false;
 	}
-	if (sg->flags & TH_FIN)
+	if (sg->flags & TH_FIN) {
 		c->dir[dir].fin = true;
+		if (c->dir[dir].fin_ts == 0)
+			c->dir[dir].fin_ts = st.now;
+	}
+	c->last_pkt = st.now;
 	ahead_prune(&c->dir[dir], dir_expected(a, dir));
 	if (st.o.touched != NULL)
 		st.o.touched(smtp_session_dialogue(c->ss), st.arg);
@@ -3097,6 +3103,14 @@ endpoint(struct rs_endpoint *e, uint32_t addr, uint16_t port)
 	e->port = port;
 }
 
+/* Who closed first: the FIN times the packet layer saw. */
+static void
+ctx_fins(const struct stream_ctx *c, struct dialogue *d)
+{
+	d->fin_ts[DLG_DIR_CLIENT] = c->dir[SMTP_DIR_CLIENT].fin_ts;
+	d->fin_ts[DLG_DIR_SERVER] = c->dir[SMTP_DIR_SERVER].fin_ts;
+}
+
 /* A finished session to the caller; at the end of input, kept to be
  * handed on in start order (libnids ends what it holds in the order of
  * its hash table). */
@@ -3198,6 +3212,7 @@ stream_end(
 	d = smtp_session_finish(c->ss, ts);
 	d->end = why;
 	d->ts_end = ts;
+	ctx_fins(c, d);
 	ctx_free(c, d);
 	emit(d);
 }
@@ -3580,7 +3595,7 @@ stream_tcp_cb(struct tcp_stream *a, void **param)
 		stream_end(a, c,
 		    c->dir[0].fin && c->dir[1].fin ? DLG_END_CLOSED
 						   : DLG_END_CAPTURE_ENDED,
-		    c->last_ts);
+		    MAX(c->last_ts, c->last_pkt));
 		break;
 	default:
 		break;
@@ -3655,7 +3670,10 @@ stream_finish(void)
 		d = smtp_session_finish(c->ss, c->last_ts);
 
 		d->end = DLG_END_CAPTURE_ENDED;
-		d->ts_end = c->last_ts;
+		/* (Its last packet: a FIN or an acknowledgement after the
+		 * last data still tells how long it lasted.) */
+		d->ts_end = MAX(c->last_ts, c->last_pkt);
+		ctx_fins(c, d);
 		ctx_free(c, d);
 		emit(d);
 	}

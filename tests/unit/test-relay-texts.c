@@ -65,10 +65,10 @@ static const struct case_ cases[] = {
 	    RELAY_REPLY_OTHER_CAUSE, "helo" },
 	{ "450 4.7.25 Client host rejected: cannot find your hostname, "
 	  "[192.0.2.1]",
-	    RELAY_REPLY_TEMPFAIL, "client-host" },
+	    RELAY_REPLY_TEMPFAIL, "reverse-dns" },
 	{ "450 4.7.1 Client host rejected: cannot find your reverse "
 	  "hostname, [192.0.2.1]",
-	    RELAY_REPLY_TEMPFAIL, "client-host" },
+	    RELAY_REPLY_TEMPFAIL, "reverse-dns" },
 	{ "530 5.7.0 Authentication required", RELAY_REPLY_OTHER_CAUSE,
 	    "auth-required" },
 	{ "550 5.1.1 <nobody@example.com>: Recipient address rejected: User "
@@ -111,7 +111,7 @@ static const struct case_ cases[] = {
 	{ "554 5.7.1 Message contains virus: rejected.",
 	    RELAY_REPLY_OTHER_CAUSE, "content" },
 	{ "550 5.7.10 <v@example.org>: not 5.7.1", RELAY_REPLY_OTHER_CAUSE,
-	    "policy" },
+	    "tls-required" }, /* RFC 5248: X.7.10 encryption needed */
 	/* No cause named: the verdict layer decides with the policy. */
 	{ "550 Invalid recipient: <v@example.org>", RELAY_REPLY_UNSTATED,
 	    NULL },
