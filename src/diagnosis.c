@@ -412,7 +412,7 @@ verdict_stopped(struct diag_verdict *v, const struct dialogue *d,
 	else if (capture_cut(d) && (last == NULL || d->end != DLG_END_NONE))
 		verdict_set(v, DIAG_OUTCOME_UNKNOWN, s, "capture-ended", last);
 	else
-		verdict_set(v, DIAG_OUTCOME_ABANDONED, s, "client-quit", last);
+		verdict_set(v, DIAG_OUTCOME_ABANDONED, s, "client-quit", NULL);
 }
 
 /* Did the client end the session itself (RSET, QUIT or a new MAIL after
@@ -499,7 +499,8 @@ diagnose_tx(
 		verdict_stopped(v, d,
 		    client_moved_on(d, tx->mail) ? NULL : tx->mail,
 		    DIAG_STAGE_MAIL);
-	if (v->item == NULL)
+	if (v->item == NULL &&
+	    (v->cause == NULL || strcmp(v->cause, "client-quit") != 0))
 		v->item = last;
 	if (v->cause != NULL && strcmp(v->cause, "client-quit") == 0 &&
 	    t->deferred + t->rejected > 0 && v->note == NULL) {
@@ -668,6 +669,10 @@ diagnose_session_only(struct diag_verdict *v, const struct dialogue *d)
 	bool decided = false;
 	guint i;
 
+	if (d->tls_mode == DLG_TLS_IMPLICIT && !d->tls_server_plaintext) {
+		verdict_tls(v, d, NULL, DIAG_STAGE_CONNECT);
+		return;
+	}
 	if (!d->picked_up && client_left(d, d->ts_start) != 0 &&
 	    (d->banner == NULL ||
 		d->banner->reply_ts > client_left(d, d->ts_start))) {
@@ -685,10 +690,6 @@ diagnose_session_only(struct diag_verdict *v, const struct dialogue *d)
 	}
 	if (d->banner != NULL && refused(d->banner)) {
 		verdict_refusal(v, d->banner, DIAG_STAGE_GREETING, NULL, NULL);
-		return;
-	}
-	if (d->tls_mode == DLG_TLS_IMPLICIT && !d->tls_server_plaintext) {
-		verdict_tls(v, d, NULL, DIAG_STAGE_CONNECT);
 		return;
 	}
 	/* The last decisive event, in order. */
@@ -755,7 +756,7 @@ diagnose_session_only(struct diag_verdict *v, const struct dialogue *d)
 		verdict_set(v, DIAG_OUTCOME_ABANDONED,
 		    last_cmd != NULL ? diagnosis_stage_of(last_cmd)
 				     : DIAG_STAGE_GREETING,
-		    "client-quit", last_cmd);
+		    "client-quit", NULL);
 }
 
 static int

@@ -12,13 +12,15 @@
 #                               (swaks with its TLS modules, tcpdump,
 #                               tshark, dnsmasq, Cyrus SASL, Exim,
 #                               OpenSMTPD, the SOCKS5 and HTTP proxies
-#                               and proxychains4, ...)
+#                               and proxychains4, postgrey, rbldnsd,
+#                               Dovecot's LMTP, gnutls-cli, ...)
 # Exim and OpenSMTPD would replace Postfix if installed: for test and
 # recipes their Debian packages are downloaded and unpacked into
 # /var/cache/relayscope-recipes (rs_fetch_debs in pcaps/recipes/lib.sh),
 # once; the libraries they need are installed as usual.  Where systemd
 # runs, the tinyproxy package starts a system tinyproxy (127.0.0.1:8888);
-# the recipe runs its own, in its namespace, and never uses that one.
+# the recipe runs its own, in its namespace, and never uses that one; the
+# same holds for the postgrey, rbldnsd and dovecot packages' own daemons.
 # Must run as root (or with sudo available) on Debian 12.
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
@@ -33,6 +35,7 @@ openssl sasl2-bin libsasl2-modules libsasl2-modules-db $mta_libs" ;;
 recipes) pkgs="$pkgs python3 util-linux postfix iproute2 swaks tcpdump wireshark-common
 tshark dnsmasq-base sasl2-bin libsasl2-modules libsasl2-modules-db openssl
 libnet-ssleay-perl libio-socket-ssl-perl microsocks tinyproxy proxychains4
+postgrey rbldnsd dovecot-core dovecot-lmtpd gnutls-bin
 $mta_libs" ;;
 *) echo "usage: sh tests/deps.sh [test|recipes]" >&2; exit 2 ;;
 esac

@@ -38,6 +38,7 @@ if [ -z "$only" ]; then
 	    tests/run-replay-matrix.sh tests/run-bench-smoke.sh \
 	    "tests/run-corpus.py ./relayscope" \
 	    "tests/run-secrets.py ./relayscope" \
+	    "tests/run-diagnosis.py ./relayscope" \
 	    tests/run-jobs.sh \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do
 		case "$suite" in
