@@ -68,8 +68,16 @@ struct diag_rcpt {
 	const char *cause;	   /* static, or NULL */
 };
 
+/* An earlier attempt this transaction repeats (diag_retries_apply). */
+struct diag_retry {
+	char session[17];  /* its session id; "" when none */
+	int64_t after;	   /* usec between the two attempts */
+	const char *cause; /* why it was deferred (static) */
+};
+
 struct diag_tx {
 	struct diag_verdict v;
+	struct diag_retry retry_of;
 	struct diag_rcpt *rcpts; /* one per recipient of the transaction */
 	unsigned n_rcpts;
 	unsigned accepted, deferred, rejected, unanswered; /* at RCPT */
@@ -147,6 +155,21 @@ enum diag_fail_kind {
 #undef DIAG_FAIL_ENUM
 	    DIAG_FAIL_COUNT
 };
+
+/* Deferred attempts remembered across sessions, so that a later attempt
+ * of the same client, sender and recipient (the triplet greylisting
+ * keys on) names the one it retries.  Bounded: the oldest are
+ * forgotten past DIAG_RETRIES_MAX, and none older than
+ * DIAG_RETRIES_AGE of capture time counts. */
+#define DIAG_RETRIES_MAX 4096
+#define DIAG_RETRIES_AGE ((gint64)24 * 3600 * G_USEC_PER_SEC)
+struct diag_retries;
+struct diag_retries *diag_retries_new(void);
+void diag_retries_free(struct diag_retries *r);
+/* Link d's transactions to the deferred attempts seen before (filling
+ * txs[].retry_of), then remember d's own deferred recipients.  Call for
+ * every diagnosed session in start order. */
+void diag_retries_apply(struct diag_retries *r, struct dialogue *d);
 
 /* Look a --fail-on kind up by name; -1 if none. */
 int diag_fail_lookup(const char *name);

@@ -1173,3 +1173,118 @@ diagnosis_fail_bits(const struct diagnosis *g)
 		}
 	return b;
 }
+
+struct retry_entry {
+	char *key; /* owned; also the table's key */
+	char session[17];
+	gint64 ts;
+	const char *cause;
+};
+
+struct diag_retries {
+	GHashTable *by_key; /* key -> struct retry_entry * */
+	GQueue order;	    /* struct retry_entry *, oldest first */
+};
+
+struct diag_retries *
+diag_retries_new(void)
+{
+	struct diag_retries *r = g_new0(struct diag_retries, 1);
+
+	r->by_key = g_hash_table_new(g_str_hash, g_str_equal);
+	g_queue_init(&r->order);
+	return r;
+}
+
+static void
+retry_entry_free(gpointer p)
+{
+	struct retry_entry *e = p;
+
+	g_free(e->key);
+	g_free(e);
+}
+
+void
+diag_retries_free(struct diag_retries *r)
+{
+	if (r == NULL)
+		return;
+	g_hash_table_destroy(r->by_key);
+	g_queue_clear_full(&r->order, retry_entry_free);
+	g_free(r);
+}
+
+/* "client\tsender\trecipient", lower case: greylisting's triplet. */
+static char *
+retry_key(const struct dialogue *d, const struct dlg_tx *tx,
+    const struct dlg_rcpt *rc)
+{
+	g_autofree char *k = g_strdup_printf("%s\t%s\t%s", d->client.ip,
+	    tx->mail_from != NULL ? tx->mail_from : "", rc->address);
+
+	return g_ascii_strdown(k, -1);
+}
+
+static void
+retry_forget(struct diag_retries *r, struct retry_entry *e)
+{
+	g_hash_table_remove(r->by_key, e->key);
+	g_queue_remove(&r->order, e);
+	retry_entry_free(e);
+}
+
+void
+diag_retries_apply(struct diag_retries *r, struct dialogue *d)
+{
+	struct diagnosis *g = d->diagnosis;
+	struct retry_entry *e;
+	guint i, j;
+
+	if (g == NULL)
+		return;
+	/* Forget what is too old to be retried now. */
+	while ((e = g_queue_peek_head(&r->order)) != NULL &&
+	       e->ts + DIAG_RETRIES_AGE < d->ts_start)
+		retry_forget(r, e);
+	for (i = 0; i < d->txs->len && i < g->n_txs; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+		struct diag_tx *t = &g->txs[i];
+
+		for (j = 0; j < tx->rcpts->len && j < t->n_rcpts; j++) {
+			const struct dlg_rcpt *rc =
+			    g_ptr_array_index(tx->rcpts, j);
+			g_autofree char *k = retry_key(d, tx, rc);
+
+			e = g_hash_table_lookup(r->by_key, k);
+			if (e != NULL && t->retry_of.session[0] == '\0' &&
+			    strcmp(e->session, d->id) != 0) {
+				g_strlcpy(t->retry_of.session, e->session,
+				    sizeof t->retry_of.session);
+				t->retry_of.after = d->ts_start >= e->ts
+							? d->ts_start - e->ts
+							: 0;
+				t->retry_of.cause = e->cause;
+			}
+			if (e != NULL &&
+			    t->rcpts[j].outcome != DIAG_OUTCOME_DEFERRED) {
+				/* Passed (or failed for good): no longer
+				 * waiting for a retry. */
+				retry_forget(r, e);
+				continue;
+			}
+			if (t->rcpts[j].outcome != DIAG_OUTCOME_DEFERRED ||
+			    e != NULL)
+				continue;
+			if (g_queue_get_length(&r->order) >= DIAG_RETRIES_MAX)
+				retry_forget(r, g_queue_peek_head(&r->order));
+			e = g_new0(struct retry_entry, 1);
+			e->key = g_steal_pointer(&k);
+			g_strlcpy(e->session, d->id, sizeof e->session);
+			e->ts = d->ts_start;
+			e->cause = t->rcpts[j].cause;
+			g_hash_table_insert(r->by_key, e->key, e);
+			g_queue_push_tail(&r->order, e);
+		}
+	}
+}

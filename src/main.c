@@ -47,17 +47,19 @@
 struct writer {
 	struct output_opts oo;
 	struct run_stats *stats;
-	struct relay_env env;	   /* policy, DNS, live lookups, onward */
-	struct dns_view view;	   /* capture, then map, then live */
-	struct dns_store *dns;	   /* the capture's (-j N: workers' answers
-				    * go in here) */
-	struct resolver *resolver; /* --resolve, or NULL */
-	struct onward *onward;	   /* sessions carrying others' mail */
-	GQueue held_first;	   /* struct dialogue *, by end time: they
-				    * wait for their onward delivery, at
-				    * most ONWARD_FIRST_WAIT ... */
-	GQueue held;		   /* ... or, their server being a known
-				    * client, the whole window */
+	struct relay_env env;	      /* policy, DNS, live lookups, onward */
+	struct dns_view view;	      /* capture, then map, then live */
+	struct dns_store *dns;	      /* the capture's (-j N: workers' answers
+				       * go in here) */
+	struct resolver *resolver;    /* --resolve, or NULL */
+	struct onward *onward;	      /* sessions carrying others' mail */
+	struct diag_retries *retries; /* deferred attempts, for their
+				       * retries (diagnosis.h) */
+	GQueue held_first;	      /* struct dialogue *, by end time: they
+				       * wait for their onward delivery, at
+				       * most ONWARD_FIRST_WAIT ... */
+	GQueue held;		      /* ... or, their server being a known
+				       * client, the whole window */
 	size_t held_bytes;
 	GHashTable *flagged;   /* "ip|port": servers with a possible-open-relay
 				* finding */
@@ -183,6 +185,7 @@ finish_session(struct writer *w, struct dialogue *d)
 		    w->resolver != NULL ? resolver_lookup : NULL, w->resolver);
 		diagnosis_free(d->diagnosis);
 		d->diagnosis = diagnosis_new(d);
+		diag_retries_apply(w->retries, d);
 		for (i = 0; i < d->findings->len; i++) {
 			const struct relay_finding *f =
 			    g_ptr_array_index(d->findings, i);
@@ -514,6 +517,7 @@ main(int argc, char **argv)
 	w.env.resolve_ctx = w.resolver;
 	w.env.window = (gint64)o.onward_window * G_USEC_PER_SEC;
 	w.onward = onward_new(w.env.window);
+	w.retries = diag_retries_new();
 	w.env.onward = onward_lookup;
 	w.env.onward_ctx = w.onward;
 	g_queue_init(&w.held);
@@ -637,6 +641,7 @@ out:
 	if (w.flagged != NULL)
 		g_hash_table_destroy(w.flagged);
 	onward_free(w.onward);
+	diag_retries_free(w.retries);
 	relay_config_free(policy);
 	resolver_free(w.resolver);
 	dns_store_free(dns);

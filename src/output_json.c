@@ -273,6 +273,8 @@ add_diag_verdict(struct jsonw *b, const char *key, const struct diag_verdict *v)
 		jw_null(b, "blocklist");
 	jw_str(b, "url", v->url);
 	jw_str(b, "note", v->note);
+	jw_bool(b, "client_fault",
+	    c != NULL && (c->flags & CAUSE_F_CLIENT_FAULT) != 0);
 	jw_end_object(b);
 }
 
@@ -353,8 +355,19 @@ add_transactions(struct jsonw *b, const struct dialogue *d)
 		jw_end_array(b);
 		add_data(b, tx->data);
 		jw_bool(b, "gap", tx->gap);
-		if (g != NULL && i < g->n_txs)
+		if (g != NULL && i < g->n_txs) {
+			const struct diag_retry *rt = &g->txs[i].retry_of;
+
 			add_diag_verdict(b, "diagnosis", &g->txs[i].v);
+			if (rt->session[0] != '\0') {
+				jw_object(b, "retry_of");
+				jw_str(b, "session", rt->session);
+				jw_ms(b, "after_ms", rt->after);
+				jw_str(b, "cause", rt->cause);
+				jw_end_object(b);
+			} else
+				jw_null(b, "retry_of");
+		}
 		jw_end_object(b);
 	}
 	jw_end_array(b);

@@ -812,7 +812,11 @@ print_verdict_line(GString *s, const struct output_opts *o,
 		gs_puts(s, v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED
 			       ? ", refused at "
 			       : " at ");
-		gs_puts(s, diag_stage_label(v->stage));
+		/* "another command": the one it was */
+		gs_puts(s, v->stage == DIAG_STAGE_COMMAND && v->item != NULL &&
+				   v->item->kind == DLG_ITEM_COMMAND
+			       ? smtp_cmd_name(v->item->cmd)
+			       : diag_stage_label(v->stage));
 	}
 	if (v->cause != NULL) {
 		gs_puts(s, " (");
@@ -884,6 +888,8 @@ print_diagnosis(
 	if (c != NULL && strcmp(c->name, "client-quit") != 0) {
 		gs_puts(s, "    why: ");
 		gs_puts(s, c->explanation);
+		if (c->flags & CAUSE_F_CLIENT_FAULT)
+			gs_puts(s, " The client is at fault.");
 		if (g->session.url != NULL) {
 			gs_puts(s, " The reply points to ");
 			output_escape(
@@ -901,6 +907,25 @@ print_diagnosis(
 		gs_u64(s, i + 1);
 		gs_puts(s, ": ");
 		print_verdict_line(s, o, &g->txs[i].v, &g->txs[i]);
+	}
+	for (i = 0; i < g->n_txs; i++) {
+		const struct diag_retry *rt = &g->txs[i].retry_of;
+
+		if (rt->session[0] == '\0')
+			continue;
+		gs_puts(s, "  note: ");
+		if (g->n_txs > 1)
+			g_string_append_printf(s, "transaction %u: ", i + 1);
+		gs_puts(s, "a retry of session ");
+		gs_puts(s, rt->session);
+		gs_puts(s, " (deferred");
+		if (rt->cause != NULL) {
+			gs_puts(s, " by ");
+			gs_puts(s, rt->cause);
+		}
+		gs_putc(s, ' ');
+		text_seconds(s, rt->after);
+		gs_puts(s, " earlier)\n");
 	}
 	for (i = 0; i < g->n_flags; i++) {
 		const struct diag_flag *f = &g->flags[i];

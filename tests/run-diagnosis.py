@@ -40,6 +40,7 @@ EXPECT = [
      {}, []),
     ("postfix-greylist", [], 4, None, "delivered", "end-of-data", None,
      {}, []),
+    # (the retries name the attempts they repeat: RETRY below)
     ("postfix-dnsbl", [], 1, None, "rejected", "rcpt", "blocklist",
      {"blocklist": {"list": "dnsbl.test", "address": "127.0.0.2"},
       "url": "http://dnsbl.test/lookup?ip=127.0.0.2"}, []),
@@ -117,6 +118,13 @@ EXPECT = [
      "client-quit", {}, []),
     ("postfix-smtps-465", [], 1, None, "unknown", "connect", "encrypted",
      {}, []),
+]
+
+# (capture, session seq, transaction index, the seq of the session it
+#  retries, the cause that deferred that one)
+RETRY = [
+    ("postfix-greylist", 3, 0, 1, "greylisting"),
+    ("postfix-greylist", 4, 0, 2, "greylisting"),
 ]
 
 # Causes that rest on no reply (timing, the connection, the capture), and
@@ -242,6 +250,13 @@ def expected(c, binary):
             c.ok(k in got, name, "no %s flag (flags: %s)" % (k, got))
         c.ok(v["explanation"] is not None if cause else True, name,
              "no explanation")
+    for cap, seq, tx, of, cause in RETRY:
+        recs = cache[(cap, ())]
+        got = recs[seq]["transactions"][tx]["retry_of"]
+        name = "%s/session-%d/tx-%d/retry_of" % (cap, seq, tx)
+        c.ok(got is not None and got["session"] == recs[of]["id"] and
+             got["cause"] == cause, name, "retry_of %r, want session %s "
+             "(%s)" % (got, recs[of]["id"], cause))
 
 
 def docs_table(c):

@@ -606,6 +606,51 @@ test_greeting(void)
 }
 
 static void
+test_retries(void)
+{
+	static const struct chunk first[] = { GREET, EHLO, MAIL,
+		C(6, "RCPT TO:<a@mx.example.com>\r\n"),
+		S(7,
+		    "450 4.2.0 <a@mx.example.com>: Recipient address rejected: "
+		    "Greylisted\r\n"),
+		C(8, "QUIT\r\n"), S(9, "221 Bye\r\n"), END };
+	static const struct chunk again[] = { GREET, EHLO, MAIL,
+		C(6, "RCPT TO:<A@mx.example.com>\r\n"), S(7, "250 Ok\r\n"),
+		C(8, "DATA\r\n"), S(9, "354 go\r\n"),
+		C(10, "Subject: x\r\n\r\nhi\r\n.\r\n"),
+		S(11, "250 2.0.0 Ok: queued as 4F2A1\r\n"), END };
+	struct diag_retries *r = diag_retries_new();
+	struct dialogue *a = run(first, DLG_END_CLOSED, 10, 9);
+	struct dialogue *b = run(again, DLG_END_CLOSED, 12, 12);
+	struct dialogue *c = run(again, DLG_END_CLOSED, 12, 12);
+
+	g_strlcpy(a->id, "aaaaaaaaaaaaaaaa", sizeof a->id);
+	g_strlcpy(b->id, "bbbbbbbbbbbbbbbb", sizeof b->id);
+	g_strlcpy(c->id, "cccccccccccccccc", sizeof c->id);
+	b->ts_start += 300 * G_USEC_PER_SEC;
+	c->ts_start += 600 * G_USEC_PER_SEC;
+	a->diagnosis = diagnosis_new(a);
+	b->diagnosis = diagnosis_new(b);
+	c->diagnosis = diagnosis_new(c);
+	diag_retries_apply(r, a);
+	g_assert_cmpstr(a->diagnosis->txs[0].retry_of.session, ==, "");
+	diag_retries_apply(r, b);
+	/* The same client, sender and recipient (case aside). */
+	g_assert_cmpstr(
+	    b->diagnosis->txs[0].retry_of.session, ==, "aaaaaaaaaaaaaaaa");
+	g_assert_cmpint(
+	    b->diagnosis->txs[0].retry_of.after, ==, 300 * G_USEC_PER_SEC);
+	g_assert_cmpstr(b->diagnosis->txs[0].retry_of.cause, ==, "greylisting");
+	/* Delivered: no longer waiting, a third attempt retries nothing. */
+	diag_retries_apply(r, c);
+	g_assert_cmpstr(c->diagnosis->txs[0].retry_of.session, ==, "");
+	dialogue_free(a);
+	dialogue_free(b);
+	dialogue_free(c);
+	diag_retries_free(r);
+}
+
+static void
 test_fail_names(void)
 {
 	g_assert_cmpint(diag_fail_lookup("deferred"), ==, DIAG_FAIL_DEFERRED);
@@ -633,6 +678,7 @@ main(int argc, char **argv)
 	g_test_add_func("/diagnosis/capture-ended", test_capture_ended);
 	g_test_add_func("/diagnosis/slow", test_slow);
 	g_test_add_func("/diagnosis/greeting", test_greeting);
+	g_test_add_func("/diagnosis/retries", test_retries);
 	g_test_add_func("/diagnosis/fail-names", test_fail_names);
 	return g_test_run();
 }
