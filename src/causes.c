@@ -901,12 +901,18 @@ delay_word_before(const char *text, const char *p)
 	static const char *const words[] = { "retry", "again", "after", "for",
 		"wait" };
 	const char *from = p - text > 24 ? p - 24 : text;
-	g_autofree char *low = g_ascii_strdown(from, p - from);
+	const char *q;
 	size_t i;
 
-	for (i = 0; i < G_N_ELEMENTS(words); i++)
-		if (strstr(low, words[i]) != NULL)
-			return true;
+	for (q = from; q < p; q++)
+		for (i = 0; i < G_N_ELEMENTS(words); i++) {
+			size_t n = strlen(words[i]);
+
+			if ((size_t)(p - q) >= n &&
+			    g_ascii_tolower(*q) == words[i][0] &&
+			    g_ascii_strncasecmp(q, words[i], n) == 0)
+				return true;
+		}
 	return false;
 }
 
@@ -922,14 +928,17 @@ token_len(const char *p, const char *end, const char *stops)
 	return (size_t)(q - p);
 }
 
+/* needle (lower case) in hay, without case. */
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
+	char c = needle[0];
 	size_t i;
 
 	for (i = 0; n <= len && i <= len - n; i++)
-		if (g_ascii_strncasecmp(hay + i, needle, n) == 0)
+		if (g_ascii_tolower(hay[i]) == c &&
+		    g_ascii_strncasecmp(hay + i + 1, needle + 1, n - 1) == 0)
 			return hay + i;
 	return NULL;
 }

@@ -829,8 +829,8 @@ diagnose_session(struct diagnosis *g, const struct dialogue *d)
 		v->outcome = DIAG_OUTCOME_PARTLY_DELIVERED;
 }
 
-static gint
-cmp_i64(gconstpointer a, gconstpointer b)
+static int
+cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
@@ -892,7 +892,10 @@ declared_size(const struct dlg_tx *tx)
 static void
 timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 {
-	g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int64_t stack[64];
+	int64_t *times = stack;
+	g_autofree int64_t *heap = NULL;
+	unsigned n_times = 0, cap = G_N_ELEMENTS(stack);
 	const struct dlg_item *last_cmd = NULL;
 	uint64_t size = advertised_size(d);
 	unsigned slow = 0;
@@ -927,16 +930,25 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		}
 		if (t < 0)
 			continue;
-		g_array_append_val(times, t);
+		if (n_times == cap) {
+			/* (A session with many replies: on the heap.) */
+			int64_t *more = g_new(int64_t, (gsize)cap * 2);
+
+			memcpy(more, times, sizeof *times * cap);
+			g_free(heap);
+			times = heap = more;
+			cap *= 2;
+		}
+		times[n_times++] = t;
 		if (t > g->slowest) {
 			g->slowest = t;
 			g->slowest_item = it;
 		}
 	}
-	g->replies = times->len;
-	if (times->len > 0) {
-		g_array_sort(times, cmp_i64);
-		g->median = g_array_index(times, int64_t, times->len / 2);
+	g->replies = n_times;
+	if (n_times > 0) {
+		qsort(times, n_times, sizeof *times, cmp_i64);
+		g->median = times[n_times / 2];
 	}
 	for (i = 0; i < d->items->len && slow < 8; i++) {
 		const struct dlg_item *it = g_ptr_array_index(d->items, i);
@@ -944,14 +956,14 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		GString *s;
 
 		if (t < 0 || !(t > DIAG_SLOW_REPLY ||
-				 (t >= DIAG_SLOW_REPLY_MIN && times->len >= 3 &&
+				 (t >= DIAG_SLOW_REPLY_MIN && n_times >= 3 &&
 				     t >= DIAG_SLOW_FACTOR * g->median)))
 			continue;
 		s = g_string_new("");
 		g_string_append_printf(
 		    s, "%s answered after ", smtp_cmd_name(it->cmd));
 		seconds(s, t);
-		if (times->len >= 2) {
+		if (n_times >= 2) {
 			g_string_append(s, " (the median reply took ");
 			seconds(s, g->median);
 			g_string_append_c(s, ')');
@@ -1243,6 +1255,18 @@ diag_retries_apply(struct diag_retries *r, struct dialogue *d)
 
 	if (g == NULL)
 		return;
+	if (g_queue_is_empty(&r->order)) {
+		/* Nothing waits for a retry: only a deferral is news. */
+		bool deferred = false;
+
+		for (i = 0; i < g->n_txs && !deferred; i++)
+			for (j = 0; j < g->txs[i].n_rcpts; j++)
+				if (g->txs[i].rcpts[j].outcome ==
+				    DIAG_OUTCOME_DEFERRED)
+					deferred = true;
+		if (!deferred)
+			return;
+	}
 	/* Forget what is too old to be retried now. */
 	while ((e = g_queue_peek_head(&r->order)) != NULL &&
 	       e->ts + DIAG_RETRIES_AGE < d->ts_start)
