@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "output.h"
+#include "select.h"
 
 enum rs_color {
 	RS_COLOR_AUTO,
@@ -46,6 +47,7 @@ struct rs_options {
 				 * many as cores for files, 1 for standard
 				 * input or an interface */
 	int verbosity;
+	struct rs_select select; /* --findings, --session, ... */
 };
 
 /* Defaults of the SMTP ports (RFC 5321 relay, RFC 6409 submission). */

@@ -42,6 +42,8 @@ enum rs_nids_warn {
  * alone ("list" empty).  A list name longer than this is cut. */
 #define RUN_MAX_FAILURE_KINDS 64
 #define RUN_FAILURE_LIST_MAX 64
+/* Sessions named per finding kind in the summary. */
+#define RUN_FINDING_IDS 8
 #define RUN_MAX_UNKNOWN 32
 
 struct run_stats;
@@ -153,6 +155,14 @@ struct run_stats {
 	struct resolver_stats live_stats;
 	struct budget memory;	 /* the memory budget at the end of the run */
 	struct diag_totals diag; /* what became of the mail */
+	/* Findings by kind, and the first sessions with each (char *). */
+	uint64_t findings[RELAY_FINDING_COUNT];
+	uint64_t finding_sessions; /* sessions with any */
+	uint64_t finding_kind_sessions[RELAY_FINDING_COUNT]; /* with each */
+	GPtrArray *finding_ids[RELAY_FINDING_COUNT];
+	bool selecting;	     /* --findings, --session, ...: the counts
+			      * above are of the selected sessions */
+	uint64_t unselected; /* sessions judged but not selected */
 };
 
 /* Set up and free the parts of run_stats that allocate. */

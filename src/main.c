@@ -22,6 +22,7 @@
 #include "relay.h"
 #include "replay.h"
 #include "resolve.h"
+#include "select.h"
 #include "stream.h"
 
 /* Finished records waiting for an earlier-started session to end, so that
@@ -65,8 +66,9 @@ struct writer {
 				* finding */
 	unsigned fail_on;      /* finding kinds that make the exit status 1 */
 	unsigned fail_on_diag; /* diagnosis kinds that do (diagnosis.h) */
-	bool failed;	       /* one of them occurred */
-	GTree *waiting;	       /* seq -> rendered record */
+	const struct rs_select *select; /* the sessions to write */
+	bool failed;			/* one of them occurred */
+	GTree *waiting;			/* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
@@ -143,7 +145,7 @@ writer_finish(struct writer *w)
 
 /* At most one possible-open-relay finding per server and run: the
  * summary lists the rest. */
-static void
+static bool
 possible_open(struct writer *w, struct dialogue *d)
 {
 	g_autofree char *key =
@@ -152,12 +154,33 @@ possible_open(struct writer *w, struct dialogue *d)
 
 	if (g_hash_table_contains(w->flagged, key) ||
 	    g_hash_table_size(w->flagged) >= FLAGGED_MAX)
-		return;
+		return false;
 	f = relay_possible_open(d);
 	if (f == NULL)
-		return;
+		return false;
 	g_hash_table_add(w->flagged, g_steal_pointer(&key));
 	g_ptr_array_add(d->findings, f);
+	return true;
+}
+
+/* A selected session: the exit status it sets, the statistics, its
+ * record. */
+static char *
+selected_record(struct writer *w, struct dialogue *d)
+{
+	guint i;
+
+	for (i = 0; i < d->findings->len; i++) {
+		const struct relay_finding *f =
+		    g_ptr_array_index(d->findings, i);
+
+		if (w->fail_on & (1u << f->kind))
+			w->failed = true;
+	}
+	if (w->fail_on_diag & diagnosis_fail_bits(d->diagnosis))
+		w->failed = true;
+	run_stats_add(w->stats, d);
+	return output_session(&w->oo, d);
 }
 
 /* A judged session: its last checks, the statistics, the record in start
@@ -166,9 +189,9 @@ static void
 finish_session(struct writer *w, struct dialogue *d)
 {
 	g_autoptr(dialogue_t) owned = d;
+	bool flagged = false;
 	char *rec;
 	uint64_t *k;
-	guint i;
 
 	if (!dialogue_speaks_smtp(d)) {
 		/* Another protocol on an SMTP port: counted, and an empty
@@ -177,7 +200,7 @@ finish_session(struct writer *w, struct dialogue *d)
 		rec = g_strdup("");
 	} else {
 		relay_annotate(&w->env, d);
-		possible_open(w, d);
+		flagged = possible_open(w, d);
 		if (d->continues != NULL)
 			g_ptr_array_unref(d->continues);
 		d->continues = onward_continues(w->onward, d);
@@ -186,17 +209,21 @@ finish_session(struct writer *w, struct dialogue *d)
 		diagnosis_free(d->diagnosis);
 		d->diagnosis = diagnosis_new(d);
 		diag_retries_apply(w->retries, d);
-		for (i = 0; i < d->findings->len; i++) {
-			const struct relay_finding *f =
-			    g_ptr_array_index(d->findings, i);
+		if (!select_match(w->select, d)) {
+			/* Not asked for: counted, and an empty record keeps
+			 * the order of the others.  Its server's one
+			 * possible-open-relay finding is left for a session
+			 * that is written. */
+			if (flagged) {
+				g_autofree char *key = g_strdup_printf(
+				    "%s|%u", d->server.ip, d->server.port);
 
-			if (w->fail_on & (1u << f->kind))
-				w->failed = true;
-		}
-		if (w->fail_on_diag & diagnosis_fail_bits(d->diagnosis))
-			w->failed = true;
-		run_stats_add(w->stats, d);
-		rec = output_session(&w->oo, d);
+				g_hash_table_remove(w->flagged, key);
+			}
+			w->stats->unselected++;
+			rec = g_strdup("");
+		} else
+			rec = selected_record(w, d);
 	}
 	if (d->seq < w->next_seq) {
 		/* Its successors were already forced out: write it now. */
@@ -526,6 +553,8 @@ main(int argc, char **argv)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	w.fail_on = o.fail_on;
 	w.fail_on_diag = o.fail_on_diag;
+	w.select = &o.select;
+	w.stats->selecting = o.select.any;
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;

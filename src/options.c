@@ -114,6 +114,9 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	g_autofree char *max_memory = NULL;
 	gint jobs = -1;
 	gboolean resolve = FALSE;
+	gboolean findings_only = FALSE;
+	g_auto(GStrv) sel_session = NULL, sel_server = NULL, sel_client = NULL;
+	g_auto(GStrv) sel_finding = NULL, sel_from = NULL, sel_rcpt = NULL;
 	int i;
 	const GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rfiles,
@@ -205,6 +208,26 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "on TLS or met a slow server (deferred,rejected,"
 		    "tls-failure,slow-server)",
 		    "KINDS" },
+		{ "findings", 0, 0, G_OPTION_ARG_NONE, &findings_only,
+		    "Only sessions with findings", NULL },
+		{ "session", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_session,
+		    "Only the session with this id (or id prefix); "
+		    "repeatable",
+		    "ID" },
+		{ "server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_server,
+		    "Only sessions to this server", "ADDR[:PORT]" },
+		{ "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_client,
+		    "Only sessions from this client", "ADDR" },
+		{ "finding", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_finding,
+		    "Only sessions with a finding or failure of this kind "
+		    "(as --fail-on)",
+		    "KIND" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_from,
+		    "Only sessions with this envelope sender (<> for the "
+		    "null sender)",
+		    "ADDR" },
+		{ "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_rcpt,
+		    "Only sessions with this recipient", "ADDR" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
 		    "Debug messages on standard error", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -292,6 +315,27 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "-Z and --no-drop: give one or the other");
 		return FALSE;
 	}
+	{
+		const struct {
+			const char *what;
+			char **values;
+		} sels[] = { { "session", sel_session },
+			{ "server", sel_server }, { "client", sel_client },
+			{ "finding", sel_finding }, { "from", sel_from },
+			{ "rcpt", sel_rcpt } };
+		size_t k;
+
+		select_init(&o->select);
+		o->select.findings_only = findings_only;
+		o->select.any = findings_only;
+		for (k = 0; k < G_N_ELEMENTS(sels); k++)
+			for (i = 0; sels[k].values != NULL &&
+				    sels[k].values[i] != NULL;
+			     i++)
+				if (!select_add(&o->select, sels[k].what,
+					sels[k].values[i], error))
+					return FALSE;
+	}
 	if (o->dns_server != NULL && !resolve) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 		    "--dns-server needs --resolve (no lookup is made "
@@ -356,5 +400,6 @@ options_clear(struct rs_options *o)
 	g_free(o->config);
 	g_free(o->dns_map);
 	g_free(o->dns_server);
+	select_clear(&o->select);
 	memset(o, 0, sizeof *o);
 }

@@ -373,6 +373,8 @@ run_stats_init(struct run_stats *s)
 	s->detected_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->non_smtp_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
 	diag_totals_init(&s->diag);
+	for (int k = 0; k < RELAY_FINDING_COUNT; k++)
+		s->finding_ids[k] = g_ptr_array_new_with_free_func(g_free);
 }
 
 static void
@@ -399,6 +401,9 @@ run_stats_clear(struct run_stats *s)
 	g_hash_table_destroy(s->detected_ports);
 	g_hash_table_destroy(s->non_smtp_ports);
 	diag_totals_clear(&s->diag);
+	for (int k = 0; k < RELAY_FINDING_COUNT; k++)
+		if (s->finding_ids[k] != NULL)
+			g_ptr_array_unref(s->finding_ids[k]);
 	memset(s, 0, sizeof *s);
 }
 
@@ -528,6 +533,28 @@ run_stats_add(struct run_stats *s, const struct dialogue *d)
 
 	server_add(s, d);
 	diag_totals_add(&s->diag, d);
+	if (d->findings != NULL && d->findings->len > 0)
+		s->finding_sessions++;
+	{
+		unsigned kinds = 0;
+		int k;
+
+		for (i = 0; d->findings != NULL && i < d->findings->len; i++) {
+			const struct relay_finding *f =
+			    g_ptr_array_index(d->findings, i);
+
+			s->findings[f->kind]++;
+			kinds |= 1u << f->kind;
+		}
+		for (k = 0; k < RELAY_FINDING_COUNT; k++) {
+			if ((kinds & (1u << k)) == 0)
+				continue;
+			s->finding_kind_sessions[k]++;
+			if (s->finding_ids[k]->len < RUN_FINDING_IDS)
+				g_ptr_array_add(
+				    s->finding_ids[k], g_strdup(d->id));
+		}
+	}
 	s->sessions++;
 	s->ends[d->end]++;
 	if (d->picked_up)

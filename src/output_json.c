@@ -594,6 +594,33 @@ output_json_session(const struct dialogue *d)
 	return output_json_finish(b);
 }
 
+/* "findings": {"total", "sessions", "by_kind": {KIND: n}, "session_ids":
+ * {KIND: [id]}}: every kind a key of by_kind; session_ids only for the
+ * kinds seen, their first RUN_FINDING_IDS sessions. */
+static void
+add_findings_summary(struct jsonw *b, const struct run_stats *s)
+{
+	uint64_t total = 0;
+	int k;
+
+	for (k = 0; k < RELAY_FINDING_COUNT; k++)
+		total += s->findings[k];
+	jw_object(b, "findings");
+	jw_int(b, "total", (gint64)total);
+	jw_int(b, "sessions", (gint64)s->finding_sessions);
+	jw_object(b, "by_kind");
+	for (k = 0; k < RELAY_FINDING_COUNT; k++)
+		jw_int(b, relay_finding_name(k), (gint64)s->findings[k]);
+	jw_end_object(b);
+	jw_object(b, "session_ids");
+	for (k = 0; k < RELAY_FINDING_COUNT; k++)
+		if (s->finding_ids[k]->len > 0)
+			add_strings(
+			    b, relay_finding_name(k), s->finding_ids[k]);
+	jw_end_object(b);
+	jw_end_object(b);
+}
+
 /* "outcomes": {"transactions": {outcome: n}, "sessions": {...},
  * "sessions_without_transaction": {...}, "failures": [{"outcome",
  * "cause", "list", "count"}]}: every outcome named, 0 or not. */
@@ -920,6 +947,14 @@ output_json_summary(const struct run_stats *s)
 	jw_str(b, "type", "summary");
 	jw_bool(b, "complete", !s->incomplete);
 	jw_str(b, "interrupted", s->interrupted);
+	add_findings_summary(b, s);
+	if (s->selecting) {
+		jw_object(b, "selected");
+		jw_int(b, "written", (gint64)s->sessions);
+		jw_int(b, "not_selected", (gint64)s->unselected);
+		jw_end_object(b);
+	} else
+		jw_null(b, "selected");
 	add_strings(b, "files", s->files);
 	jw_object(b, "packets");
 	jw_int(b, "read", (gint64)s->frames);

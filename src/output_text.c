@@ -1070,6 +1070,46 @@ append_counts(GString *t, const uint64_t *v, const char *const *names, int n)
 		gs_putc(t, ')');
 }
 
+/* "  findings: N in N sessions (KIND N, ...)" and a line per kind naming
+ * its first sessions: what to look at first. */
+static void
+print_findings_summary(GString *t, const struct run_stats *s)
+{
+	const char *names[RELAY_FINDING_COUNT];
+	uint64_t total = 0;
+	int k;
+
+	for (k = 0; k < RELAY_FINDING_COUNT; k++) {
+		names[k] = relay_finding_name(k);
+		total += s->findings[k];
+	}
+	if (total == 0) {
+		gs_puts(t, "\n  findings: none");
+		return;
+	}
+	g_string_append_printf(t,
+	    "\n  findings: %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT
+	    " sessions",
+	    total, s->finding_sessions);
+	append_counts(t, s->findings, names, RELAY_FINDING_COUNT);
+	for (k = 0; k < RELAY_FINDING_COUNT; k++) {
+		const GPtrArray *ids = s->finding_ids[k];
+		guint i;
+
+		if (ids->len == 0)
+			continue;
+		g_string_append_printf(t, "\n    %s: ", names[k]);
+		for (i = 0; i < ids->len; i++) {
+			gs_puts(t, i > 0 ? ", " : "");
+			gs_puts(t, g_ptr_array_index(ids, i));
+		}
+		if (s->finding_kind_sessions[k] > ids->len)
+			g_string_append_printf(t,
+			    " and %" G_GUINT64_FORMAT " more sessions",
+			    s->finding_kind_sessions[k] - ids->len);
+	}
+}
+
 /* "{ind}outcomes: ..." and "{ind}failures: 2 deferred by greylisting,
  * 1 rejected by blocklist dnsbl.test": the sums of diagnosis.h's
  * verdicts; nothing when no session was diagnosed. */
@@ -1268,6 +1308,13 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    s->interrupted);
 	else if (s->incomplete)
 		gs_puts(t, " (run incomplete)");
+	print_findings_summary(t, s);
+	if (s->selecting)
+		g_string_append_printf(t,
+		    "\n  selected: %" G_GUINT64_FORMAT
+		    " sessions written, %" G_GUINT64_FORMAT
+		    " not selected (the counts below are of those written)",
+		    s->sessions, s->unselected);
 	g_string_append_printf(t, "\n  files: %u", s->files->len);
 	for (i = 0; i < s->files->len; i++) {
 		const char *f = g_ptr_array_index(s->files, i);
