@@ -78,6 +78,9 @@ struct diag_retry {
 struct diag_tx {
 	struct diag_verdict v;
 	struct diag_retry retry_of;
+	/* The end of data (or BDAT LAST), whose acceptance names the queue
+	 * id (smtp_reply_queue_id); borrowed, or NULL. */
+	const struct dlg_item *queue_item;
 	struct diag_rcpt *rcpts; /* one per recipient of the transaction */
 	unsigned n_rcpts;
 	unsigned accepted, deferred, rejected, unanswered; /* at RCPT */

@@ -85,4 +85,16 @@ GPtrArray *smtp_reply_ehlo_extensions(const struct smtp_reply *r);
 bool smtp_reply_ehlo_offers(
     const struct smtp_reply *r, const char *kw, const char *arg);
 
+/* Longest queue id kept (Exchange's InternalId, Gmail's ids: < 64). */
+#define SMTP_QUEUE_ID_MAX 64
+/* The queue id a server's acceptance of a message names, as its log
+ * will: Postfix "queued as 4F2A1" (also "N bytes queued as"), Exim
+ * "OK id=1xYb7N-00001q-2t", Sendmail and OpenSMTPD "x7T1abc012345 Message
+ * accepted for delivery", Exchange "[InternalId=123, ...]", Gmail "OK
+ * 1704067200 d9443c01a7336-...gsmtp" (the token before "- gsmtp"), qmail
+ * "qp 12345", Dovecot LMTP "<user@dom> ID Saved".  Writes it
+ * NUL-terminated to out (SMTP_QUEUE_ID_MAX + 1 bytes) and returns true;
+ * false for a reply that is not a 2xx or names none. */
+bool smtp_reply_queue_id(const struct smtp_reply *r, char *out);
+
 #endif

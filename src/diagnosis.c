@@ -447,6 +447,7 @@ diagnose_tx(
 	guint j;
 
 	verdict_clear(v);
+	t->queue_item = tx->data != NULL ? tx->data->end : NULL;
 	t->n_rcpts = tx->rcpts->len;
 	t->rcpts = g_new0(struct diag_rcpt, MAX(t->n_rcpts, 1));
 	for (j = 0; j < tx->rcpts->len; j++) {

@@ -165,6 +165,15 @@ add_data(struct jsonw *b, const struct dlg_data *data)
 	jw_bool(b, "complete", data->complete);
 	jw_int(b, "bytes_lost", (gint64)data->bytes_lost);
 	jw_str(b, "message_id", data->message_id);
+	{
+		char qid[SMTP_QUEUE_ID_MAX + 1];
+
+		jw_str(b, "queue_id",
+		    data->end != NULL &&
+			    smtp_reply_queue_id(data->end->reply, qid)
+			? qid
+			: NULL);
+	}
 	jw_end_object(b);
 }
 

@@ -808,6 +808,15 @@ print_verdict_line(GString *s, const struct output_opts *o,
 	if (t != NULL && v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED)
 		g_string_append_printf(s, " (%u of %u recipients refused)",
 		    t->deferred + t->rejected, t->n_rcpts);
+	if ((ok || v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED) && t != NULL &&
+	    t->queue_item != NULL) {
+		char qid[SMTP_QUEUE_ID_MAX + 1];
+
+		if (smtp_reply_queue_id(t->queue_item->reply, qid)) {
+			gs_puts(s, ", queue id ");
+			output_escape(s, qid, strlen(qid));
+		}
+	}
 	if (!ok) {
 		gs_puts(s, v->outcome == DIAG_OUTCOME_PARTLY_DELIVERED
 			       ? ", refused at "

@@ -319,3 +319,87 @@ smtp_reply_ehlo_offers(
 	}
 	return false;
 }
+
+/* A queue id: letters, digits and "-._" only, 3 to SMTP_QUEUE_ID_MAX of
+ * them; copied to out.  Returns its length, 0 if p is none. */
+static size_t
+queue_token(const char *p, const char *end, char *out)
+{
+	size_t n = 0;
+
+	while (p + n < end && n <= SMTP_QUEUE_ID_MAX &&
+	       (g_ascii_isalnum(p[n]) || p[n] == '-' || p[n] == '.' ||
+		   p[n] == '_'))
+		n++;
+	if (n < 3 || n > SMTP_QUEUE_ID_MAX)
+		return 0;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	/* (Not the enhanced code: "2.0.0 Message accepted".) */
+	if (g_ascii_isdigit(out[0]) && out[1] == '.' && strchr(out + 2, '.'))
+		return 0;
+	return n;
+}
+
+/* The first occurrence of needle (lower case) without case, or NULL. */
+static const char *
+find_nocase(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; p + n <= end; p++)
+		if (g_ascii_tolower(*p) == needle[0] &&
+		    g_ascii_strncasecmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* The token ending just before p (after blanks), or NULL. */
+static const char *
+token_before(const char *start, const char *p)
+{
+	const char *e = p;
+
+	while (e > start && e[-1] == ' ')
+		e--;
+	p = e;
+	while (p > start && p[-1] != ' ')
+		p--;
+	return p < e ? p : NULL;
+}
+
+bool
+smtp_reply_queue_id(const struct smtp_reply *r, char *out)
+{
+	const char *t, *end, *p;
+
+	if (r == NULL || smtp_reply_class(r->code) != 2)
+		return false;
+	t = r->text;
+	end = r->text + strnlen(r->text, r->text_len);
+	if ((p = find_nocase(t, end, "queued as ")) != NULL &&
+	    queue_token(p + 10, end, out) > 0)
+		return true; /* Postfix */
+	if ((p = find_nocase(t, end, "id=")) != NULL &&
+	    (p == t || p[-1] == ' ') && queue_token(p + 3, end, out) > 0)
+		return true; /* Exim */
+	if ((p = find_nocase(t, end, "internalid=")) != NULL &&
+	    queue_token(p + 11, end, out) > 0)
+		return true; /* Exchange */
+	if ((p = find_nocase(t, end, " qp ")) != NULL &&
+	    queue_token(p + 4, end, out) > 0)
+		return true; /* qmail */
+	if ((p = find_nocase(t, end, " - gsmtp")) != NULL &&
+	    (p = token_before(t, p)) != NULL && queue_token(p, end, out) > 0)
+		return true; /* Gmail */
+	if ((p = find_nocase(t, end, "message accepted for delivery")) !=
+		NULL &&
+	    (p = token_before(t, p)) != NULL && p != t &&
+	    queue_token(p, end, out) > 0)
+		return true; /* Sendmail, OpenSMTPD */
+	if ((p = find_nocase(t, end, " saved")) != NULL &&
+	    (p = token_before(t, p)) != NULL && *p != '<' &&
+	    queue_token(p, end, out) > 0)
+		return true; /* Dovecot LMTP */
+	return false;
+}

@@ -151,6 +151,51 @@ test_ehlo_offers(void)
 	smtp_reply_free(no);
 }
 
+/* Queue ids of the MTAs' acceptances (smtp_reply_queue_id). */
+static void
+test_queue_id(void)
+{
+	static const struct {
+		const char *line, *id;
+	} cases[] = {
+		{ "250 2.0.0 Ok: queued as 901BAA72253", "901BAA72253" },
+		{ "250 2.0.0 Ok: 34 bytes queued as 81618A72005",
+		    "81618A72005" },
+		{ "250 OK id=1xYb7N-00001q-2t", "1xYb7N-00001q-2t" },
+		{ "250 2.0.0 e4874265 Message accepted for delivery",
+		    "e4874265" },
+		{ "250 2.0.0 x7T1abc012345 Message accepted for delivery",
+		    "x7T1abc012345" },
+		{ "250 2.0.0 Message accepted for delivery", NULL },
+		{ "250 2.6.0 <a@x.example> [InternalId=12345, Hostname=EX1] "
+		  "Queued mail for delivery",
+		    "12345" },
+		{ "250 2.0.0 OK  1704067200 "
+		  "d9443c01a7336-1d4c9f1b0b9si12pla.12 "
+		  "- gsmtp",
+		    "d9443c01a7336-1d4c9f1b0b9si12pla.12" },
+		{ "250 ok 1234567890 qp 4242", "4242" },
+		{ "250 2.0.0 <alice@example.com> Ys9LBm5aL2aPAQAAnlDJJA Saved",
+		    "Ys9LBm5aL2aPAQAAnlDJJA" },
+		{ "250 2.1.5 Ok", NULL },
+		{ "554 5.7.1 queued as X123", NULL },
+		{ "250 queued as <script>", NULL },
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *lines[] = { cases[i].line, NULL };
+		struct smtp_reply *r = assemble(lines);
+		char out[SMTP_QUEUE_ID_MAX + 1];
+		bool got = smtp_reply_queue_id(r, out);
+
+		g_assert_cmpint(got, ==, cases[i].id != NULL);
+		if (got)
+			g_assert_cmpstr(out, ==, cases[i].id);
+		smtp_reply_free(r);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -161,5 +206,6 @@ main(int argc, char **argv)
 	g_test_add_func(
 	    "/smtp/reply/enhanced-later-line", test_enhanced_later_line);
 	g_test_add_func("/smtp/reply/ehlo-offers", test_ehlo_offers);
+	g_test_add_func("/smtp/reply/queue-id", test_queue_id);
 	return g_test_run();
 }
