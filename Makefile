@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls
+PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -28,7 +28,7 @@ BUILD    := build
 CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
             src/output_text.c src/output_json.c src/jsonw.c src/relay_texts.c \
-            src/causes.c src/diagnosis.c src/select.c \
+            src/causes.c src/diagnosis.c src/select.c src/message.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
             src/helo_check.c src/helo_report.c src/tls.c src/proxy.c
@@ -45,7 +45,7 @@ NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
               relay-texts address relay dns helo-check budget tls proxy jsonw \
-              diagnosis select
+              diagnosis select message
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 # -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
 # workers and their merge.

@@ -123,7 +123,15 @@ struct dlg_data {
 			      * are then lower bounds) */
 	char *message_id;    /* the header's Message-ID, trimmed; owned, or
 			      * NULL */
+	/* The header fields a forensic reader wants (message.h), as
+	 * "Name: value" unfolded, in order; each cut at 998 bytes, at most
+	 * DLG_HEADERS_MAX; owned, or NULL when none was read. */
+	GPtrArray *headers;
+	bool headers_cut; /* more such fields than were kept */
 };
+
+/* Header fields kept per message (dlg_data.headers). */
+#define DLG_HEADERS_MAX 64
 
 struct dlg_tx {
 	char *mail_from;       /* NULL if RCPT came without MAIL; "" = <> */

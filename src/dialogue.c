@@ -293,6 +293,8 @@ dlg_data_free(struct dlg_data *dd)
 	if (dd->body != NULL)
 		g_byte_array_unref(dd->body);
 	g_free(dd->message_id);
+	if (dd->headers != NULL)
+		g_ptr_array_unref(dd->headers);
 	g_free(dd);
 }
 

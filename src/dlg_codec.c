@@ -344,6 +344,8 @@ put_data(struct enc *e, const struct dlg_data *dd)
 	put_u(e, dd->body_dropped);
 	put_u(e, dd->bytes_lost);
 	put_str(e, dd->message_id);
+	put_strv(e, dd->headers);
+	put_u(e, dd->headers_cut);
 }
 
 static void
@@ -852,6 +854,8 @@ get_data(struct dec *x)
 	dd->body_dropped = get_bool(x);
 	dd->bytes_lost = get_u(x);
 	dd->message_id = get_str(x);
+	dd->headers = get_strv(x);
+	dd->headers_cut = get_bool(x);
 	return dd;
 }
 

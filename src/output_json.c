@@ -7,6 +7,7 @@
 #include "address.h"
 #include "diagnosis.h"
 #include "jsonw.h"
+#include "message.h"
 #include "output.h"
 #include "output_json.h"
 #include "proxy.h"
@@ -327,6 +328,72 @@ add_diagnosis(struct jsonw *b, const struct dialogue *d)
 }
 
 static void
+add_addresses(struct jsonw *b, const char *key, const GPtrArray *a)
+{
+	guint i;
+
+	jw_array(b, key);
+	for (i = 0; i < a->len; i++) {
+		const struct message_address *x = g_ptr_array_index(a, i);
+
+		jw_object(b, NULL);
+		jw_str(b, "name", x->name);
+		jw_str(b, "address", x->address);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+}
+
+/* "message": what the header says (message.h), or null. */
+static void
+add_message(struct jsonw *b, const struct dlg_tx *tx)
+{
+	struct message_info *m = message_parse(tx);
+	guint i;
+
+	if (m == NULL) {
+		jw_null(b, "message");
+		return;
+	}
+	jw_object(b, "message");
+	add_addresses(b, "from", m->from);
+	add_addresses(b, "sender", m->sender);
+	add_addresses(b, "to", m->to);
+	add_addresses(b, "cc", m->cc);
+	add_addresses(b, "reply_to", m->reply_to);
+	jw_str(b, "subject", m->subject);
+	jw_str(b, "subject_raw", m->subject_raw);
+	jw_str(b, "date", m->date);
+	jw_str(b, "in_reply_to", m->in_reply_to);
+	jw_str(b, "references", m->references);
+	jw_str(b, "user_agent", m->user_agent);
+	jw_str(b, "x_originating_ip", m->x_originating_ip);
+	jw_array(b, "received");
+	for (i = 0; i < m->received->len; i++) {
+		const struct message_hop *h = g_ptr_array_index(m->received, i);
+
+		jw_object(b, NULL);
+		jw_str(b, "from", h->from);
+		jw_str(b, "by", h->by);
+		jw_str(b, "with", h->with);
+		jw_str(b, "id", h->id);
+		jw_str(b, "for", h->for_);
+		jw_str(b, "date", h->date);
+		jw_str(b, "raw", h->raw);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+	add_strings(b, "authentication_results", m->auth_results);
+	jw_bool(b, "from_domain_differs", m->from_domain_differs);
+	add_strings(b, "rcpts_not_in_header", m->not_in_header);
+	add_strings(b, "header_rcpts_not_in_envelope", m->not_in_envelope);
+	add_strings(b, "mismatches", m->mismatches);
+	jw_bool(b, "header_cut", m->cut);
+	jw_end_object(b);
+	message_free(m);
+}
+
+static void
 add_transactions(struct jsonw *b, const struct dialogue *d)
 {
 	const struct diagnosis *g = d->diagnosis;
@@ -363,6 +430,7 @@ add_transactions(struct jsonw *b, const struct dialogue *d)
 		}
 		jw_end_array(b);
 		add_data(b, tx->data);
+		add_message(b, tx);
 		jw_bool(b, "gap", tx->gap);
 		if (g != NULL && i < g->n_txs) {
 			const struct diag_retry *rt = &g->txs[i].retry_of;

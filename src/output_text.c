@@ -6,6 +6,7 @@
 
 #include "address.h"
 #include "diagnosis.h"
+#include "message.h"
 #include "gstr.h"
 #include "output.h"
 #include "proxy.h"
@@ -759,6 +760,106 @@ print_findings(
 	}
 }
 
+static void
+text_addresses(GString *s, const char *label, const GPtrArray *a)
+{
+	guint i;
+
+	if (a->len == 0)
+		return;
+	gs_puts(s, label);
+	for (i = 0; i < a->len; i++) {
+		const struct message_address *x = g_ptr_array_index(a, i);
+
+		gs_puts(s, i > 0 ? ", " : "");
+		if (x->name != NULL) {
+			gs_putc(s, '"');
+			output_escape(s, x->name, strlen(x->name));
+			gs_puts(s, "\" <");
+		}
+		output_escape(s, x->address, strlen(x->address));
+		if (x->name != NULL)
+			gs_putc(s, '>');
+	}
+}
+
+/* "  message: From ..., To ..., Subject "...", Date ..." with the
+ * Received hops and the header's disagreements with the envelope. */
+static void
+print_messages(GString *s, const struct dialogue *d)
+{
+	guint i, j;
+
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+		struct message_info *m = message_parse(tx);
+
+		if (m == NULL)
+			continue;
+		gs_puts(s, "  message");
+		if (d->txs->len > 1)
+			g_string_append_printf(s, " %u", i + 1);
+		gs_putc(s, ':');
+		text_addresses(s, " From ", m->from);
+		text_addresses(s, "; To ", m->to);
+		text_addresses(s, "; Cc ", m->cc);
+		text_addresses(s, "; Reply-To ", m->reply_to);
+		if (m->subject != NULL) {
+			gs_puts(s, "; Subject \"");
+			output_escape(s, m->subject, strlen(m->subject));
+			gs_putc(s, '"');
+			if (m->subject_raw != NULL &&
+			    strcmp(m->subject, m->subject_raw) != 0) {
+				gs_puts(s, " (as sent: ");
+				output_escape(
+				    s, m->subject_raw, strlen(m->subject_raw));
+				gs_putc(s, ')');
+			}
+		}
+		if (m->date != NULL) {
+			gs_puts(s, "; Date ");
+			output_escape(s, m->date, strlen(m->date));
+		}
+		if (m->user_agent != NULL) {
+			gs_puts(s, "; agent ");
+			output_escape(s, m->user_agent, strlen(m->user_agent));
+		}
+		if (m->x_originating_ip != NULL) {
+			gs_puts(s, "; X-Originating-IP ");
+			output_escape(s, m->x_originating_ip,
+			    strlen(m->x_originating_ip));
+		}
+		gs_putc(s, '\n');
+		for (j = 0; j < m->received->len; j++) {
+			const struct message_hop *h =
+			    g_ptr_array_index(m->received, j);
+
+			gs_puts(s, "    received: ");
+			output_escape(s, h->raw, strlen(h->raw));
+			gs_putc(s, '\n');
+		}
+		for (j = 0; j < m->mismatches->len; j++) {
+			const char *x = g_ptr_array_index(m->mismatches, j);
+
+			gs_puts(s, "    mismatch: ");
+			output_escape(s, x, strlen(x));
+			if (strstr(x, "envelope recipient") != NULL) {
+				guint k;
+
+				for (k = 0; k < m->not_in_header->len; k++) {
+					const char *r = g_ptr_array_index(
+					    m->not_in_header, k);
+
+					gs_puts(s, k == 0 ? ": " : ", ");
+					output_escape(s, r, strlen(r));
+				}
+			}
+			gs_putc(s, '\n');
+		}
+		message_free(m);
+	}
+}
+
 /* "3.004 s" */
 static void
 text_seconds(GString *s, int64_t usec)
@@ -1053,6 +1154,7 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 	gs_u64(s, d->rcpt_total);
 	gs_putc(s, '\n');
 	print_diagnosis(s, o, d);
+	print_messages(s, d);
 	print_links(s, d);
 	print_helo_check(s, o, d);
 	print_findings(s, o, d);

@@ -88,7 +88,29 @@ struct header_scan {
 	bool in_msgid;
 	char msgid[SMTP_FIELD_MAX + 1];
 	size_t msgid_len;
+	bool in_kept; /* a field kept in dlg_data.headers (kept_field()) */
+	char kept[SMTP_FIELD_MAX + 1];
+	size_t kept_len;
 };
+
+/* The header fields kept for the forensic record (message.h). */
+static bool
+kept_field(const char *l, size_t n)
+{
+	static const char *const names[] = { "from:", "sender:", "to:", "cc:",
+		"reply-to:", "subject:", "date:", "in-reply-to:", "references:",
+		"x-mailer:", "user-agent:", "x-originating-ip:", "received:",
+		"authentication-results:" };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		size_t k = strlen(names[i]);
+
+		if (n >= k && g_ascii_strncasecmp(l, names[i], k) == 0)
+			return true;
+	}
+	return false;
+}
 
 struct smtp_session {
 	struct dialogue *d;
@@ -903,12 +925,29 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 	}
 }
 
+/* A kept field just read, unfolded, into the message record. */
+static void
+kept_field_end(struct header_scan *h, struct dlg_data *dd)
+{
+	if (!h->in_kept)
+		return;
+	h->in_kept = false;
+	if (dd->headers == NULL)
+		dd->headers = g_ptr_array_new_with_free_func(g_free);
+	if (dd->headers->len >= DLG_HEADERS_MAX) {
+		dd->headers_cut = true;
+		return;
+	}
+	g_ptr_array_add(dd->headers, g_strndup(h->kept, h->kept_len));
+}
+
 /* The Message-ID field just read, trimmed, into the message record. */
 static void
 header_field_end(struct header_scan *h, struct dlg_data *dd)
 {
 	const char *p = h->msgid, *e = h->msgid + h->msgid_len;
 
+	kept_field_end(h, dd);
 	if (!h->in_msgid)
 		return;
 	h->in_msgid = false;
@@ -956,9 +995,21 @@ header_line(struct header_scan *h, struct dlg_data *dd, bool stuffed)
 	if (l[0] == ' ' || l[0] == '\t') {
 		if (h->in_msgid)
 			header_append(h, l, n);
+		if (h->in_kept) {
+			/* Unfolded (RFC 5322 §2.2.3): the line end goes. */
+			size_t k = MIN(n, SMTP_FIELD_MAX - h->kept_len);
+
+			memcpy(h->kept + h->kept_len, l, k);
+			h->kept_len += k;
+		}
 		return;
 	}
 	header_field_end(h, dd);
+	if (kept_field(l, n)) {
+		h->in_kept = true;
+		h->kept_len = MIN(n, SMTP_FIELD_MAX);
+		memcpy(h->kept, l, h->kept_len);
+	}
 	if (n >= 11 && g_ascii_strncasecmp(l, "message-id:", 11) == 0) {
 		h->in_msgid = true;
 		h->msgid_len = 0;
@@ -975,6 +1026,7 @@ header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
 {
 	struct header_scan *h;
 	size_t i;
+	guint kept;
 	bool had;
 
 	if (dd == NULL)
@@ -989,6 +1041,7 @@ header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
 	if ((h = ss->hs) == NULL)
 		return;
 	had = dd->message_id != NULL;
+	kept = dd->headers != NULL ? dd->headers->len : 0;
 	for (i = 0; i < n && !h->done; i++) {
 		if (++h->bytes > SMTP_HEADER_MAX) {
 			header_field_end(h, dd);
@@ -1005,6 +1058,10 @@ header_scan(struct smtp_session *ss, struct dlg_data *dd, const char *p,
 	}
 	if (!had && dd->message_id != NULL)
 		dialogue_charge(ss->d, budget_str(dd->message_id));
+	for (; dd->headers != NULL && kept < dd->headers->len; kept++)
+		dialogue_charge(
+		    ss->d, budget_str(g_ptr_array_index(dd->headers, kept)) +
+			       sizeof(gpointer));
 	if (h->done) {
 		g_free(ss->hs);
 		ss->hs = NULL;

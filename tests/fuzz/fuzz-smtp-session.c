@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diagnosis.h"
 #include "fuzz-chunks.h"
 #include "output.h"
 #include "onward.h"
@@ -40,6 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d->continues = onward_continues(o, d);
 	}
 	helo_check_annotate(d, NULL, NULL, NULL);
+	d->diagnosis = diagnosis_new(d);
 	j = output_json_session(d);
 	g_free(j);
 	j = output_text_session(&(struct output_opts){ 0 }, d);
