@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "community_id.h"
 #include "diagnosis.h"
 #include "jsonw.h"
 #include "output.h"
@@ -43,6 +44,21 @@ add_time(struct jsonw *b, const char *member, gint64 usec)
 	g_string_append_c(b->out, '"');
 	output_time(b->out, usec);
 	g_string_append_c(b->out, '"');
+}
+
+/* "community_id": the session's Community ID v1 (community_id.h), or null
+ * when its endpoints are not addresses (only in records made by hand: a
+ * captured session always has them). */
+static void
+add_community_id(struct jsonw *b, const struct dialogue *d)
+{
+	char id[COMMUNITY_ID_SIZE];
+
+	if (community_id_v1(id, d->client.ip, d->client.port, d->server.ip,
+		d->server.port, COMMUNITY_ID_TCP, 0))
+		jw_str(b, "community_id", id);
+	else
+		jw_null(b, "community_id");
 }
 
 static void
@@ -536,6 +552,7 @@ output_json_session(const struct dialogue *d)
 	add_time(b, "ts_end", d->ts_end);
 	add_endpoint(b, "client", &d->client);
 	add_endpoint(b, "server", &d->server);
+	add_community_id(b, d);
 	jw_str(b, "detected",
 	    d->detected == DLG_DETECT_CONTENT ? "content" : "port");
 	jw_str(b, "end", dialogue_end_name(d->end));
