@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "address.h"
+#include "community_id.h"
 #include "diagnosis.h"
+#include "gstr.h"
 #include "jsonw.h"
 #include "message.h"
 #include "output.h"
@@ -37,13 +39,70 @@ add_strings(struct jsonw *b, const char *member, const GPtrArray *v)
 	    v != NULL ? v->len : 0);
 }
 
+/* A time as epoch seconds, a JSON number written exactly: the integer
+ * seconds, '.', six digits of microseconds, never through a double or
+ * printf("%f") (1795395421.123456 has 16 significant digits).  Before
+ * 1970 the number is negative and still exact: -0.000001 is the instant
+ * output_time() writes as 1969-12-31T23:59:59.999999Z.  Every gint64 is
+ * written as it is; output_time()'s fallback for a time gmtime_r() cannot
+ * convert is never reached with a 64-bit time_t (gint64 microseconds end
+ * in the year 294247). */
 static void
-add_time(struct jsonw *b, const char *member, gint64 usec)
+add_epoch(struct jsonw *b, const char *member, gint64 usec)
 {
+	char frac[7];
+	uint64_t mag;
+	int i;
+
+	jw_key(b, member);
+	if (usec < 0) {
+		gs_putc(b->out, '-');
+		/* (negated as unsigned: G_MININT64 has no positive twin) */
+		mag = (uint64_t)(-(usec + 1)) + 1;
+	} else
+		mag = (uint64_t)usec;
+	gs_u64(b->out, mag / G_USEC_PER_SEC);
+	frac[0] = '.';
+	mag %= G_USEC_PER_SEC;
+	for (i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + mag % 10);
+		mag /= 10;
+	}
+	gs_put(b->out, frac, sizeof frac);
+}
+
+/* An RFC 3339 time member, and after it the same time as epoch seconds:
+ * the names follow one rule, epoch is member + "_epoch"
+ * (docs/output-format.md, "Times"); both null when not known. */
+static void
+add_time(struct jsonw *b, const char *member, const char *epoch, bool known,
+    gint64 usec)
+{
+	if (!known) {
+		jw_null(b, member);
+		jw_null(b, epoch);
+		return;
+	}
 	jw_key(b, member);
 	g_string_append_c(b->out, '"');
 	output_time(b->out, usec);
 	g_string_append_c(b->out, '"');
+	add_epoch(b, epoch, usec);
+}
+
+/* "community_id": the session's Community ID v1 (community_id.h), or null
+ * when its endpoints are not addresses (only in records made by hand: a
+ * captured session always has them). */
+static void
+add_community_id(struct jsonw *b, const struct dialogue *d)
+{
+	char id[COMMUNITY_ID_SIZE];
+
+	if (community_id_v1(id, d->client.ip, d->client.port, d->server.ip,
+		d->server.port, COMMUNITY_ID_TCP, 0))
+		jw_str(b, "community_id", id);
+	else
+		jw_null(b, "community_id");
 }
 
 static void
@@ -191,10 +250,7 @@ add_facts(struct jsonw *b, const char *member, const GPtrArray *facts)
 
 		jw_object(b, NULL);
 		jw_str(b, "source", e->source);
-		if (e->ts != 0)
-			add_time(b, "time", e->ts);
-		else
-			jw_str(b, "time", NULL);
+		add_time(b, "time", "time_epoch", e->ts != 0, e->ts);
 		jw_str(b, "type", dns_type_name(e->type));
 		jw_str(b, "name", e->name);
 		jw_str(b, "data", e->data);
@@ -462,7 +518,7 @@ add_commands(struct jsonw *b, const struct dialogue *d)
 		if (it->kind == DLG_ITEM_BANNER)
 			continue;
 		jw_object(b, NULL);
-		add_time(b, "ts",
+		add_time(b, "ts", "ts_epoch", true,
 		    it->kind == DLG_ITEM_UNSOLICITED ? it->reply_ts : it->ts);
 		switch (it->kind) {
 		case DLG_ITEM_UNSOLICITED:
@@ -609,10 +665,11 @@ output_json_session(const struct dialogue *d)
 	jw_str(b, "type", "session");
 	jw_str(b, "id", d->id);
 	jw_int(b, "seq", (gint64)d->seq);
-	add_time(b, "ts_start", d->ts_start);
-	add_time(b, "ts_end", d->ts_end);
+	add_time(b, "ts_start", "ts_start_epoch", true, d->ts_start);
+	add_time(b, "ts_end", "ts_end_epoch", true, d->ts_end);
 	add_endpoint(b, "client", &d->client);
 	add_endpoint(b, "server", &d->server);
+	add_community_id(b, d);
 	jw_str(b, "detected",
 	    d->detected == DLG_DETECT_CONTENT ? "content" : "port");
 	jw_str(b, "end", dialogue_end_name(d->end));
@@ -845,14 +902,10 @@ add_tls_cert(struct jsonw *b, const struct tls_cert *c)
 	jw_str(b, "issuer", c->issuer);
 	add_cstr_array(b, "dns_names", c->dns, c->n_dns);
 	add_cstr_array(b, "ip_addresses", c->ip, c->n_ip);
-	if (c->not_before >= 0)
-		add_time(b, "not_before", c->not_before * G_USEC_PER_SEC);
-	else
-		jw_str(b, "not_before", NULL);
-	if (c->not_after >= 0)
-		add_time(b, "not_after", c->not_after * G_USEC_PER_SEC);
-	else
-		jw_str(b, "not_after", NULL);
+	add_time(b, "not_before", "not_before_epoch", c->not_before >= 0,
+	    c->not_before * G_USEC_PER_SEC);
+	add_time(b, "not_after", "not_after_epoch", c->not_after >= 0,
+	    c->not_after * G_USEC_PER_SEC);
 	jw_str(b, "sha256", c->sha256);
 	jw_bool(b, "readable", !c->unreadable);
 	jw_end_object(b);

@@ -37,6 +37,7 @@ if [ -z "$only" ]; then
 	    tests/run-groundtruth.sh tests/run-evasion.sh tests/run-memory.sh \
 	    tests/run-replay-matrix.sh tests/run-bench-smoke.sh \
 	    "tests/run-corpus.py ./relayscope" \
+	    "tests/run-community-id.py ./relayscope" \
 	    "tests/run-secrets.py ./relayscope" \
 	    "tests/run-diagnosis.py ./relayscope" \
 	    tests/run-jobs.sh \

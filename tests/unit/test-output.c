@@ -49,6 +49,79 @@ test_time(void)
 	g_assert_cmpstr(s->str, ==, "2026-11-23T00:57:01.123456Z");
 }
 
+/* A session record starting at usec: its "ts_start" and "ts_start_epoch"
+ * members as written. */
+static char *
+record_start(gint64 usec)
+{
+	g_autoptr(dialogue_t) d = dialogue_new();
+	g_autofree char *j = NULL;
+	const char *p, *e;
+
+	d->ts_start = d->ts_end = usec;
+	j = output_json_session(d);
+	p = strstr(j, "\"ts_start\":");
+	g_assert_nonnull(p);
+	e = strstr(p, ",\"ts_end\":");
+	g_assert_nonnull(e);
+	return g_strndup(p, (gsize)(e - p));
+}
+
+static void
+test_json_epoch(void)
+{
+	static const struct {
+		gint64 usec;
+		const char *want;
+	} cases[] = {
+		{ G_GINT64_CONSTANT(1795395421123456),
+		    "\"ts_start\":\"2026-11-23T00:57:01.123456Z\","
+		    "\"ts_start_epoch\":1795395421.123456" },
+		{ 0, "\"ts_start\":\"1970-01-01T00:00:00.000000Z\","
+		     "\"ts_start_epoch\":0.000000" },
+		{ 1, "\"ts_start\":\"1970-01-01T00:00:00.000001Z\","
+		     "\"ts_start_epoch\":0.000001" },
+		/* Before 1970: the RFC 3339 writer floors to the second
+		 * before, the number is the same instant, negative. */
+		{ -1, "\"ts_start\":\"1969-12-31T23:59:59.999999Z\","
+		      "\"ts_start_epoch\":-0.000001" },
+		{ -1000000, "\"ts_start\":\"1969-12-31T23:59:59.000000Z\","
+			    "\"ts_start_epoch\":-1.000000" },
+		{ -1500000, "\"ts_start\":\"1969-12-31T23:59:58.500000Z\","
+			    "\"ts_start_epoch\":-1.500000" },
+		/* 2^31 s, where a 32-bit time_t ends, and the fixture
+		 * edge-time-after-2038. */
+		{ G_GINT64_CONSTANT(2147483648000000),
+		    "\"ts_start\":\"2038-01-19T03:14:08.000000Z\","
+		    "\"ts_start_epoch\":2147483648.000000" },
+		{ G_GINT64_CONSTANT(3942871260450330),
+		    "\"ts_start\":\"2094-12-11T02:01:00.450330Z\","
+		    "\"ts_start_epoch\":3942871260.450330" },
+	};
+	size_t i;
+
+	g_test_summary("epoch seconds written exactly next to RFC 3339: "
+		       "microseconds, before 1970, after 2038");
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got = record_start(cases[i].usec);
+
+		g_assert_cmpstr(got, ==, cases[i].want);
+	}
+}
+
+static void
+test_json_epoch_limits(void)
+{
+	g_autofree char *lo = record_start(G_MININT64);
+	g_autofree char *hi = record_start(G_MAXINT64);
+
+	g_test_summary("the ends of gint64 microseconds: no overflow");
+	g_assert_true(
+	    g_str_has_suffix(lo, ",\"ts_start_epoch\":-9223372036854.775808"));
+	g_assert_true(
+	    g_str_has_suffix(hi, ",\"ts_start_epoch\":9223372036854.775807"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -56,5 +129,7 @@ main(int argc, char **argv)
 	g_test_add_func("/output/escape", test_escape);
 	g_test_add_func("/output/json-controls", test_json_controls);
 	g_test_add_func("/output/time", test_time);
+	g_test_add_func("/output/json-epoch", test_json_epoch);
+	g_test_add_func("/output/json-epoch-limits", test_json_epoch_limits);
 	return g_test_run();
 }
