@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls
+PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -31,7 +31,8 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/causes.c src/diagnosis.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
-            src/helo_check.c src/helo_report.c src/tls.c src/proxy.c
+            src/helo_check.c src/helo_report.c src/tls.c src/proxy.c \
+            src/gunzip.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c

@@ -53,6 +53,54 @@ for f in pcaps/postfix-helo.pcap pcaps/postfix-mixed-linktypes.pcapng; do
 	fi
 done
 
+# Compressed captures: the analysis of the capture itself, whether the
+# .gz is named, given with -r, redirected to standard input or piped (a
+# pipe cannot be rewound: the gzip magic and then the capture's own are
+# read ahead and given back); only the file's name differs.  A broken
+# one through a pipe fails as the named file does, under its name "-".
+for f in pcaps/postfix-hosted-mx.pcap pcaps/postfix-mixed-linktypes.pcapng; do
+	for fmt in text json; do
+		./relayscope --format $fmt --color never "$f" |
+		    sed "s|$f|NAME|g" >"$tmp/plain.out"
+		for how in named read redirect pipe; do
+			case $how in
+			named) ./relayscope --format $fmt --color never "$f.gz" ;;
+			read) ./relayscope --format $fmt --color never -r "$f.gz" ;;
+			redirect) ./relayscope --format $fmt --color never - <"$f.gz" ;;
+			pipe) cat "$f.gz" | ./relayscope --format $fmt --color never - ;;
+			esac 2>"$tmp/gz.err" | sed -e "s|$f.gz|NAME|g" \
+			    -e 's|"files":\["-"\]|"files":["NAME"]|' \
+			    -e 's|^  files: 1 (-)$|  files: 1 (NAME)|' \
+			    -e 's|relayscope replay - |relayscope replay NAME |' \
+			    >"$tmp/gz.out"
+			if [ -s "$tmp/plain.out" ] && cmp -s "$tmp/plain.out" "$tmp/gz.out" &&
+			    ! [ -s "$tmp/gz.err" ]; then
+				pass=$((pass + 1))
+			else
+				fail=$((fail + 1)); echo "FAIL errors/gz-$how $f.gz $fmt"
+				diff "$tmp/plain.out" "$tmp/gz.out" | head -5
+			fi
+		done
+	done
+done
+err=$(cat pcaps/bad-gz-truncated.pcap.gz | ./relayscope - 2>&1 >"$tmp/gz.out")
+check gz-pipe-truncated 2 \
+    "relayscope: -: truncated or corrupt capture after packet 49: truncated gzip data" \
+    $? "$err"
+grep -q '^  sessions: 3 (closed 2, capture-ended 1)$' "$tmp/gz.out" || {
+	fail=$((fail + 1)); echo "FAIL errors/gz-pipe-truncated: sessions"; }
+err=$(cat pcaps/bad-gz-corrupt.pcap.gz | ./relayscope - 2>&1 >/dev/null)
+check gz-pipe-corrupt 2 \
+    "relayscope: -: truncated or corrupt capture after packet 35: corrupt gzip data: invalid block type" \
+    $? "$err"
+# Bytes after the last member are ignored, as gzread() ignores them, and
+# said once.
+{ cat pcaps/postfix-hosted-mx.pcap.gz; printf 'garbage'; } >"$tmp/trailing.gz"
+err=$(./relayscope "$tmp/trailing.gz" 2>&1 >"$tmp/gz.out")
+check gz-trailing 0 \
+    "relayscope: $tmp/trailing.gz: data after the end of the gzip data ignored" \
+    $? "$err"
+
 ./relayscope --format json pcaps/rotated-1.pcap pcaps/rotated-2.pcap |
     grep '"type":"session"' >"$tmp/rotated.json"
 ./relayscope --format json pcaps/postfix-rset-multi.pcap |
