@@ -3,9 +3,10 @@
 # Bad-input cases that need an unprivileged user (root reads every file
 # and may capture anywhere): an unreadable capture file and a live
 # interface without permission.  Run as root, they drop to "nobody".
-# Also: standard input (a file and a pipe, pcap and pcapng), -i on an
-# interface that does not exist, and two rotated files giving exactly the
-# sessions of the whole capture.
+# Also: standard input (a file and a pipe, pcap and pcapng, and
+# gzip-compressed), -i on an interface that does not exist (also with a
+# trailing filter expression), --help naming replay, and two rotated
+# files giving exactly the sessions of the whole capture.
 # Privileges (as root): reading files and capturing live (on the loopback
 # of a network namespace of its own, with one packet sent there) drop to
 # the -Z user, by default relayscope or nobody, after opening and before
@@ -110,6 +111,22 @@ if [ -s "$tmp/whole.json" ] && cmp -s "$tmp/rotated.json" "$tmp/whole.json"; the
 else
 	fail=$((fail + 1)); echo "FAIL errors/rotated-equals-whole"
 fi
+
+# A trailing filter expression with -i (tcpdump -i eth0 port 25): the
+# interface is opened, the words are no files.
+err=$(./relayscope -i rs-no-such-if0 port 25 2>&1 >/dev/null)
+check interface-trailing-filter 2 \
+    "relayscope: rs-no-such-if0: no such interface (No such device exists)" \
+    $? "$err"
+
+# --help names the replay command and where its options are.
+out=$(./relayscope --help 2>&1)
+rc=$?
+case $out in
+*"relayscope replay FILE... --session ID"*"relayscope replay --help"*)
+	check help-replay 0 "" $rc "" ;;
+*) check help-replay 0 "replay named" $rc "not named" ;;
+esac
 
 err=$(./relayscope -i rs-no-such-if0 2>&1 >/dev/null)
 check no-such-interface 2 \
