@@ -46,7 +46,7 @@ NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
               relay-texts address relay dns helo-check budget tls proxy jsonw \
-              diagnosis
+              diagnosis gunzip
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 # -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
 # workers and their merge.
