@@ -591,12 +591,13 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 	p = pcap_fopen_offline_with_tstamp_precision(
 	    fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
-		/* libpcap closes nothing on failure. */
-		if (!is_stdin)
-			fclose(fp);
+		/* Said before fp goes: closing it frees gz.  libpcap closes
+		 * nothing on failure. */
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 		    "%s: not a readable pcap or pcapng capture (%s)", name,
 		    capture_why(gz, errbuf[0] != '\0' ? errbuf : "empty file"));
+		if (!is_stdin)
+			fclose(fp);
 		return FALSE;
 	}
 	if (!capture_linktype(p, name, error) ||

@@ -94,6 +94,17 @@ err=$(cat pcaps/bad-gz-corrupt.pcap.gz | ./relayscope - 2>&1 >/dev/null)
 check gz-pipe-corrupt 2 \
     "relayscope: -: truncated or corrupt capture after packet 35: corrupt gzip data: invalid block type" \
     $? "$err"
+# Cut before the capture's own header, named and piped (the reason is
+# taken from the decompressor before the stream is closed).
+head -c 15 pcaps/postfix-hosted-mx.pcap.gz >"$tmp/short.gz"
+err=$(./relayscope "$tmp/short.gz" 2>&1 >/dev/null)
+check gz-header-truncated 2 \
+    "relayscope: $tmp/short.gz: not a readable pcap or pcapng capture (truncated gzip data)" \
+    $? "$err"
+err=$(printf '\037\213' | ./relayscope - 2>&1 >/dev/null)
+check gz-pipe-magic-only 2 \
+    "relayscope: -: not a readable pcap or pcapng capture (truncated gzip data)" \
+    $? "$err"
 # Bytes after the last member are ignored, as gzread() ignores them, and
 # said once.
 { cat pcaps/postfix-hosted-mx.pcap.gz; printf 'garbage'; } >"$tmp/trailing.gz"
