@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # relayscope: build, tests, lint.  See README.md and docs/architecture.md.
 
-PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls gmime-3.0
+PKGS      := glib-2.0 gio-2.0 libpcap libpsl libcares gnutls gmime-3.0 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -32,7 +32,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
             src/helo_check.c src/helo_report.c src/tls.c src/proxy.c \
-            src/community_id.c
+            src/community_id.c src/gunzip.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c
@@ -46,7 +46,7 @@ NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
               relay-texts address relay dns helo-check budget tls proxy jsonw \
-              diagnosis select message community-id
+              diagnosis select message community-id gunzip
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 # -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
 # workers and their merge.

@@ -7,6 +7,9 @@
  * connection split by file rotation stays one session.  Live capture uses
  * our own handle (full snap length, big buffer, promiscuous only if asked)
  * rather than libnids' (16 KB snap length, promiscuous on every interface).
+ * A file (or standard input) that starts with the gzip magic is read
+ * through gunzip.c, decompressed as it is read, whatever its name: then
+ * the same first bytes decide between pcap and pcapng.
  * pcapng files are read by pcapng.c, whose interfaces may have different
  * link types (libpcap refuses those); the BPF filter is compiled for each
  * interface's link type and run with pcap_offline_filter().
@@ -47,6 +50,7 @@
 #include <pcap.h>
 
 #include "capture.h"
+#include "gunzip.h"
 #include "log.h"
 #include "packet.h"
 #include "pcapng.h"
@@ -255,6 +259,55 @@ peeked_close(void *cookie)
 	return rc;
 }
 
+/* The stream fp from its first byte again, after head[0..peek) was read
+ * from it: rewound if it can be (and may: not a decompressed stream),
+ * else wrapped so that those bytes come first.  NULL with *error set, fp
+ * then closed unless it is stdin; the result is stdin only if fp was. */
+static FILE *
+capture_unread(const char *name, FILE *fp, const uint8_t *head, size_t peek,
+    bool may_seek, GError **error)
+{
+	struct peeked *cookie;
+	FILE *wrapped;
+
+	if (may_seek && fseek(fp, 0, SEEK_SET) == 0)
+		return fp;
+	cookie = g_new0(struct peeked, 1);
+	cookie->fp = fp;
+	memcpy(cookie->head, head, peek);
+	cookie->n = peek;
+	wrapped = fopencookie(cookie, "rb",
+	    (cookie_io_functions_t){ peeked_read, NULL, NULL, peeked_close });
+	if (wrapped == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
+		    name, g_strerror(errno));
+		g_free(cookie);
+		if (fp != stdin)
+			fclose(fp);
+		return NULL;
+	}
+	return wrapped;
+}
+
+/* Why reading failed: the decompression's reason if it failed (libpcap
+ * and pcapng.c see only a short read), else what the reader said. */
+static const char *
+capture_why(const struct gunzip *gz, const char *reader)
+{
+	if (gz != NULL && gunzip_error(gz) != NULL)
+		return gunzip_error(gz);
+	return reader;
+}
+
+/* The end of a compressed input read to its end: what was ignored. */
+static void
+capture_gz_done(const char *name, const struct gunzip *gz)
+{
+	if (gz != NULL && gunzip_trailing(gz) && !capture_quiet)
+		log_warnx(
+		    "%s: data after the end of the gzip data ignored", name);
+}
+
 /* The filter of each pcapng interface, compiled for its link type. */
 static bool
 pcapng_filter(GPtrArray *progs, const struct pcapng_packet *pk,
@@ -337,8 +390,8 @@ pcapng_tell_unsupported(const char *name, GArray *pending)
 }
 
 static gboolean
-capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
-    struct run_stats *s, GError **error)
+capture_pcapng(const char *name, FILE *fp, const struct gunzip *gz,
+    const struct capture_opts *o, struct run_stats *s, GError **error)
 {
 	char err[256] = "";
 	g_autoptr(GPtrArray) progs = g_ptr_array_new_with_free_func(prog_free);
@@ -359,7 +412,8 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 	r = pcapng_open(fp, err, sizeof err);
 	if (r == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		    "%s: not a readable pcapng capture (%s)", name, err);
+		    "%s: not a readable pcapng capture (%s)", name,
+		    capture_why(gz, err));
 		return FALSE;
 	}
 	while (!capture_stopping) {
@@ -372,7 +426,7 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "%s: truncated or corrupt capture after packet "
 			    "%" G_GUINT64_FORMAT ": %s",
-			    name, n, err);
+			    name, n, capture_why(gz, err));
 			pcapng_close(r);
 			return FALSE;
 		}
@@ -442,6 +496,9 @@ capture_pcapng(const char *name, FILE *fp, const struct capture_opts *o,
 	}
 	pcapng_tell_unsupported(name, pending);
 	pcapng_close(r);
+	if (!capture_stopping &&
+	    !(o->max_packets > 0 && s->frames >= o->max_packets))
+		capture_gz_done(name, gz);
 	return TRUE;
 }
 
@@ -494,45 +551,53 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 	pcap_t *p;
 	int dlt, rc;
 	bool is_stdin = fp == stdin;
-	struct peeked *cookie;
+	struct gunzip *gz = NULL;
+	FILE *raw;
 	uint8_t head[4];
 	size_t peek;
 	gboolean ok;
 
 	capture_clock_start(name);
-	/* pcapng is ours to read; pcap goes to libpcap from the start. */
 	peek = fread(head, 1, sizeof head, fp);
+	/* gzip (tshark reads it too): by its magic, not by the name, so
+	 * that standard input and a file named otherwise work. */
+	if (peek >= 2 && head[0] == GUNZIP_MAGIC0 && head[1] == GUNZIP_MAGIC1) {
+		raw = capture_unread(name, fp, head, peek, true, error);
+		if (raw == NULL)
+			return FALSE;
+		fp = gunzip_fopen(raw, &gz);
+		if (fp == NULL) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: %s", name, g_strerror(errno));
+			if (raw != stdin)
+				fclose(raw);
+			return FALSE;
+		}
+		is_stdin = false; /* closing it closes only the wrapper */
+		peek = fread(head, 1, sizeof head, fp);
+	}
+	/* pcapng is ours to read; pcap goes to libpcap from the start. */
 	if (peek == sizeof head && memcmp(head, "\n\r\r\n", 4) == 0) {
-		ok = capture_pcapng(name, fp, o, s, error);
+		ok = capture_pcapng(name, fp, gz, o, s, error);
 		if (!is_stdin)
 			fclose(fp);
 		return ok;
 	}
-	if (fseek(fp, 0, SEEK_SET) != 0) {
-		cookie = g_new0(struct peeked, 1);
-		cookie->fp = fp;
-		memcpy(cookie->head, head, peek);
-		cookie->n = peek;
-		fp = fopencookie(cookie, "rb",
-		    (cookie_io_functions_t){
-			peeked_read, NULL, NULL, peeked_close });
-		if (fp == NULL) {
-			g_free(cookie);
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "%s: %s", name, g_strerror(errno));
-			return FALSE;
-		}
+	fp = capture_unread(name, fp, head, peek, gz == NULL, error);
+	if (fp == NULL)
+		return FALSE;
+	if (fp != stdin)
 		is_stdin = false; /* closing it closes only the wrapper */
-	}
 	p = pcap_fopen_offline_with_tstamp_precision(
 	    fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
-		/* libpcap closes nothing on failure. */
-		if (!is_stdin)
-			fclose(fp);
+		/* Said before fp goes: closing it frees gz.  libpcap closes
+		 * nothing on failure. */
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 		    "%s: not a readable pcap or pcapng capture (%s)", name,
-		    errbuf[0] != '\0' ? errbuf : "empty file");
+		    capture_why(gz, errbuf[0] != '\0' ? errbuf : "empty file"));
+		if (!is_stdin)
+			fclose(fp);
 		return FALSE;
 	}
 	if (!capture_linktype(p, name, error) ||
@@ -557,10 +622,13 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 		    "%s: truncated or corrupt capture after packet "
 		    "%" G_GUINT64_FORMAT ": %s",
-		    name, n, pcap_geterr(p));
+		    name, n, capture_why(gz, pcap_geterr(p)));
 		pcap_close(p);
 		return FALSE;
 	}
+	if (!capture_stopping &&
+	    !(o->max_packets > 0 && s->frames >= o->max_packets))
+		capture_gz_done(name, gz);
 	pcap_close(p); /* closes fp, stdin included */
 	return TRUE;
 }

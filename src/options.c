@@ -51,6 +51,130 @@ options_files(char **first, char **then)
 	return (char **)g_ptr_array_free(files, FALSE);
 }
 
+/* Does entry e take a value in the next argument when none is glued to
+ * it?  (An optional value must be glued, GOption's rule.) */
+static bool
+options_takes_value(const GOptionEntry *e)
+{
+	return e->arg != G_OPTION_ARG_NONE &&
+	       !(e->flags &
+		   (G_OPTION_FLAG_NO_ARG | G_OPTION_FLAG_OPTIONAL_ARG));
+}
+
+/* The value a short option given as -Xvalue takes, as getopt(3) and so
+ * tcpdump take it (-c5, -rFILE, -vc5): GOption would read "5" as more
+ * options.  argv rewritten with every such value as an argument of its
+ * own, and flags grouped with it one by one (-vc5 as -v -c 5); a value
+ * given as the next argument is skipped, never rewritten (-c -5, -f
+ * "-x"), and so is everything after "--".  Owned by the caller
+ * (g_strfreev). */
+static char **
+options_unglue(const GOptionEntry *entries, int argc, char **argv)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const GOptionEntry *e, *hit;
+	const char *a, *eq;
+	bool done = false;
+	int i, j;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (i == 0 || done || a[0] != '-' || a[1] == '\0') {
+			g_ptr_array_add(out, g_strdup(a));
+			continue;
+		}
+		if (a[1] == '-') {
+			/* --name value: the value is skipped. */
+			done = a[2] == '\0';
+			g_ptr_array_add(out, g_strdup(a));
+			eq = strchr(a, '=');
+			for (e = entries;
+			     !done && eq == NULL && e->long_name != NULL; e++)
+				if (strcmp(e->long_name, a + 2) == 0 &&
+				    options_takes_value(e) && i + 1 < argc)
+					g_ptr_array_add(
+					    out, g_strdup(argv[++i]));
+			continue;
+		}
+		for (j = 1; a[j] != '\0'; j++) {
+			hit = NULL;
+			for (e = entries; e->long_name != NULL; e++)
+				if (e->short_name == a[j])
+					hit = e;
+			g_ptr_array_add(out, g_strdup_printf("-%c", a[j]));
+			if (hit == NULL || !options_takes_value(hit))
+				continue;
+			if (a[j + 1] != '\0')
+				g_ptr_array_add(out, g_strdup(a + j + 1));
+			else if (i + 1 < argc)
+				g_ptr_array_add(out, g_strdup(argv[++i]));
+			break;
+		}
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* Is a the name of a capture file: standard input; not a word that
+ * starts a pcap-filter(7) primitive (so that "src host ..." is a filter
+ * even where a directory src exists: a file of such a name is ./src);
+ * something that exists, or a name that can only be a file's (a '/', a
+ * capture's suffix), so that a misspelt file is "no such file", not a
+ * filter. */
+static bool
+options_is_file(const char *a)
+{
+	static const char *const suffixes[] = { ".pcap", ".pcapng", ".cap",
+		".gz" };
+	static const char *const words[] = { "not", "host", "net", "port",
+		"portrange", "src", "dst", "gateway", "proto", "protochain",
+		"ether", "ip", "ip6", "arp", "rarp", "tcp", "udp", "icmp",
+		"icmp6", "igmp", "sctp", "vlan", "mpls", "pppoed", "pppoes",
+		"geneve", "less", "greater", "len", "broadcast", "multicast",
+		"inbound", "outbound", "ifname", "on", "link", "wlan", "type",
+		"subtype", "dir" };
+	size_t n = strlen(a), k, i;
+
+	if (strcmp(a, "-") == 0)
+		return true;
+	if (a[0] == '(' || a[0] == '!')
+		return false;
+	for (i = 0; i < G_N_ELEMENTS(words); i++)
+		if (g_ascii_strcasecmp(a, words[i]) == 0)
+			return false;
+	if (strchr(a, '/') != NULL || g_file_test(a, G_FILE_TEST_EXISTS))
+		return true;
+	for (i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && g_ascii_strcasecmp(a + n - k, suffixes[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* tcpdump's trailing filter expression: the arguments after the options
+ * are files as long as each is one (options_is_file()); the first that
+ * is not starts the expression (tcpdump takes every argument after -r:
+ * here -r a.pcap b.pcap, as a shell glob gives it, stays two files), which is
+ * it and every argument after it joined with spaces.  rest is cut there; the
+ * expression (owned by the caller), or NULL if every argument is a file. */
+static char *
+options_split_expression(char **rest)
+{
+	char *expr;
+	int i, j;
+
+	for (i = 0; rest != NULL && rest[i] != NULL; i++)
+		if (!options_is_file(rest[i]))
+			break;
+	if (rest == NULL || rest[i] == NULL)
+		return NULL;
+	expr = g_strjoinv(" ", rest + i);
+	for (j = i; rest[j] != NULL; j++)
+		g_clear_pointer(&rest[j], g_free);
+	return expr;
+}
+
 gboolean
 options_parse_size(const char *s, uint64_t *out, GError **error)
 {
@@ -99,6 +223,8 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_auto(GStrv) rfiles = NULL;
 	g_auto(GStrv) rest = NULL;
+	g_auto(GStrv) args = NULL;
+	g_autofree char *expr = NULL;
 	g_autofree char *ports = NULL;
 	g_autofree char *format = NULL;
 	g_autofree char *color = NULL;
@@ -240,17 +366,23 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	};
 
 	*exit_now = FALSE;
-	ctx = g_option_context_new("[FILE...]");
+	ctx = g_option_context_new("[EXPRESSION]");
 	g_option_context_set_summary(ctx,
 	    "Reconstruct every SMTP dialogue in a capture: commands, "
-	    "replies, transactions.");
+	    "replies, transactions.\n\n"
+	    "  relayscope replay FILE... --session ID [OPTION...]\n"
+	    "    Ask the live server again what a captured session asked; "
+	    "its options: relayscope replay --help");
 	g_option_context_set_description(ctx,
 	    "Several files are read as one continuous capture, in the order "
-	    "given.\nExit status: 0 success, 1 a --fail-on finding, 2 usage "
+	    "given.\nWhat follows the files is a BPF filter expression, as "
+	    "tcpdump takes it (relayscope -r mail.pcap port 25), or give it "
+	    "with -f.\nExit status: 0 success, 1 a --fail-on finding, 2 usage "
 	    "error or the input could not be read to its end.\nOutput formats: "
 	    "docs/output-format.md.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, error))
+	args = options_unglue(entries, argc, argv);
+	if (!g_option_context_parse_strv(ctx, &args, error))
 		return FALSE;
 	if (version) {
 		printf("relayscope %s\n", RS_VERSION);
@@ -258,7 +390,25 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		return TRUE;
 	}
 
+	expr = options_split_expression(rest);
 	o->files = options_files(rfiles, rest);
+	if (expr != NULL && o->bpf != NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "a filter twice: -f \"%s\" and \"%s\" after the files; "
+		    "give one",
+		    o->bpf, expr);
+		return FALSE;
+	}
+	if (expr != NULL && o->iface == NULL && o->files[0] == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "no input, only a filter expression \"%s\" (the first "
+		    "argument that is no file starts it); give capture "
+		    "files, - for standard input, or -i IFACE (see --help)",
+		    expr);
+		return FALSE;
+	}
+	if (expr != NULL)
+		o->bpf = g_steal_pointer(&expr);
 
 	if (o->iface != NULL && o->files[0] != NULL) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

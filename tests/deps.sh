@@ -25,7 +25,7 @@
 set -eu
 pkgs="make gcc libc6-dev pkg-config libpcap-dev libnids-dev libglib2.0-dev
 libpsl-dev publicsuffix libc-ares-dev libgnutls28-dev glib-networking
-libgmime-3.0-dev"
+libgmime-3.0-dev zlib1g-dev"
 # What the unpacked exim4-daemon-light and opensmtpd link against.
 mta_libs="libdb5.3 libgnutls30 libgnutls-dane0 libidn2-0 libnsl2 libpcre2-8-0
 libcrypt1 libevent-2.1-7 libssl3 libpam0g zlib1g"

@@ -3,9 +3,10 @@
 # Bad-input cases that need an unprivileged user (root reads every file
 # and may capture anywhere): an unreadable capture file and a live
 # interface without permission.  Run as root, they drop to "nobody".
-# Also: standard input (a file and a pipe, pcap and pcapng), -i on an
-# interface that does not exist, and two rotated files giving exactly the
-# sessions of the whole capture.
+# Also: standard input (a file and a pipe, pcap and pcapng, and
+# gzip-compressed), -i on an interface that does not exist (also with a
+# trailing filter expression), --help naming replay, and two rotated
+# files giving exactly the sessions of the whole capture.
 # Privileges (as root): reading files and capturing live (on the loopback
 # of a network namespace of its own, with one packet sent there) drop to
 # the -Z user, by default relayscope or nobody, after opening and before
@@ -53,6 +54,65 @@ for f in pcaps/postfix-helo.pcap pcaps/postfix-mixed-linktypes.pcapng; do
 	fi
 done
 
+# Compressed captures: the analysis of the capture itself, whether the
+# .gz is named, given with -r, redirected to standard input or piped (a
+# pipe cannot be rewound: the gzip magic and then the capture's own are
+# read ahead and given back); only the file's name differs.  A broken
+# one through a pipe fails as the named file does, under its name "-".
+for f in pcaps/postfix-hosted-mx.pcap pcaps/postfix-mixed-linktypes.pcapng; do
+	for fmt in text json; do
+		./relayscope --format $fmt --color never "$f" |
+		    sed "s|$f|NAME|g" >"$tmp/plain.out"
+		for how in named read redirect pipe; do
+			case $how in
+			named) ./relayscope --format $fmt --color never "$f.gz" ;;
+			read) ./relayscope --format $fmt --color never -r "$f.gz" ;;
+			redirect) ./relayscope --format $fmt --color never - <"$f.gz" ;;
+			pipe) cat "$f.gz" | ./relayscope --format $fmt --color never - ;;
+			esac 2>"$tmp/gz.err" | sed -e "s|$f.gz|NAME|g" \
+			    -e 's|"files":\["-"\]|"files":["NAME"]|' \
+			    -e 's|^  files: 1 (-)$|  files: 1 (NAME)|' \
+			    -e 's|relayscope replay - |relayscope replay NAME |' \
+			    >"$tmp/gz.out"
+			if [ -s "$tmp/plain.out" ] && cmp -s "$tmp/plain.out" "$tmp/gz.out" &&
+			    ! [ -s "$tmp/gz.err" ]; then
+				pass=$((pass + 1))
+			else
+				fail=$((fail + 1)); echo "FAIL errors/gz-$how $f.gz $fmt"
+				diff "$tmp/plain.out" "$tmp/gz.out" | head -5
+			fi
+		done
+	done
+done
+err=$(cat pcaps/bad-gz-truncated.pcap.gz | ./relayscope - 2>&1 >"$tmp/gz.out")
+check gz-pipe-truncated 2 \
+    "relayscope: -: truncated or corrupt capture after packet 49: truncated gzip data" \
+    $? "$err"
+grep -q '^  sessions: 3 (closed 2, capture-ended 1)$' "$tmp/gz.out" || {
+	fail=$((fail + 1)); echo "FAIL errors/gz-pipe-truncated: sessions"; }
+err=$(cat pcaps/bad-gz-corrupt.pcap.gz | ./relayscope - 2>&1 >/dev/null)
+check gz-pipe-corrupt 2 \
+    "relayscope: -: truncated or corrupt capture after packet 35: corrupt gzip data: invalid block type" \
+    $? "$err"
+# Cut before the capture's own header, named and piped (the reason is
+# taken from the decompressor before the stream is closed).
+head -c 15 pcaps/postfix-hosted-mx.pcap.gz >"$tmp/short.gz"
+err=$(./relayscope "$tmp/short.gz" 2>&1 >/dev/null)
+check gz-header-truncated 2 \
+    "relayscope: $tmp/short.gz: not a readable pcap or pcapng capture (truncated gzip data)" \
+    $? "$err"
+err=$(printf '\037\213' | ./relayscope - 2>&1 >/dev/null)
+check gz-pipe-magic-only 2 \
+    "relayscope: -: not a readable pcap or pcapng capture (truncated gzip data)" \
+    $? "$err"
+# Bytes after the last member are ignored, as gzread() ignores them, and
+# said once.
+{ cat pcaps/postfix-hosted-mx.pcap.gz; printf 'garbage'; } >"$tmp/trailing.gz"
+err=$(./relayscope "$tmp/trailing.gz" 2>&1 >"$tmp/gz.out")
+check gz-trailing 0 \
+    "relayscope: $tmp/trailing.gz: data after the end of the gzip data ignored" \
+    $? "$err"
+
 ./relayscope --format json pcaps/rotated-1.pcap pcaps/rotated-2.pcap |
     grep '"type":"session"' >"$tmp/rotated.json"
 ./relayscope --format json pcaps/postfix-rset-multi.pcap |
@@ -62,6 +122,22 @@ if [ -s "$tmp/whole.json" ] && cmp -s "$tmp/rotated.json" "$tmp/whole.json"; the
 else
 	fail=$((fail + 1)); echo "FAIL errors/rotated-equals-whole"
 fi
+
+# A trailing filter expression with -i (tcpdump -i eth0 port 25): the
+# interface is opened, the words are no files.
+err=$(./relayscope -i rs-no-such-if0 port 25 2>&1 >/dev/null)
+check interface-trailing-filter 2 \
+    "relayscope: rs-no-such-if0: no such interface (No such device exists)" \
+    $? "$err"
+
+# --help names the replay command and where its options are.
+out=$(./relayscope --help 2>&1)
+rc=$?
+case $out in
+*"relayscope replay FILE... --session ID"*"relayscope replay --help"*)
+	check help-replay 0 "" $rc "" ;;
+*) check help-replay 0 "replay named" $rc "not named" ;;
+esac
 
 err=$(./relayscope -i rs-no-such-if0 2>&1 >/dev/null)
 check no-such-interface 2 \

@@ -8,7 +8,10 @@
 # recordings (tests/mutate-captures.py), and a capture whose
 # onward evidence is in sessions still open (tests/gen/onward-open.py),
 # in text and JSON, run with -j 1 and with -j 4: standard output and the
-# exit status must be the same, byte for byte.  Every record -j 4 writes
+# exit status must be the same, byte for byte.  TESTLIST's gz-* and
+# bad-gz-* lines are compressed captures: each worker inflates the whole
+# file (docs/architecture.md, "Parallel runs"), and a truncated or
+# corrupt one must fail with the same words.  Every record -j 4 writes
 # is of a dialogue its worker encoded and the parent decoded
 # (dlg_codec.h), so this is also the codec's test on every golden
 # capture: a decoded dialogue renders as the original.  What is not promised
