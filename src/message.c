@@ -338,8 +338,12 @@ message_parse(const struct dlg_tx *tx)
 		else if ((v = field_value(f, "subject:")) != NULL) {
 			if (m->subject_raw == NULL) {
 				m->subject_raw = trimmed(v);
-				m->subject = g_mime_utils_header_decode_text(
-				    NULL, m->subject_raw);
+				/* (Only an encoded word needs GMime.) */
+				m->subject =
+				    strstr(m->subject_raw, "=?") != NULL
+					? g_mime_utils_header_decode_text(
+					      NULL, m->subject_raw)
+					: g_strdup(m->subject_raw);
 			}
 		} else if ((v = field_value(f, "date:")) != NULL)
 			set_once(&m->date, v);
