@@ -208,9 +208,11 @@ options_parse_format(const char *s, enum output_format *out, GError **error)
 		*out = OUTPUT_TEXT;
 	else if (strcmp(s, "json") == 0)
 		*out = OUTPUT_JSON;
+	else if (strcmp(s, "zeek") == 0)
+		*out = OUTPUT_ZEEK;
 	else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "--format: \"%s\" is not text or json", s);
+		    "--format: \"%s\" is not text, json or zeek", s);
 		return FALSE;
 	}
 	return TRUE;
