@@ -23,16 +23,25 @@ static const char zeek_types[] =
     "string\tstring\tstring\taddr\tstring\tstring\tstring\tvector[addr]\t"
     "string\tbool\tvector[string]\n";
 
-/* Zeek's log time stamp ("2026-12-02-05-00-00"), local to UTC here. */
+/* The capture time of the log's start and end (usec): the first
+ * record's session start, the latest session end. */
+static gint64 zeek_open_ts, zeek_close_ts;
+
+/* Zeek's log time stamp ("2026-12-02-05-00-00", UTC) of a capture time,
+ * or of now when no session was seen. */
 static void
-zeek_stamp(GString *out)
+zeek_stamp(GString *out, gint64 usec)
 {
-	GDateTime *t = g_date_time_new_now_utc();
-	char *s = g_date_time_format(t, "%Y-%m-%d-%H-%M-%S");
+	GDateTime *t =
+	    usec > 0 ? g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC)
+		     : g_date_time_new_now_utc();
+	char *s = t != NULL ? g_date_time_format(t, "%Y-%m-%d-%H-%M-%S")
+			    : g_strdup("-");
 
 	gs_puts(out, s);
 	g_free(s);
-	g_date_time_unref(t);
+	if (t != NULL)
+		g_date_time_unref(t);
 }
 
 static void
@@ -44,7 +53,7 @@ zeek_header(GString *out)
 	gs_puts(out, "#separator \\x09\n#set_separator\t,\n"
 		     "#empty_field\t(empty)\n#unset_field\t-\n#path\tsmtp\n"
 		     "#open\t");
-	zeek_stamp(out);
+	zeek_stamp(out, zeek_open_ts);
 	gs_putc(out, '\n');
 	gs_puts(out, zeek_fields);
 	gs_puts(out, zeek_types);
@@ -439,9 +448,15 @@ output_zeek_session(const struct dialogue *d)
 {
 	GString *out = g_string_new(NULL);
 	struct zeek_rec r = { 0 };
+	bool flushed = false; /* the last record ended without its end of
+			       * data being answered */
 	gint64 ts;
 	guint i;
 
+	if (zeek_open_ts == 0)
+		zeek_open_ts = d->ts_start;
+	if (d->ts_end > zeek_close_ts)
+		zeek_close_ts = d->ts_end;
 	zeek_header(out);
 	/* Zeek opens its record at the connection's first SMTP event, and a
 	 * new one at the reply to each end of data. */
@@ -463,15 +478,21 @@ output_zeek_session(const struct dialogue *d)
 
 		if (!zeek_logged(tx))
 			continue;
+		/* A MAIL while a record is open flushes it: the new one
+		 * starts at that MAIL. */
+		if (flushed && tx->mail != NULL)
+			r.ts = tx->mail->ts;
 		r.tx = tx;
 		r.next = NULL;
 		for (j = i + 1; j < d->txs->len && r.next == NULL; j++)
 			if (zeek_logged(g_ptr_array_index(d->txs, j)))
 				r.next = g_ptr_array_index(d->txs, j);
 		zeek_line(out, d, &r);
+		flushed = true;
 		if (end != NULL && end->reply != NULL) {
 			r.depth++;
 			r.ts = end->reply_ts;
+			flushed = false;
 		}
 	}
 	if (d->tls_started) {
@@ -490,7 +511,7 @@ output_zeek_summary(void)
 
 	zeek_header(out);
 	gs_puts(out, "#close\t");
-	zeek_stamp(out);
+	zeek_stamp(out, zeek_close_ts > 0 ? zeek_close_ts : zeek_open_ts);
 	gs_putc(out, '\n');
 	return g_string_free(out, FALSE);
 }
