@@ -27,14 +27,14 @@ static const char zeek_types[] =
  * record's session start, the latest session end. */
 static gint64 zeek_open_ts, zeek_close_ts;
 
-/* Zeek's log time stamp ("2026-12-02-05-00-00", UTC) of a capture time,
- * or of now when no session was seen. */
+/* Zeek's log time stamp ("2026-12-02-05-00-00", UTC) of a capture time
+ * (the epoch's start when no session was seen: output never depends on
+ * the clock). */
 static void
 zeek_stamp(GString *out, gint64 usec)
 {
 	GDateTime *t =
-	    usec > 0 ? g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC)
-		     : g_date_time_new_now_utc();
+	    g_date_time_new_from_unix_utc(usec > 0 ? usec / G_USEC_PER_SEC : 0);
 	char *s = t != NULL ? g_date_time_format(t, "%Y-%m-%d-%H-%M-%S")
 			    : g_strdup("-");
 
