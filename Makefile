@@ -27,7 +27,7 @@ BUILD    := build
 # Modules that never see pcap or libnids (unit-testable with byte strings).
 CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c \
             src/smtp_cmd.c src/dialogue.c src/smtp_session.c src/output.c \
-            src/output_text.c src/output_json.c src/jsonw.c src/relay_texts.c \
+            src/output_text.c src/output_json.c src/output_zeek.c src/jsonw.c src/relay_texts.c \
             src/causes.c src/diagnosis.c src/select.c src/message.c \
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \

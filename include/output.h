@@ -19,6 +19,7 @@
 enum output_format {
 	OUTPUT_TEXT,
 	OUTPUT_JSON,
+	OUTPUT_ZEEK, /* Zeek's smtp.log (output_zeek.c) */
 };
 
 /* libnids warnings, by kind (nids.h NIDS_WARN_*). */
@@ -206,6 +207,10 @@ char *output_text_summary(
     const struct output_opts *o, const struct run_stats *s);
 char *output_json_session(const struct dialogue *d);
 char *output_json_summary(const struct run_stats *s);
+/* Zeek's smtp.log: the session's lines (the header lines before the first
+ * record of the run), and "#close" (with the header if no record came). */
+char *output_zeek_session(const struct dialogue *d);
+char *output_zeek_summary(void);
 /* The names of libnids warning kinds ("tcp-header"). */
 const char *output_nids_warn_name(enum rs_nids_warn w);
 

@@ -208,9 +208,11 @@ options_parse_format(const char *s, enum output_format *out, GError **error)
 		*out = OUTPUT_TEXT;
 	else if (strcmp(s, "json") == 0)
 		*out = OUTPUT_JSON;
+	else if (strcmp(s, "zeek") == 0)
+		*out = OUTPUT_ZEEK;
 	else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "--format: \"%s\" is not text or json", s);
+		    "--format: \"%s\" is not text, json or zeek", s);
 		return FALSE;
 	}
 	return TRUE;
@@ -262,7 +264,9 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "(default " RS_DEFAULT_PORTS ")",
 		    "LIST" },
 		{ "format", 'F', 0, G_OPTION_ARG_STRING, &format,
-		    "Output format: text (default) or json", "FORMAT" },
+		    "Output format: text (default), json, or zeek (Zeek's "
+		    "smtp.log)",
+		    "FORMAT" },
 		{ "color", 0, 0, G_OPTION_ARG_STRING, &color,
 		    "Colour: auto (default: on a terminal), always, never",
 		    "WHEN" },

@@ -119,6 +119,8 @@ output_session(const struct output_opts *o, const struct dialogue *d)
 {
 	if (o->format == OUTPUT_JSON)
 		return output_json_session(d);
+	if (o->format == OUTPUT_ZEEK)
+		return output_zeek_session(d);
 	return output_text_session(o, d);
 }
 
@@ -127,6 +129,8 @@ output_summary(const struct output_opts *o, const struct run_stats *s)
 {
 	if (o->format == OUTPUT_JSON)
 		return output_json_summary(s);
+	if (o->format == OUTPUT_ZEEK)
+		return output_zeek_summary();
 	return output_text_summary(o, s);
 }
 

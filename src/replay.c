@@ -2579,6 +2579,12 @@ parse(struct replay *r, int argc, char **argv, GError **error)
 	}
 	if (!options_parse_format(format, &o->format, error))
 		return FALSE;
+	if (o->format == OUTPUT_ZEEK) {
+		/* smtp.log has no fields for a replay's plan or result. */
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--format: replay writes text or json, not zeek");
+		return FALSE;
+	}
 	return options_parse_ports(
 	    ports != NULL ? ports : RS_DEFAULT_PORTS, o->ports, error);
 }

@@ -40,6 +40,7 @@ if [ -z "$only" ]; then
 	    "tests/run-community-id.py ./relayscope" \
 	    "tests/run-secrets.py ./relayscope" \
 	    "tests/run-diagnosis.py ./relayscope" \
+	    "tests/run-zeek.py ./relayscope" \
 	    tests/run-jobs.sh \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do
 		case "$suite" in
