@@ -890,6 +890,11 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			p += take;
 			n -= take;
 			if (ss->bdat_left == 0) {
+				/* BDAT LAST ends the message: a header line
+				 * without its line end ends there too. */
+				if (ss->data != NULL && ss->data->complete)
+					header_scan(
+					    ss, ss->data, "\n", 1, false);
 				ss->bdat_item = NULL;
 				smtp_enter_state(ss, SMTP_STATE_COMMAND);
 			}
