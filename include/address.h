@@ -4,6 +4,8 @@
 #define RS_ADDRESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Relay tricks (the forms nmap's smtp-open-relay tries); bit flags. */
 #define ADDRESS_TRICK_LIST(X)                                                  \
@@ -49,6 +51,12 @@ enum address_scope {
 };
 /* The scope of an address in text form (not an address: public). */
 enum address_scope address_scope(const char *ip);
+/* "192.0.2.25", "192.0.2.25:587", "2001:db8::25", "[2001:db8::25]" or
+ * "[2001:db8::25]:587": the address in its canonical text (as GLib
+ * writes it) into ip, and the port (1-65535; 0 when none is given);
+ * false for anything else. */
+bool address_parse_endpoint(
+    const char *spec, char *ip, size_t ipsz, uint16_t *port);
 /* Are two addresses in text form the same (IPv4-mapped IPv6 as IPv4)? */
 bool address_same_ip(const char *a, const char *b);
 /* The address inside a literal ("[192.0.2.1]", "[IPv6:2001:db8::1]")

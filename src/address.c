@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "address.h"
 
@@ -74,6 +74,44 @@ address_scope(const char *ip)
 	default:
 		return ADDRESS_SCOPE_PUBLIC;
 	}
+}
+
+bool
+address_parse_endpoint(const char *spec, char *ip, size_t ipsz, uint16_t *port)
+{
+	g_autoptr(GInetAddress) a = NULL;
+	g_autofree char *host = NULL;
+	g_autofree char *text = NULL;
+	const char *colon;
+	guint64 p = 0;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (end == NULL || (end[1] != ':' && end[1] != '\0'))
+			return false;
+		host = g_strndup(spec + 1, (gsize)(end - spec - 1));
+		if (end[1] == ':' && !g_ascii_string_to_unsigned(
+					 end + 2, 10, 1, 65535, &p, NULL))
+			return false;
+	} else if ((colon = strrchr(spec, ':')) != NULL &&
+		   strchr(spec, ':') == colon) {
+		/* One colon: IPv4 with a port. */
+		host = g_strndup(spec, (gsize)(colon - spec));
+		if (!g_ascii_string_to_unsigned(
+			colon + 1, 10, 1, 65535, &p, NULL))
+			return false;
+	} else
+		host = g_strdup(spec);
+	a = g_inet_address_new_from_string(host);
+	if (a == NULL)
+		return false;
+	text = g_inet_address_to_string(a);
+	if (strlen(text) >= ipsz)
+		return false;
+	g_strlcpy(ip, text, ipsz);
+	*port = (uint16_t)p;
+	return true;
 }
 
 bool

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "address.h"
 #include "relay.h"
 
 /* The keys a section may hold. */
@@ -227,37 +228,14 @@ static void G_GNUC_PRINTF(6, 7) config_error(GError **error, const char *path,
 static gboolean
 section_server(const char *group, char **key)
 {
-	g_autoptr(GInetAddress) a = NULL;
-	const char *spec = group + strlen("server ");
-	g_autofree char *host = NULL;
-	const char *colon;
-	guint64 port = 0;
+	char ip[48]; /* as struct rs_endpoint holds it */
+	uint16_t port;
 
-	if (spec[0] == '[') {
-		colon = strstr(spec, "]:");
-		if (colon == NULL && spec[strlen(spec) - 1] != ']')
-			return FALSE;
-		host = g_strndup(spec + 1, colon != NULL
-					       ? (gsize)(colon - spec - 1)
-					       : strlen(spec + 1) - 1);
-		if (colon != NULL && !g_ascii_string_to_unsigned(
-					 colon + 2, 10, 1, 65535, &port, NULL))
-			return FALSE;
-	} else if ((colon = strrchr(spec, ':')) != NULL &&
-		   strchr(spec, ':') == colon) {
-		host = g_strndup(spec, (gsize)(colon - spec));
-		if (!g_ascii_string_to_unsigned(
-			colon + 1, 10, 1, 65535, &port, NULL))
-			return FALSE;
-	} else
-		host = g_strdup(spec);
-	a = g_inet_address_new_from_string(host);
-	if (a == NULL)
+	if (!address_parse_endpoint(
+		group + strlen("server "), ip, sizeof ip, &port))
 		return FALSE;
-	g_free(host);
-	host = g_inet_address_to_string(a);
-	*key = port != 0 ? g_strdup_printf("%s|%u", host, (unsigned)port)
-			 : g_strdup(host);
+	*key = port != 0 ? g_strdup_printf("%s|%u", ip, (unsigned)port)
+			 : g_strdup(ip);
 	return TRUE;
 }
 

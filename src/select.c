@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gio/gio.h>
+#include <glib.h>
 
+#include "address.h"
 #include "diagnosis.h"
 #include "relay.h"
 #include "select.h"
@@ -36,48 +37,6 @@ select_clear(struct rs_select *s)
 	g_ptr_array_unref(s->froms);
 	g_ptr_array_unref(s->rcpts);
 	memset(s, 0, sizeof *s);
-}
-
-/* "192.0.2.1", "192.0.2.1:25", "2001:db8::1", "[2001:db8::1]:25". */
-static gboolean
-parse_host(const char *v, bool port_ok, struct select_host *h)
-{
-	g_autofree char *ip = NULL;
-	g_autoptr(GInetAddress) a = NULL;
-	g_autofree char *text = NULL;
-	const char *colon = strrchr(v, ':');
-	guint64 port = 0;
-
-	memset(h, 0, sizeof *h);
-	if (v[0] == '[') {
-		const char *end = strchr(v, ']');
-
-		if (end == NULL)
-			return FALSE;
-		ip = g_strndup(v + 1, (gsize)(end - v - 1));
-		if (end[1] == ':') {
-			if (!g_ascii_string_to_unsigned(
-				end + 2, 10, 1, 65535, &port, NULL))
-				return FALSE;
-		} else if (end[1] != '\0')
-			return FALSE;
-	} else if (colon != NULL && strchr(v, ':') == colon) {
-		/* One colon: IPv4 with a port. */
-		ip = g_strndup(v, (gsize)(colon - v));
-		if (!g_ascii_string_to_unsigned(
-			colon + 1, 10, 1, 65535, &port, NULL))
-			return FALSE;
-	} else
-		ip = g_strdup(v);
-	if (port != 0 && !port_ok)
-		return FALSE;
-	a = g_inet_address_new_from_string(ip);
-	if (a == NULL)
-		return FALSE;
-	text = g_inet_address_to_string(a);
-	g_strlcpy(h->ip, text, sizeof h->ip);
-	h->port = (uint16_t)port;
-	return TRUE;
 }
 
 /* The address inside optional angle brackets, lower case. */
@@ -113,7 +72,8 @@ select_add(
 		}
 		g_ptr_array_add(s->sessions, g_ascii_strdown(value, -1));
 	} else if (strcmp(what, "server") == 0 || strcmp(what, "client") == 0) {
-		if (!parse_host(value, true, &h)) {
+		if (!address_parse_endpoint(
+			value, h.ip, sizeof h.ip, &h.port)) {
 			g_set_error(error, G_OPTION_ERROR,
 			    G_OPTION_ERROR_BAD_VALUE,
 			    "--%s: \"%s\" is not ADDR or ADDR:PORT "

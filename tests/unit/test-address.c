@@ -74,10 +74,43 @@ test_tricks(void)
 	g_assert_false(address_is_literal(NULL));
 }
 
+/* ADDR[:PORT] as --server, --client and the config's [server] take it. */
+static void
+test_endpoint(void)
+{
+	static const struct {
+		const char *spec, *ip;
+		uint16_t port;
+	} ok[] = {
+		{ "192.0.2.25", "192.0.2.25", 0 },
+		{ "192.0.2.25:587", "192.0.2.25", 587 },
+		{ "2001:db8:0::25", "2001:db8::25", 0 },
+		{ "[2001:db8::25]", "2001:db8::25", 0 },
+		{ "[2001:DB8::25]:25", "2001:db8::25", 25 },
+	};
+	static const char *const bad[] = { "192.0.2.25:0", "192.0.2.25:65536",
+		"192.0.2.25:", "mx.example.com", "[2001:db8::25",
+		"[2001:db8::25]x", "[2001:db8::25]:", "", "300.0.0.1" };
+	char ip[48];
+	uint16_t port;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(ok); i++) {
+		g_assert_true(
+		    address_parse_endpoint(ok[i].spec, ip, sizeof ip, &port));
+		g_assert_cmpstr(ip, ==, ok[i].ip);
+		g_assert_cmpuint(port, ==, ok[i].port);
+	}
+	for (i = 0; i < G_N_ELEMENTS(bad); i++)
+		g_assert_false(
+		    address_parse_endpoint(bad[i], ip, sizeof ip, &port));
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/address/tricks", test_tricks);
+	g_test_add_func("/address/endpoint", test_endpoint);
 	return g_test_run();
 }
