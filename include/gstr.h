@@ -63,4 +63,31 @@ gs_i64(GString *s, int64_t v)
 		gs_u64(s, (uint64_t)v);
 }
 
+/* v / 10^digits written exactly, with digits (1-9) decimals, never
+ * through a double: (1795395421123456, 6) is "1795395421.123456",
+ * (-1, 6) is "-0.000001", (12345, 3) is "12.345". */
+static inline void
+gs_fixed(GString *s, int64_t v, int digits)
+{
+	uint64_t unit = 1, mag;
+	char frac[10];
+	int i;
+
+	for (i = 0; i < digits; i++)
+		unit *= 10;
+	if (v < 0) {
+		gs_putc(s, '-');
+		mag = -(uint64_t)v;
+	} else
+		mag = (uint64_t)v;
+	gs_u64(s, mag / unit);
+	mag %= unit;
+	frac[0] = '.';
+	for (i = digits; i >= 1; i--) {
+		frac[i] = (char)('0' + mag % 10);
+		mag /= 10;
+	}
+	gs_put(s, frac, (size_t)digits + 1);
+}
+
 #endif

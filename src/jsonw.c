@@ -213,19 +213,12 @@ jw_int(struct jsonw *w, const char *key, int64_t v)
 void
 jw_ms(struct jsonw *w, const char *key, int64_t usec)
 {
-	char frac[4];
-
 	if (usec < 0) {
 		jw_null(w, key);
 		return;
 	}
 	jw_key(w, key);
-	gs_i64(w->out, usec / 1000);
-	frac[0] = '.';
-	frac[1] = (char)('0' + usec % 1000 / 100);
-	frac[2] = (char)('0' + usec % 100 / 10);
-	frac[3] = (char)('0' + usec % 10);
-	gs_put(w->out, frac, sizeof frac);
+	gs_fixed(w->out, usec, 3);
 }
 
 void

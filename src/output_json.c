@@ -50,25 +50,8 @@ add_strings(struct jsonw *b, const char *member, const GPtrArray *v)
 static void
 add_epoch(struct jsonw *b, const char *member, gint64 usec)
 {
-	char frac[7];
-	uint64_t mag;
-	int i;
-
 	jw_key(b, member);
-	if (usec < 0) {
-		gs_putc(b->out, '-');
-		/* (negated as unsigned: G_MININT64 has no positive twin) */
-		mag = (uint64_t)(-(usec + 1)) + 1;
-	} else
-		mag = (uint64_t)usec;
-	gs_u64(b->out, mag / G_USEC_PER_SEC);
-	frac[0] = '.';
-	mag %= G_USEC_PER_SEC;
-	for (i = 6; i >= 1; i--) {
-		frac[i] = (char)('0' + mag % 10);
-		mag /= 10;
-	}
-	gs_put(b->out, frac, sizeof frac);
+	gs_fixed(b->out, usec, 6);
 }
 
 /* An RFC 3339 time member, and after it the same time as epoch seconds:

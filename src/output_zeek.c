@@ -389,8 +389,7 @@ zeek_line(GString *out, const struct dialogue *d, const struct zeek_rec *r)
 		}
 	}
 
-	g_string_append_printf(out, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
-	    r->ts / G_USEC_PER_SEC, r->ts % G_USEC_PER_SEC);
+	gs_fixed(out, r->ts, 6);
 	gs_puts(out, "\tC");
 	gs_puts(out, d->id);
 	zeek_str(out, d->client.ip);
