@@ -49,6 +49,9 @@ struct message_info {
 	bool cut;		    /* the header had more fields than kept */
 };
 
+/* The value of a kept "Name: value" field (dlg_data.headers), after its
+ * leading blanks, if its name is name (without case); else NULL. */
+const char *message_field_value(const char *field, const char *name);
 /* What the kept header fields of a transaction say, compared with its
  * envelope; NULL when none was kept.  Caller frees with message_free(). */
 struct message_info *message_parse(const struct dlg_tx *tx);

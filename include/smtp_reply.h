@@ -85,6 +85,10 @@ GPtrArray *smtp_reply_ehlo_extensions(const struct smtp_reply *r);
 bool smtp_reply_ehlo_offers(
     const struct smtp_reply *r, const char *kw, const char *arg);
 
+/* The first occurrence of needle (in lower case) in the text from p to
+ * end, compared without case, or NULL. */
+const char *smtp_text_find(const char *p, const char *end, const char *needle);
+
 /* Longest queue id kept (Exchange's InternalId, Gmail's ids: < 64). */
 #define SMTP_QUEUE_ID_MAX 64
 /* The queue id a server's acceptance of a message names, as its log

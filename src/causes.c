@@ -928,21 +928,6 @@ token_len(const char *p, const char *end, const char *stops)
 	return (size_t)(q - p);
 }
 
-/* needle (lower case) in hay, without case. */
-static const char *
-find_ci(const char *hay, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	char c = needle[0];
-	size_t i;
-
-	for (i = 0; n <= len && i <= len - n; i++)
-		if (g_ascii_tolower(hay[i]) == c &&
-		    g_ascii_strncasecmp(hay + i + 1, needle + 1, n - 1) == 0)
-			return hay + i;
-	return NULL;
-}
-
 void
 causes_details(const struct smtp_reply *r, struct cause_details *out)
 {
@@ -975,7 +960,7 @@ causes_details(const struct smtp_reply *r, struct cause_details *out)
 		}
 	}
 	for (i = 0; i < G_N_ELEMENTS(list_after); i++) {
-		p = find_ci(t, (size_t)(end - t), list_after[i]);
+		p = smtp_text_find(t, end, list_after[i]);
 		if (p != NULL) {
 			p += strlen(list_after[i]);
 			out->list = p;
@@ -997,9 +982,9 @@ causes_details(const struct smtp_reply *r, struct cause_details *out)
 			out->address_len = n;
 		}
 	}
-	p = find_ci(t, (size_t)(end - t), "https://");
+	p = smtp_text_find(t, end, "https://");
 	if (p == NULL)
-		p = find_ci(t, (size_t)(end - t), "http://");
+		p = smtp_text_find(t, end, "http://");
 	if (p != NULL) {
 		out->url = p;
 		out->url_len = token_len(p, end, ";<>\"'");

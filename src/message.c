@@ -281,15 +281,17 @@ compare(struct message_info *m, const struct dlg_tx *tx)
 			m->not_in_header->len == 1 ? " is" : "s are"));
 }
 
-/* "Name: value" -> the value, if the name is want (with its colon). */
-static const char *
-field_value(const char *f, const char *want)
+const char *
+message_field_value(const char *f, const char *name)
 {
-	size_t n = strlen(want);
+	size_t n = strlen(name);
 
-	if (g_ascii_strncasecmp(f, want, n) != 0)
+	if (g_ascii_strncasecmp(f, name, n) != 0 || f[n] != ':')
 		return NULL;
-	return f + n;
+	f += n + 1;
+	while (*f == ' ' || *f == '\t')
+		f++;
+	return f;
 }
 
 static void
@@ -325,17 +327,17 @@ message_parse(const struct dlg_tx *tx)
 	for (i = 0; i < h->len; i++) {
 		const char *f = g_ptr_array_index((GPtrArray *)h, i);
 
-		if ((v = field_value(f, "from:")) != NULL)
+		if ((v = message_field_value(f, "From")) != NULL)
 			parse_addresses(m->from, v);
-		else if ((v = field_value(f, "sender:")) != NULL)
+		else if ((v = message_field_value(f, "Sender")) != NULL)
 			parse_addresses(m->sender, v);
-		else if ((v = field_value(f, "to:")) != NULL)
+		else if ((v = message_field_value(f, "To")) != NULL)
 			parse_addresses(m->to, v);
-		else if ((v = field_value(f, "cc:")) != NULL)
+		else if ((v = message_field_value(f, "Cc")) != NULL)
 			parse_addresses(m->cc, v);
-		else if ((v = field_value(f, "reply-to:")) != NULL)
+		else if ((v = message_field_value(f, "Reply-To")) != NULL)
 			parse_addresses(m->reply_to, v);
-		else if ((v = field_value(f, "subject:")) != NULL) {
+		else if ((v = message_field_value(f, "Subject")) != NULL) {
 			if (m->subject_raw == NULL) {
 				m->subject_raw = trimmed(v);
 				/* (Only an encoded word needs GMime.) */
@@ -345,22 +347,23 @@ message_parse(const struct dlg_tx *tx)
 					      NULL, m->subject_raw)
 					: g_strdup(m->subject_raw);
 			}
-		} else if ((v = field_value(f, "date:")) != NULL)
+		} else if ((v = message_field_value(f, "Date")) != NULL)
 			set_once(&m->date, v);
-		else if ((v = field_value(f, "in-reply-to:")) != NULL)
+		else if ((v = message_field_value(f, "In-Reply-To")) != NULL)
 			set_once(&m->in_reply_to, v);
-		else if ((v = field_value(f, "references:")) != NULL)
+		else if ((v = message_field_value(f, "References")) != NULL)
 			set_once(&m->references, v);
-		else if ((v = field_value(f, "user-agent:")) != NULL ||
-			 (v = field_value(f, "x-mailer:")) != NULL)
+		else if ((v = message_field_value(f, "User-Agent")) != NULL ||
+			 (v = message_field_value(f, "X-Mailer")) != NULL)
 			set_once(&m->user_agent, v);
-		else if ((v = field_value(f, "x-originating-ip:")) != NULL)
+		else if ((v = message_field_value(f, "X-Originating-IP")) !=
+			 NULL)
 			set_once(&m->x_originating_ip, v);
-		else if ((v = field_value(f, "received:")) != NULL) {
+		else if ((v = message_field_value(f, "Received")) != NULL) {
 			if (m->received->len < MESSAGE_HOPS_MAX)
 				g_ptr_array_add(m->received, parse_hop(v));
-		} else if ((v = field_value(f, "authentication-results:")) !=
-			   NULL)
+		} else if ((v = message_field_value(
+				f, "Authentication-Results")) != NULL)
 			g_ptr_array_add(m->auth_results, trimmed(v));
 	}
 	compare(m, tx);

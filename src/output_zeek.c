@@ -8,6 +8,7 @@
 
 #include "dialogue.h"
 #include "gstr.h"
+#include "message.h"
 #include "output.h"
 
 static bool zeek_header_done;
@@ -213,20 +214,6 @@ ipv4_in(const char *s)
 	return v;
 }
 
-/* The value of a kept "Name: value" field if its name is name. */
-static const char *
-field_value(const char *f, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (g_ascii_strncasecmp(f, name, n) != 0 || f[n] != ':')
-		return NULL;
-	f += n + 1;
-	while (*f == ' ' || *f == '\t')
-		f++;
-	return f;
-}
-
 /* The HELO/EHLO/LHLO argument in force when the transaction began. */
 static char *
 helo_before(const struct dialogue *d, const struct dlg_tx *tx)
@@ -330,30 +317,31 @@ zeek_line(GString *out, const struct dialogue *d, const struct zeek_rec *r)
 	for (i = 0; h != NULL && i < h->len; i++) {
 		const char *f = g_ptr_array_index(h, i), *v;
 
-		if ((v = field_value(f, "Date")) != NULL)
+		if ((v = message_field_value(f, "Date")) != NULL)
 			date = v;
-		else if ((v = field_value(f, "From")) != NULL)
+		else if ((v = message_field_value(f, "From")) != NULL)
 			from = v;
-		else if ((v = field_value(f, "Reply-To")) != NULL)
+		else if ((v = message_field_value(f, "Reply-To")) != NULL)
 			reply_to = v;
-		else if ((v = field_value(f, "In-Reply-To")) != NULL)
+		else if ((v = message_field_value(f, "In-Reply-To")) != NULL)
 			in_reply_to = v;
-		else if ((v = field_value(f, "Subject")) != NULL)
+		else if ((v = message_field_value(f, "Subject")) != NULL)
 			subject = v;
-		else if ((v = field_value(f, "X-Mailer")) != NULL ||
-			 (v = field_value(f, "User-Agent")) != NULL)
+		else if ((v = message_field_value(f, "X-Mailer")) != NULL ||
+			 (v = message_field_value(f, "User-Agent")) != NULL)
 			ua = v;
-		else if ((v = field_value(f, "X-Originating-IP")) != NULL)
+		else if ((v = message_field_value(f, "X-Originating-IP")) !=
+			 NULL)
 			xoip = v;
-		else if ((v = field_value(f, "To")) != NULL) {
+		else if ((v = message_field_value(f, "To")) != NULL) {
 			if (to == NULL)
 				to = g_ptr_array_new_with_free_func(g_free);
 			split_addresses(to, v);
-		} else if ((v = field_value(f, "Cc")) != NULL) {
+		} else if ((v = message_field_value(f, "Cc")) != NULL) {
 			if (cc == NULL)
 				cc = g_ptr_array_new_with_free_func(g_free);
 			split_addresses(cc, v);
-		} else if ((v = field_value(f, "Received")) != NULL) {
+		} else if ((v = message_field_value(f, "Received")) != NULL) {
 			GPtrArray *ips = ipv4_in(v);
 
 			rcv2 = rcv1;

@@ -341,9 +341,8 @@ queue_token(const char *p, const char *end, char *out)
 	return n;
 }
 
-/* The first occurrence of needle (lower case) without case, or NULL. */
-static const char *
-find_nocase(const char *p, const char *end, const char *needle)
+const char *
+smtp_text_find(const char *p, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
 
@@ -377,27 +376,27 @@ smtp_reply_queue_id(const struct smtp_reply *r, char *out)
 		return false;
 	t = r->text;
 	end = r->text + strnlen(r->text, r->text_len);
-	if ((p = find_nocase(t, end, "queued as ")) != NULL &&
+	if ((p = smtp_text_find(t, end, "queued as ")) != NULL &&
 	    queue_token(p + 10, end, out) > 0)
 		return true; /* Postfix */
-	if ((p = find_nocase(t, end, "id=")) != NULL &&
+	if ((p = smtp_text_find(t, end, "id=")) != NULL &&
 	    (p == t || p[-1] == ' ') && queue_token(p + 3, end, out) > 0)
 		return true; /* Exim */
-	if ((p = find_nocase(t, end, "internalid=")) != NULL &&
+	if ((p = smtp_text_find(t, end, "internalid=")) != NULL &&
 	    queue_token(p + 11, end, out) > 0)
 		return true; /* Exchange */
-	if ((p = find_nocase(t, end, " qp ")) != NULL &&
+	if ((p = smtp_text_find(t, end, " qp ")) != NULL &&
 	    queue_token(p + 4, end, out) > 0)
 		return true; /* qmail */
-	if ((p = find_nocase(t, end, " - gsmtp")) != NULL &&
+	if ((p = smtp_text_find(t, end, " - gsmtp")) != NULL &&
 	    (p = token_before(t, p)) != NULL && queue_token(p, end, out) > 0)
 		return true; /* Gmail */
-	if ((p = find_nocase(t, end, "message accepted for delivery")) !=
+	if ((p = smtp_text_find(t, end, "message accepted for delivery")) !=
 		NULL &&
 	    (p = token_before(t, p)) != NULL && p != t &&
 	    queue_token(p, end, out) > 0)
 		return true; /* Sendmail, OpenSMTPD */
-	if ((p = find_nocase(t, end, " saved")) != NULL &&
+	if ((p = smtp_text_find(t, end, " saved")) != NULL &&
 	    (p = token_before(t, p)) != NULL && *p != '<' &&
 	    queue_token(p, end, out) > 0)
 		return true; /* Dovecot LMTP */
