@@ -90,4 +90,12 @@ gs_fixed(GString *s, int64_t v, int digits)
 	gs_put(s, frac, (size_t)digits + 1);
 }
 
+/* A duration in microseconds as seconds to the millisecond: "3.004 s". */
+static inline void
+gs_seconds(GString *s, int64_t usec)
+{
+	gs_fixed(s, usec / 1000, 3);
+	gs_put(s, " s", 2);
+}
+
 #endif

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "diagnosis.h"
+#include "gstr.h"
 #include "tls.h"
 
 static const char *const outcome_names[] = {
@@ -581,6 +582,23 @@ cert_dates_note(struct diag_verdict *v, const struct tls_cert *leaf)
 	v->note = note;
 }
 
+/* Why a client refused the server's certificate (its alert, or its
+ * leaving after the server's hello), as far as the certificate in clear
+ * (TLS 1.2 and older) shows: out of date at the session's time (epoch
+ * seconds), not naming the host asked for, else not trusted. */
+static const char *
+refused_cert_cause(
+    const struct tls_info *t, const struct tls_cert *leaf, int64_t now)
+{
+	if (leaf != NULL && leaf->not_after >= 0 && leaf->not_after < now)
+		return "tls-cert-expired";
+	if (leaf != NULL && leaf->not_before > now)
+		return "tls-cert-not-yet-valid";
+	if (leaf != NULL && t->sni != NULL && !cert_names(leaf, t->sni))
+		return "tls-cert-name";
+	return "tls-cert-untrusted";
+}
+
 /* What became of a TLS handshake (STARTTLS or implicit). */
 static void
 verdict_tls(struct diag_verdict *v, const struct dialogue *d,
@@ -614,15 +632,7 @@ verdict_tls(struct diag_verdict *v, const struct dialogue *d,
 		else if (!a->from_server &&
 			 (a->desc == 42 || a->desc == 43 || a->desc == 44 ||
 			     a->desc == 46 || a->desc == 48)) {
-			v->cause = "tls-cert-untrusted";
-			if (leaf != NULL && leaf->not_after >= 0 &&
-			    leaf->not_after < now)
-				v->cause = "tls-cert-expired";
-			else if (leaf != NULL && leaf->not_before > now)
-				v->cause = "tls-cert-not-yet-valid";
-			else if (leaf != NULL && t->sni != NULL &&
-				 !cert_names(leaf, t->sni))
-				v->cause = "tls-cert-name";
+			v->cause = refused_cert_cause(t, leaf, now);
 		}
 		if (n != NULL)
 			v->note =
@@ -641,16 +651,8 @@ verdict_tls(struct diag_verdict *v, const struct dialogue *d,
 	if (t->server_hello && !t->client.ccs && t->client.app_records == 0) {
 		/* The client closed after the server's hello and certificate:
 		 * typically it did not trust what it saw. */
-		verdict_set(
-		    v, DIAG_OUTCOME_ABANDONED, s, "tls-cert-untrusted", it);
-		if (leaf != NULL && leaf->not_after >= 0 &&
-		    leaf->not_after < now)
-			v->cause = "tls-cert-expired";
-		else if (leaf != NULL && leaf->not_before > now)
-			v->cause = "tls-cert-not-yet-valid";
-		else if (leaf != NULL && t->sni != NULL &&
-			 !cert_names(leaf, t->sni))
-			v->cause = "tls-cert-name";
+		verdict_set(v, DIAG_OUTCOME_ABANDONED, s,
+		    refused_cert_cause(t, leaf, now), it);
 		v->note = g_strdup("the client closed the connection after the "
 				   "server's hello without finishing the "
 				   "handshake");
@@ -847,13 +849,6 @@ add_flag(GArray *flags, enum diag_flag_kind k, const struct dlg_item *it,
 	g_array_append_val(flags, f);
 }
 
-static void
-seconds(GString *s, int64_t usec)
-{
-	g_string_append_printf(s, "%" G_GINT64_FORMAT ".%03d s",
-	    usec / G_USEC_PER_SEC, (int)(usec % G_USEC_PER_SEC / 1000));
-}
-
 /* The SIZE an EHLO reply advertises, or 0. */
 static uint64_t
 advertised_size(const struct dialogue *d)
@@ -912,7 +907,7 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		if (g->greeting > DIAG_SLOW_GREETING) {
 			GString *s = g_string_new("greeting after ");
 
-			seconds(s, g->greeting);
+			gs_seconds(s, g->greeting);
 			g_string_append(s, " (over 5 s: tarpitting, slow "
 					   "reverse DNS of the client, or "
 					   "postscreen's tests)");
@@ -963,10 +958,10 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		s = g_string_new("");
 		g_string_append_printf(
 		    s, "%s answered after ", smtp_cmd_name(it->cmd));
-		seconds(s, t);
+		gs_seconds(s, t);
 		if (n_times >= 2) {
 			g_string_append(s, " (the median reply took ");
-			seconds(s, g->median);
+			gs_seconds(s, g->median);
 			g_string_append_c(s, ')');
 		}
 		add_flag(flags, DIAG_FLAG_SLOW_REPLY, it, t,
@@ -987,7 +982,7 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		    left != 0 ? "the client closed the connection"
 		    : d->end == DLG_END_RESET ? "the connection was reset"
 					      : "the connection closed");
-		seconds(s, w);
+		gs_seconds(s, w);
 		g_string_append(s, " after it");
 		if (w < rfc_timeout(st) * G_USEC_PER_SEC)
 			g_string_append_printf(s,
@@ -1007,7 +1002,7 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		g_string_append(s, client_left(d, d->ts_start) != 0
 				       ? "the client closed the connection "
 				       : "the connection ended ");
-		seconds(s, g->session.waited);
+		gs_seconds(s, g->session.waited);
 		g_string_append(s, " after it was opened");
 		if (came)
 			g_string_append(s, ", before the greeting came");

@@ -51,30 +51,12 @@ static void
 rel_time(GString *s, const struct dialogue *d, gint64 ts)
 {
 	gint64 ms = (ts - d->ts_start) / 1000;
-	char b[32];
-	int i = (int)sizeof b;
-	guint64 sec;
-	unsigned frac;
 
-	/* "  +S.mmm ", formatted by hand: once per line of every transcript,
+	/* "  +S.mmm ", without printf: once per line of every transcript,
 	 * where printf was a tenth of the text writer's time. */
-	if (ms < 0)
-		ms = 0;
-	sec = (guint64)ms / 1000;
-	frac = (unsigned)(ms % 1000);
-	b[--i] = ' ';
-	b[--i] = (char)('0' + frac % 10);
-	b[--i] = (char)('0' + frac / 10 % 10);
-	b[--i] = (char)('0' + frac / 100);
-	b[--i] = '.';
-	do {
-		b[--i] = (char)('0' + sec % 10);
-		sec /= 10;
-	} while (sec > 0);
-	b[--i] = '+';
-	b[--i] = ' ';
-	b[--i] = ' ';
-	gs_put(s, b + i, sizeof b - (size_t)i);
+	gs_put(s, "  +", 3);
+	gs_fixed(s, ms < 0 ? 0 : ms, 3);
+	gs_putc(s, ' ');
 }
 
 static void
@@ -860,19 +842,6 @@ print_messages(GString *s, const struct dialogue *d)
 	}
 }
 
-/* "3.004 s" */
-static void
-text_seconds(GString *s, int64_t usec)
-{
-	int ms = (int)(usec % G_USEC_PER_SEC / 1000);
-	char f[4] = { '.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
-		(char)('0' + ms % 10) };
-
-	gs_i64(s, usec / G_USEC_PER_SEC);
-	gs_put(s, f, sizeof f);
-	gs_puts(s, " s");
-}
-
 /* A reply's first line, as the transcript shows it, with "..." when
  * more lines follow. */
 static void
@@ -946,7 +915,7 @@ print_verdict_line(GString *s, const struct output_opts *o,
 		}
 		if (v->waited >= 0) {
 			gs_puts(s, ", the client waited ");
-			text_seconds(s, v->waited);
+			gs_seconds(s, v->waited);
 		}
 		if (v->note != NULL) {
 			gs_puts(s, "; ");
@@ -1034,7 +1003,7 @@ print_diagnosis(
 			gs_puts(s, rt->cause);
 		}
 		gs_putc(s, ' ');
-		text_seconds(s, rt->after);
+		gs_seconds(s, rt->after);
 		gs_puts(s, " earlier)\n");
 	}
 	for (i = 0; i < g->n_flags; i++) {
@@ -1081,23 +1050,15 @@ output_text_session(const struct output_opts *o, const struct dialogue *d)
 		    "\n  found by content: SMTP on port %u, not one of "
 		    "--ports",
 		    d->server.port);
-	{
-		int ms = (int)((dur % G_USEC_PER_SEC) / 1000);
-		char f[5] = { '.', (char)('0' + ms / 100),
-			(char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
-			' ' };
-
-		gs_puts(s, "\n  end: ");
-		gs_puts(s, dialogue_end_name(d->end));
-		gs_puts(s, " after ");
-		gs_i64(s, dur / G_USEC_PER_SEC);
-		gs_put(s, f, sizeof f);
-		gs_puts(s, "s, ");
-		gs_u64(s, d->bytes_client);
-		gs_puts(s, " bytes from client, ");
-		gs_u64(s, d->bytes_server);
-		gs_puts(s, " from server\n");
-	}
+	gs_puts(s, "\n  end: ");
+	gs_puts(s, dialogue_end_name(d->end));
+	gs_puts(s, " after ");
+	gs_seconds(s, dur);
+	gs_puts(s, ", ");
+	gs_u64(s, d->bytes_client);
+	gs_puts(s, " bytes from client, ");
+	gs_u64(s, d->bytes_server);
+	gs_puts(s, " from server\n");
 	print_capture(s, o, d);
 	print_proxy(s, o, d);
 
