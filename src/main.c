@@ -145,7 +145,8 @@ writer_finish(struct writer *w)
 
 /* At most one possible-open-relay finding per server and run: the
  * summary lists the rest. */
-static bool
+/* Returns the key it flagged (the table's), or NULL. */
+static const char *
 possible_open(struct writer *w, struct dialogue *d)
 {
 	g_autofree char *key =
@@ -154,13 +155,13 @@ possible_open(struct writer *w, struct dialogue *d)
 
 	if (g_hash_table_contains(w->flagged, key) ||
 	    g_hash_table_size(w->flagged) >= FLAGGED_MAX)
-		return false;
+		return NULL;
 	f = relay_possible_open(d);
 	if (f == NULL)
-		return false;
-	g_hash_table_add(w->flagged, g_steal_pointer(&key));
+		return NULL;
 	g_ptr_array_add(d->findings, f);
-	return true;
+	g_hash_table_add(w->flagged, key);
+	return g_steal_pointer(&key);
 }
 
 /* A selected session: the exit status it sets, the statistics, its
@@ -189,7 +190,7 @@ static void
 finish_session(struct writer *w, struct dialogue *d)
 {
 	g_autoptr(dialogue_t) owned = d;
-	bool flagged = false;
+	const char *flagged = NULL;
 	char *rec;
 	uint64_t *k;
 
@@ -214,12 +215,8 @@ finish_session(struct writer *w, struct dialogue *d)
 			 * the order of the others.  Its server's one
 			 * possible-open-relay finding is left for a session
 			 * that is written. */
-			if (flagged) {
-				g_autofree char *key = g_strdup_printf(
-				    "%s|%u", d->server.ip, d->server.port);
-
-				g_hash_table_remove(w->flagged, key);
-			}
+			if (flagged != NULL)
+				g_hash_table_remove(w->flagged, flagged);
 			w->stats->unselected++;
 			rec = g_strdup("");
 		} else
