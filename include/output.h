@@ -56,13 +56,14 @@ struct diag_totals {
 	uint64_t sessions[DIAG_OUTCOME_COUNT]; /* sessions by outcome */
 	uint64_t no_tx[DIAG_OUTCOME_COUNT];    /* sessions without a
 						* transaction, by outcome */
-	GHashTable *failures; /* "outcome\tcause\tlist" -> count */
+	GHashTable *failures; /* "outcome\tcause\tlist" -> struct
+			       * diag_failure *, owned */
 };
 
 /* One kind of failure and how often. */
 struct diag_failure {
 	const char *outcome, *cause; /* static */
-	const char *list;	     /* borrowed; "" if none */
+	const char *list;	     /* the table key's; "" if none */
 	uint64_t count;
 };
 
@@ -71,7 +72,7 @@ void diag_totals_clear(struct diag_totals *t);
 /* Add a diagnosed dialogue. */
 void diag_totals_add(struct diag_totals *t, const struct dialogue *d);
 /* The failures, most frequent first, then by outcome, cause and list
- * (struct diag_failure * in a new array the caller frees with
+ * (borrowed struct diag_failure * in a new array the caller frees with
  * g_ptr_array_unref; valid while t is). */
 GPtrArray *diag_totals_failures(const struct diag_totals *t);
 

@@ -258,26 +258,30 @@ static void
 failure_add(struct diag_totals *t, const struct diag_verdict *v)
 {
 	g_autofree char *key = NULL;
-	uint64_t *n;
+	struct diag_failure *f;
 
 	if (v->outcome == DIAG_OUTCOME_DELIVERED || v->cause == NULL)
 		return;
 	key = g_strdup_printf("%s\t%s\t%.*s", diag_outcome_name(v->outcome),
 	    v->cause, RUN_FAILURE_LIST_MAX, v->list != NULL ? v->list : "");
 	/* (A list name holds no blank: causes_details() ends it there.) */
-	n = g_hash_table_lookup(t->failures, key);
-	if (n == NULL &&
+	f = g_hash_table_lookup(t->failures, key);
+	if (f == NULL &&
 	    g_hash_table_size(t->failures) >= RUN_MAX_FAILURE_KINDS) {
 		g_free(key);
 		key = g_strdup_printf(
 		    "%s\t%s\t", diag_outcome_name(v->outcome), v->cause);
-		n = g_hash_table_lookup(t->failures, key);
+		f = g_hash_table_lookup(t->failures, key);
 	}
-	if (n == NULL) {
-		n = g_new0(uint64_t, 1);
-		g_hash_table_insert(t->failures, g_steal_pointer(&key), n);
+	if (f == NULL) {
+		f = g_new0(struct diag_failure, 1);
+		f->outcome = diag_outcome_name(v->outcome);
+		f->cause = v->cause;
+		/* The list is the key's third part, which the table keeps. */
+		f->list = strrchr(key, '\t') + 1;
+		g_hash_table_insert(t->failures, g_steal_pointer(&key), f);
 	}
-	(*n)++;
+	f->count++;
 }
 
 void
@@ -315,54 +319,16 @@ failure_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(x->list, y->list);
 }
 
-/* The static name equal to the first n bytes of p among names, or NULL. */
-static const char *
-static_name(const char *p, size_t n, const char *(*name)(int), int count)
-{
-	int i;
-
-	for (i = 0; i < count; i++)
-		if (strlen(name(i)) == n && strncmp(name(i), p, n) == 0)
-			return name(i);
-	return NULL;
-}
-
-static const char *
-outcome_name_i(int i)
-{
-	return diag_outcome_name((enum diag_outcome)i);
-}
-
 GPtrArray *
 diag_totals_failures(const struct diag_totals *t)
 {
-	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *a = g_ptr_array_sized_new(g_hash_table_size(t->failures));
 	GHashTableIter it;
-	gpointer k, v;
+	gpointer v;
 
 	g_hash_table_iter_init(&it, t->failures);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *key = k;
-		const char *t1 = strchr(key, '\t');
-		const char *t2 = t1 != NULL ? strchr(t1 + 1, '\t') : NULL;
-		const struct cause_info *c;
-		struct diag_failure *f;
-		g_autofree char *cause = NULL;
-
-		if (t2 == NULL)
-			continue;
-		cause = g_strndup(t1 + 1, (gsize)(t2 - t1 - 1));
-		c = cause_info(cause);
-		f = g_new0(struct diag_failure, 1);
-		f->outcome = static_name(key, (size_t)(t1 - key),
-		    outcome_name_i, DIAG_OUTCOME_COUNT);
-		f->cause = c != NULL ? c->name : "?";
-		f->list = t2 + 1;
-		f->count = *(const uint64_t *)v;
-		if (f->outcome == NULL)
-			f->outcome = "?";
-		g_ptr_array_add(a, f);
-	}
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(a, v);
 	g_ptr_array_sort(a, failure_cmp);
 	return a;
 }
