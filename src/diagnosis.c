@@ -1018,21 +1018,19 @@ timing(struct diagnosis *g, const struct dialogue *d, GArray *flags)
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 		uint64_t sent = tx->data != NULL ? tx->data->bytes : 0;
 
-		if (strcmp(v->cause, "connection-reset-in-data") == 0) {
-			add_flag(flags, DIAG_FLAG_RESET_IN_DATA, v->item, -1,
-			    g_strdup_printf("the connection was reset in the "
-					    "middle of the message, after "
-					    "%" G_GUINT64_FORMAT " bytes of it",
-				sent));
-			in_data = true;
-		} else if (strcmp(v->cause, "connection-closed-in-data") == 0) {
-			add_flag(flags, DIAG_FLAG_CLOSED_IN_DATA, v->item, -1,
-			    g_strdup_printf("the connection closed in the "
-					    "middle of the message, after "
-					    "%" G_GUINT64_FORMAT " bytes of it",
-				sent));
-			in_data = true;
-		}
+		bool reset = strcmp(v->cause, "connection-reset-in-data") == 0;
+
+		if (!reset &&
+		    strcmp(v->cause, "connection-closed-in-data") != 0)
+			continue;
+		add_flag(flags,
+		    reset ? DIAG_FLAG_RESET_IN_DATA : DIAG_FLAG_CLOSED_IN_DATA,
+		    v->item, -1,
+		    g_strdup_printf("the connection %s in the middle of the "
+				    "message, after %" G_GUINT64_FORMAT
+				    " bytes of it",
+			reset ? "was reset" : "closed", sent));
+		in_data = true;
 	}
 	if (!capture_cut(d) && d->banner != NULL) {
 		const struct dlg_item *c = closing_reply(d, NULL);
