@@ -18,6 +18,26 @@ Steps (one argument each):
                    and the final ".", then wait for the reply
   "BDAT:TEXT"      send "BDAT len" + TEXT (no waiting: RFC 3030 chunks)
   "BDATLAST:TEXT"  send "BDAT len LAST" + TEXT, then read all replies
+  "BODYFILE:PATH"  send the message in file PATH as a DATA body: its
+                   bytes exactly, dot-stuffed, and the final "."; then
+                   wait for the reply.  PATH must have CRLF line ends
+                   only and end with one (or DATA could not carry it
+                   exactly: the client refuses it)
+  "BDATFILE:CUTS:PATH"
+                   send the message in file PATH as BDAT chunks, cut at
+                   the byte offsets CUTS (comma-separated, ascending, may
+                   be empty; an offset equal to the file's size makes the
+                   last chunk empty), the last as "BDAT len LAST"; the
+                   bytes exactly, and the reply to each chunk read before
+                   the next is sent (so that each chunk is a segment of
+                   its own, in every recording)
+
+TEXT (BODY:, BDAT:, BDATLAST:) comes from the command line: each "\\n"
+in it becomes CRLF (so a backslash followed by "n" cannot be sent), and
+it is encoded as Latin-1, so it cannot hold NUL or anything beyond
+U+00FF, and UTF-8 text in it arrives as whatever the locale's decoding
+of the argument made of it (or fails).  BODYFILE: and BDATFILE: send any
+bytes, exactly.
 """
 import argparse
 import socket
@@ -104,6 +124,38 @@ def main():
             c.send(b"BDAT %d LAST\r\n" % len(data) + data)
             c.owed += 1
             c.settle()
+        elif step.startswith("BODYFILE:"):
+            with open(step[9:], "rb") as f:
+                data = f.read()
+            lone = data.replace(b"\r\n", b"")
+            if not data.endswith(b"\r\n") or b"\r" in lone or b"\n" in lone:
+                raise SystemExit("%s: not CRLF lines ending in CRLF" %
+                                 step[9:])
+            c.settle()
+            print("C: [%s: %d bytes]" % (step[9:], len(data)))
+            lines = data[:-2].split(b"\r\n")
+            c.send(b"".join(b"." + l + b"\r\n" if l.startswith(b".")
+                            else l + b"\r\n" for l in lines) + b".\r\n")
+            c.owed += 1
+            c.settle()
+        elif step.startswith("BDATFILE:"):
+            cuts, path = step[9:].split(":", 1)
+            with open(path, "rb") as f:
+                data = f.read()
+            offs = [int(x) for x in cuts.split(",") if x]
+            if offs != sorted(offs) or any(o < 0 or o > len(data)
+                                           for o in offs):
+                raise SystemExit("%s: bad cuts %s" % (path, cuts))
+            c.settle()
+            ends = offs + [len(data)]
+            starts = [0] + offs
+            for i, (a, b) in enumerate(zip(starts, ends)):
+                last = b" LAST" if i == len(ends) - 1 else b""
+                print("C: BDAT %d%s [%s bytes %d-%d]" %
+                      (b - a, last.decode(), path, a, b))
+                c.send(b"BDAT %d%s\r\n" % (b - a, last) + data[a:b])
+                c.owed += 1
+                c.settle()
         elif step.startswith("+"):
             c.command(step[1:], wait=False)
         else:
