@@ -14,3 +14,4 @@ done
 python3 "$here/craft-edge-cases.py"
 sh "$here/cut-with-editcap.sh"
 python3 "$here/craft-early-talkers.py"
+python3 "$here/craft-hostile-mime.py"
