@@ -32,7 +32,7 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/address.c src/relay.c src/relay_config.c src/onward.c \
             src/dns.c src/detect.c \
             src/helo_check.c src/helo_report.c src/tls.c src/proxy.c \
-            src/community_id.c src/gunzip.c
+            src/community_id.c src/gunzip.c src/mime.c src/extract.c
 # Modules bound to the capture libraries, and the CLI.
 NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
             src/replay.c src/options.c src/main.c
@@ -46,7 +46,7 @@ NET_OBJ  += $(BUILD)/jobs.o
 
 UNIT_TESTS := linebuf smtp-reply smtp-cmd smtp-session output packet detect \
               relay-texts address relay dns helo-check budget tls proxy jsonw \
-              diagnosis select message community-id gunzip
+              diagnosis select message community-id gunzip mime
 UNIT_BIN   := $(UNIT_TESTS:%=$(BUILD)/test-%)
 # -j N (docs/architecture.md, "Parallel runs"): the dialogue codec, the
 # workers and their merge.

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <glib.h>
 
@@ -39,6 +40,10 @@ gboolean capture_run(
  * parent of -j N once its workers have started (jobs.h).  FALSE with
  * *error set as capture_run() sets it. */
 gboolean capture_drop_privileges(const struct capture_opts *o, GError **error);
+/* Who the run's files are written as once privileges are dropped (the
+ * user root becomes, else ourselves). */
+gboolean capture_writer(
+    const struct capture_opts *o, uid_t *uid, gid_t *gid, GError **error);
 /* Ask a running capture to stop (async-signal-safe). */
 void capture_stop(void);
 

@@ -109,6 +109,8 @@ struct dlg_rcpt {
 	bool judged;		  /* the fields above are set */
 };
 
+struct mime_info;
+
 struct dlg_data {
 	enum smtp_cmd_id command; /* SMTP_CMD_DATA or SMTP_CMD_BDAT */
 	struct dlg_item *item;	  /* DATA, or the first BDAT */
@@ -127,7 +129,21 @@ struct dlg_data {
 	 * "Name: value" unfolded, in order; each cut at 998 bytes, at most
 	 * DLG_HEADERS_MAX; owned, or NULL when none was read. */
 	GPtrArray *headers;
-	bool headers_cut; /* more such fields than were kept */
+	bool headers_cut;	/* more such fields than were kept */
+	struct mime_info *mime; /* its MIME structure (mime.h); owned, or
+				 * NULL when its start was not captured */
+	/* --extract (extract.h): the SMTP machine's file of it, then the kept
+	 * one's name (owned, or NULL); its bytes and SHA-256; why there is
+	 * no file (enum extract_note); the outcome in words (static, set by
+	 * extractor_commit()). */
+	char *extract;
+	uint64_t extract_bytes;
+	char extract_sha256[65];
+	unsigned extract_note;
+	const char *extract_status;
+	/* The SMTP machine's pointer to this message while it reads it,
+	 * cleared when it is freed first. */
+	struct dlg_data **feed;
 };
 
 /* Header fields kept per message (dlg_data.headers). */

@@ -43,6 +43,8 @@ struct rs_options {
 				 * interface, or NULL: the default */
 	bool no_drop;		/* --no-drop: keep the privileges */
 	uint64_t max_memory;	/* --max-memory, bytes */
+	char *extract_dir;	/* --extract DIR, or NULL */
+	uint64_t extract_max;	/* --extract-max, bytes */
 	unsigned jobs;		/* -j: processes reading the input; 0: as
 				 * many as cores for files, 1 for standard
 				 * input or an interface */
@@ -57,6 +59,8 @@ struct rs_options {
 /* How long after a session ends (capture time) the server's onward
  * delivery of what it accepted is looked for. */
 #define RS_DEFAULT_ONWARD_WINDOW 30
+/* What --extract writes at most. */
+#define RS_DEFAULT_EXTRACT_MAX ((uint64_t)1 << 30)
 /* The run's memory budget for what it keeps (docs/security.md). */
 #define RS_DEFAULT_MAX_MEMORY (1024ull * 1024 * 1024)
 
@@ -72,7 +76,10 @@ gboolean options_parse_ports(const char *list, uint8_t *ports, GError **error);
 char **options_files(char **first, char **then);
 /* "1024", "64M", "1G" into bytes (at least 16 MiB); FALSE with *error
  * otherwise. */
-gboolean options_parse_size(const char *s, uint64_t *out, GError **error);
+/* A size in bytes, or with K, M or G, of at least min; opt names the
+ * option in the error. */
+gboolean options_parse_size(const char *opt, const char *s, uint64_t min,
+    uint64_t *out, GError **error);
 /* "text" (or NULL) or "json"; FALSE with *error otherwise. */
 gboolean options_parse_format(
     const char *s, enum output_format *out, GError **error);

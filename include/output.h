@@ -165,6 +165,10 @@ struct run_stats {
 	bool selecting;	     /* --findings, --session, ...: the counts
 			      * above are of the selected sessions */
 	uint64_t unselected; /* sessions judged but not selected */
+	/* --extract: where, and what was kept (extract.h). */
+	const char *extract_dir; /* NULL: not extracting */
+	uint64_t extracted_messages, extracted_attachments, extracted_bytes;
+	uint64_t extract_skipped, extract_failed;
 };
 
 /* Set up and free the parts of run_stats that allocate. */

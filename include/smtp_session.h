@@ -73,5 +73,10 @@ void smtp_session_free(struct smtp_session *ss);
  * BDAT chunks as sent) in dlg_data.body, each up to max bytes; a longer
  * one is dropped.  Off unless called (replay --original-body). */
 void smtp_session_keep_bodies(struct smtp_session *ss, size_t max);
+/* --extract: write each message and attachment read into o's directory
+ * (extract.h); o outlives the session.  NULL: do not. */
+struct extract_opts;
+void smtp_session_extract(
+    struct smtp_session *ss, const struct extract_opts *o);
 
 #endif

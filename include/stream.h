@@ -14,6 +14,8 @@
 #include "dns.h"
 #include "output.h"
 
+struct extract_opts;
+
 /* Called once per finished session; the callee owns the dialogue. */
 typedef void (*stream_emit_fn)(struct dialogue *d, void *arg);
 
@@ -27,6 +29,8 @@ struct stream_opts {
 	struct dns_store *dns;	  /* DNS answers (UDP port 53) go here */
 	const char *keep_body_id; /* sessions whose id starts so keep their
 				   * message bodies (replay), or NULL */
+	const struct extract_opts *extract; /* --extract (extract.h), or
+					     * NULL */
 	/* With the emit callback's arg, or NULL: a session began (its
 	 * dialogue, borrowed, grows until it is emitted); the capture's
 	 * clock reached ts (never backwards). */

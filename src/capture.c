@@ -918,6 +918,25 @@ capture_files(const struct capture_opts *o, const struct capture_user *u,
 }
 
 gboolean
+capture_writer(
+    const struct capture_opts *o, uid_t *uid, gid_t *gid, GError **error)
+{
+	struct capture_user u;
+
+	if (!capture_user_find(o, &u, error))
+		return FALSE;
+	if (u.name != NULL && capture_privileged(o)) {
+		*uid = u.uid;
+		*gid = u.gid;
+	} else {
+		*uid = geteuid();
+		*gid = getegid();
+	}
+	g_free(u.name);
+	return TRUE;
+}
+
+gboolean
 capture_drop_privileges(const struct capture_opts *o, GError **error)
 {
 	struct capture_user u;

@@ -7,6 +7,7 @@
 
 #include "budget.h"
 #include "dialogue.h"
+#include "mime.h"
 #include "diagnosis.h"
 #include "gstr.h"
 #include "proxy.h"
@@ -295,6 +296,10 @@ dlg_data_free(struct dlg_data *dd)
 	g_free(dd->message_id);
 	if (dd->headers != NULL)
 		g_ptr_array_unref(dd->headers);
+	mime_info_free(dd->mime);
+	g_free(dd->extract);
+	if (dd->feed != NULL)
+		*dd->feed = NULL;
 	g_free(dd);
 }
 

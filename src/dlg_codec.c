@@ -15,6 +15,7 @@
 
 #include "budget.h"
 #include "dlg_codec.h"
+#include "mime.h"
 #include "dns.h"
 #include "helo_check.h"
 #include "proxy.h"
@@ -327,6 +328,50 @@ put_rcpt(struct enc *e, const struct dlg_rcpt *r)
 }
 
 static void
+put_mime(struct enc *e, const struct mime_info *m)
+{
+	guint i;
+
+	put_u(e, m != NULL);
+	if (m == NULL)
+		return;
+	put_u(e, m->parts->len);
+	for (i = 0; i < m->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, i);
+
+		put_u(e, p->index);
+		put_u(e, p->parent);
+		put_u(e, p->level);
+		put_str(e, p->type);
+		put_str(e, p->charset);
+		put_str(e, p->encoding);
+		put_str(e, p->disposition);
+		put_str(e, p->filename);
+		put_u(e, p->size);
+		put_u(e, p->wire_size);
+		put_i(e, p->ts_first);
+		put_i(e, p->ts_last);
+		put_fixed(e, p->md5, sizeof p->md5);
+		put_fixed(e, p->sha1, sizeof p->sha1);
+		put_fixed(e, p->sha256, sizeof p->sha256);
+		put_u(e, p->flags);
+		put_str(e, p->extract);
+		put_u(e, p->extract_note);
+	}
+	put_u(e, m->entities);
+	put_strv(e, m->urls);
+	put_u(e, m->urls_dropped);
+	put_u(e, m->gaps != NULL ? m->gaps->len : 0);
+	for (i = 0; m->gaps != NULL && i < m->gaps->len; i++) {
+		put_u(e, g_array_index(m->gaps, struct mime_gap, i).offset);
+		put_u(e, g_array_index(m->gaps, struct mime_gap, i).bytes);
+	}
+	put_u(e, m->bytes);
+	put_u(e, m->limits);
+	put_u(e, m->structure_lost);
+}
+
+static void
 put_data(struct enc *e, const struct dlg_data *dd)
 {
 	put_u(e, dd != NULL);
@@ -346,6 +391,11 @@ put_data(struct enc *e, const struct dlg_data *dd)
 	put_str(e, dd->message_id);
 	put_strv(e, dd->headers);
 	put_u(e, dd->headers_cut);
+	put_mime(e, dd->mime);
+	put_str(e, dd->extract);
+	put_u(e, dd->extract_bytes);
+	put_fixed(e, dd->extract_sha256, sizeof dd->extract_sha256);
+	put_u(e, dd->extract_note);
 }
 
 static void
@@ -830,6 +880,67 @@ get_rcpt(struct dec *x)
 	return r;
 }
 
+static struct mime_info *
+get_mime(struct dec *x)
+{
+	struct mime_info *m;
+	uint64_t n, i;
+
+	if (!get_bool(x))
+		return NULL;
+	m = mime_info_new();
+	n = get_max(x, MIME_PARTS_MAX);
+	for (i = 0; i < n && !x->r.err; i++) {
+		struct mime_part *p = mime_part_new();
+
+		p->index = (unsigned)get_max(x, G_MAXUINT);
+		p->parent = (unsigned)get_max(x, G_MAXUINT);
+		p->level = (unsigned)get_max(x, G_MAXUINT);
+		p->type = get_str(x);
+		p->charset = get_str(x);
+		p->encoding = get_str(x);
+		p->disposition = get_str(x);
+		p->filename = get_str(x);
+		p->size = get_u(x);
+		p->wire_size = get_u(x);
+		p->ts_first = get_i(x);
+		p->ts_last = get_i(x);
+		get_fixed(x, p->md5, sizeof p->md5);
+		get_fixed(x, p->sha1, sizeof p->sha1);
+		get_fixed(x, p->sha256, sizeof p->sha256);
+		p->flags = (unsigned)get_max(x, G_MAXUINT);
+		p->extract = get_str(x);
+		p->extract_note = (unsigned)get_max(x, G_MAXUINT);
+		if (p->type == NULL)
+			p->type = g_strdup("text/plain");
+		g_ptr_array_add(m->parts, p);
+	}
+	m->entities = (unsigned)get_max(x, G_MAXUINT);
+	{
+		GPtrArray *urls = get_strv(x);
+
+		if (urls != NULL) {
+			g_ptr_array_unref(m->urls);
+			m->urls = urls;
+		}
+	}
+	m->urls_dropped = get_u(x);
+	n = get_max(x, MIME_GAPS_MAX);
+	if (n > 0)
+		m->gaps = g_array_new(FALSE, FALSE, sizeof(struct mime_gap));
+	for (i = 0; i < n && !x->r.err; i++) {
+		struct mime_gap g;
+
+		g.offset = get_u(x);
+		g.bytes = get_u(x);
+		g_array_append_val(m->gaps, g);
+	}
+	m->bytes = get_u(x);
+	m->limits = (unsigned)get_max(x, G_MAXUINT);
+	m->structure_lost = get_bool(x);
+	return m;
+}
+
 static struct dlg_data *
 get_data(struct dec *x)
 {
@@ -856,6 +967,11 @@ get_data(struct dec *x)
 	dd->message_id = get_str(x);
 	dd->headers = get_strv(x);
 	dd->headers_cut = get_bool(x);
+	dd->mime = get_mime(x);
+	dd->extract = get_str(x);
+	dd->extract_bytes = get_u(x);
+	get_fixed(x, dd->extract_sha256, sizeof dd->extract_sha256);
+	dd->extract_note = (unsigned)get_max(x, G_MAXUINT);
 	return dd;
 }
 

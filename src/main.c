@@ -12,6 +12,7 @@
 #include "budget.h"
 #include "capture.h"
 #include "diagnosis.h"
+#include "extract.h"
 #include "jobs.h"
 #include "log.h"
 #include "onward.h"
@@ -67,6 +68,7 @@ struct writer {
 	unsigned fail_on;      /* finding kinds that make the exit status 1 */
 	unsigned fail_on_diag; /* diagnosis kinds that do (diagnosis.h) */
 	const struct rs_select *select; /* the sessions to write */
+	struct extractor *extractor;	/* --extract, or NULL */
 	bool failed;			/* one of them occurred */
 	GTree *waiting;			/* seq -> rendered record */
 	size_t waiting_bytes;
@@ -184,6 +186,12 @@ selected_record(struct writer *w, struct dialogue *d)
 	return output_session(&w->oo, d);
 }
 
+static const struct extract_opts *
+extract_opts_of(const struct writer *w)
+{
+	return w->extractor != NULL ? extractor_opts(w->extractor) : NULL;
+}
+
 /* A judged session: its last checks, the statistics, the record in start
  * order. */
 static void
@@ -198,6 +206,7 @@ finish_session(struct writer *w, struct dialogue *d)
 		/* Another protocol on an SMTP port: counted, and an empty
 		 * record keeps the order of the others. */
 		run_stats_add_non_smtp(w->stats, d);
+		extract_discard(extract_opts_of(w), d);
 		rec = g_strdup("");
 	} else {
 		relay_annotate(&w->env, d);
@@ -218,9 +227,13 @@ finish_session(struct writer *w, struct dialogue *d)
 			if (flagged != NULL)
 				g_hash_table_remove(w->flagged, flagged);
 			w->stats->unselected++;
+			extract_discard(extract_opts_of(w), d);
 			rec = g_strdup("");
-		} else
+		} else {
+			if (w->extractor != NULL)
+				extractor_commit(w->extractor, d);
 			rec = selected_record(w, d);
+		}
 	}
 	if (d->seq < w->next_seq) {
 		/* Its successors were already forced out: write it now. */
@@ -556,7 +569,23 @@ main(int argc, char **argv)
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;
 
+	if (o.extract_dir != NULL) {
+		struct capture_opts who = { .user = o.user,
+			.no_drop = o.no_drop };
+		uid_t uid;
+		gid_t gid;
+
+		if (!capture_writer(&who, &uid, &gid, &error))
+			goto fail;
+		w.extractor = extractor_new(
+		    o.extract_dir, o.extract_max, uid, gid, &error);
+		if (w.extractor == NULL)
+			goto fail;
+		stats.extract_dir = o.extract_dir;
+	}
+
 	memset(&so, 0, sizeof so);
+	so.extract = extract_opts_of(&w);
 	so.ports = o.ports;
 	so.verify_checksums = o.verify_checksums;
 	so.detect = o.detect;
@@ -565,10 +594,8 @@ main(int argc, char **argv)
 	so.start = on_start;
 	so.tick = on_tick;
 	so.pressure = on_pressure;
-	if (njobs == 1 && !stream_init(&so, &stats, emit_session, &w, &error)) {
-		log_warnx("%s", error->message);
-		goto out;
-	}
+	if (njobs == 1 && !stream_init(&so, &stats, emit_session, &w, &error))
+		goto fail;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -634,6 +661,25 @@ main(int argc, char **argv)
 			    stats.live_stats.queries, stats.live_stats.timeouts,
 			    stats.live_stats.failed);
 	}
+	if (w.extractor != NULL) {
+		struct extract_totals t;
+		g_autoptr(GError) xerr = NULL;
+
+		extractor_totals(w.extractor, &t);
+		stats.extracted_messages = t.messages;
+		stats.extracted_attachments = t.attachments;
+		stats.extracted_bytes = t.bytes;
+		stats.extract_skipped = t.skipped;
+		stats.extract_failed = t.failed;
+		if (!extractor_free(g_steal_pointer(&w.extractor), &xerr)) {
+			stats.incomplete = true;
+			if (ok)
+				error = g_steal_pointer(&xerr);
+			else
+				log_warnx("%s", xerr->message);
+			ok = FALSE;
+		}
+	}
 	stats.memory = rs_budget;
 	if (njobs > 1) {
 		/* The limit given, and what every process shed. */
@@ -661,7 +707,11 @@ main(int argc, char **argv)
 	     : stopped_by != 0 && o.iface == NULL ? 128 + stopped_by
 	     : w.failed				  ? 1
 						  : 0;
+	goto out;
+fail:
+	log_warnx("%s", error->message);
 out:
+	(void)extractor_free(w.extractor, NULL);
 	if (w.waiting != NULL)
 		g_tree_destroy(w.waiting);
 	if (w.flagged != NULL)

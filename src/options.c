@@ -176,7 +176,8 @@ options_split_expression(char **rest)
 }
 
 gboolean
-options_parse_size(const char *s, uint64_t *out, GError **error)
+options_parse_size(
+    const char *opt, const char *s, uint64_t min, uint64_t *out, GError **error)
 {
 	guint64 v, mul = 1;
 	g_autofree char *num = g_strdup(s);
@@ -190,11 +191,11 @@ options_parse_size(const char *s, uint64_t *out, GError **error)
 	}
 	if (!g_ascii_string_to_unsigned(
 		num, 10, 1, G_MAXUINT64 / mul, &v, NULL) ||
-	    v * mul < 16 * 1024 * 1024) {
+	    v * mul < min) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "--max-memory: \"%s\" is not a size of at least 16M "
+		    "%s: \"%s\" is not a size of at least %s "
 		    "(bytes, or with K, M or G)",
-		    s);
+		    opt, s, min >= 1024 * 1024 ? "16M" : "1");
 		return FALSE;
 	}
 	*out = v * mul;
@@ -240,6 +241,7 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	gint dns_timeout = RS_DEFAULT_DNS_TIMEOUT;
 	gint onward_window = RS_DEFAULT_ONWARD_WINDOW;
 	g_autofree char *max_memory = NULL;
+	g_autofree char *extract_max = NULL;
 	gint jobs = -1;
 	gboolean resolve = FALSE;
 	gboolean findings_only = FALSE;
@@ -338,6 +340,16 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "on TLS or met a slow server (deferred,rejected,"
 		    "tls-failure,slow-server)",
 		    "KINDS" },
+		{ "extract", 0, 0, G_OPTION_ARG_FILENAME, &o->extract_dir,
+		    "Write each message of the selected sessions as the "
+		    "server received it (SESSION-T.eml) and each attachment "
+		    "(named by its SHA-256) into DIR, listed in "
+		    "DIR/index.jsonl; DIR is made if it is not there",
+		    "DIR" },
+		{ "extract-max", 0, 0, G_OPTION_ARG_STRING, &extract_max,
+		    "Bytes --extract writes at most (default 1G; suffixes K, "
+		    "M, G)",
+		    "BYTES" },
 		{ "findings", 0, 0, G_OPTION_ARG_NONE, &findings_only,
 		    "Only sessions with findings", NULL },
 		{ "session", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sel_session,
@@ -456,8 +468,18 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 	o->onward_window = (unsigned)onward_window;
 	o->max_memory = RS_DEFAULT_MAX_MEMORY;
 	if (max_memory != NULL &&
-	    !options_parse_size(max_memory, &o->max_memory, error))
+	    !options_parse_size("--max-memory", max_memory, 16 * 1024 * 1024,
+		&o->max_memory, error))
 		return FALSE;
+	o->extract_max = RS_DEFAULT_EXTRACT_MAX;
+	if (extract_max != NULL && !options_parse_size("--extract-max",
+				       extract_max, 1, &o->extract_max, error))
+		return FALSE;
+	if (extract_max != NULL && o->extract_dir == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+		    "--extract-max: give --extract DIR too");
+		return FALSE;
+	}
 	if ((jobs < 1 && jobs != -1) || jobs > 64) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--jobs: must be between 1 and 64");
@@ -548,6 +570,7 @@ options_clear(struct rs_options *o)
 	g_strfreev(o->files);
 	g_free(o->iface);
 	g_free(o->bpf);
+	g_free(o->extract_dir);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
 	g_free(o->user);

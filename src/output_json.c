@@ -10,6 +10,7 @@
 #include "gstr.h"
 #include "jsonw.h"
 #include "message.h"
+#include "mime.h"
 #include "output.h"
 #include "output_json.h"
 #include "proxy.h"
@@ -383,6 +384,99 @@ add_addresses(struct jsonw *b, const char *key, const GPtrArray *a)
 	jw_end_array(b);
 }
 
+/* The names of the bits of v, by name(bit), as an array. */
+static void
+add_bit_names(struct jsonw *b, const char *key, unsigned v,
+    const char *(*name)(unsigned bit))
+{
+	unsigned bit;
+
+	jw_array(b, key);
+	for (bit = 1; bit != 0; bit <<= 1)
+		if ((v & bit) && name(bit) != NULL)
+			jw_str(b, NULL, name(bit));
+	jw_end_array(b);
+}
+
+/* "mime": the message's MIME structure (mime.h), or null. */
+static void
+add_mime(struct jsonw *b, const struct dlg_data *dd)
+{
+	const struct mime_info *m = dd != NULL ? dd->mime : NULL;
+	guint i;
+
+	if (m == NULL) {
+		jw_null(b, "mime");
+		return;
+	}
+	jw_object(b, "mime");
+	jw_int(b, "entities", m->entities);
+	jw_array(b, "parts");
+	for (i = 0; i < m->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, i);
+		bool leaf = p->flags & MIME_PART_LEAF;
+
+		jw_object(b, NULL);
+		jw_int(b, "index", p->index);
+		jw_int(b, "parent", p->parent);
+		jw_int(b, "level", p->level);
+		jw_str(b, "content_type", p->type);
+		jw_str(b, "charset", p->charset);
+		jw_str(b, "encoding", p->encoding);
+		jw_str(b, "disposition", p->disposition);
+		jw_str(b, "filename", p->filename);
+		jw_bool(b, "leaf", leaf);
+		jw_bool(
+		    b, "attachment", leaf && (p->flags & MIME_PART_ATTACHMENT));
+		if (leaf)
+			jw_int(b, "size", (gint64)p->size);
+		else
+			jw_null(b, "size");
+		jw_int(b, "wire_size", (gint64)p->wire_size);
+		jw_str(b, "md5", p->md5[0] != '\0' ? p->md5 : NULL);
+		jw_str(b, "sha1", p->sha1[0] != '\0' ? p->sha1 : NULL);
+		jw_str(b, "sha256", p->sha256[0] != '\0' ? p->sha256 : NULL);
+		add_bit_names(b, "flags", p->flags, mime_part_flag_name);
+		jw_str(b, "extracted",
+		    p->extract_status != NULL ? p->extract : NULL);
+		jw_str(b, "extract_status", p->extract_status);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+	add_strings(b, "urls", m->urls);
+	jw_int(b, "urls_dropped", (gint64)m->urls_dropped);
+	jw_array(b, "gaps");
+	for (i = 0; m->gaps != NULL && i < m->gaps->len; i++) {
+		const struct mime_gap *g =
+		    &g_array_index(m->gaps, struct mime_gap, i);
+
+		jw_object(b, NULL);
+		jw_int(b, "offset", (gint64)g->offset);
+		jw_int(b, "bytes", (gint64)g->bytes);
+		jw_end_object(b);
+	}
+	jw_end_array(b);
+	jw_bool(b, "structure_lost", m->structure_lost);
+	add_bit_names(b, "limits", m->limits, mime_limit_name);
+	jw_end_object(b);
+}
+
+/* "extracted": --extract's file of the message, or null. */
+static void
+add_extracted(struct jsonw *b, const struct dlg_data *dd)
+{
+	if (dd == NULL || dd->extract_status == NULL) {
+		jw_null(b, "extracted");
+		return;
+	}
+	jw_object(b, "extracted");
+	jw_str(b, "file", dd->extract);
+	jw_str(b, "status", dd->extract_status);
+	jw_int(b, "bytes", (gint64)dd->extract_bytes);
+	jw_str(b, "sha256", dd->extract != NULL ? dd->extract_sha256 : NULL);
+	jw_end_object(b);
+}
+
 /* "message": what the header says (message.h), or null. */
 static void
 add_message(struct jsonw *b, const struct dlg_tx *tx)
@@ -470,6 +564,8 @@ add_transactions(struct jsonw *b, const struct dialogue *d)
 		jw_end_array(b);
 		add_data(b, tx->data);
 		add_message(b, tx);
+		add_mime(b, tx->data);
+		add_extracted(b, tx->data);
 		jw_bool(b, "gap", tx->gap);
 		if (g != NULL && i < g->n_txs) {
 			const struct diag_retry *rt = &g->txs[i].retry_of;
@@ -1068,6 +1164,17 @@ output_json_summary(const struct run_stats *s)
 		jw_end_object(b);
 	} else
 		jw_null(b, "selected");
+	if (s->extract_dir != NULL) {
+		jw_object(b, "extracted");
+		jw_str(b, "dir", s->extract_dir);
+		jw_int(b, "messages", (gint64)s->extracted_messages);
+		jw_int(b, "attachments", (gint64)s->extracted_attachments);
+		jw_int(b, "bytes", (gint64)s->extracted_bytes);
+		jw_int(b, "skipped", (gint64)s->extract_skipped);
+		jw_int(b, "failed", (gint64)s->extract_failed);
+		jw_end_object(b);
+	} else
+		jw_null(b, "extracted");
 	add_strings(b, "files", s->files);
 	jw_object(b, "packets");
 	jw_int(b, "read", (gint64)s->frames);

@@ -7,6 +7,7 @@
 #include "address.h"
 #include "diagnosis.h"
 #include "message.h"
+#include "mime.h"
 #include "gstr.h"
 #include "output.h"
 #include "proxy.h"
@@ -765,6 +766,14 @@ text_addresses(GString *s, const char *label, const GPtrArray *a)
 	}
 }
 
+/* URLs and attachments a message's text lists, and the bytes of a file
+ * name it shows (the JSON has them all, whole). */
+#define OUTPUT_TEXT_URLS 10
+#define OUTPUT_TEXT_ATTACHMENTS 20
+#define OUTPUT_TEXT_NAME 128
+
+static void print_mime(GString *s, const struct dlg_data *dd);
+
 /* "  message: From ..., To ..., Subject "...", Date ..." with the
  * Received hops and the header's disagreements with the envelope. */
 static void
@@ -775,13 +784,19 @@ print_messages(GString *s, const struct dialogue *d)
 	for (i = 0; i < d->txs->len; i++) {
 		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
 		struct message_info *m = message_parse(tx);
+		bool mime = tx->data != NULL && tx->data->mime != NULL;
 
-		if (m == NULL)
+		if (m == NULL && !mime)
 			continue;
 		gs_puts(s, "  message");
 		if (d->txs->len > 1)
 			g_string_append_printf(s, " %u", i + 1);
 		gs_putc(s, ':');
+		if (m == NULL) {
+			gs_puts(s, " (no originator or destination field)\n");
+			print_mime(s, tx->data);
+			continue;
+		}
 		text_addresses(s, " From ", m->from);
 		text_addresses(s, "; To ", m->to);
 		text_addresses(s, "; Cc ", m->cc);
@@ -839,6 +854,142 @@ print_messages(GString *s, const struct dialogue *d)
 			gs_putc(s, '\n');
 		}
 		message_free(m);
+		if (mime)
+			print_mime(s, tx->data);
+	}
+}
+
+/* The message's MIME structure: "    mime: multipart/mixed, 6 parts (4
+ * leaves, 2 attachments), 3 URLs", each attachment, the URLs, the
+ * limits reached, and --extract's file. */
+static void
+print_mime(GString *s, const struct dlg_data *dd)
+{
+	const struct mime_info *m = dd->mime;
+	unsigned leaves = 0, attachments = 0, bit, shown;
+	guint i;
+
+	for (i = 0; i < m->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, i);
+
+		leaves += (p->flags & MIME_PART_LEAF) != 0;
+		attachments +=
+		    (p->flags & (MIME_PART_LEAF | MIME_PART_ATTACHMENT)) ==
+		    (MIME_PART_LEAF | MIME_PART_ATTACHMENT);
+	}
+	if (m->entities <= 1 && attachments == 0 && m->urls->len == 0 &&
+	    m->limits == 0 && !m->structure_lost)
+		goto extracted; /* one plain part: nothing to say */
+	gs_puts(s, "    mime: ");
+	if (m->parts->len > 0) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, 0);
+
+		output_escape(s, p->type, strlen(p->type));
+	}
+	g_string_append_printf(s, ", %u part%s (%u lea%s, %u attachment%s)",
+	    m->entities, m->entities == 1 ? "" : "s", leaves,
+	    leaves == 1 ? "f" : "ves", attachments,
+	    attachments == 1 ? "" : "s");
+	if (m->urls->len > 0)
+		g_string_append_printf(s, ", %u URL%s", m->urls->len,
+		    m->urls->len == 1 ? "" : "s");
+	if (m->structure_lost)
+		gs_puts(s, "; bytes were not captured: nothing after them was "
+			   "read");
+	if (m->limits != 0) {
+		const char *sep = "; limits reached: ";
+
+		for (bit = 1; bit != 0; bit <<= 1)
+			if ((m->limits & bit) && mime_limit_name(bit) != NULL) {
+				gs_puts(s, sep);
+				gs_puts(s, mime_limit_name(bit));
+				sep = ", ";
+			}
+		if (m->limits & MIME_LIMIT_PARTS)
+			g_string_append_printf(
+			    s, " (%u of %u kept)", m->parts->len, m->entities);
+	}
+	gs_putc(s, '\n');
+	for (i = 0, shown = 0; i < m->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, i);
+
+		if ((p->flags & (MIME_PART_LEAF | MIME_PART_ATTACHMENT)) !=
+		    (MIME_PART_LEAF | MIME_PART_ATTACHMENT))
+			continue;
+		if (shown++ == OUTPUT_TEXT_ATTACHMENTS) {
+			g_string_append_printf(s,
+			    "    (and %u more attachments: see the JSON)\n",
+			    attachments - OUTPUT_TEXT_ATTACHMENTS);
+			break;
+		}
+		g_string_append_printf(s, "    attachment %u: ", p->index);
+		if (p->filename != NULL) {
+			size_t n = strlen(p->filename), k = n;
+
+			if (k > OUTPUT_TEXT_NAME) {
+				k = OUTPUT_TEXT_NAME;
+				while (k > 0 && ((unsigned char)p->filename[k] &
+						    0xC0) == 0x80)
+					k--;
+			}
+			gs_putc(s, '"');
+			output_escape(s, p->filename, k);
+			if (k < n)
+				g_string_append_printf(
+				    s, "...\" (%zu bytes) ", n);
+			else
+				gs_puts(s, "\" ");
+		}
+		output_escape(s, p->type, strlen(p->type));
+		g_string_append_printf(
+		    s, ", %" G_GUINT64_FORMAT " bytes", p->size);
+		if (p->sha256[0] != '\0')
+			g_string_append_printf(
+			    s, ", md5 %s, sha256 %s", p->md5, p->sha256);
+		for (bit = 1; bit != 0; bit <<= 1)
+			if ((p->flags & bit) &&
+			    mime_part_flag_name(bit) != NULL) {
+				gs_puts(s, ", ");
+				gs_puts(s, mime_part_flag_name(bit));
+			}
+		if (p->extract_status != NULL) {
+			gs_puts(s, "; ");
+			if (p->extract != NULL) {
+				gs_puts(
+				    s, strcmp(p->extract_status, "written") == 0
+					   ? "extracted as "
+					   : "already extracted as ");
+				gs_puts(s, p->extract);
+			} else
+				gs_puts(s, p->extract_status);
+		}
+		gs_putc(s, '\n');
+	}
+	for (i = 0; i < m->urls->len && i < OUTPUT_TEXT_URLS; i++) {
+		const char *u = g_ptr_array_index(m->urls, i);
+
+		gs_puts(s, i == 0 ? "    urls: " : ", ");
+		output_escape(s, u, strlen(u));
+	}
+	if (m->urls->len > OUTPUT_TEXT_URLS || m->urls_dropped > 0)
+		g_string_append_printf(s, " (and %" G_GUINT64_FORMAT " more)",
+		    m->urls->len - MIN(m->urls->len, OUTPUT_TEXT_URLS) +
+			m->urls_dropped);
+	if (m->urls->len > 0)
+		gs_putc(s, '\n');
+extracted:
+	if (dd->extract_status != NULL) {
+		gs_puts(s, "    extracted: ");
+		if (dd->extract != NULL)
+			g_string_append_printf(s,
+			    "%s (%" G_GUINT64_FORMAT " bytes%s)", dd->extract,
+			    dd->extract_bytes,
+			    strcmp(dd->extract_status, "exists") == 0
+				? ", already there"
+				: "");
+		else
+			gs_puts(s, dd->extract_status);
+		gs_putc(s, '\n');
 	}
 }
 
@@ -1387,6 +1538,25 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		    " sessions written, %" G_GUINT64_FORMAT
 		    " not selected (the counts below are of those written)",
 		    s->sessions, s->unselected);
+	if (s->extract_dir != NULL) {
+		gs_puts(t, "\n  extracted: ");
+		g_string_append_printf(t,
+		    "%" G_GUINT64_FORMAT " messages and %" G_GUINT64_FORMAT
+		    " attachments (%" G_GUINT64_FORMAT " bytes) to ",
+		    s->extracted_messages, s->extracted_attachments,
+		    s->extracted_bytes);
+		output_escape(t, s->extract_dir, strlen(s->extract_dir));
+		gs_puts(t, ", listed in index.jsonl");
+		if (s->extract_skipped > 0)
+			g_string_append_printf(t,
+			    "; %" G_GUINT64_FORMAT
+			    " not extracted: --extract-max reached",
+			    s->extract_skipped);
+		if (s->extract_failed > 0)
+			g_string_append_printf(t,
+			    "; %" G_GUINT64_FORMAT " could not be written",
+			    s->extract_failed);
+	}
 	g_string_append_printf(t, "\n  files: %u", s->files->len);
 	for (i = 0; i < s->files->len; i++) {
 		const char *f = g_ptr_array_index(s->files, i);

@@ -11,7 +11,8 @@
  * on the server's answer (354, 220, 334), so client bytes that arrive
  * before that answer are held (bounded) and read once it is known.  BDAT
  * chunks are length-prefixed and read at once, as servers must (RFC 3030
- * §3).  Message bodies are counted, never kept.
+ * §3).  Message bodies are counted and read for their MIME structure as
+ * they pass (mime.h), never kept (but for replay, and --extract's files).
  *
  * Capture loss and mid-stream pickup (docs/architecture.md): a hole in one
  * direction arrives as smtp_session_gap().  A hole in the client's
@@ -38,6 +39,8 @@
 #include "budget.h"
 #include "log.h"
 #include "proxy.h"
+#include "extract.h"
+#include "mime.h"
 #include "smtp_session.h"
 #include "tls.h"
 
@@ -92,6 +95,26 @@ struct header_scan {
 	char kept[SMTP_FIELD_MAX + 1];
 	size_t kept_len;
 };
+
+/* A message as the server received it, read as it passes: DATA's
+ * dot-stuffing undone and its end-of-data line gone, BDAT chunks joined;
+ * to the MIME scanner (mime.h) and, with --extract, to a file
+ * (extract.h). */
+struct msg_feed {
+	struct dlg_data *dd; /* NULL once it is freed (dlg_data.feed) */
+	bool bol;	     /* at a line start (after an LF) */
+	bool dot;	     /* a line-start dot was just taken away */
+	unsigned held;	     /* after it, 1: a CR held, 2: CR LF held (the
+			      * end-of-data line, if the body ends there) */
+	struct mime_scan *mime;
+	struct extract_file *eml, *part;
+	const struct extract_opts *xo;
+};
+
+static void msg_feed_end(struct smtp_session *ss);
+static void msg_feed(struct smtp_session *ss, struct dlg_data *dd,
+    const char *p, size_t n, bool stuffed, bool ended, gint64 ts);
+static size_t msg_feed_mem(const struct msg_feed *mf);
 
 /* The header fields kept for the forensic record (message.h). */
 static bool
@@ -165,7 +188,9 @@ struct smtp_session {
 	bool proxy_checked;
 	uint64_t pre_bytes[2];
 	struct dlg_item *helo_ok; /* the last HELO/EHLO the server accepted */
-	size_t keep_max; /* keep message bodies up to this size; 0: never */
+	size_t keep_max;     /* keep message bodies up to this size; 0: never */
+	struct msg_feed *mf; /* the message being read (msg_feed_begin()) */
+	const struct extract_opts *extract; /* --extract, or NULL */
 	/* Capture loss and pickup. */
 	bool resync[2];	      /* drop lines until a recognisable one */
 	bool marker;	      /* lost_marker is in the pending queue */
@@ -435,6 +460,12 @@ smtp_session_free(struct smtp_session *ss)
 {
 	if (ss == NULL)
 		return;
+	if (ss->d != NULL) {
+		/* Not finished: nothing of it is reported, nor kept. */
+		msg_feed_end(ss);
+		if (ss->extract != NULL)
+			extract_discard(ss->extract, ss->d);
+	}
 	g_queue_clear_full(&ss->pending, pending_free);
 	g_queue_clear_full(&ss->orphans, pending_free);
 	for (guint i = 0; i < ss->deferred->len; i++) {
@@ -478,7 +509,7 @@ machine_recharge(struct smtp_session *ss)
 	    budget_bytes(sizeof *ss) + budget_bytes(ss->cl.cap) +
 	    budget_bytes(ss->sl.cap) +
 	    (ss->hs != NULL ? budget_bytes(sizeof *ss->hs) : 0) +
-	    ss->deferred_bytes + ss->secrets_bytes +
+	    msg_feed_mem(ss->mf) + ss->deferred_bytes + ss->secrets_bytes +
 	    (ss->d->tls != NULL ? tls_conn_mem(ss->d->tls) : 0) +
 	    (ss->d->proxy != NULL ? proxy_conn_mem(ss->d->proxy) : 0) +
 	    (ss->proxy_prefix != NULL ? budget_bytes(PROXY_PREFIX_MAX) : 0);
@@ -887,6 +918,10 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			header_scan(ss, ss->data, p, take, false);
 			if (ss->keep_max > 0 && ss->data != NULL)
 				keep_body(ss, ss->data, p, take, false);
+			msg_feed(ss, ss->data, p, take, false,
+			    ss->bdat_left == 0 && ss->data != NULL &&
+				ss->data->complete,
+			    ts);
 			p += take;
 			n -= take;
 			if (ss->bdat_left == 0) {
@@ -916,6 +951,8 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			if (ss->keep_max > 0 && dd != NULL)
 				keep_body(ss, dd, p, take,
 				    ss->state != SMTP_STATE_DATA);
+			msg_feed(ss, dd, p, take, true,
+			    ss->state != SMTP_STATE_DATA, ts);
 			p += take;
 			n -= take;
 			break;
@@ -928,6 +965,228 @@ client_bytes(struct smtp_session *ss, const char *p, size_t n, gint64 ts)
 			break;
 		}
 	}
+}
+
+/* ---- the message as received (struct msg_feed) ---- */
+
+static void
+part_begin(struct mime_part *p, void *arg)
+{
+	struct msg_feed *mf = arg;
+
+	if (mf->xo == NULL)
+		return;
+	extract_file_abort(mf->part);
+	mf->part = extract_file_new(mf->xo);
+	if (mf->part == NULL)
+		p->extract_note = EXTRACT_NOTE_BUSY;
+}
+
+static void
+part_data(struct mime_part *p, const char *b, size_t n, void *arg)
+{
+	struct msg_feed *mf = arg;
+
+	(void)p;
+	extract_file_write(mf->part, b, n);
+}
+
+static void
+part_end(struct mime_part *p, void *arg)
+{
+	struct msg_feed *mf = arg;
+	uint64_t bytes;
+	char sha256[65];
+
+	if (mf->part == NULL)
+		return;
+	if (p->flags & MIME_PART_GAP) {
+		extract_file_abort(mf->part);
+		p->extract_note = EXTRACT_NOTE_GAP;
+	} else
+		p->extract = extract_file_close(
+		    mf->part, &bytes, sha256, &p->extract_note);
+	mf->part = NULL;
+}
+
+static void
+msg_feed_begin(struct smtp_session *ss, struct dlg_data *dd)
+{
+	struct msg_feed *mf = g_new0(struct msg_feed, 1);
+	const struct mime_sink sink = { part_begin, part_data, part_end, mf };
+
+	mf->dd = dd;
+	dd->feed = &mf->dd;
+	mf->bol = true;
+	mf->xo = ss->extract;
+	mf->mime = mime_scan_new(&sink);
+	if (mf->xo != NULL) {
+		mf->eml = extract_file_new(mf->xo);
+		if (mf->eml == NULL)
+			dd->extract_note = EXTRACT_NOTE_BUSY;
+	}
+	ss->mf = mf;
+}
+
+/* The message read ends (its end, or the session's): its record. */
+static void
+msg_feed_end(struct smtp_session *ss)
+{
+	struct msg_feed *mf = ss->mf;
+	struct dlg_data *dd;
+	struct mime_info *m;
+
+	if (mf == NULL)
+		return;
+	ss->mf = NULL;
+	m = mime_scan_finish(mf->mime);
+	extract_file_abort(mf->part); /* (closed at its end already) */
+	dd = mf->dd;
+	if (dd == NULL) {
+		/* Its transaction went: so do the files. */
+		for (guint i = 0; mf->xo != NULL && i < m->parts->len; i++) {
+			struct mime_part *p = g_ptr_array_index(m->parts, i);
+
+			if (p->extract != NULL)
+				(void)unlinkat(mf->xo->dirfd, p->extract, 0);
+		}
+		extract_file_abort(mf->eml);
+		mime_info_free(m);
+		g_free(mf);
+		return;
+	}
+	dd->feed = NULL;
+	mime_info_free(dd->mime);
+	dd->mime = m;
+	if (mf->eml != NULL)
+		dd->extract = extract_file_close(mf->eml, &dd->extract_bytes,
+		    dd->extract_sha256, &dd->extract_note);
+	dialogue_charge(ss->d, mime_info_mem(m) + budget_str(dd->extract));
+	g_free(mf);
+}
+
+static void
+msg_out(struct msg_feed *mf, const char *p, size_t n, gint64 ts)
+{
+	if (n == 0)
+		return;
+	mime_scan_feed(mf->mime, p, n, ts);
+	extract_file_write(mf->eml, p, n);
+}
+
+/* The message being read, begun if dd is one whose start was seen. */
+static struct msg_feed *
+msg_feed_for(struct smtp_session *ss, struct dlg_data *dd)
+{
+	if (ss->mf != NULL && ss->mf->dd == dd)
+		return ss->mf;
+	msg_feed_end(ss);
+	if (dd == NULL || dd->item == NULL || dd->mime != NULL)
+		return NULL;
+	msg_feed_begin(ss, dd);
+	return ss->mf;
+}
+
+/* Message bytes as they pass: a BDAT chunk's, or DATA's still stuffed,
+ * ended when they end with the end-of-data line. */
+static void
+msg_feed(struct smtp_session *ss, struct dlg_data *dd, const char *p, size_t n,
+    bool stuffed, bool ended, gint64 ts)
+{
+	struct msg_feed *mf = msg_feed_for(ss, dd);
+	size_t i, run = 0;
+
+	if (mf == NULL)
+		return;
+	if (!stuffed) {
+		msg_out(mf, p, n, ts);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (mf->dot) {
+			mf->dot = false;
+			if (c == '\r') {
+				mf->held = 1;
+				run = i + 1;
+				continue;
+			}
+		} else if (mf->held == 1 && c == '\n') {
+			mf->held = 2;
+			mf->bol = true;
+			run = i + 1;
+			continue;
+		} else if (mf->held > 0) {
+			/* Not the end after all (a bare LF before the dot). */
+			msg_out(mf, "\r\n", mf->held, ts);
+			mf->held = 0;
+		}
+		if (mf->bol && c == '.') {
+			msg_out(mf, p + run, i - run, ts);
+			run = i + 1;
+			mf->dot = true;
+			mf->bol = false;
+			continue;
+		}
+		mf->bol = c == '\n';
+	}
+	msg_out(mf, p + run, n - run, ts);
+	if (ended) {
+		mf->held = 0;
+		msg_feed_end(ss);
+	}
+}
+
+/* A message line read after a hole (body_resync_line()), its line end
+ * as sent. */
+static void
+msg_feed_line(
+    struct smtp_session *ss, struct strview line, unsigned flags, gint64 ts)
+{
+	struct msg_feed *mf = ss->mf;
+
+	if (mf == NULL || mf->dd != ss->data)
+		return;
+	if (line.len > 0 && line.p[0] == '.') {
+		line.p++;
+		line.len--;
+	}
+	msg_out(mf, line.p, line.len, ts);
+	msg_out(mf, (flags & LINE_BARE_LF) ? "\n" : "\r\n",
+	    (flags & LINE_BARE_LF) ? 1 : 2, ts);
+}
+
+/* n bytes of the message dd were not captured. */
+static void
+msg_feed_gap(struct smtp_session *ss, struct dlg_data *dd, uint64_t n)
+{
+	struct msg_feed *mf = ss->mf;
+
+	if (mf == NULL || mf->dd != dd)
+		return;
+	if (mf->held > 0)
+		msg_out(mf, "\r\n", mf->held, 0);
+	mf->held = 0;
+	mf->dot = false;
+	mf->bol = false;
+	mime_scan_gap(mf->mime, n);
+}
+
+static size_t
+msg_feed_mem(const struct msg_feed *mf)
+{
+	return mf == NULL
+		   ? 0
+		   : budget_bytes(sizeof *mf) + mime_scan_mem(mf->mime) +
+			 (mf->eml != NULL ? budget_bytes(8192 + 64) : 0) +
+			 (mf->part != NULL ? budget_bytes(8192 + 64) : 0);
+}
+
+void
+smtp_session_extract(struct smtp_session *ss, const struct extract_opts *o)
+{
+	ss->extract = o != NULL && o->dirfd >= 0 ? o : NULL;
 }
 
 /* A kept field just read, unfolded, into the message record. */
@@ -2629,6 +2888,7 @@ body_resync_line(
 	ss->body.bytes +=
 	    line.len + 2 - (line.len >= 2 && line.p[0] == '.' ? 1 : 0);
 	ss->body.lines++;
+	msg_feed_line(ss, line, flags, ts);
 }
 
 /* A client line while re-synchronising: true if it is to be read. */
@@ -2763,6 +3023,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 		if (ss->data != NULL) {
 			ss->data->bytes += take;
 			ss->data->bytes_lost += take;
+			msg_feed_gap(ss, ss->data, take);
 			if (ss->data->body != NULL) {
 				/* A kept body with a hole is no body. */
 				g_byte_array_unref(ss->data->body);
@@ -2782,6 +3043,7 @@ client_gap(struct smtp_session *ss, uint64_t len)
 	case SMTP_STATE_DATA:
 		if (ss->data != NULL) {
 			ss->data->bytes_lost += len;
+			msg_feed_gap(ss, ss->data, len);
 			if (ss->data->body != NULL) {
 				g_byte_array_unref(ss->data->body);
 				ss->data->body = NULL;
@@ -3400,6 +3662,7 @@ smtp_session_finish(struct smtp_session *ss, gint64 ts)
 		early_count(ss); /* it never came */
 
 	tls_head_settle(ss);
+	msg_feed_end(ss);
 	d = ss->d;
 	if (d->tls != NULL)
 		dialogue_charge(d, tls_conn_mem(d->tls));

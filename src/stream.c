@@ -3165,6 +3165,7 @@ stream_begin(struct tcp_stream *a)
 	if (st.o.keep_body_id != NULL &&
 	    g_str_has_prefix(d->id, st.o.keep_body_id))
 		smtp_session_keep_bodies(c->ss, STREAM_BODY_MAX);
+	smtp_session_extract(c->ss, st.o.extract);
 	c->last_ts = st.now;
 	c->a = a;
 	c->t = a->addr;
