@@ -20,6 +20,9 @@
 #define MIME_PARTS_MAX 1000
 /* Nesting followed: a multipart or message/rfc822 deeper is one leaf. */
 #define MIME_DEPTH_MAX 32
+/* Encoded messages (message/rfc822 in base64 or quoted-printable) read
+ * inside one another, at most. */
+#define MIME_NEST_MAX 4
 /* Distinct URLs kept per message, and the bytes kept of each. */
 #define MIME_URLS_MAX 256
 #define MIME_URL_MAX 2048
@@ -77,6 +80,7 @@ struct mime_part {
 	char *extract;
 	unsigned extract_note;
 	const char *extract_status;
+	void *sink_data; /* the sink's, between its begin and end */
 };
 
 struct mime_gap {
@@ -93,6 +97,10 @@ struct mime_info {
 	uint64_t bytes;	       /* message bytes read */
 	unsigned limits;       /* MIME_LIMIT_* */
 	bool structure_lost;   /* a gap: nothing after it was parsed */
+	/* Suricata's email.body_md5: MD5 of the body as sent, after the
+	 * header, dot-stuffing kept (set by the SMTP machine); "" if the
+	 * header never ended or bytes were lost. */
+	char body_md5[33];
 };
 
 /* Called for the decoded content of attachments (MIME_PART_ATTACHMENT
@@ -101,6 +109,9 @@ struct mime_sink {
 	void (*begin)(struct mime_part *p, void *arg);
 	void (*data)(struct mime_part *p, const char *b, size_t n, void *arg);
 	void (*end)(struct mime_part *p, void *arg); /* hashes are set */
+	/* A part the sink saw that is not kept after all (past
+	 * MIME_PARTS_MAX once an encapsulated message joins the record). */
+	void (*drop)(struct mime_part *p, void *arg);
 	void *arg;
 };
 

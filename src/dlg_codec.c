@@ -369,6 +369,7 @@ put_mime(struct enc *e, const struct mime_info *m)
 	put_u(e, m->bytes);
 	put_u(e, m->limits);
 	put_u(e, m->structure_lost);
+	put_fixed(e, m->body_md5, sizeof m->body_md5);
 }
 
 static void
@@ -938,6 +939,7 @@ get_mime(struct dec *x)
 	m->bytes = get_u(x);
 	m->limits = (unsigned)get_max(x, G_MAXUINT);
 	m->structure_lost = get_bool(x);
+	get_fixed(x, m->body_md5, sizeof m->body_md5);
 	return m;
 }
 

@@ -10,8 +10,9 @@
  * it (RFC 2046 §5.1.1: the line end before it is the delimiter's).  Only
  * the Content-* fields of a header are kept, up to MIME_HEADER_MAX, and
  * parsed with GMime, which undoes RFC 2231 and RFC 2047 in parameters;
- * base64, quoted-printable and uuencode are decoded with GMime's
- * incremental decoders. */
+ * uuencode is decoded with GMime's incremental decoder, base64 and
+ * quoted-printable here, as RFC 2045 asks of robust decoders (GMime's
+ * stop at a pad inside base64 and keep "= " before a line end). */
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -27,6 +28,8 @@ enum frame_kind {
 	FRAME_LEAF,    /* its content */
 	FRAME_MULTI,   /* between its delimiters */
 	FRAME_MESSAGE, /* message/rfc822: its content is the entity above */
+	FRAME_SNIFF,   /* message/rfc822 said to be encoded, which RFC 2046
+			* §5.2.1 forbids: its first line tells (sniff()) */
 };
 
 enum multi_state { MULTI_PREAMBLE, MULTI_PART, MULTI_EPILOGUE };
@@ -39,6 +42,7 @@ struct frame {
 	size_t blen;
 	enum multi_state ms;
 	bool digest; /* multipart/digest: parts default to message/rfc822 */
+	char *type, *encoding; /* FRAME_SNIFF: as its header said */
 };
 
 /* Quoted-printable, decoded as RFC 2045 §6.7 asks of a robust decoder:
@@ -55,12 +59,23 @@ struct qp {
 	size_t held;
 };
 
+/* Base64, decoded group by group: characters outside the alphabet are
+ * skipped (RFC 2045 §6.8), and a pad ends its group, not the part, so
+ * that "NA==Mg==" is two bytes, as Suricata reads it (GMime stops at the
+ * first pad). */
+struct b64 {
+	uint32_t bits;
+	unsigned n; /* sextets in bits */
+};
+
 struct leaf {
 	GMimeEncoding dec;
 	bool decode; /* dec is used (else the bytes are the content) */
 	bool qp;     /* quoted-printable: q, not dec */
 	struct qp q;
-	bool base64; /* check the characters */
+	bool b64; /* base64: b, not dec */
+	struct b64 b;
+	struct mime_scan *inner; /* an encoded message/rfc822: read as one */
 	GChecksum *md5, *sha1, *sha256;
 	bool urls;   /* text: look for URLs */
 	bool attach; /* the sink sees it */
@@ -71,6 +86,7 @@ struct leaf {
 struct mime_scan {
 	struct mime_sink sink;
 	struct mime_info *info;
+	unsigned nest;	   /* encoded messages it is inside */
 	GPtrArray *frames; /* struct frame *, bottom first */
 	bool stopped;	   /* a gap: nothing more is parsed */
 	gint64 ts;
@@ -233,6 +249,8 @@ mime_scan_mem(const struct mime_scan *s)
 		n += budget_bytes(s->url->allocated_len);
 	if (s->url_seen != NULL)
 		n += g_hash_table_size(s->url_seen) * 3 * sizeof(gpointer);
+	if (s->leaf.inner != NULL)
+		n += mime_scan_mem(s->leaf.inner);
 	return n + mime_info_mem(s->info);
 }
 
@@ -250,6 +268,8 @@ frame_free(gpointer p)
 	struct frame *f = p;
 
 	g_free(f->boundary);
+	g_free(f->type);
+	g_free(f->encoding);
 	g_free(f);
 }
 
@@ -402,6 +422,8 @@ leaf_bytes(struct mime_scan *s, struct frame *f, const char *p, size_t n)
 	}
 	if (l->urls)
 		url_scan(s, p, n);
+	if (l->inner != NULL)
+		mime_scan_feed(l->inner, p, n, s->ts);
 }
 
 static int
@@ -477,6 +499,63 @@ qp_step(struct qp *q, const char *p, size_t n, char *out)
 	return k;
 }
 
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The bytes of a group cut short (by a pad, or the end). */
+static size_t
+b64_end_group(struct b64 *b, char *out)
+{
+	size_t k = 0;
+
+	if (b->n >= 2)
+		out[k++] = (char)(b->bits >> (b->n * 6 - 8));
+	if (b->n == 3)
+		out[k++] = (char)(b->bits >> 2);
+	b->bits = 0;
+	b->n = 0;
+	return k;
+}
+
+/* Decoded bytes of p into out (room for n + 3); the count.  *bad is set
+ * by characters outside the alphabet and white space. */
+static size_t
+b64_step(struct b64 *b, const char *p, size_t n, char *out, bool *bad)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		int v = b64_value(c);
+
+		if (v < 0) {
+			if (c == '=')
+				k += b64_end_group(b, out + k);
+			else if (!g_ascii_isspace(c))
+				*bad = true;
+			continue;
+		}
+		b->bits = (b->bits << 6) | (uint32_t)v;
+		if (++b->n == 4) {
+			out[k++] = (char)(b->bits >> 16);
+			out[k++] = (char)(b->bits >> 8);
+			out[k++] = (char)b->bits;
+			b->bits = 0;
+			b->n = 0;
+		}
+	}
+	return k;
+}
+
 /* The end of the part: "=" and white space there are a soft break. */
 static size_t
 qp_flush(struct qp *q, char *out)
@@ -507,7 +586,7 @@ leaf_feed(struct mime_scan *s, const char *p, size_t n)
 {
 	struct frame *f = top(s);
 	struct leaf *l = &s->leaf;
-	size_t k, i;
+	size_t k;
 
 	if (f == NULL || f->kind != FRAME_LEAF || n == 0)
 		return;
@@ -522,21 +601,21 @@ leaf_feed(struct mime_scan *s, const char *p, size_t n)
 			leaf_bytes(s, f, l->out, k);
 		return;
 	}
+	if (l->b64) {
+		bool bad = false;
+
+		out_room(l, n + 4);
+		k = b64_step(&l->b, p, n, l->out, &bad);
+		if (bad && f->part != NULL)
+			f->part->flags |= MIME_PART_BAD_BASE64;
+		if (k > 0)
+			leaf_bytes(s, f, l->out, k);
+		return;
+	}
 	if (!l->decode) {
 		leaf_bytes(s, f, p, n);
 		return;
 	}
-	if (l->base64 && f->part != NULL &&
-	    !(f->part->flags & MIME_PART_BAD_BASE64))
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)p[i];
-
-			if (!g_ascii_isalnum(c) && c != '+' && c != '/' &&
-			    c != '=' && !g_ascii_isspace(c)) {
-				f->part->flags |= MIME_PART_BAD_BASE64;
-				break;
-			}
-		}
 	out_room(l, g_mime_encoding_outlen(&l->dec, n));
 	k = g_mime_encoding_step(&l->dec, p, n, l->out);
 	if (k > 0)
@@ -570,15 +649,22 @@ leaf_begin(struct mime_scan *s, struct frame *f, const char *type,
 	f->kind = FRAME_LEAF;
 	l->qp = e == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	memset(&l->q, 0, sizeof l->q);
-	l->decode = e == GMIME_CONTENT_ENCODING_BASE64 ||
-		    e == GMIME_CONTENT_ENCODING_UUENCODE;
-	l->base64 = e == GMIME_CONTENT_ENCODING_BASE64;
+	l->b64 = e == GMIME_CONTENT_ENCODING_BASE64;
+	memset(&l->b, 0, sizeof l->b);
+	l->decode = e == GMIME_CONTENT_ENCODING_UUENCODE;
 	if (l->decode)
 		g_mime_encoding_init_decode(&l->dec, e);
 	l->md5 = g_checksum_new(G_CHECKSUM_MD5);
 	l->sha1 = g_checksum_new(G_CHECKSUM_SHA1);
 	l->sha256 = g_checksum_new(G_CHECKSUM_SHA256);
 	l->urls = is_text_for_urls(type);
+	if ((l->qp || l->b64 || l->decode) && s->nest < MIME_NEST_MAX &&
+	    s->frames->len < MIME_DEPTH_MAX &&
+	    (strcmp(type, "message/rfc822") == 0 ||
+		strcmp(type, "message/global") == 0)) {
+		l->inner = mime_scan_new(&s->sink);
+		l->inner->nest = s->nest + 1;
+	}
 	memset(s->win, ' ', sizeof s->win);
 	l->attach = f->part != NULL && (f->part->flags & MIME_PART_ATTACHMENT);
 	if (f->part != NULL)
@@ -588,17 +674,66 @@ leaf_begin(struct mime_scan *s, struct frame *f, const char *type,
 		s->sink.begin(f->part, s->sink.arg);
 }
 
+/* What an encoded message inside the leaf f held joins the record: its
+ * entities after f, inside it. */
+static void
+merge(struct mime_scan *s, const struct frame *f, struct mime_info *in)
+{
+	struct mime_info *m = s->info;
+	unsigned base = m->entities,
+		 level = f->part != NULL ? f->part->level + 1 : s->frames->len;
+	guint i;
+
+	for (i = 0; i < in->parts->len; i++) {
+		struct mime_part *p = g_ptr_array_index(in->parts, i);
+
+		in->parts->pdata[i] = NULL;
+		p->parent = p->parent == 0 ? f->index : p->parent + base;
+		p->index += base;
+		p->level += level;
+		if (m->parts->len < MIME_PARTS_MAX) {
+			g_ptr_array_add(m->parts, p);
+			continue;
+		}
+		m->limits |= MIME_LIMIT_PARTS;
+		if (s->sink.drop != NULL)
+			s->sink.drop(p, s->sink.arg);
+		mime_part_free(p);
+	}
+	m->entities += in->entities;
+	for (i = 0; i < in->urls->len; i++) {
+		const char *u = g_ptr_array_index(in->urls, i);
+
+		if (s->url_seen == NULL)
+			s->url_seen = g_hash_table_new(g_str_hash, g_str_equal);
+		if (g_hash_table_contains(s->url_seen, u))
+			continue;
+		if (m->urls->len >= MIME_URLS_MAX) {
+			m->limits |= MIME_LIMIT_URLS;
+			m->urls_dropped++;
+			continue;
+		}
+		g_ptr_array_add(m->urls, g_strdup(u));
+		g_hash_table_add(
+		    s->url_seen, g_ptr_array_index(m->urls, m->urls->len - 1));
+	}
+	m->urls_dropped += in->urls_dropped;
+	m->limits |= in->limits;
+	mime_info_free(in);
+}
+
 static void
 leaf_end(struct mime_scan *s, struct frame *f)
 {
 	struct leaf *l = &s->leaf;
 	struct mime_part *p = f->part;
 
-	if (l->qp) {
+	if (l->qp || l->b64) {
 		size_t k;
 
 		out_room(l, QP_HOLD);
-		k = qp_flush(&l->q, l->out);
+		k = l->qp ? qp_flush(&l->q, l->out)
+			  : b64_end_group(&l->b, l->out);
 		if (k > 0)
 			leaf_bytes(s, f, l->out, k);
 	} else if (l->decode) {
@@ -611,6 +746,12 @@ leaf_end(struct mime_scan *s, struct frame *f)
 	}
 	if (s->url != NULL && s->url->len > 0)
 		url_end(s);
+	if (l->inner != NULL) {
+		/* (The leaf's own state is this scanner's: keep it.) */
+		struct mime_scan *in = g_steal_pointer(&l->inner);
+
+		merge(s, f, mime_scan_finish(in));
+	}
 	if (p != NULL && !(p->flags & MIME_PART_GAP)) {
 		hex_digest(l->md5, p->md5, sizeof p->md5);
 		hex_digest(l->sha1, p->sha1, sizeof p->sha1);
@@ -622,7 +763,7 @@ leaf_end(struct mime_scan *s, struct frame *f)
 	g_checksum_free(l->sha1);
 	g_checksum_free(l->sha256);
 	l->md5 = l->sha1 = l->sha256 = NULL;
-	l->decode = l->qp = l->urls = l->attach = false;
+	l->decode = l->qp = l->b64 = l->urls = l->attach = false;
 	s->eol_len = 0;
 }
 
@@ -636,6 +777,11 @@ frame_pop(struct mime_scan *s, bool closed)
 
 	if (f->kind == FRAME_HEADER && !s->stopped)
 		header_done(s, true); /* its header never ended */
+	if (f->kind == FRAME_SNIFF) {
+		leaf_begin(s, f, f->type, f->encoding); /* nothing came */
+		g_clear_pointer(&f->type, g_free);
+		g_clear_pointer(&f->encoding, g_free);
+	}
 	if (f->kind == FRAME_LEAF)
 		leaf_end(s, f);
 	if (f->part != NULL) {
@@ -782,9 +928,15 @@ header_done(struct mime_scan *s, bool cut)
 		}
 	} else if ((strcmp(type, "message/rfc822") == 0 ||
 		       strcmp(type, "message/global") == 0) &&
-		   (encoding == NULL || strcmp(encoding, "7bit") == 0 ||
-		       strcmp(encoding, "8bit") == 0 ||
-		       strcmp(encoding, "binary") == 0)) {
+		   s->frames->len <= MIME_DEPTH_MAX && encoding != NULL &&
+		   strcmp(encoding, "7bit") != 0 &&
+		   strcmp(encoding, "8bit") != 0 &&
+		   strcmp(encoding, "binary") != 0) {
+		f->kind = FRAME_SNIFF;
+		f->type = g_strdup(type);
+		f->encoding = g_strdup(encoding);
+	} else if (strcmp(type, "message/rfc822") == 0 ||
+		   strcmp(type, "message/global") == 0) {
 		if (s->frames->len > MIME_DEPTH_MAX) {
 			s->info->limits |= MIME_LIMIT_DEPTH;
 			leaf_begin(s, f, type, encoding);
@@ -895,6 +1047,37 @@ at_delimiter(struct mime_scan *s, int at, bool close)
 	frame_push(s);
 }
 
+/* The first line of a message/rfc822 said to be encoded: a header
+ * field's shape ("Name: value", or a long line) shows it is
+ * the message itself, sent as it is (as mail readers and Suricata take
+ * it); else it is decoded and read.  True if the line was the header's
+ * (and taken). */
+static bool
+sniff(struct mime_scan *s, struct frame *f, const char *l, size_t n,
+    bool long_line)
+{
+	const char *colon = memchr(l, ':', n);
+	bool field =
+	    long_line || (colon != NULL && colon > l &&
+			     memchr(l, ' ', (size_t)(colon - l)) == NULL);
+	char *type, *encoding;
+
+	if (n == 0 && !long_line)
+		return true; /* blank lines before it tell nothing */
+	type = g_steal_pointer(&f->type);
+	encoding = g_steal_pointer(&f->encoding);
+
+	if (field) {
+		f->kind = FRAME_MESSAGE;
+		frame_push(s);
+		hdr_line(s, l, n);
+	} else
+		leaf_begin(s, f, type, encoding);
+	g_free(type);
+	g_free(encoding);
+	return field;
+}
+
 /* A whole line without its line end (or a long line's first
  * MIME_LINE_KEEP bytes: long_line).  True if it is content, whose line
  * end is then the content's too, unless a delimiter follows. */
@@ -911,6 +1094,8 @@ line_start(struct mime_scan *s, const char *l, size_t n, bool long_line)
 		at_delimiter(s, at, close);
 		return false;
 	}
+	if (f->kind == FRAME_SNIFF && sniff(s, f, l, n, long_line))
+		return false;
 	if (f->kind == FRAME_HEADER) {
 		hdr_line(s, l, n);
 		return false;

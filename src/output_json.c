@@ -457,6 +457,7 @@ add_mime(struct jsonw *b, const struct dlg_data *dd)
 	}
 	jw_end_array(b);
 	jw_bool(b, "structure_lost", m->structure_lost);
+	jw_str(b, "body_md5", m->body_md5[0] != '\0' ? m->body_md5 : NULL);
 	add_bit_names(b, "limits", m->limits, mime_limit_name);
 	jw_end_object(b);
 }
@@ -496,6 +497,16 @@ add_message(struct jsonw *b, const struct dlg_tx *tx)
 	add_addresses(b, "reply_to", m->reply_to);
 	jw_str(b, "subject", m->subject);
 	jw_str(b, "subject_raw", m->subject_raw);
+	{
+		/* Suricata's email.subject_md5: of the field as sent. */
+		char *md5 = m->subject_raw != NULL
+				? g_compute_checksum_for_string(
+				      G_CHECKSUM_MD5, m->subject_raw, -1)
+				: NULL;
+
+		jw_str(b, "subject_md5", md5);
+		g_free(md5);
+	}
 	jw_str(b, "date", m->date);
 	jw_str(b, "in_reply_to", m->in_reply_to);
 	jw_str(b, "references", m->references);

@@ -107,8 +107,16 @@ struct msg_feed {
 	unsigned held;	     /* after it, 1: a CR held, 2: CR LF held (the
 			      * end-of-data line, if the body ends there) */
 	struct mime_scan *mime;
-	struct extract_file *eml, *part;
+	struct extract_file *eml;
 	const struct extract_opts *xo;
+	/* Suricata's email.body_md5: the body after the header as sent
+	 * (dot-stuffing kept), up to the end-of-data line; its last 3 bytes
+	 * held back while they may be that line. */
+	GChecksum *body_md5;
+	int raw_state; /* 0 header line start, 1 in a line, 2 CR at a line
+			* start, 3 the body */
+	char tail[3];
+	size_t tail_len;
 };
 
 static void msg_feed_end(struct smtp_session *ss);
@@ -976,50 +984,58 @@ part_begin(struct mime_part *p, void *arg)
 
 	if (mf->xo == NULL)
 		return;
-	extract_file_abort(mf->part);
-	mf->part = extract_file_new(mf->xo);
-	if (mf->part == NULL)
+	p->sink_data = extract_file_new(mf->xo);
+	if (p->sink_data == NULL)
 		p->extract_note = EXTRACT_NOTE_BUSY;
 }
 
 static void
 part_data(struct mime_part *p, const char *b, size_t n, void *arg)
 {
-	struct msg_feed *mf = arg;
-
-	(void)p;
-	extract_file_write(mf->part, b, n);
+	(void)arg;
+	extract_file_write(p->sink_data, b, n);
 }
 
 static void
 part_end(struct mime_part *p, void *arg)
 {
-	struct msg_feed *mf = arg;
 	uint64_t bytes;
 	char sha256[65];
 
-	if (mf->part == NULL)
+	(void)arg;
+	if (p->sink_data == NULL)
 		return;
 	if (p->flags & MIME_PART_GAP) {
-		extract_file_abort(mf->part);
+		extract_file_abort(p->sink_data);
 		p->extract_note = EXTRACT_NOTE_GAP;
 	} else
 		p->extract = extract_file_close(
-		    mf->part, &bytes, sha256, &p->extract_note);
-	mf->part = NULL;
+		    p->sink_data, &bytes, sha256, &p->extract_note);
+	p->sink_data = NULL;
+}
+
+static void
+part_drop(struct mime_part *p, void *arg)
+{
+	struct msg_feed *mf = arg;
+
+	if (mf->xo != NULL && p->extract != NULL)
+		(void)unlinkat(mf->xo->dirfd, p->extract, 0);
 }
 
 static void
 msg_feed_begin(struct smtp_session *ss, struct dlg_data *dd)
 {
 	struct msg_feed *mf = g_new0(struct msg_feed, 1);
-	const struct mime_sink sink = { part_begin, part_data, part_end, mf };
+	const struct mime_sink sink = { part_begin, part_data, part_end,
+		part_drop, mf };
 
 	mf->dd = dd;
 	dd->feed = &mf->dd;
 	mf->bol = true;
 	mf->xo = ss->extract;
 	mf->mime = mime_scan_new(&sink);
+	mf->body_md5 = g_checksum_new(G_CHECKSUM_MD5);
 	if (mf->xo != NULL) {
 		mf->eml = extract_file_new(mf->xo);
 		if (mf->eml == NULL)
@@ -1040,7 +1056,12 @@ msg_feed_end(struct smtp_session *ss)
 		return;
 	ss->mf = NULL;
 	m = mime_scan_finish(mf->mime);
-	extract_file_abort(mf->part); /* (closed at its end already) */
+	g_checksum_update(
+	    mf->body_md5, (const guchar *)mf->tail, (gssize)mf->tail_len);
+	if (mf->raw_state == 3 && !m->structure_lost)
+		g_strlcpy(m->body_md5, g_checksum_get_string(mf->body_md5),
+		    sizeof m->body_md5);
+	g_checksum_free(mf->body_md5);
 	dd = mf->dd;
 	if (dd == NULL) {
 		/* Its transaction went: so do the files. */
@@ -1063,6 +1084,56 @@ msg_feed_end(struct smtp_session *ss)
 		    dd->extract_sha256, &dd->extract_note);
 	dialogue_charge(ss->d, mime_info_mem(m) + budget_str(dd->extract));
 	g_free(mf);
+}
+
+/* Body bytes as sent, for body_md5: with stuffed, the last 3 wait. */
+static void
+raw_body(struct msg_feed *mf, const char *p, size_t n, bool stuffed)
+{
+	size_t total = mf->tail_len + n, emit, from_tail, from_p, k = 0, i;
+	char keep[3];
+
+	if (!stuffed) {
+		g_checksum_update(mf->body_md5, (const guchar *)p, (gssize)n);
+		return;
+	}
+	if (total <= sizeof mf->tail) {
+		memcpy(mf->tail + mf->tail_len, p, n);
+		mf->tail_len = total;
+		return;
+	}
+	emit = total - sizeof mf->tail;
+	from_tail = MIN(emit, mf->tail_len);
+	from_p = emit - from_tail;
+	g_checksum_update(
+	    mf->body_md5, (const guchar *)mf->tail, (gssize)from_tail);
+	g_checksum_update(mf->body_md5, (const guchar *)p, (gssize)from_p);
+	for (i = from_tail; i < mf->tail_len; i++)
+		keep[k++] = mf->tail[i];
+	for (i = from_p; i < n; i++)
+		keep[k++] = p[i];
+	memcpy(mf->tail, keep, k);
+	mf->tail_len = k;
+}
+
+/* The message's bytes as sent: past its header, into body_md5. */
+static void
+raw_scan(struct msg_feed *mf, const char *p, size_t n, bool stuffed)
+{
+	size_t i;
+
+	for (i = 0; i < n && mf->raw_state != 3; i++) {
+		char c = p[i];
+
+		if (mf->raw_state == 1)
+			mf->raw_state = c == '\n' ? 0 : 1;
+		else if (c == '\n')
+			mf->raw_state = 3; /* the blank line */
+		else
+			mf->raw_state = mf->raw_state == 0 && c == '\r' ? 2 : 1;
+	}
+	if (mf->raw_state == 3 && i < n)
+		raw_body(mf, p + i, n - i, stuffed);
 }
 
 static void
@@ -1098,6 +1169,7 @@ msg_feed(struct smtp_session *ss, struct dlg_data *dd, const char *p, size_t n,
 
 	if (mf == NULL)
 		return;
+	raw_scan(mf, p, n, stuffed);
 	if (!stuffed) {
 		msg_out(mf, p, n, ts);
 		return;
@@ -1134,6 +1206,7 @@ msg_feed(struct smtp_session *ss, struct dlg_data *dd, const char *p, size_t n,
 	msg_out(mf, p + run, n - run, ts);
 	if (ended) {
 		mf->held = 0;
+		mf->tail_len = 0; /* the end-of-data line */
 		msg_feed_end(ss);
 	}
 }
@@ -1176,11 +1249,9 @@ msg_feed_gap(struct smtp_session *ss, struct dlg_data *dd, uint64_t n)
 static size_t
 msg_feed_mem(const struct msg_feed *mf)
 {
-	return mf == NULL
-		   ? 0
-		   : budget_bytes(sizeof *mf) + mime_scan_mem(mf->mime) +
-			 (mf->eml != NULL ? budget_bytes(8192 + 64) : 0) +
-			 (mf->part != NULL ? budget_bytes(8192 + 64) : 0);
+	return mf == NULL ? 0
+			  : budget_bytes(sizeof *mf) + mime_scan_mem(mf->mime) +
+				(mf->eml != NULL ? budget_bytes(8192 + 64) : 0);
 }
 
 void

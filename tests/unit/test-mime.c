@@ -413,6 +413,68 @@ test_robust(void)
 	each_split(robust, check_robust);
 }
 
+/* message/rfc822 in base64 (RFC 2046 §5.2.1 forbids it; senders do it,
+ * attackers too): decoded and read, its attachment in the record; and
+ * one said to be base64 but sent as it is: read as it is.  Base64 with a
+ * pad inside is read group by group. */
+static const char encapsulated[] =
+    "Content-Type: multipart/mixed; boundary=o\r\n"
+    "\r\n"
+    "--o\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "U3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlwZTog\r\nbXVsdGlwYXJ0L21peGVkOyBib3VuZG"
+    "FyeT1pDQoN\r\nCi0taQ0KQ29udGVudC1EaXNwb3NpdGlvbjogYXR0\r\nYWNobWVudDsgZmls"
+    "ZW5hbWU9aW4uYmluDQoNCnNl\r\nY3JldA0KLS1pLS0NCg==\r\n"
+    "--o\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "Subject: plain\r\n"
+    "Content-Disposition: attachment; filename=plain.bin\r\n"
+    "\r\n"
+    "as sent\r\n"
+    "--o\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "NA=\r\n=Mg\r\n==\r\n"
+    "--o--\r\n";
+
+static void
+check_encapsulated(const struct mime_info *m)
+{
+	g_assert_cmpuint(m->parts->len, ==, 7);
+	g_assert_cmpuint(m->entities, ==, 7);
+	/* 1 the multipart, 2 the encoded message (a leaf: its bytes
+	 * decoded), 3 and 4 what it held, 5 the plain one, 6 its body (an
+	 * attachment), 7 the last. */
+	g_assert_cmpstr(part(m, 1)->type, ==, "message/rfc822");
+	g_assert_cmpuint(part(m, 1)->flags, ==, MIME_PART_LEAF);
+	g_assert_cmpuint(part(m, 1)->size, ==, 133);
+	g_assert_cmpstr(part(m, 2)->type, ==, "multipart/mixed");
+	g_assert_cmpuint(part(m, 2)->index, ==, 3);
+	g_assert_cmpuint(part(m, 2)->parent, ==, 2);
+	g_assert_cmpuint(part(m, 2)->level, ==, 2);
+	g_assert_cmpstr(part(m, 3)->filename, ==, "in.bin");
+	g_assert_cmpuint(part(m, 3)->parent, ==, 3);
+	g_assert_cmpuint(part(m, 3)->level, ==, 3);
+	assert_text(part(m, 3), "secret");
+	g_assert_cmpstr(part(m, 4)->type, ==, "message/rfc822");
+	g_assert_cmpuint(part(m, 4)->flags, ==, 0);
+	g_assert_cmpstr(part(m, 5)->filename, ==, "plain.bin");
+	g_assert_cmpuint(part(m, 5)->parent, ==, 5);
+	assert_text(part(m, 5), "as sent");
+	assert_text(part(m, 6), "42");
+	g_assert_cmpuint(part(m, 6)->flags, ==, MIME_PART_LEAF);
+}
+
+static void
+test_encapsulated(void)
+{
+	each_split(encapsulated, check_encapsulated);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -426,5 +488,6 @@ main(int argc, char **argv)
 	g_test_add_func("/mime/gap", test_gap);
 	g_test_add_func("/mime/bad-base64", test_bad_base64);
 	g_test_add_func("/mime/robust", test_robust);
+	g_test_add_func("/mime/encapsulated", test_encapsulated);
 	return g_test_run();
 }
