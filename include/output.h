@@ -216,6 +216,17 @@ char *output_json_summary(const struct run_stats *s);
  * record of the run), and "#close" (with the header if no record came). */
 char *output_zeek_session(const struct dialogue *d);
 char *output_zeek_summary(void);
+/* A Zeek log of our own (--zeek-dir): path "smtp" or "files"; the
+ * capture times of its start and end (usec). */
+struct zeek_log {
+	const char *path;
+	bool header_done;
+	gint64 open_ts, close_ts;
+};
+/* smtp.log's lines of a session, files.log's, and a log's "#close". */
+char *output_zeek_log(struct zeek_log *z, const struct dialogue *d);
+char *output_zeek_files(struct zeek_log *z, const struct dialogue *d);
+char *output_zeek_close(struct zeek_log *z);
 /* The names of libnids warning kinds ("tcp-header"). */
 const char *output_nids_warn_name(enum rs_nids_warn w);
 

@@ -2,12 +2,16 @@
 /* main.c: the command line: parse options, wire capture -> stream ->
  * output, keep records in session-start order, and choose the exit code
  * (0 success, 2 usage error or input not read to its end). */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+
+#include <gio/gio.h>
 
 #include "budget.h"
 #include "capture.h"
@@ -69,8 +73,11 @@ struct writer {
 	unsigned fail_on_diag; /* diagnosis kinds that do (diagnosis.h) */
 	const struct rs_select *select; /* the sessions to write */
 	struct extractor *extractor;	/* --extract, or NULL */
-	bool failed;			/* one of them occurred */
-	GTree *waiting;			/* seq -> rendered record */
+	/* --zeek-dir: smtp.log and files.log, or NULL. */
+	FILE *zeek_smtp, *zeek_files;
+	struct zeek_log zeek_smtp_log, zeek_files_log;
+	bool failed;	/* one of them occurred */
+	GTree *waiting; /* seq -> rendered record */
 	size_t waiting_bytes;
 	uint64_t next_seq; /* the next record to write in order */
 	bool flush_each;   /* live capture: flush after each record */
@@ -186,6 +193,61 @@ selected_record(struct writer *w, struct dialogue *d)
 	return output_session(&w->oo, d);
 }
 
+static void
+zeek_put_log(FILE *f, char *lines)
+{
+	fputs(lines, f);
+	g_free(lines);
+}
+
+/* --zeek-dir: the session's lines of smtp.log and files.log. */
+static void
+zeek_write(struct writer *w, const struct dialogue *d)
+{
+	zeek_put_log(w->zeek_smtp, output_zeek_log(&w->zeek_smtp_log, d));
+	zeek_put_log(w->zeek_files, output_zeek_files(&w->zeek_files_log, d));
+}
+
+/* DIR/name, made or emptied, for the run's Zeek log. */
+static FILE *
+zeek_open(const char *dir, const char *name, GError **error)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (f == NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
+		    path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	g_free(path);
+	return f;
+}
+
+/* --zeek-dir: both logs closed with their "#close"; FALSE with *error if
+ * one could not be written to its end. */
+static gboolean
+zeek_close(struct writer *w, const char *dir, GError **error)
+{
+	gboolean ok = TRUE;
+
+	if (w->zeek_smtp == NULL)
+		return TRUE;
+	zeek_put_log(w->zeek_smtp, output_zeek_close(&w->zeek_smtp_log));
+	zeek_put_log(w->zeek_files, output_zeek_close(&w->zeek_files_log));
+	if (ferror(w->zeek_smtp) || fclose(w->zeek_smtp) != 0 ||
+	    ferror(w->zeek_files) || fclose(w->zeek_files) != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "--zeek-dir %s: the logs could not be written", dir);
+		ok = FALSE;
+	}
+	w->zeek_smtp = w->zeek_files = NULL;
+	return ok;
+}
+
 static const struct extract_opts *
 extract_opts_of(const struct writer *w)
 {
@@ -232,6 +294,8 @@ finish_session(struct writer *w, struct dialogue *d)
 		} else {
 			if (w->extractor != NULL)
 				extractor_commit(w->extractor, d);
+			if (w->zeek_smtp != NULL)
+				zeek_write(w, d);
 			rec = selected_record(w, d);
 		}
 	}
@@ -584,6 +648,22 @@ main(int argc, char **argv)
 		stats.extract_dir = o.extract_dir;
 	}
 
+	if (o.zeek_dir != NULL) {
+		if (g_mkdir_with_parents(o.zeek_dir, 0755) != 0) {
+			g_set_error(&error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "--zeek-dir %s: %s", o.zeek_dir, g_strerror(errno));
+			goto fail;
+		}
+		w.zeek_smtp_log.path = "smtp";
+		w.zeek_files_log.path = "files";
+		w.zeek_smtp = zeek_open(o.zeek_dir, "smtp.log", &error);
+		if (w.zeek_smtp == NULL)
+			goto fail;
+		w.zeek_files = zeek_open(o.zeek_dir, "files.log", &error);
+		if (w.zeek_files == NULL)
+			goto fail;
+	}
+
 	memset(&so, 0, sizeof so);
 	so.extract = extract_opts_of(&w);
 	so.ports = o.ports;
@@ -661,6 +741,18 @@ main(int argc, char **argv)
 			    stats.live_stats.queries, stats.live_stats.timeouts,
 			    stats.live_stats.failed);
 	}
+	{
+		g_autoptr(GError) zerr = NULL;
+
+		if (!zeek_close(&w, o.zeek_dir, &zerr)) {
+			stats.incomplete = true;
+			if (ok)
+				error = g_steal_pointer(&zerr);
+			else
+				log_warnx("%s", zerr->message);
+			ok = FALSE;
+		}
+	}
 	if (w.extractor != NULL) {
 		struct extract_totals t;
 		g_autoptr(GError) xerr = NULL;
@@ -712,6 +804,10 @@ fail:
 	log_warnx("%s", error->message);
 out:
 	(void)extractor_free(w.extractor, NULL);
+	if (w.zeek_smtp != NULL)
+		fclose(w.zeek_smtp);
+	if (w.zeek_files != NULL)
+		fclose(w.zeek_files);
 	if (w.waiting != NULL)
 		g_tree_destroy(w.waiting);
 	if (w.flagged != NULL)

@@ -591,6 +591,8 @@ leaf_feed(struct mime_scan *s, const char *p, size_t n)
 	if (f == NULL || f->kind != FRAME_LEAF || n == 0)
 		return;
 	if (f->part != NULL) {
+		if (f->part->wire_size == 0)
+			f->part->ts_first = s->ts; /* its content began */
 		f->part->wire_size += n;
 		f->part->ts_last = s->ts;
 	}
@@ -1036,8 +1038,19 @@ at_delimiter(struct mime_scan *s, int at, bool close)
 	struct frame *f;
 
 	s->eol_len = 0; /* the line end before it is the delimiter's */
-	while ((int)s->frames->len - 1 > at)
-		frame_pop(s, (int)s->frames->len - 2 == at);
+	while ((int)s->frames->len - 1 > at) {
+		/* Ended by its own multipart's delimiter (through the
+		 * message/rfc822 parts between), or by an outer one. */
+		bool closed = true;
+		int k;
+
+		for (k = at + 1; k < (int)s->frames->len - 1; k++)
+			if (((const struct frame *)g_ptr_array_index(
+				 s->frames, (guint)k))
+				->kind == FRAME_MULTI)
+				closed = false;
+		frame_pop(s, closed);
+	}
 	f = top(s);
 	if (close) {
 		f->ms = MULTI_EPILOGUE;

@@ -346,6 +346,11 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "(named by its SHA-256) into DIR, listed in "
 		    "DIR/index.jsonl; DIR is made if it is not there",
 		    "DIR" },
+		{ "zeek-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->zeek_dir,
+		    "Also write Zeek's smtp.log and files.log (the selected "
+		    "sessions) into DIR, made if it is not there; their "
+		    "records go in the order sessions end",
+		    "DIR" },
 		{ "extract-max", 0, 0, G_OPTION_ARG_STRING, &extract_max,
 		    "Bytes --extract writes at most (default 1G; suffixes K, "
 		    "M, G)",
@@ -571,6 +576,7 @@ options_clear(struct rs_options *o)
 	g_free(o->iface);
 	g_free(o->bpf);
 	g_free(o->extract_dir);
+	g_free(o->zeek_dir);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
 	g_free(o->user);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output_zeek.c: Zeek's smtp.log (TSV, as zeek-cut reads it): one line
- * per mail transaction, with Zeek's fields and semantics
- * (docs/output-format.md, "Zeek smtp.log"). */
+ * per mail transaction, with Zeek's fields and semantics, and its
+ * files.log: one line per MIME leaf (docs/output-format.md, "Zeek
+ * logs"). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -9,24 +11,33 @@
 #include "dialogue.h"
 #include "gstr.h"
 #include "message.h"
+#include "mime.h"
 #include "output.h"
-
-static bool zeek_header_done;
 
 static const char zeek_fields[] =
     "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"
     "trans_depth\thelo\tmailfrom\trcptto\tdate\tfrom\tto\tcc\treply_to\t"
     "msg_id\tin_reply_to\tsubject\tx_originating_ip\tfirst_received\t"
     "second_received\tlast_reply\tpath\tuser_agent\ttls\tfuids\n";
+static const char zeek_files_fields[] =
+    "#fields\tts\tfuid\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"
+    "source\tdepth\tanalyzers\tmime_type\tfilename\tduration\t"
+    "local_orig\tis_orig\tseen_bytes\ttotal_bytes\tmissing_bytes\t"
+    "overflow_bytes\ttimedout\tparent_fuid\tmd5\tsha1\tsha256\t"
+    "extracted\n";
+static const char zeek_files_types[] =
+    "#types\ttime\tstring\tstring\taddr\tport\taddr\tport\tstring\t"
+    "count\tset[string]\tstring\tstring\tinterval\tbool\tbool\tcount\t"
+    "count\tcount\tcount\tbool\tstring\tstring\tstring\tstring\t"
+    "string\n";
 static const char zeek_types[] =
     "#types\ttime\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\t"
     "set[string]\tstring\tstring\tset[string]\tset[string]\tstring\t"
     "string\tstring\tstring\taddr\tstring\tstring\tstring\tvector[addr]\t"
     "string\tbool\tvector[string]\n";
 
-/* The capture time of the log's start and end (usec): the first
- * record's session start, the latest session end. */
-static gint64 zeek_open_ts, zeek_close_ts;
+/* The standard output's smtp.log (--format zeek). */
+static struct zeek_log zeek_stdout = { "smtp", false, 0, 0 };
 
 /* Zeek's log time stamp ("2026-12-02-05-00-00", UTC) of a capture time
  * (the epoch's start when no session was seen: output never depends on
@@ -46,18 +57,21 @@ zeek_stamp(GString *out, gint64 usec)
 }
 
 static void
-zeek_header(GString *out)
+zeek_header(struct zeek_log *z, GString *out)
 {
-	if (zeek_header_done)
+	bool files = strcmp(z->path, "files") == 0;
+
+	if (z->header_done)
 		return;
-	zeek_header_done = true;
+	z->header_done = true;
 	gs_puts(out, "#separator \\x09\n#set_separator\t,\n"
-		     "#empty_field\t(empty)\n#unset_field\t-\n#path\tsmtp\n"
-		     "#open\t");
-	zeek_stamp(out, zeek_open_ts);
+		     "#empty_field\t(empty)\n#unset_field\t-\n#path\t");
+	gs_puts(out, z->path);
+	gs_puts(out, "\n#open\t");
+	zeek_stamp(out, z->open_ts);
 	gs_putc(out, '\n');
-	gs_puts(out, zeek_fields);
-	gs_puts(out, zeek_types);
+	gs_puts(out, files ? zeek_files_fields : zeek_fields);
+	gs_puts(out, files ? zeek_files_types : zeek_types);
 }
 
 /* One value as Zeek's ASCII writer escapes it: non-printable bytes, '\\',
@@ -298,6 +312,139 @@ struct zeek_rec {
 	bool tls;
 };
 
+/* The files of a message: its MIME leaves with content, as Zeek makes a
+ * file of every entity that hands bytes on. */
+static bool
+zeek_file(const struct mime_part *p)
+{
+	return (p->flags & MIME_PART_LEAF) != 0 && p->size > 0;
+}
+
+/* A file's id: "F" and 17 hex digits of a hash of the session, the
+ * transaction and the part (Zeek's are random). */
+static void
+zeek_fuid(GString *out, const struct dialogue *d, guint t, unsigned index)
+{
+	char key[64];
+	char *h;
+
+	g_snprintf(key, sizeof key, "%s/%u/%u", d->id, t, index);
+	h = g_compute_checksum_for_string(G_CHECKSUM_SHA1, key, -1);
+	gs_putc(out, 'F');
+	gs_put(out, h, 17);
+	g_free(h);
+}
+
+static guint
+tx_number(const struct dialogue *d, const struct dlg_tx *tx)
+{
+	guint i;
+
+	for (i = 0; i < d->txs->len; i++)
+		if (g_ptr_array_index(d->txs, i) == tx)
+			return i + 1;
+	return 0;
+}
+
+/* smtp.log's fuids: the files of the transaction's message. */
+static void
+zeek_fuids(GString *out, const struct dialogue *d, const struct dlg_tx *tx)
+{
+	const struct mime_info *m =
+	    tx != NULL && tx->data != NULL ? tx->data->mime : NULL;
+	guint i, n = 0;
+
+	gs_putc(out, '\t');
+	for (i = 0; m != NULL && i < m->parts->len; i++) {
+		const struct mime_part *p = g_ptr_array_index(m->parts, i);
+
+		if (!zeek_file(p))
+			continue;
+		if (n++ > 0)
+			gs_putc(out, ',');
+		zeek_fuid(out, d, tx_number(d, tx), p->index);
+	}
+	if (n == 0)
+		gs_puts(out, "(empty)"); /* Zeek's empty vector */
+}
+
+/* Is the address one of a private network (RFC 1918, RFC 4193), a
+ * loopback or a link-local one: Zeek's local_orig for a site whose
+ * Site::local_nets are the private ranges. */
+static bool
+zeek_local(const char *ip)
+{
+	if (strchr(ip, ':') != NULL)
+		return g_str_has_prefix(ip, "::1") ||
+		       g_ascii_strncasecmp(ip, "fc", 2) == 0 ||
+		       g_ascii_strncasecmp(ip, "fd", 2) == 0 ||
+		       g_ascii_strncasecmp(ip, "fe80:", 5) == 0;
+	if (g_str_has_prefix(ip, "10.") || g_str_has_prefix(ip, "127.") ||
+	    g_str_has_prefix(ip, "192.168.") ||
+	    g_str_has_prefix(ip, "169.254."))
+		return true;
+	if (g_str_has_prefix(ip, "172.")) {
+		int b = atoi(ip + 4);
+
+		return b >= 16 && b <= 31;
+	}
+	return false;
+}
+
+char *
+output_zeek_files(struct zeek_log *z, const struct dialogue *d)
+{
+	GString *out = g_string_new(NULL);
+	guint i, j;
+
+	if (z->open_ts == 0)
+		z->open_ts = d->ts_start;
+	if (d->ts_end > z->close_ts)
+		z->close_ts = d->ts_end;
+	zeek_header(z, out);
+	for (i = 0; i < d->txs->len; i++) {
+		const struct dlg_tx *tx = g_ptr_array_index(d->txs, i);
+		const struct mime_info *m =
+		    tx->data != NULL ? tx->data->mime : NULL;
+
+		for (j = 0; m != NULL && j < m->parts->len; j++) {
+			const struct mime_part *p =
+			    g_ptr_array_index(m->parts, j);
+
+			if (!zeek_file(p))
+				continue;
+			gs_fixed(out, p->ts_first, 6);
+			gs_putc(out, '\t');
+			zeek_fuid(out, d, i + 1, p->index);
+			gs_puts(out, "\tC");
+			gs_puts(out, d->id);
+			zeek_str(out, d->client.ip);
+			g_string_append_printf(out, "\t%u", d->client.port);
+			zeek_str(out, d->server.ip);
+			g_string_append_printf(out, "\t%u\tSMTP\t%u\t(empty)",
+			    d->server.port, p->index);
+			zeek_str(out, p->type);
+			zeek_str(out, p->filename);
+			gs_putc(out, '\t');
+			gs_fixed(out, p->ts_last - p->ts_first, 6);
+			gs_puts(out, zeek_local(d->client.ip) ? "\tT" : "\tF");
+			g_string_append_printf(out,
+			    "\tT\t%" G_GUINT64_FORMAT "\t-\t%" G_GUINT64_FORMAT
+			    "\t0\tF\t-",
+			    p->size,
+			    (p->flags & MIME_PART_GAP) ? tx->data->bytes_lost
+						       : 0);
+			zeek_str(out, p->md5[0] != '\0' ? p->md5 : NULL);
+			zeek_str(out, p->sha1[0] != '\0' ? p->sha1 : NULL);
+			zeek_str(out, p->sha256[0] != '\0' ? p->sha256 : NULL);
+			zeek_str(
+			    out, p->extract_status != NULL ? p->extract : NULL);
+			gs_putc(out, '\n');
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
 zeek_line(GString *out, const struct dialogue *d, const struct zeek_rec *r)
 {
@@ -410,8 +557,8 @@ zeek_line(GString *out, const struct dialogue *d, const struct zeek_rec *r)
 	zeek_set(out, path);
 	zeek_str(out, ua);
 	gs_puts(out, r->tls ? "\tT" : "\tF");
-	/* relayscope extracts no files: no file ids. */
-	gs_puts(out, "\t-\n");
+	zeek_fuids(out, d, r->tx);
+	gs_putc(out, '\n');
 
 	g_free(xoip_addr);
 	if (rcptto != NULL)
@@ -433,6 +580,12 @@ zeek_logged(const struct dlg_tx *tx)
 char *
 output_zeek_session(const struct dialogue *d)
 {
+	return output_zeek_log(&zeek_stdout, d);
+}
+
+char *
+output_zeek_log(struct zeek_log *z, const struct dialogue *d)
+{
 	GString *out = g_string_new(NULL);
 	struct zeek_rec r = { 0 };
 	bool flushed = false; /* the last record ended without its end of
@@ -440,11 +593,11 @@ output_zeek_session(const struct dialogue *d)
 	gint64 ts;
 	guint i;
 
-	if (zeek_open_ts == 0)
-		zeek_open_ts = d->ts_start;
-	if (d->ts_end > zeek_close_ts)
-		zeek_close_ts = d->ts_end;
-	zeek_header(out);
+	if (z->open_ts == 0)
+		z->open_ts = d->ts_start;
+	if (d->ts_end > z->close_ts)
+		z->close_ts = d->ts_end;
+	zeek_header(z, out);
 	/* Zeek opens its record at the connection's first SMTP event, and a
 	 * new one at the reply to each end of data. */
 	ts = d->banner != NULL ? d->banner->reply_ts : 0;
@@ -494,11 +647,17 @@ output_zeek_session(const struct dialogue *d)
 char *
 output_zeek_summary(void)
 {
+	return output_zeek_close(&zeek_stdout);
+}
+
+char *
+output_zeek_close(struct zeek_log *z)
+{
 	GString *out = g_string_new(NULL);
 
-	zeek_header(out);
+	zeek_header(z, out);
 	gs_puts(out, "#close\t");
-	zeek_stamp(out, zeek_close_ts > 0 ? zeek_close_ts : zeek_open_ts);
+	zeek_stamp(out, z->close_ts > 0 ? z->close_ts : z->open_ts);
 	gs_putc(out, '\n');
 	return g_string_free(out, FALSE);
 }
