@@ -114,8 +114,8 @@ $(BUILD)/nids-floor: tests/bench/nids-floor.c | $(BUILD)
 	@$(CC) $(STD) $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lnids $(PKG_LIBS)
 
 # libFuzzer (clang) on the SMTP machine, on passive DNS with the EHLO
-# check, on the pcapng reader, on the proxy preamble parser (whole and
-# byte by byte must agree) and on the JSON writer (read back by
+# check, on the pcapng reader, on the proxy preamble parser and the MIME
+# scanner (whole and in pieces must agree) and on the JSON writer (read back by
 # json-glib); FUZZ_SECONDS bounds each run.  The seeds
 # are derived from pcaps/ each time (tests/fuzz/seeds.py); what a run
 # learns stays in build/fuzz-corpus-NAME for the next.  Any finding (a
@@ -128,7 +128,7 @@ FUZZ_MAX_LEN := 4096
 # itself does not link).
 FUZZ_PKG_CFLAGS = $(shell pkg-config --cflags json-glib-1.0)
 FUZZ_PKG_LIBS = $(shell pkg-config --libs json-glib-1.0)
-FUZZERS := smtp-session dns pcapng proxy jsonw
+FUZZERS := smtp-session dns pcapng proxy jsonw mime
 fuzz:
 	python3 tests/fuzz/seeds.py $(BUILD)/fuzz-seeds $(FUZZ_MAX_LEN)
 	for f in $(FUZZERS); do \

@@ -273,7 +273,7 @@ def main():
     out = sys.argv[1]
     limit = int(sys.argv[2]) if len(sys.argv) > 2 else 4096
     counts = {}
-    for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw"):
+    for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw", "mime"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for f in os.listdir(os.path.join(out, d)):
             os.unlink(os.path.join(out, d, f))
@@ -310,6 +310,15 @@ def main():
             put("dns", "%s-%d" % (base, i), s)
     for name, s in proxy_seeds(smtp, limit):
         put("proxy", name, s)
+    # fuzz-mime.c: a seed byte, then each recorded message
+    # (tests/messages/) and the start of every DATA body seed.
+    msgs = os.path.join(os.path.dirname(PCAPS), "tests", "messages")
+    for sub in sorted(os.listdir(msgs)):
+        if not os.path.isdir(os.path.join(msgs, sub)):
+            continue
+        for f in sorted(os.listdir(os.path.join(msgs, sub))):
+            with open(os.path.join(msgs, sub, f), "rb") as fh:
+                put("mime", "%s-%s" % (sub, f), b"\x07" + fh.read())
     # fuzz-dlg-codec.c: each smtp-session seed behind a byte of 1 (a
     # session to encode, judged, and decode).
     d = os.path.join(out, "dlg-codec")
@@ -320,7 +329,8 @@ def main():
         put("dlg-codec", name, b"\x01" + s)
     print("fuzz seeds in %s: %s" % (out, ", ".join(
         "%s %d" % (d, counts.get(d, 0))
-        for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw"))))
+        for d in ("pcapng", "smtp-session", "dns", "proxy", "jsonw",
+                  "mime"))))
 
 
 if __name__ == "__main__":
