@@ -34,8 +34,8 @@ CORE_SRC := src/log.c src/anomaly.c src/budget.c src/linebuf.c src/smtp_reply.c 
             src/helo_check.c src/helo_report.c src/tls.c src/proxy.c \
             src/community_id.c src/gunzip.c src/mime.c src/extract.c
 # Modules bound to the capture libraries, and the CLI.
-NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/stream.c src/resolve.c \
-            src/replay.c src/options.c src/main.c
+NET_SRC  := src/packet.c src/pcapng.c src/capture.c src/savefile.c src/stream.c \
+            src/resolve.c             src/replay.c src/options.c src/main.c
 
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 NET_OBJ  := $(NET_SRC:src/%.c=$(BUILD)/%.o)

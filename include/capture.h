@@ -6,11 +6,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <glib.h>
 
 #include "output.h"
+
+struct pcap_pkthdr;
 
 struct capture_opts {
 	char **files;	      /* NULL-terminated, "-" is standard input */
@@ -24,7 +27,24 @@ struct capture_opts {
 	bool no_drop;	  /* --no-drop: keep root and capabilities */
 	bool quiet;	  /* say nothing of the input itself (time going
 			   * back, link types): -j N's workers but one */
+	FILE *spool;	  /* live: every frame read is also written here,
+			   * as a pcap file, for capture_again() (-w) */
 };
+
+/* A frame as a second reading of the input gives it (capture_again()). */
+struct capture_frame {
+	int dlt;   /* its link type (DLT_*) */
+	gint64 ts; /* usec: the time the analysis was given for
+		    * it (clamped, never going back) */
+	const struct pcap_pkthdr *hdr; /* its record as read */
+	const uint8_t *data;	       /* hdr->caplen bytes */
+	/* The IP packet it carries, inside its tunnels as the analysis
+	 * took it: 4, 6, or 0 (none, or undecodable). */
+	int ip_version;
+	const uint8_t *ip;
+	size_t ip_len;
+};
+typedef void (*capture_frame_fn)(const struct capture_frame *f, void *arg);
 
 /* Read every file in order as one continuous capture (or capture live
  * until a signal or max_packets).  Once the interface, or every file, is
@@ -44,6 +64,15 @@ gboolean capture_drop_privileges(const struct capture_opts *o, GError **error);
  * user root becomes, else ourselves). */
 gboolean capture_writer(
     const struct capture_opts *o, uid_t *uid, gid_t *gid, GError **error);
+/* Read the inputs again, as capture_run() read them, and hand every frame
+ * to fn instead of the analysis: the same frames (the first frames of
+ * them, in the same order, with the same times).  fds[i] is an open
+ * descriptor of o->files[i], read from its start; -1 ends the reading
+ * there.  Says nothing of the input: the first reading did.  FALSE with
+ * *error set if an input could not be read to frames (it was not by the
+ * first reading either, which said so). */
+gboolean capture_again(const struct capture_opts *o, const int *fds,
+    uint64_t frames, capture_frame_fn fn, void *arg, GError **error);
 /* Ask a running capture to stop (async-signal-safe). */
 void capture_stop(void);
 

@@ -45,6 +45,7 @@ struct rs_options {
 	uint64_t max_memory;	/* --max-memory, bytes */
 	char *extract_dir;	/* --extract DIR, or NULL */
 	char *zeek_dir;		/* --zeek-dir DIR, or NULL */
+	char *write_file;	/* -w FILE, or NULL */
 	uint64_t extract_max;	/* --extract-max, bytes */
 	unsigned jobs;		/* -j: processes reading the input; 0: as
 				 * many as cores for files, 1 for standard

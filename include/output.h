@@ -169,6 +169,11 @@ struct run_stats {
 	const char *extract_dir; /* NULL: not extracting */
 	uint64_t extracted_messages, extracted_attachments, extracted_bytes;
 	uint64_t extract_skipped, extract_failed;
+	/* -w FILE: where, and what was written (savefile.h). */
+	const char *write_file;	  /* NULL: not writing */
+	const char *write_format; /* "pcap", "pcapng", NULL: not written */
+	uint64_t written_packets, written_bytes, written_sessions;
+	uint64_t write_sessions_over; /* selected, not written: the limit */
 };
 
 /* Set up and free the parts of run_stats that allocate. */

@@ -69,7 +69,8 @@
 
 static volatile sig_atomic_t capture_stopping;
 static pcap_t *volatile capture_live;
-static uint64_t capture_max; /* live: stop after this many frames */
+static uint64_t capture_max;	     /* live: stop after this many frames */
+static pcap_dumper_t *capture_spool; /* live: capture_opts.spool */
 /* What the input itself gives rise to is not said (capture_opts.quiet). */
 static bool capture_quiet;
 
@@ -144,12 +145,18 @@ capture_clock_time(gint64 ts, uint64_t n)
 	return capture_clock.latest;
 }
 
+/* capture_again(): frames go to it rather than to the analysis. */
+static capture_frame_fn capture_sink;
+static void *capture_sink_arg;
+
+/* Hand on frame (its record h) to the analysis, or to capture_sink. */
 static void
-capture_frame(struct run_stats *s, int dlt, gint64 ts, uint32_t caplen,
-    const u_char *frame)
+capture_frame(struct run_stats *s, int dlt, gint64 ts,
+    const struct pcap_pkthdr *h, const u_char *frame)
 {
 	const uint8_t *p;
 	size_t off, len;
+	uint32_t caplen = h->caplen;
 	enum packet_l3 l3, inner;
 	int depth;
 
@@ -171,6 +178,22 @@ capture_frame(struct run_stats *s, int dlt, gint64 ts, uint32_t caplen,
 		p += off;
 		len -= off;
 		l3 = inner;
+	}
+	if (capture_sink != NULL) {
+		struct capture_frame f = {
+			.dlt = dlt,
+			.ts = ts,
+			.hdr = h,
+			.data = frame,
+			.ip_version = l3 == PACKET_L3_IPV4   ? 4
+				      : l3 == PACKET_L3_IPV6 ? 6
+							     : 0,
+			.ip = p,
+			.ip_len = len,
+		};
+
+		capture_sink(&f, capture_sink_arg);
+		return;
 	}
 	switch (l3) {
 	case PACKET_L3_IPV4:
@@ -480,8 +503,8 @@ capture_pcapng(const char *name, FILE *fp, const struct gunzip *gz,
 				g_ptr_array_index(progs, pk.ifid), &h, pk.data))
 				continue;
 		}
-		capture_frame(s, pk.dlt, capture_clock_time(pk.ts, n),
-		    pk.caplen, pk.data);
+		capture_frame(
+		    s, pk.dlt, capture_clock_time(pk.ts, n), &h, pk.data);
 	}
 	if (!supported && !pcapng_any_supported(r, &first) && first != NULL) {
 		/* No interface we can read: the error of a pcap file of that
@@ -613,8 +636,8 @@ capture_file(const char *name, FILE *fp, const struct capture_opts *o,
 		if (rc == 1) {
 			n++;
 			capture_frame(s, dlt,
-			    capture_clock_time(capture_file_time(h), n),
-			    h->caplen, frame);
+			    capture_clock_time(capture_file_time(h), n), h,
+			    frame);
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK)
@@ -773,13 +796,33 @@ capture_live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
 {
 	struct run_stats *s = (struct run_stats *)(void *)user;
 
+	if (capture_spool != NULL)
+		pcap_dump((u_char *)capture_spool, h, frame);
 	capture_frame(s, pcap_datalink(capture_live),
 	    capture_clock_time(
 		(gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec,
 		s->frames + 1),
-	    h->caplen, frame);
+	    h, frame);
 	if (capture_max > 0 && s->frames >= capture_max)
 		capture_stop();
+}
+
+/* The frames kept for -w flushed to the spool, which stays open (its
+ * owner reads it again); FALSE with *error if they could not all be. */
+static gboolean
+capture_spool_end(const char *iface, GError **error)
+{
+	bool ok = pcap_dump_flush(capture_spool) == 0 &&
+		  !ferror(pcap_dump_file(capture_spool));
+
+	/* pcap_dump_close() would close the owner's stream: the dumper is
+	 * left, a few bytes, for the run's end. */
+	capture_spool = NULL;
+	if (!ok)
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		    "%s: the frames kept for -w could not be written: %s",
+		    iface, g_strerror(errno));
+	return ok;
 }
 
 static gboolean
@@ -832,6 +875,16 @@ capture_iface(const struct capture_opts *o, const struct capture_user *u,
 		pcap_close(p);
 		return FALSE;
 	}
+	if (o->spool != NULL) {
+		capture_spool = pcap_dump_fopen(p, o->spool);
+		if (capture_spool == NULL) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: cannot keep the frames for -w: %s", o->iface,
+			    pcap_geterr(p));
+			pcap_close(p);
+			return FALSE;
+		}
+	}
 	capture_clock_start(o->iface);
 	capture_max = o->max_packets;
 	capture_live = p;
@@ -847,11 +900,17 @@ capture_iface(const struct capture_opts *o, const struct capture_user *u,
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "%s: capture failed: %s", o->iface, pcap_geterr(p));
 			capture_live = NULL;
+			if (capture_spool != NULL)
+				(void)capture_spool_end(o->iface, NULL);
 			pcap_close(p);
 			return FALSE;
 		}
 	}
 	capture_live = NULL;
+	if (capture_spool != NULL && !capture_spool_end(o->iface, error)) {
+		pcap_close(p);
+		return FALSE;
+	}
 	if (pcap_stats(p, &ps) == 0)
 		s->pcap_drops += ps.ps_drop + ps.ps_ifdrop;
 	pcap_close(p);
@@ -964,5 +1023,45 @@ capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 	else
 		ok = capture_files(o, &u, s, error);
 	g_free(u.name);
+	return ok;
+}
+
+gboolean
+capture_again(const struct capture_opts *o, const int *fds, uint64_t frames,
+    capture_frame_fn fn, void *arg, GError **error)
+{
+	struct capture_opts again = *o;
+	struct run_stats scratch;
+	gboolean ok = TRUE;
+	size_t i;
+	FILE *fp;
+	int fd;
+
+	run_stats_init(&scratch);
+	again.max_packets = frames;
+	capture_quiet = true;
+	capture_stopping = 0;
+	capture_sink = fn;
+	capture_sink_arg = arg;
+	for (i = 0; ok && o->files[i] != NULL && fds[i] >= 0; i++) {
+		if (frames == 0 || scratch.frames >= frames)
+			break;
+		fd = dup(fds[i]);
+		fp = fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "rb")
+							    : NULL;
+		if (fp == NULL) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "%s: cannot read it again for -w: %s", o->files[i],
+			    g_strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			ok = FALSE;
+			break;
+		}
+		ok = capture_file(o->files[i], fp, &again, &scratch, error);
+	}
+	capture_sink = NULL;
+	capture_sink_arg = NULL;
+	run_stats_clear(&scratch);
 	return ok;
 }

@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "replay.h"
 #include "resolve.h"
+#include "savefile.h"
 #include "select.h"
 #include "stream.h"
 
@@ -73,6 +74,9 @@ struct writer {
 	unsigned fail_on_diag; /* diagnosis kinds that do (diagnosis.h) */
 	const struct rs_select *select; /* the sessions to write */
 	struct extractor *extractor;	/* --extract, or NULL */
+	struct savefile *savefile;	/* -w FILE, or NULL */
+	FILE *out; /* the report: standard output, or standard error when
+		    * -w - writes the packets there */
 	/* --zeek-dir: smtp.log and files.log, or NULL. */
 	FILE *zeek_smtp, *zeek_files;
 	struct zeek_log zeek_smtp_log, zeek_files_log;
@@ -87,9 +91,9 @@ struct writer {
 static void
 write_out(struct writer *w, const char *rec)
 {
-	fputs(rec, stdout);
+	fputs(rec, w->out);
 	if (w->flush_each)
-		fflush(stdout);
+		fflush(w->out);
 }
 
 /* What a record waiting for order holds: its text, its key, its node. */
@@ -269,6 +273,7 @@ finish_session(struct writer *w, struct dialogue *d)
 		 * record keeps the order of the others. */
 		run_stats_add_non_smtp(w->stats, d);
 		extract_discard(extract_opts_of(w), d);
+		savefile_session(w->savefile, d, false);
 		rec = g_strdup("");
 	} else {
 		relay_annotate(&w->env, d);
@@ -290,12 +295,14 @@ finish_session(struct writer *w, struct dialogue *d)
 				g_hash_table_remove(w->flagged, flagged);
 			w->stats->unselected++;
 			extract_discard(extract_opts_of(w), d);
+			savefile_session(w->savefile, d, false);
 			rec = g_strdup("");
 		} else {
 			if (w->extractor != NULL)
 				extractor_commit(w->extractor, d);
 			if (w->zeek_smtp != NULL)
 				zeek_write(w, d);
+			savefile_session(w->savefile, d, true);
 			rec = selected_record(w, d);
 		}
 	}
@@ -632,6 +639,7 @@ main(int argc, char **argv)
 	w.waiting = g_tree_new_full(seq_cmp, NULL, g_free, g_free);
 	w.next_seq = 1;
 	w.flush_each = o.iface != NULL;
+	w.out = stdout;
 
 	if (o.extract_dir != NULL) {
 		struct capture_opts who = { .user = o.user,
@@ -664,6 +672,18 @@ main(int argc, char **argv)
 			goto fail;
 	}
 
+	if (o.write_file != NULL) {
+		struct capture_opts in = { .files = o.files, .iface = o.iface };
+
+		/* Before privileges go: the inputs are opened again now. */
+		w.savefile = savefile_new(o.write_file, &in, &error);
+		if (w.savefile == NULL)
+			goto fail;
+		if (savefile_is_stdout(w.savefile))
+			w.out = stderr;
+		stats.write_file = o.write_file;
+	}
+
 	memset(&so, 0, sizeof so);
 	so.extract = extract_opts_of(&w);
 	so.ports = o.ports;
@@ -693,6 +713,7 @@ main(int argc, char **argv)
 	co.promisc = o.promisc;
 	co.user = o.user;
 	co.no_drop = o.no_drop;
+	co.spool = savefile_spool(w.savefile);
 	memset(&shed, 0, sizeof shed);
 	if (njobs == 1) {
 		ok = capture_run(&co, &stats, &error);
@@ -772,6 +793,27 @@ main(int argc, char **argv)
 			ok = FALSE;
 		}
 	}
+	if (w.savefile != NULL) {
+		struct savefile_totals t;
+		g_autoptr(GError) werr = NULL;
+
+		/* After a failed reading too: the packets of what was
+		 * analysed. */
+		if (!savefile_write(w.savefile, &co, stats.frames, &werr)) {
+			stats.incomplete = true;
+			if (ok)
+				error = g_steal_pointer(&werr);
+			else
+				log_warnx("%s", werr->message);
+			ok = FALSE;
+		}
+		savefile_get_totals(w.savefile, &t);
+		stats.write_format = t.format;
+		stats.written_packets = t.packets;
+		stats.written_bytes = t.bytes;
+		stats.written_sessions = t.sessions;
+		stats.write_sessions_over = t.sessions_over;
+	}
 	stats.memory = rs_budget;
 	if (njobs > 1) {
 		/* The limit given, and what every process shed. */
@@ -790,8 +832,8 @@ main(int argc, char **argv)
 	    rs_budget.peak_by[BUDGET_REORDER], rs_budget.peak_by[BUDGET_DNS],
 	    rs_budget.peak_by[BUDGET_ONWARD]);
 	summary = output_summary(&w.oo, &stats);
-	fputs(summary, stdout);
-	fflush(stdout);
+	fputs(summary, w.out);
+	fflush(w.out);
 	if (!ok)
 		log_warnx("%s", error->message);
 
@@ -804,6 +846,7 @@ fail:
 	log_warnx("%s", error->message);
 out:
 	(void)extractor_free(w.extractor, NULL);
+	savefile_free(w.savefile);
 	if (w.zeek_smtp != NULL)
 		fclose(w.zeek_smtp);
 	if (w.zeek_files != NULL)

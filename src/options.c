@@ -351,6 +351,13 @@ options_parse(struct rs_options *o, int argc, char **argv, gboolean *exit_now,
 		    "sessions) into DIR, made if it is not there; their "
 		    "records go in the order sessions end",
 		    "DIR" },
+		{ "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
+		    "Write the packets of the selected sessions to FILE, "
+		    "whole and with their times (pcap as tcpdump -w writes "
+		    "it, pcapng when the inputs are pcapng or of several "
+		    "link types); - is standard output, and the report then "
+		    "goes to standard error",
+		    "FILE" },
 		{ "extract-max", 0, 0, G_OPTION_ARG_STRING, &extract_max,
 		    "Bytes --extract writes at most (default 1G; suffixes K, "
 		    "M, G)",
@@ -577,6 +584,7 @@ options_clear(struct rs_options *o)
 	g_free(o->bpf);
 	g_free(o->extract_dir);
 	g_free(o->zeek_dir);
+	g_free(o->write_file);
 	g_free(o->local_domains);
 	g_free(o->trusted_nets);
 	g_free(o->user);

@@ -1186,6 +1186,18 @@ output_json_summary(const struct run_stats *s)
 		jw_end_object(b);
 	} else
 		jw_null(b, "extracted");
+	if (s->write_file != NULL) {
+		jw_object(b, "written");
+		jw_str(b, "file", s->write_file);
+		jw_str(b, "format", s->write_format);
+		jw_int(b, "packets", (gint64)s->written_packets);
+		jw_int(b, "bytes", (gint64)s->written_bytes);
+		jw_int(b, "sessions", (gint64)s->written_sessions);
+		jw_int(
+		    b, "sessions_not_written", (gint64)s->write_sessions_over);
+		jw_end_object(b);
+	} else
+		jw_null(b, "written");
 	add_strings(b, "files", s->files);
 	jw_object(b, "packets");
 	jw_int(b, "read", (gint64)s->frames);

@@ -1557,6 +1557,21 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 			    "; %" G_GUINT64_FORMAT " could not be written",
 			    s->extract_failed);
 	}
+	if (s->write_file != NULL) {
+		gs_puts(t, "\n  written: ");
+		g_string_append_printf(t,
+		    "%" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT
+		    " bytes) of %" G_GUINT64_FORMAT " sessions to ",
+		    s->written_packets, s->written_bytes, s->written_sessions);
+		output_escape(t, s->write_file, strlen(s->write_file));
+		if (s->write_format != NULL)
+			g_string_append_printf(t, " (%s)", s->write_format);
+		if (s->write_sessions_over > 0)
+			g_string_append_printf(t,
+			    "; %" G_GUINT64_FORMAT
+			    " selected sessions not written: too many",
+			    s->write_sessions_over);
+	}
 	g_string_append_printf(t, "\n  files: %u", s->files->len);
 	for (i = 0; i < s->files->len; i++) {
 		const char *f = g_ptr_array_index(s->files, i);

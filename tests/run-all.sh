@@ -42,6 +42,7 @@ if [ -z "$only" ]; then
 	    "tests/run-diagnosis.py ./relayscope" \
 	    "tests/run-zeek.py ./relayscope" \
 	    "tests/run-extract.py ./relayscope" \
+	    "tests/run-write.py ./relayscope" \
 	    "tests/run-suricata.py ./relayscope" \
 	    tests/run-jobs.sh \
 	    "tests/mutate-captures.py ./relayscope 1 101"; do

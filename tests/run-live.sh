@@ -3,7 +3,8 @@
 # Live capture against a real Postfix, inside private namespaces (traffic
 # only on a loopback nobody else sees): relayscope -i lo sees one finished
 # session and one still open; SIGINT stops it cleanly, exit 0, and the open
-# session is reported as capture-ended.  Then -c N stops by itself.
+# session is reported as capture-ended.  -w writes their packets, which
+# read again give the same two sessions.  Then -c N stops by itself.
 # Prints "live: N passed, N failed".  Needs root and Postfix (sh tests/deps.sh test).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,8 +34,8 @@ wait_for() {	# file pattern
 	done
 }
 
-"$TOP/relayscope" -i lo --no-promisc --format json >"$RS_WORK/live.json" \
-    2>"$RS_WORK/live.err" &
+"$TOP/relayscope" -i lo --no-promisc --format json -w "$RS_WORK/live.pcap" \
+    >"$RS_WORK/live.json" 2>"$RS_WORK/live.err" &
 rs=$!
 RS_PIDS="$RS_PIDS $rs"
 wait_for "$RS_WORK/live.err" 'capturing on lo' || bad started
@@ -64,6 +65,29 @@ assert s[1]["transactions"][0]["mail_reply"]["code"] == 250
 assert recs[-1]["type"] == "summary" and recs[-1]["complete"]
 PY
 kill "$client" 2>/dev/null
+# -w: the frames kept while capturing, the sessions' written at the end.
+"$TOP/relayscope" --format json "$RS_WORK/live.pcap" >"$RS_WORK/again.json" \
+    2>>"$RS_WORK/live.err"
+python3 - "$RS_WORK/live.json" "$RS_WORK/again.json" "$RS_WORK/live.pcap" \
+    <<'PY' && ok || bad write
+import json, os, sys
+def sessions(p):
+    recs = [json.loads(l) for l in open(p)]
+    out = []
+    for r in recs:
+        if r["type"] == "session":
+            r.pop("seq")
+            out.append(r)
+    return out, recs[-1]
+live, summary = sessions(sys.argv[1])
+again, _ = sessions(sys.argv[2])
+assert summary["written"]["format"] == "pcap", summary["written"]
+assert summary["written"]["sessions"] == 2, summary["written"]
+assert summary["written"]["packets"] > 10, summary["written"]
+assert [r["id"] for r in again] == [r["id"] for r in live], again
+assert [r["end"] for r in again] == ["closed", "capture-ended"], again
+assert again[0]["transactions"] == live[0]["transactions"]
+PY
 
 # -c: stop after N packets without a signal (a session gives > 10).
 "$TOP/relayscope" -i lo --no-promisc -c 10 >"$RS_WORK/count.txt" \
