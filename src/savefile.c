@@ -763,7 +763,7 @@ dns_connections(
 static void
 savefile_begin(struct savefile *sf)
 {
-	uint32_t lt = 0, snap = SAVEFILE_SNAPLEN, l, s;
+	uint32_t lt = 0, snap = 0, l, s;
 	size_t i, n = 0;
 	bool pcap = true;
 
@@ -778,6 +778,10 @@ savefile_begin(struct savefile *sf)
 		n++;
 	}
 	if (pcap && n > 0) {
+		/* The inputs' own snap length (the largest): a whole capture
+		 * written is then the same bytes as its file. */
+		if (snap == 0)
+			snap = SAVEFILE_SNAPLEN;
 		sf->t.format = "pcap";
 		put32(sf->buf, PCAP_MAGIC_USEC);
 		put16(sf->buf, 2);

@@ -15,6 +15,7 @@ tcpdump and against relayscope reading what it wrote.
 - Selection: --session ID writes, for a session of a capture without
   DNS, exactly the bytes tcpdump -w writes for a filter on its two
   endpoints; a selection of nothing is a pcap header alone.
+- A capture of nothing but SMTP sessions, written whole, is itself.
 - The same bytes from a file, standard input (a pipe), a .pcap.gz, a
   .pcap.gz through a pipe, -w - (the report then on standard error) and
   -j 2.
@@ -201,6 +202,8 @@ def same_bytes(work):
     with open(want, "rb") as f:
         good = f.read()
     check(len(pcap_frames(want)[1]) == 82, "postfix-mime: not 82 frames")
+    # It holds nothing but its two sessions: written whole, it is itself.
+    check(good == raw, "postfix-mime written whole: not the same bytes")
 
     def same(what, path):
         with open(path, "rb") as f:

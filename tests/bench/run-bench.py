@@ -234,7 +234,7 @@ def jobs_supported():
     return r.returncode == 0
 
 
-def bench_file(label, path, conc, jobs=False, read=False):
+def bench_file(label, path, conc, jobs=False, read=False, write=False):
     ms = str(max_streams(conc))
     opt = [] if ms == "131072" else ["--max-streams", ms]
     progs = [Prog("floor", [FLOOR, path, ms]),
@@ -247,12 +247,18 @@ def bench_file(label, path, conc, jobs=False, read=False):
                        opt + [path])]
     if read:
         progs.append(Prog("read", [RS, "-f", "udp port 9"] + opt + [path]))
+    if write:
+        # -w: the second reading, and every session's packets written.
+        progs.append(Prog("text -w", [RS, "--color", "never", "-w",
+                                      os.path.join(DIR, "written.pcap")] +
+                          opt + [path]))
     want = json.load(open(path + ".expect.json"))
     say("info %s: %s, %d sessions, %d open at once%s, %.0f MB" %
         (label, os.path.basename(path), want["sessions"], conc,
          "" if not opt else " (--max-streams %s for both)" % ms,
          os.path.getsize(path) / 1e6))
-    verify(label, path, [p for p in progs if p.name != "read"])
+    verify(label, path, [p for p in progs if p.name not in ("read",
+                                                             "text -w")])
     alternate(progs)
     f = progs[0]
     say("info %s floor: CPU %.3f s, wall %.3f s, peak RSS %.1f MiB" %
@@ -350,7 +356,7 @@ def main():
     conc = sessions_capture(*CONC)
     long_open = sessions_capture(*SMALL, long_open=True)
     s = bench_file("%dk" % (SMALL[0] // 1000) if SMALL[0] >= 1000 else
-                   "%d" % SMALL[0], small, SMALL[1])
+                   "%d" % SMALL[0], small, SMALL[1], write=True)
     b = bench_file("%dk" % (BIG[0] // 1000), big, BIG[1], jobs=jobs,
                    read=True)
     c = bench_file("%dk-concurrent" % (CONC[1] // 1000) if CONC[1] >= 1000
@@ -391,6 +397,13 @@ def main():
                "this run %+.1f MiB" % (REORDER_KIB * 5 / 4 / 1024,
                                       REORDER_KIB // 1024,
                                       (rss - base) / 1024))
+    say("info -w, %s: CPU %.2fx the text run without it, wall %.2fx; "
+        "output %.0f MB of the input's %.0f MB" %
+        (os.path.basename(small), s["text -w"].median("cpu") /
+         s["text"].median("cpu"), s["text -w"].median("wall") /
+         s["text"].median("wall"),
+         os.path.getsize(os.path.join(DIR, "written.pcap")) / 1e6,
+         os.path.getsize(small) / 1e6))
     if INFO:
         info_detection()
         info_loss()
