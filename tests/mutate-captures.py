@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile-input check: corrupt the recorded captures (random bytes
 overwritten, files cut short; seeds FIRST..LAST, so every run is the same)
-and run relayscope on each.  Every run must end with status 0 or 2 within
-20 s and without a sanitizer report.  Prints "mutations: N passed, N
+and run relayscope on each, half of them with -w and the file written
+read again.  Every run must end with status 0 or 2 within 20 s and
+without a sanitizer report.  Prints "mutations: N passed, N
 failed".   usage: mutate-captures.py BINARY FIRST LAST"""
 import glob
 import random
@@ -19,7 +20,8 @@ def main():
                    glob.glob("pcaps/exim-*.pcap") +
                    glob.glob("pcaps/opensmtpd-*.pcap"))
     ok = bad = 0
-    with tempfile.NamedTemporaryFile(suffix=".pcap") as tmp:
+    with tempfile.NamedTemporaryFile(suffix=".pcap") as tmp, \
+            tempfile.NamedTemporaryFile(suffix=".pcap") as out:
         for seed in range(first, last):
             r = random.Random(seed)
             data = bytearray(open(r.choice(files), "rb").read())
@@ -31,13 +33,18 @@ def main():
             tmp.truncate()
             tmp.write(data)
             tmp.flush()
+            fmt = r.choice(["text", "json"])
+            runs = [[binary, "--format", fmt, tmp.name]]
+            if r.random() < 0.5:
+                runs = [runs[0] + ["-w", out.name], [binary, out.name]]
             try:
-                p = subprocess.run([binary, "--format",
-                                    r.choice(["text", "json"]), tmp.name],
-                                   capture_output=True, timeout=20)
-                good = (p.returncode in (0, 2) and
-                        b"Sanitizer" not in p.stderr and
-                        b"runtime error" not in p.stderr)
+                good = True
+                for argv in runs:
+                    p = subprocess.run(argv, capture_output=True,
+                                       timeout=20)
+                    good = good and (p.returncode in (0, 2) and
+                                     b"Sanitizer" not in p.stderr and
+                                     b"runtime error" not in p.stderr)
             except subprocess.TimeoutExpired:
                 good = False
             if good:
