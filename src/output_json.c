@@ -755,6 +755,9 @@ output_json_session(const struct dialogue *d)
 	jw_str(b, "type", "session");
 	jw_str(b, "id", d->id);
 	jw_int(b, "seq", (gint64)d->seq);
+	/* The name Zeek's and Suricata's users sort by: the start, as
+	 * seconds (docs/output-format.md, "Times"). */
+	add_epoch(b, "ts", d->ts_start);
 	add_time(b, "ts_start", "ts_start_epoch", true, d->ts_start);
 	add_time(b, "ts_end", "ts_end_epoch", true, d->ts_end);
 	add_endpoint(b, "client", &d->client);

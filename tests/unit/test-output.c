@@ -104,8 +104,18 @@ test_json_epoch(void)
 		       "microseconds, before 1970, after 2038");
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *got = record_start(cases[i].usec);
+		g_autoptr(dialogue_t) d = dialogue_new();
+		g_autofree char *j = NULL;
+		g_autofree char *ts = NULL;
+		const char *epoch = strstr(cases[i].want, "_epoch\":");
 
 		g_assert_cmpstr(got, ==, cases[i].want);
+		/* "ts", Zeek's name, is the same number, just before. */
+		d->ts_start = d->ts_end = cases[i].usec;
+		j = output_json_session(d);
+		ts = g_strdup_printf(
+		    ",\"ts\":%s,\"ts_start\":", epoch + strlen("_epoch\":"));
+		g_assert_nonnull(strstr(j, ts));
 	}
 }
 
