@@ -26,8 +26,8 @@
 #include "dialogue.h"
 
 /* Sessions whose packets one run writes, at most: past that, the rest of
- * the selected sessions are counted as not written (about 100 bytes of
- * memory each). */
+ * the selected sessions are counted as not written (about 150 bytes of
+ * memory each, beside the --max-memory budget). */
 #define SAVEFILE_SESSIONS_MAX 1000000
 /* After a session's last packet, the frames of its connection for this
  * long are still its own (FIN and RST retransmissions, the last ACKs)
