@@ -67,12 +67,14 @@ gboolean capture_writer(
 /* Read the inputs again, as capture_run() read them, and hand every frame
  * to fn instead of the analysis: the same frames (the first frames of
  * them, in the same order, with the same times).  fds[i] is an open
- * descriptor of o->files[i], read from its start; -1 ends the reading
- * there.  Says nothing of the input: the first reading did.  FALSE with
- * *error set if an input could not be read to frames (it was not by the
- * first reading either, which said so). */
+ * descriptor of o->files[i], a regular file read from its start; -1 ends
+ * the reading there.  Says nothing of the input: the first reading did.
+ * *read: the frames read.  FALSE with *error set if an input could not
+ * be read to its end or to frames (the first reading may have stopped at
+ * the same place: the caller compares *read), or a signal stopped it. */
 gboolean capture_again(const struct capture_opts *o, const int *fds,
-    uint64_t frames, capture_frame_fn fn, void *arg, GError **error);
+    uint64_t frames, capture_frame_fn fn, void *arg, uint64_t *read,
+    GError **error);
 /* Ask a running capture to stop (async-signal-safe). */
 void capture_stop(void);
 

@@ -38,6 +38,11 @@
 /* DNS answers of the capture written, at most (their times are kept). */
 #define SAVEFILE_DNS_MAX 1000000
 
+/* Before a session's start, its connection's frames for this long are
+ * its own too (the SYNs retransmitted before the one it starts at),
+ * unless they are the tail of the session before it. */
+#define SAVEFILE_HEAD (30 * G_USEC_PER_SEC)
+
 struct savefile;
 
 struct savefile_totals {

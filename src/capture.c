@@ -1028,7 +1028,7 @@ capture_run(const struct capture_opts *o, struct run_stats *s, GError **error)
 
 gboolean
 capture_again(const struct capture_opts *o, const int *fds, uint64_t frames,
-    capture_frame_fn fn, void *arg, GError **error)
+    capture_frame_fn fn, void *arg, uint64_t *read, GError **error)
 {
 	struct capture_opts again = *o;
 	struct run_stats scratch;
@@ -1062,6 +1062,12 @@ capture_again(const struct capture_opts *o, const int *fds, uint64_t frames,
 	}
 	capture_sink = NULL;
 	capture_sink_arg = NULL;
+	*read = scratch.frames;
 	run_stats_clear(&scratch);
+	if (ok && capture_stopping) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+		    "stopped by a signal");
+		ok = FALSE;
+	}
 	return ok;
 }

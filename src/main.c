@@ -541,8 +541,12 @@ use_color(const struct rs_options *o)
 		return false;
 	if (o->color == RS_COLOR_ALWAYS)
 		return true;
-	return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
-	       term != NULL && strcmp(term, "dumb") != 0;
+	/* With -w - the report is on standard error. */
+	return isatty(o->write_file != NULL && strcmp(o->write_file, "-") == 0
+			  ? STDERR_FILENO
+			  : STDOUT_FILENO) &&
+	       getenv("NO_COLOR") == NULL && term != NULL &&
+	       strcmp(term, "dumb") != 0;
 }
 
 int
@@ -641,6 +645,18 @@ main(int argc, char **argv)
 	w.flush_each = o.iface != NULL;
 	w.out = stdout;
 
+	if (o.write_file != NULL) {
+		struct capture_opts in = { .files = o.files, .iface = o.iface };
+
+		/* Before privileges go: the inputs are opened again now. */
+		w.savefile = savefile_new(o.write_file, &in, &error);
+		if (w.savefile == NULL)
+			goto fail;
+		if (savefile_is_stdout(w.savefile))
+			w.out = stderr;
+		stats.write_file = o.write_file;
+	}
+
 	if (o.extract_dir != NULL) {
 		struct capture_opts who = { .user = o.user,
 			.no_drop = o.no_drop };
@@ -670,18 +686,6 @@ main(int argc, char **argv)
 		w.zeek_files = zeek_open(o.zeek_dir, "files.log", &error);
 		if (w.zeek_files == NULL)
 			goto fail;
-	}
-
-	if (o.write_file != NULL) {
-		struct capture_opts in = { .files = o.files, .iface = o.iface };
-
-		/* Before privileges go: the inputs are opened again now. */
-		w.savefile = savefile_new(o.write_file, &in, &error);
-		if (w.savefile == NULL)
-			goto fail;
-		if (savefile_is_stdout(w.savefile))
-			w.out = stderr;
-		stats.write_file = o.write_file;
 	}
 
 	memset(&so, 0, sizeof so);
@@ -737,6 +741,27 @@ main(int argc, char **argv)
 	}
 	release_held(&w, 0, true);
 	writer_finish(&w);
+	if (w.savefile != NULL) {
+		struct savefile_totals t;
+		g_autoptr(GError) werr = NULL;
+
+		/* After a failed reading too: the packets of what was
+		 * analysed. */
+		if (!savefile_write(w.savefile, &co, stats.frames, &werr)) {
+			stats.incomplete = true;
+			if (ok)
+				error = g_steal_pointer(&werr);
+			else
+				log_warnx("%s", werr->message);
+			ok = FALSE;
+		}
+		savefile_get_totals(w.savefile, &t);
+		stats.write_format = t.format;
+		stats.written_packets = t.packets;
+		stats.written_bytes = t.bytes;
+		stats.written_sessions = t.sessions;
+		stats.write_sessions_over = t.sessions_over;
+	}
 	/* A signal stops a live capture the normal way; files it stops were
 	 * not read to their end. */
 	if (stopped_by != 0) {
@@ -792,27 +817,6 @@ main(int argc, char **argv)
 				log_warnx("%s", xerr->message);
 			ok = FALSE;
 		}
-	}
-	if (w.savefile != NULL) {
-		struct savefile_totals t;
-		g_autoptr(GError) werr = NULL;
-
-		/* After a failed reading too: the packets of what was
-		 * analysed. */
-		if (!savefile_write(w.savefile, &co, stats.frames, &werr)) {
-			stats.incomplete = true;
-			if (ok)
-				error = g_steal_pointer(&werr);
-			else
-				log_warnx("%s", werr->message);
-			ok = FALSE;
-		}
-		savefile_get_totals(w.savefile, &t);
-		stats.write_format = t.format;
-		stats.written_packets = t.packets;
-		stats.written_bytes = t.bytes;
-		stats.written_sessions = t.sessions;
-		stats.write_sessions_over = t.sessions_over;
 	}
 	stats.memory = rs_budget;
 	if (njobs > 1) {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <gio/gio.h>
@@ -165,8 +166,15 @@ stdin_again(GError **error)
 	int fd;
 
 	if (fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    lseek(STDIN_FILENO, 0, SEEK_CUR) == 0)
-		return fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	    lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			g_set_error(error, G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "-w: standard input cannot be opened again: %s",
+			    g_strerror(errno));
+		return fd;
+	}
 	fd = spool_open();
 	if (fd < 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -208,7 +216,8 @@ stdin_again(GError **error)
 	return fd;
 }
 
-/* Is the file open on out one of the inputs? */
+/* Is the file out one of the inputs: one opened again (by its
+ * descriptor), or one that could not be (by its name)?  The one named. */
 static const char *
 savefile_same_input(const struct savefile *sf, const struct capture_opts *o,
     const struct stat *out)
@@ -216,9 +225,30 @@ savefile_same_input(const struct savefile *sf, const struct capture_opts *o,
 	struct stat sb;
 	size_t i;
 
-	for (i = 0; i < sf->n_in; i++)
-		if (sf->in[i] >= 0 && fstat(sf->in[i], &sb) == 0 &&
-		    sb.st_dev == out->st_dev && sb.st_ino == out->st_ino)
+	for (i = 0; i < sf->n_in && o->files != NULL; i++) {
+		if (sf->in[i] >= 0 ? fstat(sf->in[i], &sb) != 0
+				   : strcmp(o->files[i], "-") == 0 ||
+					 stat(o->files[i], &sb) != 0)
+			continue;
+		if (sb.st_dev == out->st_dev && sb.st_ino == out->st_ino)
+			return o->files[i];
+	}
+	return NULL;
+}
+
+/* Before FILE is opened (and perhaps made): is it an input?  An input
+ * that does not exist yet counts by its name. */
+static const char *
+savefile_is_input(const struct savefile *sf, const struct capture_opts *o)
+{
+	struct stat sb;
+	size_t i;
+
+	if (stat(sf->path, &sb) == 0)
+		return S_ISREG(sb.st_mode) ? savefile_same_input(sf, o, &sb)
+					   : NULL;
+	for (i = 0; i < sf->n_in && o->files != NULL; i++)
+		if (sf->in[i] < 0 && strcmp(o->files[i], sf->path) == 0)
 			return o->files[i];
 	return NULL;
 }
@@ -230,6 +260,13 @@ savefile_open_out(
 	struct stat sb;
 	const char *same;
 
+	if (strcmp(sf->path, "-") != 0 &&
+	    (same = savefile_is_input(sf, o)) != NULL) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+		    "-w %s: is also an input (%s); give another file", sf->path,
+		    same);
+		return false;
+	}
 	if (strcmp(sf->path, "-") == 0) {
 		sf->is_stdout = true;
 		sf->out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -265,6 +302,69 @@ savefile_open_out(
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 		    "-w -: standard output is a terminal; redirect it to a "
 		    "file or a pipe");
+		return false;
+	}
+	return true;
+}
+
+/* Descriptors for n inputs opened twice (here and by the analysis, which
+ * opens them all at once before privileges go), as far as the hard limit
+ * allows. */
+static void
+savefile_nofile(size_t n)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(2 * n + 64);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want
+			  ? rl.rlim_max
+			  : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Input i opened again, to be read a second time.  One that cannot be
+ * opened fails in the analysis, at its turn; one that is no regular file
+ * (a named pipe, /dev/stdin, a device) could not be read twice and is
+ * refused, and so is standard input given twice. */
+static bool
+savefile_input(
+    struct savefile *sf, const struct capture_opts *o, size_t i, GError **error)
+{
+	const char *name = o->files[i];
+	struct stat sb;
+	size_t j;
+
+	if (strcmp(name, "-") == 0) {
+		for (j = 0; j < i; j++)
+			if (strcmp(o->files[j], "-") == 0) {
+				g_set_error(error, G_IO_ERROR,
+				    G_IO_ERROR_INVALID_ARGUMENT,
+				    "-w: standard input (-) is given twice");
+				return false;
+			}
+		sf->in[i] = stdin_again(error);
+		return sf->in[i] >= 0;
+	}
+	sf->in[i] = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (sf->in[i] < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			g_set_error(error, G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "-w: %s cannot be opened again: %s", name,
+			    g_strerror(errno));
+			return false;
+		}
+		return true;
+	}
+	if (fstat(sf->in[i], &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISDIR(sb.st_mode)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+		    "-w: %s is not a regular file (a pipe or a device) and "
+		    "cannot be read twice; give it on standard input, as -",
+		    name);
 		return false;
 	}
 	return true;
@@ -307,20 +407,14 @@ savefile_new(const char *path, const struct capture_opts *o, GError **error)
 	} else {
 		sf->n_in = g_strv_length(o->files);
 		sf->in = g_new(int, sf->n_in + 1);
-		for (i = 0; i < sf->n_in; i++) {
-			if (strcmp(o->files[i], "-") == 0) {
-				sf->in[i] = stdin_again(error);
-				if (sf->in[i] < 0) {
-					sf->n_in = i;
-					savefile_free(sf);
-					return NULL;
-				}
-			} else
-				/* One that cannot be opened fails in the
-				 * analysis, at its turn. */
-				sf->in[i] = open(o->files[i],
-				    O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		}
+		for (i = 0; i < sf->n_in; i++)
+			sf->in[i] = -1;
+		savefile_nofile(sf->n_in);
+		for (i = 0; i < sf->n_in; i++)
+			if (!savefile_input(sf, o, i, error)) {
+				savefile_free(sf);
+				return NULL;
+			}
 	}
 	if (!savefile_open_out(sf, o, error)) {
 		savefile_free(sf);
@@ -432,6 +526,17 @@ spans_finish(struct savefile *sf)
 		for (i = 0; i < a->len; i++) {
 			struct span *s = &g_array_index(a, struct span, i);
 
+			/* The SYNs retransmitted before the one the session
+			 * starts at, up to the previous session's end. */
+			s->start -= SAVEFILE_HEAD;
+			if (i > 0) {
+				const struct span *p =
+				    &g_array_index(a, struct span, i - 1);
+
+				if (s->start <= p->limit)
+					s->start = MIN(p->limit + 1,
+					    s->start + SAVEFILE_HEAD);
+			}
 			s->limit = s->end + SAVEFILE_TAIL;
 			if (i + 1 < a->len) {
 				gint64 next =
@@ -739,15 +844,18 @@ on_dns_frame(const struct capture_frame *f, void *arg)
  * written whole (the analysis reads them from their handshake): found
  * by a first reading, only when some answer is cited. */
 static void
-dns_connections(
-    struct savefile *sf, const struct capture_opts *o, uint64_t frames)
+dns_connections(struct savefile *sf, const struct capture_opts *o,
+    uint64_t frames, uint64_t *read, GError **error)
 {
 	struct dns_scan x = { sf,
 		g_hash_table_new_full(flow_hash, flow_equal, g_free, g_free) };
 	GHashTableIter it;
 	gpointer k, v;
 
-	(void)capture_again(o, sf->in, frames, on_dns_frame, &x, NULL);
+	if (!capture_again(o, sf->in, frames, on_dns_frame, &x, read, error) &&
+	    *read >= frames &&
+	    !g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_clear_error(error); /* where the analysis failed */
 	g_hash_table_iter_init(&it, x.conns);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const struct dns_conn *c = v;
@@ -774,7 +882,10 @@ savefile_begin(struct savefile *sf)
 			break;
 		}
 		lt = l;
-		snap = MAX(snap, s);
+		/* As libpcap reads it: 0 and past its maximum are 262144. */
+		snap = MAX(snap, s == 0 || s > SAVEFILE_SNAPLEN
+				     ? (uint32_t)SAVEFILE_SNAPLEN
+				     : s);
 		n++;
 	}
 	if (pcap && n > 0) {
@@ -805,6 +916,22 @@ savefile_begin(struct savefile *sf)
 	put32(sf->buf, 28);
 }
 
+/* The second reading (or the DNS scan before it) did not give the frames
+ * the first did: *error says how far it came. */
+static gboolean
+again_failed(const struct savefile *sf, uint64_t read, uint64_t frames,
+    const GError *why, GError **error)
+{
+	if (read >= frames && why == NULL)
+		return FALSE;
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+	    "-w %s: the input read again gave %" G_GUINT64_FORMAT
+	    " of its %" G_GUINT64_FORMAT
+	    " frames (%s); the file holds the packets among them",
+	    sf->path, read, frames, why != NULL ? why->message : "it ended");
+	return TRUE;
+}
+
 gboolean
 savefile_write(struct savefile *sf, const struct capture_opts *o,
     uint64_t frames, GError **error)
@@ -813,6 +940,8 @@ savefile_write(struct savefile *sf, const struct capture_opts *o,
 	struct capture_opts again = *o;
 	char *live[2] = { sf->iface, NULL };
 	struct stat sb;
+	uint64_t read = frames;
+	gboolean stopped = FALSE;
 
 	spans_finish(sf);
 	if (sf->iface != NULL) {
@@ -820,34 +949,47 @@ savefile_write(struct savefile *sf, const struct capture_opts *o,
 		again.files = live;
 		again.iface = NULL;
 		again.bpf = NULL;
-		if (sf->spool != NULL) {
-			if (fflush(sf->spool) != 0)
-				sf->in[0] = -1;
+		if (sf->spool != NULL && fflush(sf->spool) != 0) {
+			g_set_error(error, G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "-w %s: the frames of %s could not be kept: %s",
+			    sf->path, sf->iface, g_strerror(errno));
+			return FALSE;
 		}
 	}
-	if (fstat(sf->out, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	/* Standard output is written where it stands (it may follow what
+	 * came before, or be appended to). */
+	if (!sf->is_stdout && fstat(sf->out, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    ftruncate(sf->out, 0) != 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 		    "-w %s: %s", sf->path, g_strerror(errno));
 		return FALSE;
 	}
 	savefile_begin(sf);
-	/* The analysis said what was wrong with the input: what is read
-	 * again up to there is written. */
-	if (g_hash_table_size(sf->dns) > 0)
-		dns_connections(sf, &again, frames);
-	if (g_hash_table_size(sf->flows) > 0)
-		(void)capture_again(
-		    &again, sf->in, frames, on_frame, sf, &rerr);
+	/* A reading the analysis stopped early (an error, -c) is read again
+	 * as far: it must give as many frames, or the file says less than
+	 * the report. */
+	if (g_hash_table_size(sf->dns) > 0) {
+		dns_connections(sf, &again, frames, &read, &rerr);
+		stopped = again_failed(sf, read, frames, rerr, error);
+		g_clear_error(&rerr);
+	}
+	if (!stopped && g_hash_table_size(sf->flows) > 0) {
+		if (!capture_again(
+			&again, sf->in, frames, on_frame, sf, &read, &rerr) &&
+		    read >= frames &&
+		    !g_error_matches(rerr, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			g_clear_error(&rerr); /* where the analysis failed */
+		stopped = again_failed(sf, read, frames, rerr, error);
+	}
 	savefile_flush(sf);
 	if (sf->failed) {
+		g_clear_error(error);
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(sf->err),
 		    "-w %s: %s", sf->path, g_strerror(sf->err));
 		return FALSE;
 	}
-	if (rerr != NULL)
-		log_debug("-w: %s", rerr->message);
-	return TRUE;
+	return !stopped;
 }
 
 void

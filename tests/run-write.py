@@ -308,6 +308,74 @@ def refusals(work):
           "-w followed a symbolic link")
 
 
+def review_cases(work):
+    """What a review found: each once broke, each is pinned here."""
+    pcap = os.path.join(ROOT, "pcaps/postfix-mime.pcap")
+    hdr, fr = pcap_frames(pcap)
+    # A missing input named as FILE: refused, and not made.
+    missing = os.path.join(work, "missing.pcap")
+    r = run(["-w", missing, missing])
+    check(r.returncode == 2 and b"is also an input" in r.stderr and
+          not os.path.exists(missing), "a missing input as FILE: made it")
+    # A named pipe cannot be read twice: refused, before it is read.
+    fifo = os.path.join(work, "fifo")
+    os.mkfifo(fifo)
+    r = run(["-w", os.path.join(work, "f.pcap"), fifo], timeout=20)
+    check(r.returncode == 2 and r.stderr.decode().strip() ==
+          f"relayscope: -w: {fifo} is not a regular file (a pipe or a "
+          "device) and cannot be read twice; give it on standard input, "
+          "as -", f"a named pipe: exit {r.returncode}, {r.stderr[:200]}")
+    r = run(["-w", os.path.join(work, "f.pcap"), "-", "-"], input=b"")
+    check(r.returncode == 2 and b"standard input (-) is given twice" in
+          r.stderr, "- twice: not refused")
+    # -w - where standard output is a file opened to append: appended.
+    with open(pcap, "rb") as f:
+        raw = f.read()
+    app = os.path.join(work, "app.bin")
+    with open(app, "wb") as f:
+        f.write(b"before\n")
+    with open(app, "ab") as f:
+        r = subprocess.run([BIN, "-w", "-", pcap], stdout=f,
+                           stderr=subprocess.PIPE, cwd=ROOT)
+    with open(app, "rb") as f:
+        check(f.read() == b"before\n" + raw, "-w - appended: not kept")
+    # Snap lengths: 0 (no limit, with frames of 1,400 bytes) and 200; the
+    # file's must hold both.
+    a = os.path.join(work, "snap0.pcap")
+    with open(a, "wb") as f:
+        f.write(hdr[:16] + struct.pack("<I", 0) + hdr[20:] +
+                b"".join(h + d for h, d in fr))
+    b = os.path.join(work, "snap200.pcap")
+    h2, fr2 = pcap_frames(os.path.join(ROOT, "pcaps/postfix-helo.pcap"))
+    with open(b, "wb") as f:
+        f.write(h2[:16] + struct.pack("<I", 200) + h2[20:] +
+                b"".join(h + d for h, d in fr2))
+    out = os.path.join(work, "snap.pcap")
+    # (the earlier capture first: one file's time never goes back)
+    x = run(["--format", "json", "-w", out, b, a])
+    y = run(["--format", "json", out])
+    check(records(x.stdout)[0] == records(y.stdout)[0] and
+          struct.unpack_from("<I", open(out, "rb").read(), 16)[0] ==
+          262144, "snap lengths 0 and 200: not read again alike")
+    # A retransmitted SYN (one second before the one answered) is the
+    # session's too, as tcpdump's filter has it.
+    syn = os.path.join(work, "syn.pcap")
+    sec, usec, cap, ln = struct.unpack("<IIII", fr[0][0])
+    with open(syn, "wb") as f:
+        f.write(hdr + struct.pack("<IIII", sec - 1, usec, cap, ln) +
+                fr[0][1] + b"".join(h + d for h, d in fr))
+    out = os.path.join(work, "syn-w.pcap")
+    ref = os.path.join(work, "syn-ref.pcap")
+    sess, _ = records(run(["--format", "json", syn]).stdout)
+    s0 = json.loads(sess[0])
+    run(["--session", s0["id"], "-w", out, syn])
+    subprocess.run(["tcpdump", "-r", syn, "-w", ref,
+                    f"port {s0['client']['port']}"], cwd=ROOT,
+                   capture_output=True, check=True)
+    with open(out, "rb") as x, open(ref, "rb") as y:
+        check(x.read() == y.read(), "a retransmitted SYN: not written")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="rs-write-")
     os.chmod(work, 0o755)
@@ -324,6 +392,7 @@ def main():
         pcapng_out(work)
         limits(work)
         refusals(work)
+        review_cases(work)
     finally:
         shutil.rmtree(work)
     for f in failures:
