@@ -891,8 +891,6 @@ savefile_begin(struct savefile *sf)
 	if (pcap && n > 0) {
 		/* The inputs' own snap length (the largest): a whole capture
 		 * written is then the same bytes as its file. */
-		if (snap == 0)
-			snap = SAVEFILE_SNAPLEN;
 		sf->t.format = "pcap";
 		put32(sf->buf, PCAP_MAGIC_USEC);
 		put16(sf->buf, 2);
