@@ -38,4 +38,19 @@ enum packet_l3 packet_strip(
 enum packet_l3 packet_decap(
     enum packet_l3 l3, const uint8_t *p, size_t len, size_t *off);
 
+/* How the extension headers of an IPv6 packet end (RFC 8200 §4; at most
+ * PACKET_MAX_V6_HEADERS of them are walked). */
+enum packet_v6_walk {
+	PACKET_V6_UPPER,    /* the upper-layer header: *nh, at *off (which
+			     * may lie past the packet's end) */
+	PACKET_V6_BAD,	    /* an extension header cut short */
+	PACKET_V6_FRAGMENT, /* a fragment, not an atomic one */
+};
+#define PACKET_MAX_V6_HEADERS 8
+
+/* Walk the extension headers of the IPv6 packet p (len >= 40 bytes):
+ * hop-by-hop, routing, destination options, AH and atomic fragments. */
+enum packet_v6_walk packet_ipv6_walk(
+    const uint8_t *p, size_t len, uint8_t *nh, size_t *off);
+
 #endif

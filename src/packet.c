@@ -324,3 +324,36 @@ packet_decap(enum packet_l3 l3, const uint8_t *p, size_t len, size_t *off)
 	}
 	return r == PACKET_L3_BAD ? PACKET_L3_BAD : PACKET_L3_OTHER;
 }
+
+enum packet_v6_walk
+packet_ipv6_walk(const uint8_t *p, size_t len, uint8_t *nh, size_t *off)
+{
+	size_t o = 40;
+	uint8_t h = p[6];
+	int hops;
+
+	for (hops = 0; hops < PACKET_MAX_V6_HEADERS; hops++) {
+		if (h != 0 && h != 43 && h != 60 && h != 51 && h != 44)
+			break;
+		if (o + 8 > len)
+			return PACKET_V6_BAD;
+		if (h == 44) {
+			/* Offset or more fragments: not the atomic kind. */
+			if ((p[o + 2] << 8 | p[o + 3]) & 0xfff9)
+				return PACKET_V6_FRAGMENT;
+			h = p[o];
+			o += 8;
+		} else {
+			/* AH counts 4-byte words less 2 (RFC 4302), the
+			 * others 8-byte units less 1. */
+			size_t el = h == 51 ? ((size_t)p[o + 1] + 2) * 4
+					    : ((size_t)p[o + 1] + 1) * 8;
+
+			h = p[o];
+			o += el;
+		}
+	}
+	*nh = h;
+	*off = o;
+	return PACKET_V6_UPPER;
+}

@@ -30,6 +30,7 @@
 
 #include "gunzip.h"
 #include "log.h"
+#include "packet.h"
 #include "pcapng.h"
 #include "helo_report.h"
 #include "savefile.h"
@@ -591,7 +592,6 @@ frame_matches(const struct savefile *sf, const struct capture_frame *f)
 	size_t len = f->ip_len, hl, o;
 	struct flow_key k;
 	uint8_t nh;
-	int hops;
 
 	if (f->ip_version == 4) {
 		if (len < 20 || (hl = (size_t)(p[0] & 0xf) * 4) < 20 ||
@@ -617,27 +617,9 @@ frame_matches(const struct savefile *sf, const struct capture_frame *f)
 	}
 	if (f->ip_version != 6 || len < 40)
 		return false;
-	nh = p[6];
-	o = 40;
-	/* Extension headers, as the analysis walks them (stream.c). */
-	for (hops = 0; hops < 8; hops++) {
-		if (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44)
-			break;
-		if (o + 8 > len)
-			return false;
-		if (nh == 44) {
-			if ((p[o + 2] << 8 | p[o + 3]) & 0xfff9)
-				return false; /* not reassembled */
-			nh = p[o];
-			o += 8;
-		} else {
-			size_t el = nh == 51 ? ((size_t)p[o + 1] + 2) * 4
-					     : ((size_t)p[o + 1] + 1) * 8;
-
-			nh = p[o];
-			o += el;
-		}
-	}
+	/* As the analysis walks them: a fragment is not reassembled. */
+	if (packet_ipv6_walk(p, len, &nh, &o) != PACKET_V6_UPPER)
+		return false;
 	if (nh == IPPROTO_UDP && o <= len)
 		return dns_answer(sf, f, p + o, len - o);
 	if (nh != IPPROTO_TCP || o + 4 > len)

@@ -53,6 +53,7 @@
 #include "budget.h"
 #include "detect.h"
 #include "log.h"
+#include "packet.h"
 #include "smtp_session.h"
 #include "stream.h"
 
@@ -2988,11 +2989,10 @@ static bool
 feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 {
 	uint8_t *b = st.v6buf;
-	size_t o = 40, plen, tl;
+	size_t o, plen, tl;
 	uint32_t sa, da;
 	uint16_t ck;
 	uint8_t nh;
-	int hops;
 
 	stream_pressure();
 	clock_tick(ts);
@@ -3007,32 +3007,16 @@ feed_ipv6(const uint8_t *pkt, size_t len, gint64 ts)
 		return false;
 	}
 	len = 40 + plen; /* drop link-layer padding */
-	nh = pkt[6];
-	/* Extension headers (RFC 8200 §4), a bounded number of them. */
-	for (hops = 0; hops < 8; hops++) {
-		if (nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44)
-			break;
-		if (o + 8 > len) {
-			st.stats->undecodable++;
-			return false;
-		}
-		if (nh == 44) {
-			/* A fragment (not the atomic kind): not reassembled. */
-			if ((pkt[o + 2] << 8 | pkt[o + 3]) & 0xfff9) {
-				st.stats->ipv6_fragments++;
-				return false;
-			}
-			nh = pkt[o];
-			o += 8;
-		} else {
-			/* AH counts 4-byte words less 2 (RFC 4302), the
-			 * others 8-byte units less 1. */
-			size_t el = nh == 51 ? ((size_t)pkt[o + 1] + 2) * 4
-					     : ((size_t)pkt[o + 1] + 1) * 8;
-
-			nh = pkt[o];
-			o += el;
-		}
+	switch (packet_ipv6_walk(pkt, len, &nh, &o)) {
+	case PACKET_V6_BAD:
+		st.stats->undecodable++;
+		return false;
+	case PACKET_V6_FRAGMENT:
+		/* Not reassembled. */
+		st.stats->ipv6_fragments++;
+		return false;
+	case PACKET_V6_UPPER:
+		break;
 	}
 	if (o > len)
 		return false;

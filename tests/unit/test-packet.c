@@ -187,6 +187,39 @@ test_tunnels(void)
 	    packet_decap(PACKET_L3_OTHER, b, 120, &off), ==, PACKET_L3_OTHER);
 }
 
+static void
+test_ipv6_walk(void)
+{
+	/* 40 bytes of header (next header 0: hop-by-hop), a hop-by-hop
+	 * header of 8 bytes (next 44), a fragment header (next 6), TCP. */
+	uint8_t p[40 + 8 + 8 + 20] = { 0x60 };
+	uint8_t nh = 0;
+	size_t off = 0;
+
+	g_test_summary("IPv6 extension headers walked as the analysis and -w "
+		       "walk them: atomic fragments passed, others not, a "
+		       "header cut short refused");
+	p[6] = 0;
+	p[40] = 44;
+	p[48] = 6;
+	g_assert_cmpint(
+	    packet_ipv6_walk(p, sizeof p, &nh, &off), ==, PACKET_V6_UPPER);
+	g_assert_cmpuint(nh, ==, 6);
+	g_assert_cmpuint(off, ==, 56);
+	p[51] = 1; /* more fragments */
+	g_assert_cmpint(
+	    packet_ipv6_walk(p, sizeof p, &nh, &off), ==, PACKET_V6_FRAGMENT);
+	p[51] = 0;
+	g_assert_cmpint(packet_ipv6_walk(p, 52, &nh, &off), ==, PACKET_V6_BAD);
+	/* A hop-by-hop header claiming 2,048 bytes: the offset lies past
+	 * the end, for the caller to refuse. */
+	p[41] = 255;
+	p[40] = 6;
+	g_assert_cmpint(
+	    packet_ipv6_walk(p, sizeof p, &nh, &off), ==, PACKET_V6_UPPER);
+	g_assert_cmpuint(off, >, sizeof p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,5 +228,6 @@ main(int argc, char **argv)
 	g_test_add_func("/packet/cooked-and-loop", test_cooked_and_loop);
 	g_test_add_func("/packet/mpls-pppoe", test_mpls_pppoe);
 	g_test_add_func("/packet/tunnels", test_tunnels);
+	g_test_add_func("/packet/ipv6-walk", test_ipv6_walk);
 	return g_test_run();
 }
