@@ -72,6 +72,9 @@ void savefile_session(
  * to its end. */
 gboolean savefile_write(struct savefile *sf, const struct capture_opts *o,
     uint64_t frames, GError **error);
+/* The run read nothing (a bad filter, an unreadable first input): FILE
+ * is left as it was, and removed if the run made it. */
+void savefile_abandon(struct savefile *sf);
 void savefile_get_totals(const struct savefile *sf, struct savefile_totals *t);
 /* Is the file standard output (so the report is not)? */
 bool savefile_is_stdout(const struct savefile *sf);

@@ -746,8 +746,11 @@ main(int argc, char **argv)
 		g_autoptr(GError) werr = NULL;
 
 		/* After a failed reading too: the packets of what was
-		 * analysed. */
-		if (!savefile_write(w.savefile, &co, stats.frames, &werr)) {
+		 * analysed; but one that read nothing leaves FILE alone. */
+		if (!ok && stats.frames == 0)
+			savefile_abandon(w.savefile);
+		else if (!savefile_write(
+			     w.savefile, &co, stats.frames, &werr)) {
 			stats.incomplete = true;
 			if (ok)
 				error = g_steal_pointer(&werr);

@@ -1566,6 +1566,8 @@ output_text_summary(const struct output_opts *o, const struct run_stats *s)
 		output_escape(t, s->write_file, strlen(s->write_file));
 		if (s->write_format != NULL)
 			g_string_append_printf(t, " (%s)", s->write_format);
+		else
+			gs_puts(t, " (not written: nothing was read)");
 		if (s->write_sessions_over > 0)
 			g_string_append_printf(t,
 			    "; %" G_GUINT64_FORMAT

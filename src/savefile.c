@@ -58,7 +58,8 @@ struct savefile {
 	char *path;
 	int out; /* the file, or a copy of standard output */
 	bool is_stdout;
-	int *in; /* per input: a descriptor to read it again, or -1 */
+	bool made; /* FILE did not exist before the run */
+	int *in;   /* per input: a descriptor to read it again, or -1 */
 	size_t n_in;
 	char *iface;	   /* live: the frames are in in[0] */
 	FILE *spool;	   /* live: where capture.c writes them */
@@ -271,10 +272,16 @@ savefile_open_out(
 	if (strcmp(sf->path, "-") == 0) {
 		sf->is_stdout = true;
 		sf->out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	} else
+	} else {
 		sf->out = open(sf->path,
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+			O_NOCTTY,
 		    0644);
+		sf->made = sf->out >= 0;
+		if (sf->out < 0 && errno == EEXIST)
+			sf->out = open(sf->path,
+			    O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	}
 	if (sf->out < 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 		    "-w %s: %s", sf->path,
@@ -970,6 +977,14 @@ savefile_write(struct savefile *sf, const struct capture_opts *o,
 		return FALSE;
 	}
 	return !stopped;
+}
+
+void
+savefile_abandon(struct savefile *sf)
+{
+	if (sf->made)
+		(void)unlink(sf->path);
+	sf->made = false;
 }
 
 void

@@ -24,6 +24,8 @@ tcpdump and against relayscope reading what it wrote.
 - -c N: what is written is among the first N frames.  A truncated input:
   exit 2 with its error, and the packets of what was analysed are
   written.
+- A run that reads nothing (a bad filter, an unsupported link type)
+  leaves an existing FILE as it was.
 - Refusals: -w naming an input (left intact), a symbolic link, a
   directory, a missing directory: a one-line error naming it, exit 2.
 """
@@ -376,6 +378,20 @@ def review_cases(work):
         check(x.read() == y.read(), "a retransmitted SYN: not written")
 
 
+def nothing_read(work):
+    """A run that reads no frame leaves an existing FILE as it was."""
+    old = os.path.join(work, "old.pcap")
+    with open(old, "wb") as f:
+        f.write(b"keep")
+    for args in (["pcaps/postfix-mime.pcap", "tcp port xx"],
+                 ["pcaps/bad-linktype.pcap"]):
+        r = run(["-w", old] + args)
+        with open(old, "rb") as f:
+            check(r.returncode == 2 and f.read() == b"keep" and
+                  b"(not written: nothing was read)" in r.stdout,
+                  f"{args}: FILE not left as it was")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="rs-write-")
     os.chmod(work, 0o755)
@@ -393,6 +409,7 @@ def main():
         limits(work)
         refusals(work)
         review_cases(work)
+        nothing_read(work)
     finally:
         shutil.rmtree(work)
     for f in failures:
