@@ -20,7 +20,8 @@
 	X(REASSEMBLY, "reassembly") /* libnids' stream buffers and queues */   \
 	X(REORDER, "reorder")	    /* rendered records waiting for order */   \
 	X(DNS, "dns")		    /* DNS answers of the capture and map */   \
-	X(ONWARD, "onward")	    /* the index of onward deliveries */
+	X(ONWARD, "onward")	    /* the index of onward deliveries */       \
+	X(WRITE, "write")	    /* -w: the written sessions' spans */
 
 enum budget_kind {
 #define BUDGET_KIND_ENUM(id, name) BUDGET_##id,

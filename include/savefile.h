@@ -27,7 +27,7 @@
 
 /* Sessions whose packets one run writes, at most: past that, the rest of
  * the selected sessions are counted as not written (about 150 bytes of
- * memory each, beside the --max-memory budget). */
+ * memory each, charged to the --max-memory budget as BUDGET_WRITE). */
 #define SAVEFILE_SESSIONS_MAX 1000000
 /* After a session's last packet, the frames of its connection for this
  * long are still its own (FIN and RST retransmissions, the last ACKs)

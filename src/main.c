@@ -831,13 +831,14 @@ main(int argc, char **argv)
 		stats.memory.bytes_shed += shed.bytes_shed;
 	}
 	log_debug("memory: peak %zu bytes of %zu (dialogues %zu, machines "
-		  "%zu, reassembly %zu, reorder %zu, dns %zu, onward %zu)",
+		  "%zu, reassembly %zu, reorder %zu, dns %zu, onward %zu, "
+		  "write %zu)",
 	    rs_budget.peak, rs_budget.limit,
 	    rs_budget.peak_by[BUDGET_DIALOGUES],
 	    rs_budget.peak_by[BUDGET_MACHINES],
 	    rs_budget.peak_by[BUDGET_REASSEMBLY],
 	    rs_budget.peak_by[BUDGET_REORDER], rs_budget.peak_by[BUDGET_DNS],
-	    rs_budget.peak_by[BUDGET_ONWARD]);
+	    rs_budget.peak_by[BUDGET_ONWARD], rs_budget.peak_by[BUDGET_WRITE]);
 	summary = output_summary(&w.oo, &stats);
 	fputs(summary, w.out);
 	fflush(w.out);

@@ -28,6 +28,7 @@
 #include <gio/gio.h>
 #include <pcap.h>
 
+#include "budget.h"
 #include "gunzip.h"
 #include "log.h"
 #include "packet.h"
@@ -74,6 +75,7 @@ struct savefile {
 	bool failed;
 	int err; /* errno of the failure */
 	struct savefile_totals t;
+	size_t charged; /* to the memory budget (BUDGET_WRITE) */
 };
 
 static guint
@@ -443,19 +445,26 @@ savefile_is_stdout(const struct savefile *sf)
 	return sf != NULL && sf->is_stdout;
 }
 
-static void
+/* Add s to k's spans (making them if create); what that took, as the
+ * budget counts it (a key, an array, a table slot of three pointers, a
+ * span; the array's doubling averaged out). */
+static size_t
 spans_add(
     GHashTable *t, const struct flow_key *k, const struct span *s, bool create)
 {
 	GArray *a = g_hash_table_lookup(t, k);
+	size_t cost = sizeof *s;
 
 	if (a == NULL) {
 		if (!create)
-			return;
+			return 0;
 		a = g_array_new(FALSE, FALSE, sizeof(struct span));
 		g_hash_table_insert(t, g_memdup2(k, sizeof *k), a);
+		cost += budget_bytes(sizeof *k) + budget_bytes(32) +
+			3 * sizeof(void *);
 	}
 	g_array_append_val(a, *s);
+	return cost;
 }
 
 /* The capture's DNS answers among facts (struct dns_fact *), by time. */
@@ -470,7 +479,13 @@ savefile_facts(struct savefile *sf, const GPtrArray *facts)
 		if (f->ts == 0 || strcmp(f->source, "capture") != 0 ||
 		    g_hash_table_size(sf->dns) >= SAVEFILE_DNS_MAX)
 			continue;
-		g_hash_table_add(sf->dns, g_memdup2(&f->ts, sizeof f->ts));
+		if (g_hash_table_add(
+			sf->dns, g_memdup2(&f->ts, sizeof f->ts))) {
+			sf->charged +=
+			    budget_bytes(sizeof f->ts) + 3 * sizeof(void *);
+			budget_charge(BUDGET_WRITE,
+			    budget_bytes(sizeof f->ts) + 3 * sizeof(void *));
+		}
 	}
 }
 
@@ -478,6 +493,7 @@ void
 savefile_session(struct savefile *sf, const struct dialogue *d, bool selected)
 {
 	guint i, j;
+	size_t cost;
 
 	struct flow_key k;
 	struct span s = { d->ts_start, d->ts_end, 0, selected };
@@ -489,7 +505,9 @@ savefile_session(struct savefile *sf, const struct dialogue *d, bool selected)
 		return;
 	}
 	/* One not written matters only next to one that is. */
-	spans_add(sf->flows, &k, &s, selected);
+	cost = spans_add(sf->flows, &k, &s, selected);
+	sf->charged += cost;
+	budget_charge(BUDGET_WRITE, cost);
 	if (!selected)
 		return;
 	sf->t.sessions++;
@@ -1000,6 +1018,7 @@ savefile_free(struct savefile *sf)
 
 	if (sf == NULL)
 		return;
+	budget_release(BUDGET_WRITE, sf->charged);
 	for (i = 0; i < sf->n_in; i++)
 		if (sf->in[i] >= 0)
 			close(sf->in[i]);

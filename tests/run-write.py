@@ -378,6 +378,15 @@ def review_cases(work):
         check(x.read() == y.read(), "a retransmitted SYN: not written")
 
 
+def budget(work):
+    """The spans -w keeps are charged to --max-memory: 152 bytes for each
+    session on a connection of its own (key, array, slot, span)."""
+    r = run(["-v", "-w", os.path.join(work, "b.pcap"),
+             "pcaps/postfix-mime.pcap"])
+    check(b", write 304)" in r.stderr, "-w: its spans are not charged "
+          "to the budget as 2 x 152 bytes")
+
+
 def nothing_read(work):
     """A run that reads no frame leaves an existing FILE as it was."""
     old = os.path.join(work, "old.pcap")
@@ -410,6 +419,7 @@ def main():
         refusals(work)
         review_cases(work)
         nothing_read(work)
+        budget(work)
     finally:
         shutil.rmtree(work)
     for f in failures:
