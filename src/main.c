@@ -532,8 +532,9 @@ signal_name(int sig)
 	}
 }
 
+/* Colour for the report written to out? */
 static bool
-use_color(const struct rs_options *o)
+use_color(const struct rs_options *o, FILE *out)
 {
 	const char *term = getenv("TERM");
 
@@ -541,12 +542,8 @@ use_color(const struct rs_options *o)
 		return false;
 	if (o->color == RS_COLOR_ALWAYS)
 		return true;
-	/* With -w - the report is on standard error. */
-	return isatty(o->write_file != NULL && strcmp(o->write_file, "-") == 0
-			  ? STDERR_FILENO
-			  : STDOUT_FILENO) &&
-	       getenv("NO_COLOR") == NULL && term != NULL &&
-	       strcmp(term, "dumb") != 0;
+	return isatty(fileno(out)) && getenv("NO_COLOR") == NULL &&
+	       term != NULL && strcmp(term, "dumb") != 0;
 }
 
 int
@@ -621,7 +618,6 @@ main(int argc, char **argv)
 		w.view.source[w.view.n++] = "live";
 	}
 	w.oo.format = o.format;
-	w.oo.color = use_color(&o);
 	w.stats = &stats;
 	w.env.config = policy;
 	w.env.dns = &w.view;
@@ -656,6 +652,7 @@ main(int argc, char **argv)
 			w.out = stderr;
 		stats.write_file = o.write_file;
 	}
+	w.oo.color = use_color(&o, w.out);
 
 	if (o.extract_dir != NULL) {
 		struct capture_opts who = { .user = o.user,

@@ -240,17 +240,13 @@ savefile_same_input(const struct savefile *sf, const struct capture_opts *o,
 	return NULL;
 }
 
-/* Before FILE is opened (and perhaps made): is it an input?  An input
- * that does not exist yet counts by its name. */
+/* Before FILE is made: an input that does not exist, by its name (its
+ * inode is compared once FILE is open). */
 static const char *
-savefile_is_input(const struct savefile *sf, const struct capture_opts *o)
+savefile_missing_input(const struct savefile *sf, const struct capture_opts *o)
 {
-	struct stat sb;
 	size_t i;
 
-	if (stat(sf->path, &sb) == 0)
-		return S_ISREG(sb.st_mode) ? savefile_same_input(sf, o, &sb)
-					   : NULL;
 	for (i = 0; i < sf->n_in && o->files != NULL; i++)
 		if (sf->in[i] < 0 && strcmp(o->files[i], sf->path) == 0)
 			return o->files[i];
@@ -262,19 +258,12 @@ savefile_open_out(
     struct savefile *sf, const struct capture_opts *o, GError **error)
 {
 	struct stat sb;
-	const char *same;
+	const char *same = NULL;
 
-	if (strcmp(sf->path, "-") != 0 &&
-	    (same = savefile_is_input(sf, o)) != NULL) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-		    "-w %s: is also an input (%s); give another file", sf->path,
-		    same);
-		return false;
-	}
-	if (strcmp(sf->path, "-") == 0) {
-		sf->is_stdout = true;
+	sf->is_stdout = strcmp(sf->path, "-") == 0;
+	if (sf->is_stdout)
 		sf->out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	} else {
+	else if ((same = savefile_missing_input(sf, o)) == NULL) {
 		sf->out = open(sf->path,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 			O_NOCTTY,
@@ -284,7 +273,7 @@ savefile_open_out(
 			sf->out = open(sf->path,
 			    O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	}
-	if (sf->out < 0) {
+	if (same == NULL && sf->out < 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 		    "-w %s: %s", sf->path,
 		    errno == ELOOP ? "is a symbolic link (give the file it "
@@ -292,26 +281,29 @@ savefile_open_out(
 				   : g_strerror(errno));
 		return false;
 	}
-	if (fstat(sf->out, &sb) != 0) {
+	if (same == NULL && fstat(sf->out, &sb) != 0) {
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
 		    "-w %s: %s", sf->path, g_strerror(errno));
 		return false;
 	}
-	if (S_ISREG(sb.st_mode) && (same = savefile_same_input(sf, o, &sb))) {
+	if (same == NULL && S_ISREG(sb.st_mode))
+		same = savefile_same_input(sf, o, &sb);
+	if (same != NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
 		    "-w %s: is also an input (%s); give another file", sf->path,
 		    same);
 		return false;
 	}
-	if (!sf->is_stdout && isatty(sf->out)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-		    "-w %s: is a terminal", sf->path);
-		return false;
-	}
-	if (sf->is_stdout && isatty(sf->out)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+	if (isatty(sf->out) && sf->is_stdout) {
+		g_set_error_literal(error, G_IO_ERROR,
+		    G_IO_ERROR_INVALID_ARGUMENT,
 		    "-w -: standard output is a terminal; redirect it to a "
 		    "file or a pipe");
+		return false;
+	}
+	if (isatty(sf->out)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "-w %s: is a terminal", sf->path);
 		return false;
 	}
 	return true;
@@ -467,6 +459,14 @@ spans_add(
 	return cost;
 }
 
+/* n more bytes held, as the budget counts them. */
+static void
+savefile_charge(struct savefile *sf, size_t n)
+{
+	sf->charged += n;
+	budget_charge(BUDGET_WRITE, n);
+}
+
 /* The capture's DNS answers among facts (struct dns_fact *), by time. */
 static void
 savefile_facts(struct savefile *sf, const GPtrArray *facts)
@@ -479,13 +479,9 @@ savefile_facts(struct savefile *sf, const GPtrArray *facts)
 		if (f->ts == 0 || strcmp(f->source, "capture") != 0 ||
 		    g_hash_table_size(sf->dns) >= SAVEFILE_DNS_MAX)
 			continue;
-		if (g_hash_table_add(
-			sf->dns, g_memdup2(&f->ts, sizeof f->ts))) {
-			sf->charged +=
-			    budget_bytes(sizeof f->ts) + 3 * sizeof(void *);
-			budget_charge(BUDGET_WRITE,
+		if (g_hash_table_add(sf->dns, g_memdup2(&f->ts, sizeof f->ts)))
+			savefile_charge(sf,
 			    budget_bytes(sizeof f->ts) + 3 * sizeof(void *));
-		}
 	}
 }
 
@@ -493,8 +489,6 @@ void
 savefile_session(struct savefile *sf, const struct dialogue *d, bool selected)
 {
 	guint i, j;
-	size_t cost;
-
 	struct flow_key k;
 	struct span s = { d->ts_start, d->ts_end, 0, selected };
 
@@ -505,9 +499,7 @@ savefile_session(struct savefile *sf, const struct dialogue *d, bool selected)
 		return;
 	}
 	/* One not written matters only next to one that is. */
-	cost = spans_add(sf->flows, &k, &s, selected);
-	sf->charged += cost;
-	budget_charge(BUDGET_WRITE, cost);
+	savefile_charge(sf, spans_add(sf->flows, &k, &s, selected));
 	if (!selected)
 		return;
 	sf->t.sessions++;
@@ -599,58 +591,84 @@ spans_match(GHashTable *t, const struct flow_key *k, gint64 ts)
 	return false;
 }
 
-/* Is the UDP datagram u a DNS answer a written session rests on? */
+/* The transport of a frame's IP packet, as -w matches it. */
+struct l4 {
+	int version;   /* 4 or 6 */
+	uint8_t proto; /* IPPROTO_* */
+	bool fragment; /* an IPv4 fragment: MF set, or an offset */
+	bool ports;    /* sp and dp were read (not a later
+			* fragment, and 4 bytes there) */
+	uint16_t sp, dp;
+	const uint8_t *src, *dst; /* the IP header's addresses */
+	const uint8_t *data;	  /* the transport header, len bytes */
+	size_t len;
+};
+
+/* f's IP packet read to its transport header; FALSE when it has none
+ * (no IP, a header cut short, an IPv6 fragment, which the analysis does
+ * not reassemble). */
 static bool
-dns_answer(const struct savefile *sf, const struct capture_frame *f,
-    const uint8_t *u, size_t len)
+l4_of(const struct capture_frame *f, struct l4 *t)
 {
-	return len >= 8 && (u[0] << 8 | u[1]) == 53 &&
-	       g_hash_table_contains(sf->dns, &f->ts);
+	const uint8_t *p = f->ip;
+	size_t len = f->ip_len, o;
+	uint16_t frag;
+
+	memset(t, 0, sizeof *t);
+	t->version = f->ip_version;
+	if (f->ip_version == 4) {
+		if (len < 20 || (o = (size_t)(p[0] & 0xf) * 4) < 20 || len < o)
+			return false;
+		t->proto = p[9];
+		frag = (uint16_t)((p[6] << 8 | p[7]) & 0x3fff);
+		t->fragment = frag != 0;
+		t->ports = (frag & 0x1fff) == 0 && len >= o + 4;
+		t->src = p + 12;
+		t->dst = p + 16;
+	} else if (f->ip_version == 6 && len >= 40) {
+		/* As the analysis walks them. */
+		if (packet_ipv6_walk(p, len, &t->proto, &o) !=
+			PACKET_V6_UPPER ||
+		    o > len)
+			return false;
+		t->ports = len >= o + 4;
+		t->src = p + 8;
+		t->dst = p + 24;
+	} else
+		return false;
+	t->data = p + o;
+	t->len = len - o;
+	if (t->ports) {
+		t->sp = (uint16_t)(t->data[0] << 8 | t->data[1]);
+		t->dp = (uint16_t)(t->data[2] << 8 | t->data[3]);
+	}
+	return true;
 }
 
 /* Does the IP packet of f belong to a written session, or is it a DNS
- * answer one rests on? */
+ * answer one rests on (a UDP datagram from port 53 at the time of a fact
+ * cited)? */
 static bool
 frame_matches(const struct savefile *sf, const struct capture_frame *f)
 {
-	const uint8_t *p = f->ip;
-	size_t len = f->ip_len, hl, o;
 	struct flow_key k;
-	uint8_t nh;
+	struct l4 t;
 
-	if (f->ip_version == 4) {
-		if (len < 20 || (hl = (size_t)(p[0] & 0xf) * 4) < 20 ||
-		    len < hl)
-			return false;
-		if (p[9] == IPPROTO_UDP && ((p[6] << 8 | p[7]) & 0x3fff) == 0)
-			return dns_answer(sf, f, p + hl, len - hl);
-		if (p[9] != IPPROTO_TCP)
-			return false;
-		if ((p[6] << 8 | p[7]) & 0x3fff) {
-			/* A fragment: MF set, or an offset. */
-			if (((p[6] << 8 | p[7]) & 0x1fff) != 0 ||
-			    len < hl + 4) {
-				flow_key_set(&k, 4, p + 12, 0, p + 16, 0);
-				return spans_match(sf->pairs, &k, f->ts);
-			}
-		}
-		if (len < hl + 4)
-			return false;
-		flow_key_set(&k, 4, p + 12, (uint16_t)(p[hl] << 8 | p[hl + 1]),
-		    p + 16, (uint16_t)(p[hl + 2] << 8 | p[hl + 3]));
-		return spans_match(sf->flows, &k, f->ts);
+	if (!l4_of(f, &t))
+		return false;
+	if (t.proto == IPPROTO_UDP && !t.fragment)
+		return t.len >= 8 && t.sp == 53 &&
+		       g_hash_table_contains(sf->dns, &f->ts);
+	if (t.proto != IPPROTO_TCP)
+		return false;
+	if (t.fragment && !t.ports) {
+		/* No ports: the two addresses at that time. */
+		flow_key_set(&k, 4, t.src, 0, t.dst, 0);
+		return spans_match(sf->pairs, &k, f->ts);
 	}
-	if (f->ip_version != 6 || len < 40)
+	if (!t.ports)
 		return false;
-	/* As the analysis walks them: a fragment is not reassembled. */
-	if (packet_ipv6_walk(p, len, &nh, &o) != PACKET_V6_UPPER)
-		return false;
-	if (nh == IPPROTO_UDP && o <= len)
-		return dns_answer(sf, f, p + o, len - o);
-	if (nh != IPPROTO_TCP || o + 4 > len)
-		return false;
-	flow_key_set(&k, 6, p + 8, (uint16_t)(p[o] << 8 | p[o + 1]), p + 24,
-	    (uint16_t)(p[o + 2] << 8 | p[o + 3]));
+	flow_key_set(&k, t.version, t.src, t.sp, t.dst, t.dp);
 	return spans_match(sf->flows, &k, f->ts);
 }
 
@@ -788,18 +806,42 @@ input_pcap_header(int fd, uint32_t *linktype, uint32_t *snaplen)
 	if (n < sizeof h)
 		return false;
 	memcpy(&magic, h, 4);
-	if (magic == PCAP_MAGIC_USEC || magic == PCAP_MAGIC_NSEC) {
-		memcpy(snaplen, h + 16, 4);
-		memcpy(linktype, h + 20, 4);
-	} else if (GUINT32_SWAP_LE_BE(magic) == PCAP_MAGIC_USEC ||
-		   GUINT32_SWAP_LE_BE(magic) == PCAP_MAGIC_NSEC) {
-		*snaplen = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 |
-			   (uint32_t)h[18] << 8 | h[19];
-		*linktype = (uint32_t)h[20] << 24 | (uint32_t)h[21] << 16 |
-			    (uint32_t)h[22] << 8 | h[23];
-	} else
+	memcpy(snaplen, h + 16, 4);
+	memcpy(linktype, h + 20, 4);
+	if (magic == PCAP_MAGIC_USEC || magic == PCAP_MAGIC_NSEC)
+		return true;
+	if (GUINT32_SWAP_LE_BE(magic) != PCAP_MAGIC_USEC &&
+	    GUINT32_SWAP_LE_BE(magic) != PCAP_MAGIC_NSEC)
 		return false;
+	/* Written in the other byte order. */
+	*snaplen = GUINT32_SWAP_LE_BE(*snaplen);
+	*linktype = GUINT32_SWAP_LE_BE(*linktype);
 	return true;
+}
+
+/* Read the input again (its first frames frames) through fn.  It must
+ * give as many frames as the analysis read: an error where the analysis
+ * stopped too (a truncated file, -c) is no error; fewer frames, or a
+ * signal, is, and *error says how far it came. */
+static gboolean
+read_again(struct savefile *sf, const struct capture_opts *o, uint64_t frames,
+    capture_frame_fn fn, void *arg, GError **error)
+{
+	g_autoptr(GError) why = NULL;
+	uint64_t read = 0;
+
+	if (!capture_again(o, sf->in, frames, fn, arg, &read, &why) &&
+	    read >= frames &&
+	    !g_error_matches(why, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_clear_error(&why); /* where the analysis stopped too */
+	if (read >= frames && why == NULL)
+		return TRUE;
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+	    "-w %s: the input read again gave %" G_GUINT64_FORMAT
+	    " of its %" G_GUINT64_FORMAT
+	    " frames (%s); the file holds the packets among them",
+	    sf->path, read, frames, why != NULL ? why->message : "it ended");
+	return FALSE;
 }
 
 /* A DNS connection over TCP, as a first reading finds it. */
@@ -817,23 +859,16 @@ static void
 on_dns_frame(const struct capture_frame *f, void *arg)
 {
 	struct dns_scan *x = arg;
-	const uint8_t *p = f->ip;
 	struct flow_key k;
 	struct dns_conn *c;
-	size_t hl;
-	uint16_t sp, dp;
+	struct l4 t;
 
 	/* IPv4 only: an answer over TCP on IPv6 is not written (see
 	 * docs/output-format.md). */
-	if (f->ip_version != 4 || f->ip_len < 20 ||
-	    (hl = (size_t)(p[0] & 0xf) * 4) < 20 || f->ip_len < hl + 4 ||
-	    p[9] != IPPROTO_TCP || ((p[6] << 8 | p[7]) & 0x3fff) != 0)
+	if (!l4_of(f, &t) || t.version != 4 || t.proto != IPPROTO_TCP ||
+	    t.fragment || !t.ports || (t.sp != 53 && t.dp != 53))
 		return;
-	sp = (uint16_t)(p[hl] << 8 | p[hl + 1]);
-	dp = (uint16_t)(p[hl + 2] << 8 | p[hl + 3]);
-	if (sp != 53 && dp != 53)
-		return;
-	flow_key_set(&k, 4, p + 12, sp, p + 16, dp);
+	flow_key_set(&k, 4, t.src, t.sp, t.dst, t.dp);
 	c = g_hash_table_lookup(x->conns, &k);
 	if (c == NULL) {
 		if (g_hash_table_size(x->conns) >= SAVEFILE_DNS_MAX)
@@ -843,26 +878,23 @@ on_dns_frame(const struct capture_frame *f, void *arg)
 		g_hash_table_insert(x->conns, g_memdup2(&k, sizeof k), c);
 	}
 	c->last = f->ts;
-	if (sp == 53 && g_hash_table_contains(x->sf->dns, &f->ts))
+	if (t.sp == 53 && g_hash_table_contains(x->sf->dns, &f->ts))
 		c->cited = true;
 }
 
 /* The DNS connections over TCP that carried a cited answer, to be
  * written whole (the analysis reads them from their handshake): found
  * by a first reading, only when some answer is cited. */
-static void
+static gboolean
 dns_connections(struct savefile *sf, const struct capture_opts *o,
-    uint64_t frames, uint64_t *read, GError **error)
+    uint64_t frames, GError **error)
 {
 	struct dns_scan x = { sf,
 		g_hash_table_new_full(flow_hash, flow_equal, g_free, g_free) };
 	GHashTableIter it;
 	gpointer k, v;
+	gboolean ok = read_again(sf, o, frames, on_dns_frame, &x, error);
 
-	if (!capture_again(o, sf->in, frames, on_dns_frame, &x, read, error) &&
-	    *read >= frames &&
-	    !g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		g_clear_error(error); /* where the analysis failed */
 	g_hash_table_iter_init(&it, x.conns);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const struct dns_conn *c = v;
@@ -872,6 +904,7 @@ dns_connections(struct savefile *sf, const struct capture_opts *o,
 			spans_add(sf->flows, k, &s, true);
 	}
 	g_hash_table_destroy(x.conns);
+	return ok;
 }
 
 /* pcap, with the link type of every input, or pcapng; the header. */
@@ -921,32 +954,14 @@ savefile_begin(struct savefile *sf)
 	put32(sf->buf, 28);
 }
 
-/* The second reading (or the DNS scan before it) did not give the frames
- * the first did: *error says how far it came. */
-static gboolean
-again_failed(const struct savefile *sf, uint64_t read, uint64_t frames,
-    const GError *why, GError **error)
-{
-	if (read >= frames && why == NULL)
-		return FALSE;
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-	    "-w %s: the input read again gave %" G_GUINT64_FORMAT
-	    " of its %" G_GUINT64_FORMAT
-	    " frames (%s); the file holds the packets among them",
-	    sf->path, read, frames, why != NULL ? why->message : "it ended");
-	return TRUE;
-}
-
 gboolean
 savefile_write(struct savefile *sf, const struct capture_opts *o,
     uint64_t frames, GError **error)
 {
-	g_autoptr(GError) rerr = NULL;
 	struct capture_opts again = *o;
 	char *live[2] = { sf->iface, NULL };
 	struct stat sb;
-	uint64_t read = frames;
-	gboolean stopped = FALSE;
+	gboolean ok = TRUE;
 
 	spans_finish(sf);
 	if (sf->iface != NULL) {
@@ -971,22 +986,10 @@ savefile_write(struct savefile *sf, const struct capture_opts *o,
 		return FALSE;
 	}
 	savefile_begin(sf);
-	/* A reading the analysis stopped early (an error, -c) is read again
-	 * as far: it must give as many frames, or the file says less than
-	 * the report. */
-	if (g_hash_table_size(sf->dns) > 0) {
-		dns_connections(sf, &again, frames, &read, &rerr);
-		stopped = again_failed(sf, read, frames, rerr, error);
-		g_clear_error(&rerr);
-	}
-	if (!stopped && g_hash_table_size(sf->flows) > 0) {
-		if (!capture_again(
-			&again, sf->in, frames, on_frame, sf, &read, &rerr) &&
-		    read >= frames &&
-		    !g_error_matches(rerr, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-			g_clear_error(&rerr); /* where the analysis failed */
-		stopped = again_failed(sf, read, frames, rerr, error);
-	}
+	if (g_hash_table_size(sf->dns) > 0)
+		ok = dns_connections(sf, &again, frames, error);
+	if (ok && g_hash_table_size(sf->flows) > 0)
+		ok = read_again(sf, &again, frames, on_frame, sf, error);
 	savefile_flush(sf);
 	if (sf->failed) {
 		g_clear_error(error);
@@ -994,7 +997,7 @@ savefile_write(struct savefile *sf, const struct capture_opts *o,
 		    "-w %s: %s", sf->path, g_strerror(sf->err));
 		return FALSE;
 	}
-	return !stopped;
+	return ok;
 }
 
 void
