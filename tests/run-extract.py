@@ -37,32 +37,12 @@ import os
 import pwd
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
-                      os.path.join(ROOT, "relayscope"))
+from suite import HERE, ROOT, check, finish, run
+
 SAFE = re.compile(r"^(index\.jsonl|[0-9a-f]{16}-[0-9]+\.eml|"
                   r"[0-9a-f]{16}-[0-9]+\.gaps\.json|[0-9a-f]{64})$")
-failures = []
-checks = 0
-
-
-def check(ok, what):
-    global checks
-    checks += 1
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def run(args, **kw):
-    env = dict(os.environ, TZ="UTC", LC_ALL="C")
-    return subprocess.run([BIN] + args, capture_output=True, env=env,
-                          cwd=ROOT, **kw)
 
 
 def index(d):
@@ -315,11 +295,7 @@ def main():
         hostile(work)
     finally:
         shutil.rmtree(work)
-    for f in failures:
-        print("FAIL extract: " + f)
-    print(f"extract: {checks - len(failures)} passed, {len(failures)} "
-          "failed")
-    sys.exit(1 if failures else 0)
+    finish("extract")
 
 
 if __name__ == "__main__":

@@ -31,13 +31,9 @@ what the reason says, so that the list cannot hide a change.
 import json
 import os
 import re
-import subprocess
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
-                      os.path.join(ROOT, "relayscope"))
+from suite import HERE, ROOT, check, finish, run
+
 TESTS = os.path.join(HERE, "corpus", "suricata-verify", "tests")
 
 # (test, key): (what relayscope says instead, why Suricata is wrong).
@@ -60,8 +56,6 @@ SUPPORTED = re.compile(
     r"^(email\.(attachment\[\d+\]|body_md5|subject_md5|url\[\d+\]|subject|"
     r"message_id|x_mailer)|smtp\.(mail_from|rcpt_to\[\d+\])|"
     r"(fileinfo|files\[0\])\.(filename|size|sha256))$")
-checks = 0
-failures = []
 outputs = {}
 
 
@@ -98,9 +92,7 @@ def blocks(path):
 
 def json_of(pcap):
     if pcap not in outputs:
-        r = subprocess.run([BIN, "--format", "json", pcap],
-                           capture_output=True, cwd=ROOT,
-                           env=dict(os.environ, TZ="UTC"))
+        r = run(["--format", "json", pcap])
         outputs[pcap] = [json.loads(x) for x in r.stdout.splitlines()]
     return outputs[pcap]
 
@@ -182,7 +174,7 @@ def main():
                     b["match"].get("fileinfo.state") == "TRUNCATED":
                 continue
             if not os.path.exists(pcap):
-                failures.append(f"{test}: no capture {pcap}")
+                check(False, f"{test}: no capture {pcap}")
                 continue
             recs = json_of(os.path.relpath(pcap, ROOT))
             txs = [t for r in recs if r.get("type") == "session"
@@ -197,8 +189,6 @@ def main():
             email = {k: v for k, v in want.items()
                      if not k.startswith(("fileinfo.", "files["))}
             files = {k: v for k, v in want.items() if k not in email}
-            global checks
-            checks += 1
             ok = True
             if email and not any(all(tx_has(t, k, v)
                                      for k, v in email.items())
@@ -208,19 +198,16 @@ def main():
                                      for k, v in files.items())
                                  for p in parts):
                 ok = False
+            got = None
             if not ok:
                 got = [{k: tx_value(t, k) for k in email} for t in txs] \
                     if email else \
                     [{k: part_has(p, k, v) and v for k, v in files.items()}
                      | {"name": p["filename"], "size": p["size"]}
                      for p in parts]
-                failures.append(f"{test}: {want} not met; relayscope: "
-                                f"{json.dumps(got)[:600]}")
-    for f in failures:
-        print("FAIL suricata: " + f)
-    print(f"suricata: {checks - len(failures)} passed, {len(failures)} "
-          "failed")
-    sys.exit(1 if failures else 0)
+            check(ok, f"{test}: {want} not met; relayscope: "
+                  f"{json.dumps(got)[:600]}")
+    finish("suricata")
 
 
 if __name__ == "__main__":

@@ -39,28 +39,7 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
-                      os.path.join(ROOT, "relayscope"))
-failures = []
-checks = 0
-
-
-def check(ok, what):
-    global checks
-    checks += 1
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def run(args, **kw):
-    env = dict(os.environ, TZ="UTC", LC_ALL="C")
-    return subprocess.run([BIN] + args, capture_output=True, env=env,
-                          cwd=ROOT, **kw)
-
-
+from suite import BIN, ROOT, check, finish, run
 def records(out):
     recs = [json.loads(line) for line in out.decode().splitlines()]
     sess = []
@@ -422,11 +401,7 @@ def main():
         budget(work)
     finally:
         shutil.rmtree(work)
-    for f in failures:
-        print("FAIL write: " + f)
-    print(f"write: {checks - len(failures)} passed, {len(failures)} "
-          "failed")
-    sys.exit(1 if failures else 0)
+    finish("write")
 
 
 if __name__ == "__main__":
