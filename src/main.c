@@ -465,6 +465,22 @@ emit_session(struct dialogue *d, void *arg)
 	relieve(w);
 }
 
+/* What failed once the input was read (-w, --zeek-dir, --extract): the
+ * run is incomplete, and e is its error if it had none yet, else said
+ * now. */
+static void
+run_failed(struct run_stats *stats, gboolean *ok, GError **error, GError *e)
+{
+	stats->incomplete = true;
+	if (*ok)
+		*error = e;
+	else {
+		log_warnx("%s", e->message);
+		g_error_free(e);
+	}
+	*ok = FALSE;
+}
+
 /* The signal that ended the run, or 0. */
 static volatile sig_atomic_t stopped_by;
 
@@ -746,15 +762,8 @@ main(int argc, char **argv)
 		 * analysed; but one that read nothing leaves FILE alone. */
 		if (!ok && stats.frames == 0)
 			savefile_abandon(w.savefile);
-		else if (!savefile_write(
-			     w.savefile, &co, stats.frames, &werr)) {
-			stats.incomplete = true;
-			if (ok)
-				error = g_steal_pointer(&werr);
-			else
-				log_warnx("%s", werr->message);
-			ok = FALSE;
-		}
+		else if (!savefile_write(w.savefile, &co, stats.frames, &werr))
+			run_failed(&stats, &ok, &error, g_steal_pointer(&werr));
 		savefile_get_totals(w.savefile, &t);
 		stats.write_format = t.format;
 		stats.written_packets = t.packets;
@@ -790,14 +799,8 @@ main(int argc, char **argv)
 	{
 		g_autoptr(GError) zerr = NULL;
 
-		if (!zeek_close(&w, o.zeek_dir, &zerr)) {
-			stats.incomplete = true;
-			if (ok)
-				error = g_steal_pointer(&zerr);
-			else
-				log_warnx("%s", zerr->message);
-			ok = FALSE;
-		}
+		if (!zeek_close(&w, o.zeek_dir, &zerr))
+			run_failed(&stats, &ok, &error, g_steal_pointer(&zerr));
 	}
 	if (w.extractor != NULL) {
 		struct extract_totals t;
@@ -809,14 +812,8 @@ main(int argc, char **argv)
 		stats.extracted_bytes = t.bytes;
 		stats.extract_skipped = t.skipped;
 		stats.extract_failed = t.failed;
-		if (!extractor_free(g_steal_pointer(&w.extractor), &xerr)) {
-			stats.incomplete = true;
-			if (ok)
-				error = g_steal_pointer(&xerr);
-			else
-				log_warnx("%s", xerr->message);
-			ok = FALSE;
-		}
+		if (!extractor_free(g_steal_pointer(&w.extractor), &xerr))
+			run_failed(&stats, &ok, &error, g_steal_pointer(&xerr));
 	}
 	stats.memory = rs_budget;
 	if (njobs > 1) {
